@@ -1,0 +1,21 @@
+import type { ResultAsync } from "neverthrow";
+import type { DriverError } from "../errors/driver-error";
+import type { RunEvent } from "../runner/run-event";
+
+/** One durable journal line: a run event with its sequence number within the run. */
+export interface JournalRecord {
+  /** 0-based position of the record in its run's journal. */
+  readonly seq: number;
+  readonly event: RunEvent;
+}
+
+/** Durable, append-only record of every run: what makes resume and revert possible. */
+export interface Journal {
+  readonly name: string;
+  /** Appends one record durably (the file journal fsyncs) before the runner goes on. */
+  append(runId: string, record: JournalRecord): ResultAsync<void, DriverError>;
+  /** All records of a run, in order; `not_found` when there is no such run. */
+  read(runId: string): ResultAsync<JournalRecord[], DriverError>;
+  /** Ids of every run in the journal. */
+  list(): ResultAsync<string[], DriverError>;
+}

@@ -1,0 +1,59 @@
+import type { ResultAsync } from "neverthrow";
+import type { DriverError } from "../errors/driver-error";
+
+/** Options for one {@link Shell.run} call. */
+export interface ShellRunOptions {
+  /** Bytes written to the command's stdin, then stdin is closed. */
+  readonly stdin?: string | Uint8Array;
+  /** Kill the command after this many milliseconds; the result is a `timeout` error. */
+  readonly timeoutMs?: number;
+  /** Abort the command; the result is an `aborted` error. */
+  readonly signal?: AbortSignal;
+  /** Keep at most this many bytes of stdout and of stderr each (default 16 MiB); `truncated` says when cut. */
+  readonly maxOutputBytes?: number;
+  /** Working directory for the command, where the shell supports one. */
+  readonly cwd?: string;
+  /** Extra environment variables for the command. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** What a finished command returned. A non-zero exit is a result, not an error. */
+export interface ShellResult {
+  /** The exit code, or `null` when the command ended on a signal. */
+  readonly exitCode: number | null;
+  /** The signal that ended the command, if any. */
+  readonly signal: string | null;
+  /** Standard output, decoded as UTF-8. */
+  readonly stdout: string;
+  /** Standard error, decoded as UTF-8. */
+  readonly stderr: string;
+  /** True when stdout or stderr was cut at `maxOutputBytes`. */
+  readonly truncated: boolean;
+  /** Wall time of the command in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** Optional fast file access a Shell may offer (e.g. Incus's file API); drivers fall back to commands. */
+export interface ShellFiles {
+  /** Reads a whole file; `not_found` when it does not exist. */
+  readFile(path: string): ResultAsync<Uint8Array, DriverError>;
+  /** Writes a file atomically: a temp file in the same directory, then rename over `path`. */
+  writeFileAtomic(
+    path: string,
+    data: string | Uint8Array,
+    options?: { mode?: number },
+  ): ResultAsync<void, DriverError>;
+}
+
+/**
+ * Runs an argv — never a shell string — somewhere: locally, over SSH, or inside a
+ * container. Every `incus exec … --` of the runbook goes through one.
+ */
+export interface Shell {
+  /** A short name for messages and events, e.g. `local`, `ssh:ops@127.0.0.1`, `incus:veza-staging-haproxy`. */
+  readonly name: string;
+  /** Runs `argv[0]` with the remaining arguments. Errors only when the command could not run to completion. */
+  run(argv: readonly string[], options?: ShellRunOptions): ResultAsync<ShellResult, DriverError>;
+  /** Faster file access, when the transport has one. */
+  readonly files?: ShellFiles;
+}

@@ -1,0 +1,75 @@
+import type { ResultAsync } from "neverthrow";
+import type { DriverError } from "../errors/driver-error";
+
+/** One line of `active-color.history`: which color went live, when, for which SHA, by which run. */
+export interface HistoryEntry {
+  /** ISO-8601 time of the switch. */
+  readonly at: string;
+  /** The color that went live. */
+  readonly color: string;
+  /** The release SHA now live, when known. */
+  readonly sha?: string;
+  /** The run that made the switch, when made by Backflip. */
+  readonly runId?: string;
+  /** Who made the switch. */
+  readonly actor?: string;
+}
+
+/** The active color and its history, newest first (the runbook's `head -2 …history`). */
+export interface TrafficState {
+  readonly activeColor: string;
+  readonly history: readonly HistoryEntry[];
+}
+
+/** What to switch to. */
+export interface SwitchRequest {
+  /** The color to send traffic to. */
+  readonly color: string;
+  /** The release SHA of that color, when known. */
+  readonly sha?: string;
+  /** The run making the switch; stamped into the config revision and the history. */
+  readonly runId: string;
+  /** Who asked for the switch. */
+  readonly actor: string;
+}
+
+/** A rendered configuration, ready to validate and install. */
+export interface RenderedConfig {
+  /** The revision stamped into it, which {@link TrafficSwitch.liveRevision} reports once loaded. */
+  readonly revision: string;
+  /** The color it routes to. */
+  readonly color: string;
+  /** The file content (the whole `haproxy.cfg`, or the map file in runtime-map mode). */
+  readonly content: string;
+}
+
+/**
+ * Moves traffic between colors: Path 1 of the runbook. The flip is a sequence of
+ * these calls, each a step: readState → render → validate → install → reload → confirm → record.
+ */
+export interface TrafficSwitch {
+  /** The driver's name for messages, e.g. `haproxy`. */
+  readonly name: string;
+  /** The colors this switch can route to. */
+  readonly colors: readonly string[];
+  /** Reads the active color and the history (newest first). */
+  readState(): ResultAsync<TrafficState, DriverError>;
+  /** Renders the configuration for a switch; a missing template variable is an error. */
+  render(request: SwitchRequest): ResultAsync<RenderedConfig, DriverError>;
+  /** Validates a rendered config where it will run (`haproxy -c`); the backend's message is kept. */
+  validate(config: RenderedConfig): ResultAsync<void, DriverError>;
+  /** Installs a validated config atomically, keeping the previous one for {@link restorePrevious}. */
+  install(config: RenderedConfig): ResultAsync<{ previousRevision: string | null }, DriverError>;
+  /** Makes the running proxy use the installed config (reload, or a runtime map update). */
+  reload(): ResultAsync<void, DriverError>;
+  /** The revision the running proxy has loaded, asked of the proxy itself; `null` when unstamped. */
+  liveRevision(): ResultAsync<string | null, DriverError>;
+  /** Succeeds when the running proxy has loaded `revision`; `failed` otherwise. */
+  confirm(revision: string): ResultAsync<void, DriverError>;
+  /** Writes the active color atomically and prepends a history line (bounded length). */
+  record(request: SwitchRequest): ResultAsync<TrafficState, DriverError>;
+  /** Puts back the config that {@link install} replaced (not reloaded: call {@link reload} next). */
+  restorePrevious(): ResultAsync<{ revision: string | null }, DriverError>;
+  /** Overwrites the state file and history exactly (the undo of {@link record}). */
+  writeState(state: TrafficState): ResultAsync<void, DriverError>;
+}
