@@ -12,6 +12,8 @@ export type { StepError } from "./errors/step-error";
 export { fromDriverError, stepError } from "./errors/step-error";
 // steps and plans
 export type { PlanIntent, RecipePath } from "./plan/plan-intent";
+export type { PlanDescription, RollbackPlan, StepDescription } from "./plan/rollback-plan";
+export { createPlan } from "./plan/rollback-plan";
 export type { Reconciled, Step, StepContext, StepKind } from "./plan/step";
 export { defineStep } from "./plan/step";
 // ports
@@ -45,11 +47,18 @@ export type {
   TrafficState,
   TrafficSwitch,
 } from "./ports/traffic-switch";
-
+export type { RunError, RunErrorKind } from "./runner/run-error";
 // runner
 export type { RunEvent, RunEventBase, RunEventType, StepErrorRecord, StepSummary } from "./runner/run-event";
+export type { ResumeOptions, RunOptions } from "./runner/run-options";
+export type { RunReport, StepOutcome, StepReport } from "./runner/run-report";
 export type { RunState } from "./runner/run-state";
 export { TERMINAL_STATES } from "./runner/run-state";
+// (runner implementation exports: runPlan, resumeRun, loadRun, transitions, journals, locks)
+
+// shell
+export { quoteArgv, quoteForShell } from "./shell/quote-for-shell";
+// (LocalShell, HttpHealthProbe exports)
 
 // topology and validation
 export type { Topology } from "./topology/topology";
@@ -75,3 +84,6 @@ export {
   simpleNameSchema,
   snapshotNameSchema,
 } from "./validate/schemas";
+
+// recipes
+// (recipe exports)
