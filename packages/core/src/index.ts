@@ -86,4 +86,5 @@ export {
 } from "./validate/schemas";
 
 // recipes
+export type { Drivers } from "./recipes/drivers";
 // (recipe exports)

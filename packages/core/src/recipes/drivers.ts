@@ -1,0 +1,34 @@
+import type { AlertSource } from "../ports/alert-source";
+import type { ArtifactRegistry } from "../ports/artifact-registry";
+import type { ContainerHost } from "../ports/container-host";
+import type { Database } from "../ports/database";
+import type { HealthProbe } from "../ports/health-probe";
+import type { Pipeline } from "../ports/pipeline";
+import type { Shell } from "../ports/shell";
+import type { SnapshotStore } from "../ports/snapshot-store";
+import type { TrafficSwitch } from "../ports/traffic-switch";
+
+/**
+ * The drivers a recipe works through: real ones (Incus, HAProxy, Forgejo, …) or the
+ * simulated fleet. Optional ones are needed only by the paths that use them.
+ */
+export interface Drivers {
+  /** Containers: state pre-checks, start/stop, staging files, cleanup. */
+  readonly host: ContainerHost;
+  /** The proxy that moves traffic between colors (Path 1). */
+  readonly traffic: TrafficSwitch;
+  /** Public and local health checks. */
+  readonly probe: HealthProbe;
+  /** Artifacts per component and SHA (Path 2 pre-check, Path 3 push). */
+  readonly registry?: ArtifactRegistry;
+  /** Workflow dispatch (`rollback.yml`, `cleanup-failed.yml`). */
+  readonly pipeline?: Pipeline;
+  /** The application database (inverse SQL, migration state). */
+  readonly database?: Database;
+  /** Dataset snapshots (`zfs rollback -r`). */
+  readonly snapshots?: SnapshotStore;
+  /** A shell on the container host, for host-side commands. */
+  readonly hostShell?: Shell;
+  /** The alert source (`VezaDeployFailed`). */
+  readonly alerts?: AlertSource;
+}
