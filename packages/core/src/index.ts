@@ -85,6 +85,11 @@ export {
   snapshotNameSchema,
 } from "./validate/schemas";
 
+// deploy metrics
+export { DeployMetrics, deployOutcome } from "./metrics/deploy-metrics";
+export type { MetricsServer } from "./metrics/serve-metrics";
+export { serveMetrics } from "./metrics/serve-metrics";
+
 // recipes
 export type { Drivers } from "./recipes/drivers";
 // (recipe exports)

@@ -1,0 +1,7 @@
+/**
+ * Backflip's `AlertSource` for Prometheus, for the runbook's post-incident check that
+ * `VezaDeployFailed` cleared. The alert rule ships in `rules/veza-deploy.rules.yml`.
+ * @module
+ */
+export type { PrometheusAlert, PrometheusOptions, Sample } from "./prometheus-alert-source";
+export { PrometheusAlertSource, VEZA_DEPLOY_FAILED } from "./prometheus-alert-source";

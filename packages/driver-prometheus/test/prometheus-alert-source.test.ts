@@ -1,0 +1,121 @@
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { DeployMetrics, serveMetrics } from "@backflip/core";
+import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrometheusAlertSource, VEZA_DEPLOY_FAILED } from "../src/index";
+import { freePort, startPrometheus, type TestPrometheus } from "./start-prometheus";
+
+const RULES = fileURLToPath(new URL("../rules/veza-deploy.rules.yml", import.meta.url));
+const env = backendEnv("prometheus");
+const skip = skipUnlessBackend(
+  env !== null && spawnSync(env.PROMETHEUS_BIN ?? "", ["--version"]).status === 0,
+  "prometheus",
+  "scripts/backends up prometheus",
+);
+
+const eventually = async (check: () => Promise<boolean>, seconds: number) => {
+  for (let i = 0; i < seconds * 2; i++) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+};
+
+describe.skipIf(skip)("VezaDeployFailed on real Prometheus", () => {
+  const metrics = new DeployMetrics();
+  let prometheus: TestPrometheus;
+  let closeMetrics: () => Promise<void>;
+  let alerts: PrometheusAlertSource;
+  const query = { name: VEZA_DEPLOY_FAILED, labels: { env: "staging" } };
+
+  beforeAll(async () => {
+    const server = (await serveMetrics(() => metrics.render()))._unsafeUnwrap();
+    closeMetrics = server.close;
+    prometheus = await startPrometheus(env!.PROMETHEUS_BIN!, server.url, RULES);
+    alerts = (await PrometheusAlertSource.create({ baseUrl: prometheus.url }))._unsafeUnwrap();
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await closeMetrics?.();
+  });
+
+  it("ships a rule promtool accepts", () => {
+    const check = spawnSync(env!.PROMTOOL_BIN!, ["check", "rules", RULES], { encoding: "utf8" });
+    expect(check.stdout + check.stderr).toContain("SUCCESS: 1 rules found");
+    expect(check.status).toBe(0);
+  });
+
+  it("fires after a failed run and clears after a successful one", async () => {
+    metrics.recordRun({
+      env: "staging",
+      path: "fast-flip",
+      state: "reverted",
+      durationMs: 900,
+      finishedAt: new Date(),
+    });
+    const fired = await eventually(async () => (await alerts.isFiring(query)).unwrapOr(false), 45);
+    expect(fired).toBe(true);
+    const samples = (await alerts.evaluate("veza_deploy_last_failure_timestamp"))._unsafeUnwrap();
+    expect(samples.map((s) => s.metric.env)).toContain("staging");
+
+    metrics.recordRun({
+      env: "staging",
+      path: "fast-flip",
+      state: "succeeded",
+      durationMs: 800,
+      finishedAt: new Date(),
+    });
+    const cleared = await alerts.waitUntilCleared(query, { deadlineMs: 45_000, pollMs: 500 });
+    expect(cleared.isOk()).toBe(true);
+    expect((await alerts.isFiring(query))._unsafeUnwrap()).toBe(false);
+  });
+
+  it("rejects a bad expression with Prometheus's own message", async () => {
+    const result = await alerts.evaluate("sum(");
+    expect(result._unsafeUnwrapErr().reason).toBe("invalid_input");
+  });
+});
+
+describe("PrometheusAlertSource without a server", () => {
+  it("reports an unreachable Prometheus as unavailable, never as cleared", async () => {
+    const port = await freePort();
+    const alerts = (
+      await PrometheusAlertSource.create({ baseUrl: `http://127.0.0.1:${port}` })
+    )._unsafeUnwrap();
+    const firing = await alerts.isFiring({ name: VEZA_DEPLOY_FAILED });
+    expect(firing._unsafeUnwrapErr().reason).toBe("unavailable");
+    const wait = await alerts.waitUntilCleared({ name: VEZA_DEPLOY_FAILED }, { deadlineMs: 1000 });
+    expect(wait._unsafeUnwrapErr().reason).toBe("unavailable");
+  });
+
+  it("rejects bad options and queries before any request", async () => {
+    expect((await PrometheusAlertSource.create({ baseUrl: "ftp://x" }))._unsafeUnwrapErr().reason).toBe(
+      "invalid_input",
+    );
+    const alerts = (await PrometheusAlertSource.create({ baseUrl: "http://127.0.0.1:1" }))._unsafeUnwrap();
+    expect((await alerts.isFiring({ name: "bad name!" }))._unsafeUnwrapErr().reason).toBe("invalid_input");
+  });
+
+  it("never puts credentials in errors", async () => {
+    const canary = "canary-token-7f3a9b";
+    const server = createServer((_req, res) => res.writeHead(401).end("unauthorized"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const auth of [{ bearer: canary }, { username: "ops", password: canary }]) {
+        const alerts = (
+          await PrometheusAlertSource.create({ baseUrl: `http://127.0.0.1:${port}`, auth })
+        )._unsafeUnwrap();
+        const error = (await alerts.isFiring({ name: VEZA_DEPLOY_FAILED }))._unsafeUnwrapErr();
+        expect(error.reason).toBe("unauthorized");
+        expect(JSON.stringify(error)).not.toContain(canary);
+        expect(JSON.stringify(error)).not.toContain(Buffer.from(`ops:${canary}`).toString("base64"));
+      }
+    } finally {
+      server.close();
+    }
+  });
+});
