@@ -89,6 +89,8 @@ export {
 export { DeployMetrics, deployOutcome } from "./metrics/deploy-metrics";
 export type { MetricsServer } from "./metrics/serve-metrics";
 export { serveMetrics } from "./metrics/serve-metrics";
+export type { DeployAlertStatus } from "./metrics/deploy-alert-status";
+export { DEPLOY_FAILED_ALERT, deployAlertStatus } from "./metrics/deploy-alert-status";
 
 // recipes
 export type { Drivers } from "./recipes/drivers";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { DeployMetrics, serveMetrics } from "@backflip/core";
+import { DeployMetrics, deployAlertStatus, serveMetrics } from "@backflip/core";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusAlertSource, VEZA_DEPLOY_FAILED } from "../src/index";
@@ -60,6 +60,7 @@ describe.skipIf(skip)("VezaDeployFailed on real Prometheus", () => {
     expect(fired).toBe(true);
     const samples = (await alerts.evaluate("veza_deploy_last_failure_timestamp"))._unsafeUnwrap();
     expect(samples.map((s) => s.metric.env)).toContain("staging");
+    expect((await deployAlertStatus(alerts, "staging"))._unsafeUnwrap()).toEqual({ state: "firing" });
 
     metrics.recordRun({
       env: "staging",
@@ -71,6 +72,9 @@ describe.skipIf(skip)("VezaDeployFailed on real Prometheus", () => {
     const cleared = await alerts.waitUntilCleared(query, { deadlineMs: 45_000, pollMs: 500 });
     expect(cleared.isOk()).toBe(true);
     expect((await alerts.isFiring(query))._unsafeUnwrap()).toBe(false);
+    expect((await deployAlertStatus(alerts, "staging", { waitMs: 5000 }))._unsafeUnwrap()).toEqual({
+      state: "cleared",
+    });
   });
 
   it("rejects a bad expression with Prometheus's own message", async () => {
@@ -89,6 +93,9 @@ describe("PrometheusAlertSource without a server", () => {
     expect(firing._unsafeUnwrapErr().reason).toBe("unavailable");
     const wait = await alerts.waitUntilCleared({ name: VEZA_DEPLOY_FAILED }, { deadlineMs: 1000 });
     expect(wait._unsafeUnwrapErr().reason).toBe("unavailable");
+    const status = (await deployAlertStatus(alerts, "staging"))._unsafeUnwrap();
+    expect(status.state).toBe("unknown");
+    expect((await deployAlertStatus(undefined, "staging"))._unsafeUnwrap().state).toBe("unknown");
   });
 
   it("rejects bad options and queries before any request", async () => {
