@@ -55,10 +55,38 @@ export type { RunReport, StepOutcome, StepReport } from "./runner/run-report";
 export type { RunState } from "./runner/run-state";
 export { TERMINAL_STATES } from "./runner/run-state";
 // (runner implementation exports: runPlan, resumeRun, loadRun, transitions, journals, locks)
+export type { FileJournalOptions } from "./journal/file-journal";
+export { FileJournal } from "./journal/file-journal";
+export { MemoryJournal } from "./journal/memory-journal";
+export type { FileLeaseLockOptions } from "./lock/file-lease-lock";
+export { FileLeaseLock } from "./lock/file-lease-lock";
+export type { MemoryLeaseLockOptions } from "./lock/memory-lease-lock";
+export { MemoryLeaseLock } from "./lock/memory-lease-lock";
+export { defaultOwner } from "./runner/default-owner";
+export { loadRun } from "./runner/load-run";
+export { replayRun } from "./runner/replay-run";
+export { resumeRun } from "./runner/resume-run";
+export { newRunId, runIdSchema } from "./runner/run-id";
+export { DEFAULT_LOCK_TTL_MS, runPlan } from "./runner/run-plan";
+export type { IllegalTransition } from "./runner/transitions";
+export { canTransition, TRANSITIONS, transition } from "./runner/transitions";
 
 // shell
 export { quoteArgv, quoteForShell } from "./shell/quote-for-shell";
 // (LocalShell, HttpHealthProbe exports)
+export { CappedOutput } from "./shell/capped-output";
+export type { LocalShellOptions } from "./shell/local-shell";
+export { LocalShell } from "./shell/local-shell";
+export { LocalShellFiles } from "./shell/local-shell-files";
+export type { ShellRun } from "./shell/parse-shell-run";
+export { parseShellRun, shellArgvSchema, shellRunOptionsSchema } from "./shell/parse-shell-run";
+export type { RunCheckedOptions } from "./shell/run-checked";
+export { runChecked } from "./shell/run-checked";
+export type { HttpHealthProbeOptions } from "./probe/http-health-probe";
+export { HttpHealthProbe } from "./probe/http-health-probe";
+export { probeRequestSchema } from "./probe/probe-request-schema";
+export { abortSignalSchema } from "./validate/abort-signal-schema";
+export { timerMsSchema } from "./validate/timer-ms-schema";
 
 // topology and validation
 export type { Topology } from "./topology/topology";
@@ -95,3 +123,35 @@ export { DEPLOY_FAILED_ALERT, deployAlertStatus } from "./metrics/deploy-alert-s
 // recipes
 export type { Drivers } from "./recipes/drivers";
 // (recipe exports)
+export { appLayout, localHealthUrl } from "./topology/topology";
+export type { ApplyInverseSqlInput } from "./recipes/apply-inverse-sql";
+export { applyInverseSql } from "./recipes/apply-inverse-sql";
+export type { CleanupColorInput } from "./recipes/cleanup-color";
+export { cleanupColor } from "./recipes/cleanup-color";
+export type { ConvergedFacts } from "./recipes/converged-step";
+export type { DecideContext, DecidedRecipe, Decision, DecisionRule, Symptom } from "./recipes/decide";
+export { decide } from "./recipes/decide";
+export { describeDataLoss } from "./recipes/describe-data-loss";
+export type { FastFlipInput } from "./recipes/fast-flip";
+export { fastFlip } from "./recipes/fast-flip";
+export type { MigrationCaveat, MigrationWarning } from "./recipes/migration-caveat";
+export { migrationWarnings } from "./recipes/migration-caveat";
+export type { ColorFacts, ContainerFact, Facts, ObserveOptions, PublicHealthFact } from "./recipes/observe";
+export { observe } from "./recipes/observe";
+export { planForIntent } from "./recipes/plan-for-intent";
+export type { PostIncidentEntry, PostIncidentInput } from "./recipes/post-incident";
+export { incidentFilePath, postIncident } from "./recipes/post-incident";
+export type { ProbeOptions } from "./recipes/public-probe-step";
+export type { LocalArtifact, RebuildAndPushInput } from "./recipes/rebuild-and-push";
+export { rebuildAndPush } from "./recipes/rebuild-and-push";
+export type { RedeployInput } from "./recipes/redeploy";
+export { redeploy } from "./recipes/redeploy";
+export type { RedeployViaPipelineInput } from "./recipes/redeploy-via-pipeline";
+export { redeployViaPipeline } from "./recipes/redeploy-via-pipeline";
+export type { RestoreSnapshotInput, RestoreSnapshotPreview } from "./recipes/restore-snapshot";
+export { planRestoreSnapshot, restoreSnapshot } from "./recipes/restore-snapshot";
+export { HINTS, RUNBOOK } from "./recipes/runbook-text";
+export type { StageOutput } from "./recipes/stage-artifacts-step";
+export type { StartOutput } from "./recipes/start-color-step";
+export type { ActivateOutput, SwitchStepsRequest } from "./recipes/traffic-switch-steps";
+export { SWITCH_STEP_IDS, trafficSwitchSteps } from "./recipes/traffic-switch-steps";

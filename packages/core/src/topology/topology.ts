@@ -4,6 +4,13 @@ import type { DriverError } from "../errors/driver-error";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema, envNameSchema, instanceNameSchema, simpleNameSchema } from "../validate/schemas";
 
+const workflowFileSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "expected a workflow file name like rollback.yml");
+
+const fill = (pattern: string, values: Record<string, string>) =>
+  pattern.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`);
+
 const patternWith = (...names: string[]) =>
   z
     .string()
@@ -55,19 +62,52 @@ export const topologySchema = z
       snapshotPrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "expected a snapshot name prefix"),
     }),
     /** The public health URL checked after a switch (`curl …/api/v1/health`). */
-    publicHealthUrl: z.url(),
+    publicHealthUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
     /** The health path each container answers locally. */
-    healthPath: z.string().startsWith("/"),
+    healthPath: absolutePathSchema,
     workflows: z.object({
-      rollback: z.string().min(1),
-      cleanup: z.string().min(1),
-      ref: z.string().min(1),
+      rollback: workflowFileSchema,
+      cleanup: workflowFileSchema,
+      ref: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "expected a git ref like main or refs/heads/main"),
     }),
+    /**
+     * Optional: how app containers hold a release (Path 2 stages artifacts there).
+     * Defaults: see {@link appLayout}.
+     */
+    app: z
+      .object({
+        /** The file holding the release SHA a container runs (default `/opt/veza/RELEASE`). */
+        releaseFile: absolutePathSchema.optional(),
+        /** Where artifacts are staged inside a container (default `/opt/veza/releases`). */
+        stageDir: absolutePathSchema.optional(),
+        /**
+         * Each app container's own health URL, with `{container}`, `{component}`, `{color}`,
+         * e.g. `http://{container}.incus:8080/api/v1/health`: Path 2 checks every container
+         * there before flipping. Default: none (RUNNING and the release file are checked).
+         */
+        localHealthUrl: patternWith("container", "component", "color").optional(),
+      })
+      .optional(),
   })
   .refine((t) => t.containerPattern.includes("{component}") && t.containerPattern.includes("{color}"), {
     message: "containerPattern must contain {component} and {color}",
     path: ["containerPattern"],
-  });
+  })
+  .refine(
+    (t) =>
+      t.components.every((component) =>
+        t.colors.every(
+          (color) => instanceNameSchema.safeParse(fill(t.containerPattern, { component, color })).success,
+        ),
+      ),
+    {
+      message:
+        "containerPattern gives container names Incus rejects (1-63 letters, digits or '-', starting with a letter)",
+      path: ["containerPattern"],
+    },
+  );
 
 /** Where everything of one environment lives: container names, files, registry, datasets. */
 export type Topology = z.output<typeof topologySchema>;
@@ -118,9 +158,6 @@ export function vezaTopology(
   };
 }
 
-const fill = (pattern: string, values: Record<string, string>) =>
-  pattern.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`);
-
 /** The container of one component in one color, e.g. `veza-staging-backend-blue`. */
 export function containerName(topology: Topology, component: string, color: string): string {
   return fill(topology.containerPattern, { component, color });
@@ -144,6 +181,25 @@ export function artifactFileName(topology: Topology, component: string, sha: str
 /** The ZFS dataset of a container, e.g. `rpool/incus/containers/veza-staging-postgres`. */
 export function datasetName(topology: Topology, container: string): string {
   return fill(topology.zfs.datasetPattern, { container });
+}
+
+/** Where app containers keep their release, with defaults filled in. */
+export function appLayout(topology: Topology): {
+  releaseFile: string;
+  stageDir: string;
+} {
+  return {
+    releaseFile: topology.app?.releaseFile ?? "/opt/veza/RELEASE",
+    stageDir: topology.app?.stageDir ?? "/opt/veza/releases",
+  };
+}
+
+/** One app container's own health URL from `app.localHealthUrl`, or `null` when none is configured. */
+export function localHealthUrl(topology: Topology, component: string, color: string): string | null {
+  const pattern = topology.app?.localHealthUrl;
+  return pattern
+    ? fill(pattern, { component, color, container: containerName(topology, component, color) })
+    : null;
 }
 
 /** The other color of the pair. */

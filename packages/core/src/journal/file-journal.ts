@@ -1,0 +1,169 @@
+import { mkdir, open, readdir, readFile, truncate } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
+import { type DriverError, driverError } from "../errors/driver-error";
+import type { Journal, JournalRecord } from "../ports/journal";
+import { runIdSchema } from "../runner/run-id";
+import { checkRunId, encodeRecord, scanJournal } from "./journal-records";
+
+const DRIVER = "file-journal";
+const EXT = ".jsonl";
+
+/** Options for {@link FileJournal}. */
+export interface FileJournalOptions {
+  /** The directory holding one `<runId>.jsonl` file per run (created on first append). */
+  readonly dir: string;
+}
+
+function ioError(op: string, path: string, cause: unknown): DriverError {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason:
+      code === "ENOENT"
+        ? "not_found"
+        : code === "EACCES" || code === "EPERM"
+          ? "unauthorized"
+          : "unavailable",
+    message: `${op} ${path}: ${(cause as Error)?.message ?? String(cause)}`,
+    hint: "check the journal directory (disk full, permissions); then resume the run",
+    cause,
+  });
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The durable journal: one JSONL file per run in a directory, one line per record,
+ * fsync'd before `append` returns. Reading tolerates a torn last line (a crash during
+ * an append that never returned); the next append cuts that tail off first. Appends
+ * must come in `seq` order (`conflict` otherwise), so two writers cannot interleave.
+ */
+export class FileJournal implements Journal {
+  readonly name = "file";
+  readonly #dir: string;
+  /** Next expected seq per run, known once this instance has appended to it. */
+  readonly #next = new Map<string, number>();
+  /** Appends to one run are serialised. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  /** A journal writing into `options.dir`. */
+  constructor(options: FileJournalOptions) {
+    this.#dir = resolve(options.dir);
+  }
+
+  /** The file holding a run's records. */
+  pathOf(runId: string): string {
+    return join(this.#dir, `${runId}${EXT}`);
+  }
+
+  /** Appends one record and fsyncs it (and the directory, for a new file). */
+  append(runId: string, record: JournalRecord): ResultAsync<void, DriverError> {
+    const id = checkRunId(DRIVER, "append", runId);
+    if (id.isErr()) return errAsync(id.error);
+    const line = encodeRecord(DRIVER, record);
+    if (line.isErr()) return errAsync(line.error);
+    const previous = this.#queues.get(runId) ?? Promise.resolve();
+    const work = previous.then(() => this.#append(runId, record.seq, line.value));
+    this.#queues.set(
+      runId,
+      work.catch(() => undefined),
+    );
+    return new ResultAsync(work);
+  }
+
+  async #append(runId: string, seq: number, line: string): Promise<Result<void, DriverError>> {
+    const path = this.pathOf(runId);
+    try {
+      let created = false;
+      let expected = this.#next.get(runId);
+      if (expected === undefined) {
+        await mkdir(this.#dir, { recursive: true });
+        const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
+          if (e.code === "ENOENT") return undefined;
+          throw e;
+        });
+        created = text === undefined;
+        const scan = scanJournal(text ?? "");
+        if (scan.corruptLine !== undefined) {
+          return err(this.#corrupt("append", path, scan.corruptLine));
+        }
+        if (text !== undefined && scan.intactLength < text.length) await truncate(path, scan.intactLength);
+        expected = scan.records.length;
+      }
+      if (seq !== expected) {
+        return err(
+          driverError({
+            driver: DRIVER,
+            op: "append",
+            reason: "conflict",
+            message: `run ${runId}: expected record ${expected}, got ${seq} (another writer, or a stale runner)`,
+          }),
+        );
+      }
+      const handle = await open(path, "a");
+      try {
+        await handle.writeFile(line, "utf8");
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (created) await fsyncDir(this.#dir);
+      this.#next.set(runId, seq + 1);
+      return ok(undefined);
+    } catch (cause) {
+      this.#next.delete(runId);
+      return err(ioError("append", path, cause));
+    }
+  }
+
+  #corrupt(op: string, path: string, line: number): DriverError {
+    return driverError({
+      driver: DRIVER,
+      op,
+      reason: "failed",
+      message: `${path}: line ${line} is unreadable and is not the last line: the journal is corrupt`,
+      hint: "keep the file for the postmortem; check the run by hand",
+    });
+  }
+
+  /** A run's intact records in order (a torn last line is left out); `not_found` for an unknown run. */
+  read(runId: string): ResultAsync<JournalRecord[], DriverError> {
+    const id = checkRunId(DRIVER, "read", runId);
+    if (id.isErr()) return errAsync(id.error);
+    const path = this.pathOf(runId);
+    return ResultAsync.fromPromise(readFile(path, "utf8"), (cause) => ioError("read", path, cause)).andThen(
+      (text) => {
+        const scan = scanJournal(text);
+        return scan.corruptLine === undefined
+          ? okAsync(scan.records)
+          : errAsync(this.#corrupt("read", path, scan.corruptLine));
+      },
+    );
+  }
+
+  /** Ids of every run with a journal file, sorted (run ids are time-ordered). */
+  list(): ResultAsync<string[], DriverError> {
+    return ResultAsync.fromPromise(
+      readdir(this.#dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") return [] as string[];
+        throw e;
+      }),
+      (cause) => ioError("list", this.#dir, cause),
+    ).map((names) =>
+      names
+        .filter((n) => n.endsWith(EXT))
+        .map((n) => n.slice(0, -EXT.length))
+        .filter((id) => runIdSchema.safeParse(id).success)
+        .sort(),
+    );
+  }
+}

@@ -1,0 +1,291 @@
+import { randomBytes } from "node:crypto";
+import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { type DriverError, driverError } from "../errors/driver-error";
+import type { Lease, LeaseLock, LeaseStatus } from "../ports/lease-lock";
+import { parseInput } from "../validate/parse-input";
+import {
+  acquireOptionsSchema,
+  heldError,
+  isStale,
+  leaseSchema,
+  lockKeySchema,
+  lostError,
+  ttlSchema,
+} from "./lease-input";
+
+const DRIVER = "file-lock";
+
+/** Options for {@link FileLeaseLock}. */
+export interface FileLeaseLockOptions {
+  /** The directory holding `<key>.lock` files and `<key>.fence/` token markers (created on demand). */
+  readonly dir: string;
+  /** The clock deciding expiry (default: the system clock). */
+  readonly now?: () => Date;
+}
+
+function ioError(op: string, path: string, cause: unknown): DriverError {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason: code === "EACCES" || code === "EPERM" ? "unauthorized" : "unavailable",
+    message: `${op} ${path}: ${(cause as Error)?.message ?? String(cause)}`,
+    hint: "check the lock directory (permissions, disk)",
+    cause,
+  });
+}
+
+const code = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, "wx");
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readLease(path: string): Promise<Lease | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if (code(e) === "ENOENT") return undefined;
+    throw e;
+  }
+  const parsed = leaseSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${path} is not a lease; inspect and remove it by hand`);
+  return parsed.data;
+}
+
+async function maxMarker(dir: string): Promise<number> {
+  const names = await readdir(dir);
+  return names.reduce((max, n) => (/^\d+$/.test(n) ? Math.max(max, Number(n)) : max), 0);
+}
+
+/**
+ * A lease lock on the local file system, safe across processes on one machine.
+ *
+ * - `<key>.lock` holds the lease as JSON (owner, token, times). It is published with
+ *   `link(2)` from a complete, fsync'd temp file: creation is atomic and exclusive,
+ *   so of two racers exactly one wins. Renewals replace it by `rename(2)`.
+ * - Fencing tokens come from `<key>.fence/`: each token is an exclusively created
+ *   marker file `N`, taken only when `N` is the largest marker. Markers are never
+ *   deleted below the largest one, so tokens grow per key forever, also across breaks
+ *   and releases; a winner whose token was overtaken before it linked takes a fresh one.
+ * - Release and break move the lock file aside (atomic) and put it back when it turns
+ *   out not to be the lease they meant to remove.
+ * - A lease is stale when its `expiresAt` has passed; it is reported with its owner
+ *   and removed only by {@link FileLeaseLock.breakStale}.
+ */
+export class FileLeaseLock implements LeaseLock {
+  readonly name = "file";
+  readonly #dir: string;
+  readonly #now: () => Date;
+
+  /** A lock keeping its files in `options.dir`. */
+  constructor(options: FileLeaseLockOptions) {
+    this.#dir = resolve(options.dir);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  #lockPath(key: string) {
+    return join(this.#dir, `${key}.lock`);
+  }
+
+  #temp(key: string) {
+    return join(this.#dir, `.${key}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  }
+
+  async #nextToken(key: string): Promise<number> {
+    const fence = join(this.#dir, `${key}.fence`);
+    await mkdir(fence, { recursive: true });
+    for (;;) {
+      const token = (await maxMarker(fence)) + 1;
+      try {
+        await (await open(join(fence, String(token)), "wx")).close();
+      } catch (e) {
+        if (code(e) === "EEXIST") continue;
+        throw e;
+      }
+      if ((await maxMarker(fence)) > token) continue;
+      await fsyncDir(fence);
+      for (const name of await readdir(fence)) {
+        if (/^\d+$/.test(name) && Number(name) < token)
+          await unlink(join(fence, name)).catch(() => undefined);
+      }
+      return token;
+    }
+  }
+
+  async #isLatestToken(key: string, token: number): Promise<boolean> {
+    return (await maxMarker(join(this.#dir, `${key}.fence`))) === token;
+  }
+
+  #lease(key: string, owner: string, token: number, ttlMs: number, acquiredAt?: string): Lease {
+    const now = this.#now();
+    return {
+      key,
+      owner,
+      token,
+      acquiredAt: acquiredAt ?? now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+    };
+  }
+
+  /** Replaces the lock file with `lease` (only ever done by the lease's holder). */
+  async #replace(lease: Lease): Promise<void> {
+    const temp = this.#temp(lease.key);
+    await writeDurably(temp, JSON.stringify(lease));
+    await rename(temp, this.#lockPath(lease.key));
+    await fsyncDir(this.#dir);
+  }
+
+  /** Moves the lock file aside and removes it when `matches` says it is the one meant; else puts it back. */
+  async #removeIf(key: string, matches: (found: Lease) => boolean): Promise<Lease | undefined> {
+    const path = this.#lockPath(key);
+    const aside = this.#temp(key);
+    try {
+      await rename(path, aside);
+    } catch (e) {
+      if (code(e) === "ENOENT") return undefined;
+      throw e;
+    }
+    const found = await readLease(aside);
+    if (found && matches(found)) {
+      await unlink(aside);
+      await fsyncDir(this.#dir);
+      return found;
+    }
+    await link(aside, path).catch(() => undefined);
+    await unlink(aside);
+    return undefined;
+  }
+
+  #run<T>(op: string, work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
+    return ResultAsync.fromPromise(work(), (cause) => ioError(op, this.#dir, cause)).andThen((r) => r);
+  }
+
+  /** Takes the lease on `key` (atomic, exclusive), or `conflict` naming the holder, stale or not. */
+  acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError> {
+    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "acquire" });
+    if (k.isErr()) return errAsync(k.error);
+    const o = parseInput(acquireOptionsSchema, options, { driver: DRIVER, op: "acquire" });
+    if (o.isErr()) return errAsync(o.error);
+    const { owner, ttlMs } = o.value;
+    return this.#run("acquire", async () => {
+      await mkdir(this.#dir, { recursive: true });
+      const path = this.#lockPath(key);
+      const held = await readLease(path);
+      if (held) return err(heldError(DRIVER, "acquire", held, isStale(held, this.#now())));
+      let lease = this.#lease(key, owner, await this.#nextToken(key), ttlMs);
+      const temp = this.#temp(key);
+      await writeDurably(temp, JSON.stringify(lease));
+      try {
+        await link(temp, path);
+      } catch (e) {
+        if (code(e) !== "EEXIST") throw e;
+        const winner = await readLease(path);
+        return err(
+          winner
+            ? heldError(DRIVER, "acquire", winner, isStale(winner, this.#now()))
+            : driverError({
+                driver: DRIVER,
+                op: "acquire",
+                reason: "conflict",
+                message: `${key} was locked and released while acquiring: try again`,
+              }),
+        );
+      } finally {
+        await unlink(temp).catch(() => undefined);
+      }
+      await fsyncDir(this.#dir);
+      if (!(await this.#isLatestToken(key, lease.token))) {
+        lease = { ...lease, token: await this.#nextToken(key) };
+        await this.#replace(lease);
+      }
+      return ok(lease);
+    });
+  }
+
+  /** Extends the lease when it is still the current one (same token); `conflict` when it was lost. */
+  renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
+    const l = parseInput(leaseSchema, lease, { driver: DRIVER, op: "renew" });
+    if (l.isErr()) return errAsync(l.error);
+    const t = parseInput(ttlSchema, ttlMs, { driver: DRIVER, op: "renew" });
+    if (t.isErr()) return errAsync(t.error);
+    return this.#run("renew", async () => {
+      const held = await readLease(this.#lockPath(lease.key));
+      if (held?.token !== lease.token) return err(lostError(DRIVER, lease, held));
+      const renewed = this.#lease(held.key, held.owner, held.token, t.value, held.acquiredAt);
+      await this.#replace(renewed);
+      return ok(renewed);
+    });
+  }
+
+  /** Releases the lease if it is still the current one; a lease already gone is fine. */
+  release(lease: Lease): ResultAsync<void, DriverError> {
+    const l = parseInput(leaseSchema, lease, { driver: DRIVER, op: "release" });
+    if (l.isErr()) return errAsync(l.error);
+    return this.#run("release", async () => {
+      const held = await readLease(this.#lockPath(lease.key));
+      if (held?.token === lease.token)
+        await this.#removeIf(lease.key, (found) => found.token === lease.token);
+      return ok(undefined);
+    });
+  }
+
+  /** The current lease on `key` and whether it is stale, or `null`. */
+  inspect(key: string): ResultAsync<LeaseStatus | null, DriverError> {
+    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "inspect" });
+    if (k.isErr()) return errAsync(k.error);
+    return this.#run("inspect", async () => {
+      const held = await readLease(this.#lockPath(key));
+      return ok(held ? { lease: held, stale: isStale(held, this.#now()) } : null);
+    });
+  }
+
+  /** Removes an expired lease and returns it; `conflict` when it is live, `not_found` when there is none. */
+  breakStale(key: string): ResultAsync<Lease, DriverError> {
+    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "breakStale" });
+    if (k.isErr()) return errAsync(k.error);
+    return this.#run("breakStale", async () => {
+      const held = await readLease(this.#lockPath(key));
+      if (!held) {
+        return err(
+          driverError({
+            driver: DRIVER,
+            op: "breakStale",
+            reason: "not_found",
+            message: `${key} is not locked`,
+          }),
+        );
+      }
+      if (!isStale(held, this.#now())) return err(heldError(DRIVER, "breakStale", held, false));
+      const broken = await this.#removeIf(key, (found) => found.token === held.token);
+      return broken
+        ? ok(broken)
+        : err(
+            driverError({
+              driver: DRIVER,
+              op: "breakStale",
+              reason: "conflict",
+              message: `the lease on ${key} changed while it was being broken: inspect it again`,
+            }),
+          );
+    });
+  }
+}

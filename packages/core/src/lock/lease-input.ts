@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { type DriverError, driverError } from "../errors/driver-error";
+import type { Lease } from "../ports/lease-lock";
+
+/** A lock key (usually an environment name): safe as a file name. */
+export const lockKeySchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    "expected a key of letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
+
+/** `acquire` options: an owner for people to read, a time-to-live in milliseconds. */
+export const acquireOptionsSchema = z.object({
+  owner: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^\p{Cc}]*$/u, "owner must not contain control characters"),
+  ttlMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600 * 1000),
+});
+
+/** A lease as passed back to `renew`/`release`. */
+export const leaseSchema = z.object({
+  key: lockKeySchema,
+  owner: z.string(),
+  token: z.number().int().positive(),
+  acquiredAt: z.string(),
+  expiresAt: z.string(),
+});
+
+/** A time-to-live for `renew`. */
+export const ttlSchema = acquireOptionsSchema.shape.ttlMs;
+
+/** True when `lease` has expired at `now`. */
+export function isStale(lease: Lease, now: Date): boolean {
+  return Date.parse(lease.expiresAt) <= now.getTime();
+}
+
+/** The `conflict` every lock returns when someone else holds the key. */
+export function heldError(driver: string, op: string, lease: Lease, stale: boolean): DriverError {
+  return driverError({
+    driver,
+    op,
+    reason: "conflict",
+    message: stale
+      ? `${lease.key} is locked by ${lease.owner}, whose lease expired at ${lease.expiresAt} (stale: its holder is presumed dead)`
+      : `${lease.key} is locked by ${lease.owner} until ${lease.expiresAt}`,
+    hint: stale
+      ? "make sure that run is dead, then resume it with breakStaleLock (or break the lease explicitly)"
+      : "another run is in progress on this environment: wait for it to finish",
+    details: { owner: lease.owner, stale, expiresAt: lease.expiresAt, token: lease.token },
+  });
+}
+
+/** The `conflict` returned by `renew` when the lease is no longer the current one. */
+export function lostError(driver: string, lease: Lease, holder: Lease | undefined): DriverError {
+  return driverError({
+    driver,
+    op: "renew",
+    reason: "conflict",
+    message: holder
+      ? `lease ${lease.token} on ${lease.key} was lost: ${holder.owner} now holds it (token ${holder.token})`
+      : `lease ${lease.token} on ${lease.key} was lost: it was released or broken`,
+    hint: "stop: another run may own this environment now",
+    ...(holder ? { details: { owner: holder.owner, token: holder.token } } : {}),
+  });
+}

@@ -1,0 +1,193 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { type DriverError, driverError } from "../errors/driver-error";
+import { fromDriverError, stepError } from "../errors/step-error";
+import type { PlanIntent } from "../plan/plan-intent";
+import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
+import { defineStep, type Step } from "../plan/step";
+import type { MigrationState } from "../ports/database";
+import type { Topology } from "../topology/topology";
+import { parseInput } from "../validate/parse-input";
+import { absolutePathSchema } from "../validate/schemas";
+import { incusExec } from "./describe-command";
+import type { Drivers } from "./drivers";
+import { parseRecipeInput, RECIPE_DRIVER, recipeBaseSchema, requireDriver } from "./recipe-input";
+
+const sqlSchema = z
+  .string()
+  .max(1_000_000)
+  .refine((s) => s.trim().length > 0, "the SQL is empty")
+  .refine((s) => !s.includes("\0"), "the SQL contains a NUL byte");
+
+const inverseSqlInput = () =>
+  recipeBaseSchema
+    .extend({
+      /** The inverse SQL itself (from the destructive migration's PR description)… */
+      sql: sqlSchema.optional(),
+      /** …or the file holding it, e.g. `/tmp/inverse.sql`. */
+      sqlFile: absolutePathSchema.optional(),
+      /** The `schema_migrations` version the inverse SQL leaves, when it sets one: verified after. */
+      expectedVersionAfter: z.number().int().min(0).optional(),
+      statementTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+      lockTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+    })
+    .strict()
+    .refine(
+      (v) => (v.sql === undefined) !== (v.sqlFile === undefined),
+      "give exactly one of sql and sqlFile",
+    );
+
+/** Input of {@link applyInverseSql}. */
+export type ApplyInverseSqlInput = z.input<ReturnType<typeof inverseSqlInput>>;
+
+const inverseSqlParams = z.object({
+  sql: sqlSchema,
+  expectedVersionAfter: z.number().int().min(0).optional(),
+  statementTimeoutMs: z.number().int().min(1).optional(),
+  lockTimeoutMs: z.number().int().min(1).optional(),
+});
+
+const BEFORE_STEP_ID = "migration-state-before";
+const APPLY_STEP_ID = "apply-inverse-sql";
+const AFTER_STEP_ID = "migration-state-after";
+
+/**
+ * Builds the inverse-SQL plan from its intent (also used on resume): read the migration
+ * state, apply the SQL in one transaction (ON_ERROR_STOP: all or nothing), read the state
+ * again (and check the expected version when given).
+ */
+export function applyInverseSqlPlanFromIntent(
+  topology: Topology,
+  drivers: Drivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  return requireDriver(drivers, "database", "applyInverseSql").andThen((database) =>
+    parseInput(inverseSqlParams, intent.params ?? {}, {
+      driver: RECIPE_DRIVER,
+      op: "applyInverseSql",
+    }).andThen(({ sql, expectedVersionAfter, statementTimeoutMs, lockTimeoutMs }) => {
+      const { container, user, database: dbName } = topology.postgres;
+      const lines = sql.split("\n").length;
+      const digest = createHash("sha256").update(sql).digest("hex").slice(0, 16);
+      const readState = (id: string, kind: "check" | "verify", title: string) =>
+        defineStep<MigrationState>({
+          id,
+          title,
+          kind,
+          idempotent: true,
+          describe: () => [
+            incusExec(container, [
+              "psql",
+              "-U",
+              user,
+              dbName,
+              "-c",
+              "SELECT version, dirty FROM schema_migrations LIMIT 1",
+            ]),
+          ],
+          run: (ctx) =>
+            database
+              .migrationState()
+              .mapErr((e) => fromDriverError(id, e))
+              .andThen((state) => {
+                ctx.log(
+                  `schema_migrations: version ${state.version ?? "none"}${state.dirty ? " (dirty)" : ""}`,
+                );
+                if (
+                  kind === "verify" &&
+                  expectedVersionAfter !== undefined &&
+                  state.version !== expectedVersionAfter
+                )
+                  return errAsync(
+                    stepError(
+                      id,
+                      "failed",
+                      `schema_migrations is at ${state.version ?? "none"}, expected ${expectedVersionAfter}`,
+                      {
+                        hint: "the SQL was applied (committed): check the schema by hand before running Path 2",
+                      },
+                    ),
+                  );
+                return okAsync(state);
+              }),
+        });
+      const apply = defineStep<{ sha256: string; lines: number }>({
+        id: APPLY_STEP_ID,
+        title: `Apply the inverse SQL (${lines} lines) in one transaction`,
+        kind: "change",
+        describe: () => [
+          `${incusExec(container, ["psql", "-U", user, dbName, "-v", "ON_ERROR_STOP=1", "--single-transaction"])} < inverse.sql  # sha256 ${digest}…`,
+        ],
+        run: (ctx) =>
+          database
+            .applySql(sql, {
+              signal: ctx.signal,
+              ...(statementTimeoutMs === undefined ? {} : { statementTimeoutMs }),
+              ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+            })
+            .map(() => ({ sha256: digest, lines }))
+            .mapErr((e) =>
+              fromDriverError(
+                APPLY_STEP_ID,
+                e,
+                "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
+              ),
+            ),
+      });
+      const steps: Step[] = [
+        readState(BEFORE_STEP_ID, "check", "Read the migration state before"),
+        apply,
+        readState(AFTER_STEP_ID, "verify", "Read the migration state after"),
+      ] as Step[];
+      return createPlan(intent, steps);
+    }),
+  );
+}
+
+/**
+ * Path 3 — the schema is poisoned: applies the destructive migration's inverse SQL inside
+ * the postgres container, in one transaction (`psql -v ON_ERROR_STOP=1 --single-transaction`).
+ * Then run Path 2 to deploy the older binary. Planning reads the SQL file, never the database.
+ */
+export function applyInverseSql(
+  topology: Topology,
+  drivers: Drivers,
+  input: ApplyInverseSqlInput,
+): ResultAsync<RollbackPlan, DriverError> {
+  const parsed = parseRecipeInput("applyInverseSql", topology, inverseSqlInput, input).andThen((p) =>
+    requireDriver(drivers, "database", "applyInverseSql").map(() => p),
+  );
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const { topology: t, input: args } = parsed.value;
+  const sql =
+    args.sql !== undefined
+      ? okAsync<string, DriverError>(args.sql)
+      : ResultAsync.fromPromise(readFile(args.sqlFile ?? "", "utf8"), (cause) =>
+          driverError({
+            driver: RECIPE_DRIVER,
+            op: "applyInverseSql",
+            reason: "not_found",
+            message: `cannot read ${args.sqlFile}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            cause,
+          }),
+        );
+  return sql.andThen((text) => {
+    const intent: PlanIntent = {
+      path: "inverse-sql",
+      env: t.env,
+      actor: args.actor,
+      reason: args.reason,
+      params: {
+        sql: text,
+        ...(args.expectedVersionAfter === undefined
+          ? {}
+          : { expectedVersionAfter: args.expectedVersionAfter }),
+        ...(args.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: args.statementTimeoutMs }),
+        ...(args.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: args.lockTimeoutMs }),
+      },
+    };
+    return applyInverseSqlPlanFromIntent(t, drivers, intent);
+  });
+}

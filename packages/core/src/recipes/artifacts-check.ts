@@ -1,0 +1,95 @@
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { type DriverError, driverError } from "../errors/driver-error";
+import { fromDriverError, stepError } from "../errors/step-error";
+import { defineStep, type Step } from "../plan/step";
+import type { ArtifactInfo, ArtifactRegistry } from "../ports/artifact-registry";
+import { artifactFileName, packageName, type Topology } from "../topology/topology";
+import { RECIPE_DRIVER } from "./recipe-input";
+import { HINTS } from "./runbook-text";
+
+/** The step id of {@link artifactsCheck}. */
+export const RESOLVE_ARTIFACTS_STEP_ID = "resolve-artifacts";
+
+/** The registry request that checks one artifact, as the runbook's `curl -I` shows it. */
+export function artifactUrl(topology: Topology, component: string, sha: string): string {
+  return `/api/packages/${topology.registry.owner}/generic/${packageName(topology, component)}/${sha}/${artifactFileName(topology, component, sha)}`;
+}
+
+/** Every component's artifact for `sha`, or the components whose artifact is missing. */
+function statAll(
+  registry: ArtifactRegistry,
+  topology: Topology,
+  sha: string,
+): ResultAsync<{ found: ArtifactInfo[]; missing: string[] }, DriverError> {
+  return ResultAsync.combine(
+    topology.components.map((component) =>
+      registry.stat({ component, sha }).map((info) => ({ component, info })),
+    ),
+  ).map((rows) => ({
+    found: rows.flatMap((r) => (r.info ? [r.info] : [])),
+    missing: rows.filter((r) => !r.info).map((r) => r.component),
+  }));
+}
+
+const missingMessage = (topology: Topology, sha: string, missing: string[]) =>
+  `the registry no longer holds ${missing.map((c) => artifactFileName(topology, c, sha)).join(", ")}`;
+
+/**
+ * Phase A at planning time: resolves every component's artifact for `sha`; a missing one
+ * refuses the plan up front (`not_found`, hint: Path 3, rebuild and push).
+ */
+export function resolveArtifacts(
+  registry: ArtifactRegistry,
+  topology: Topology,
+  sha: string,
+  op: string,
+): ResultAsync<ArtifactInfo[], DriverError> {
+  return statAll(registry, topology, sha).andThen(({ found, missing }) =>
+    missing.length === 0
+      ? okAsync(found)
+      : errAsync(
+          driverError({
+            driver: RECIPE_DRIVER,
+            op,
+            reason: "not_found",
+            message: missingMessage(topology, sha, missing),
+            hint: HINTS.usePath3Rebuild,
+            details: { sha, missing },
+          }),
+        ),
+  );
+}
+
+/**
+ * Phase A at run time: every component's artifact for `sha` is still in the registry
+ * (else the Path 3 hint). As a `verify` step it confirms a push landed.
+ */
+export function artifactsCheck(
+  registry: ArtifactRegistry,
+  topology: Topology,
+  sha: string,
+  as: { id: string; kind: "check" | "verify" } = { id: RESOLVE_ARTIFACTS_STEP_ID, kind: "check" },
+): Step<ArtifactInfo[]> {
+  return defineStep({
+    id: as.id,
+    title: `Resolve every component's artifact for ${sha.slice(0, 12)} in the registry`,
+    kind: as.kind,
+    idempotent: true,
+    describe: () =>
+      topology.components.map(
+        (c) => `curl -fsSL -I -H "Authorization: token $TOKEN" "<forgejo>${artifactUrl(topology, c, sha)}"`,
+      ),
+    run: () =>
+      statAll(registry, topology, sha)
+        .mapErr((e) => fromDriverError(as.id, e))
+        .andThen(({ found, missing }) =>
+          missing.length === 0
+            ? okAsync(found)
+            : errAsync(
+                stepError(as.id, "not_found", missingMessage(topology, sha, missing), {
+                  hint: HINTS.usePath3Rebuild,
+                }),
+              ),
+        ),
+  });
+}

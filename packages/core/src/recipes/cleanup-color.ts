@@ -1,0 +1,188 @@
+import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { type DriverError, driverError } from "../errors/driver-error";
+import { fromDriverError, stepError } from "../errors/step-error";
+import type { PlanIntent } from "../plan/plan-intent";
+import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
+import { defineStep, type Step } from "../plan/step";
+import { colorContainers, type Topology } from "../topology/topology";
+import { parseInput } from "../validate/parse-input";
+import { incusExec } from "./describe-command";
+import type { Drivers } from "./drivers";
+import { pipelineSteps } from "./pipeline-steps";
+import {
+  colorSchema,
+  parseRecipeInput,
+  RECIPE_DRIVER,
+  recipeBaseSchema,
+  requireDriver,
+} from "./recipe-input";
+import { HINTS } from "./runbook-text";
+
+const cleanupInput = (t: Topology) =>
+  recipeBaseSchema
+    .extend({
+      /** The failed color to reclaim; never the live one. */
+      color: colorSchema(t),
+      /** `native` deletes through the container host; `pipeline` runs `cleanup-failed.yml`. Default `native`. */
+      via: z.enum(["native", "pipeline"]).optional(),
+      /** How long to follow the pipeline run (milliseconds, default 10 minutes). */
+      followDeadlineMs: z
+        .number()
+        .int()
+        .min(1)
+        .max(6 * 3_600_000)
+        .optional(),
+    })
+    .strict();
+
+/** Input of {@link cleanupColor}. */
+export type CleanupColorInput = z.input<ReturnType<typeof cleanupInput>>;
+
+const cleanupParams = (t: Topology) =>
+  z.object({
+    color: colorSchema(t),
+    via: z.enum(["native", "pipeline"]),
+    followDeadlineMs: z.number().int().min(1).optional(),
+  });
+
+const NOT_LIVE_STEP_ID = "precheck-not-live";
+const GONE_STEP_ID = "color-gone";
+
+/**
+ * Builds the cleanup plan from its intent (also used on resume): check the color is not
+ * live, delete its app containers (stopping them first) or run `cleanup-failed.yml`,
+ * then verify none is left.
+ */
+export function cleanupColorPlanFromIntent(
+  topology: Topology,
+  drivers: Drivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  return parseInput(cleanupParams(topology), intent.params ?? {}, {
+    driver: RECIPE_DRIVER,
+    op: "cleanupColor",
+  }).andThen(({ color, via, followDeadlineMs }) => {
+    const names = colorContainers(topology, color);
+    const { host } = drivers;
+    const notLive = defineStep<{ live: string }>({
+      id: NOT_LIVE_STEP_ID,
+      title: `Verify ${color} is not the live color`,
+      kind: "check",
+      idempotent: true,
+      describe: () => [incusExec(topology.haproxy.container, ["cat", topology.haproxy.stateFile])],
+      run: () =>
+        drivers.traffic
+          .readState()
+          .mapErr((e) => fromDriverError(NOT_LIVE_STEP_ID, e))
+          .andThen((state) =>
+            state.activeColor === color
+              ? errAsync(
+                  stepError(
+                    NOT_LIVE_STEP_ID,
+                    "conflict",
+                    `${color} is the live color: refusing to clean it up`,
+                    {
+                      hint: HINTS.neverCleanLive,
+                    },
+                  ),
+                )
+              : okAsync({ live: state.activeColor }),
+          ),
+    });
+    const deletes = names.map((name) =>
+      defineStep<{ deleted: boolean }>({
+        id: `delete-${name}`,
+        title: `Delete ${name} (stopping it first)`,
+        kind: "change",
+        idempotent: true,
+        describe: () => [`incus delete --force ${name}`],
+        run: () =>
+          host
+            .delete(name, { stopFirst: true })
+            .map(() => ({ deleted: true }))
+            .orElse((e) => (e.reason === "not_found" ? okAsync({ deleted: false }) : errAsync(e)))
+            .mapErr((e) => fromDriverError(`delete-${name}`, e)),
+      }),
+    );
+    const viaPipeline = (): Result<Step[], DriverError> =>
+      requireDriver(drivers, "pipeline", "cleanupColor").map((pipeline) =>
+        pipelineSteps(
+          pipeline,
+          {
+            workflow: topology.workflows.cleanup,
+            ref: topology.workflows.ref,
+            inputs: { env: topology.env, color },
+          },
+          {
+            deadlineMs: followDeadlineMs ?? 10 * 60_000,
+            hint: "the cleanup run did not succeed: read its log",
+          },
+        ),
+      );
+    const gone = defineStep<void>({
+      id: GONE_STEP_ID,
+      title: `Verify no ${color} app container is left`,
+      kind: "verify",
+      idempotent: true,
+      describe: () => [`incus list ${names.join(" ")} --format csv -c n,s`],
+      run: () =>
+        host
+          .list({ names })
+          .mapErr((e) => fromDriverError(GONE_STEP_ID, e))
+          .andThen((left) =>
+            left.length === 0
+              ? okAsync(undefined)
+              : errAsync(
+                  stepError(GONE_STEP_ID, "failed", `still there: ${left.map((i) => i.name).join(", ")}`),
+                ),
+          ),
+    });
+    const changes: Result<Step[], DriverError> = via === "native" ? ok(deletes as Step[]) : viaPipeline();
+    return changes.andThen((middle) => createPlan(intent, [notLive, ...middle, gone] as Step[]));
+  });
+}
+
+/**
+ * Reclaims a failed color's slot once forensics are done: the **Veza cleanup** workflow
+ * (`cleanup-failed.yml`, destroys a color's app containers), natively through the host
+ * (`incus delete` with stop first) or through the pipeline. Refuses the live color,
+ * at planning and again when the run starts.
+ */
+export function cleanupColor(
+  topology: Topology,
+  drivers: Drivers,
+  input: CleanupColorInput,
+): ResultAsync<RollbackPlan, DriverError> {
+  const parsed = parseRecipeInput("cleanupColor", topology, cleanupInput, input);
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const { topology: t, input: args } = parsed.value;
+  const via = args.via ?? "native";
+  const needs = via === "pipeline" ? requireDriver(drivers, "pipeline", "cleanupColor") : ok(undefined);
+  if (needs.isErr()) return errAsync(needs.error);
+  return drivers.traffic.readState().andThen((state) => {
+    if (state.activeColor === args.color)
+      return err(
+        driverError({
+          driver: RECIPE_DRIVER,
+          op: "cleanupColor",
+          reason: "conflict",
+          message: `${args.color} is the live color: refusing to clean it up`,
+          hint: HINTS.neverCleanLive,
+        }),
+      );
+    const intent: PlanIntent = {
+      path: "cleanup",
+      env: t.env,
+      from: args.color,
+      actor: args.actor,
+      reason: args.reason,
+      params: {
+        color: args.color,
+        via,
+        ...(args.followDeadlineMs === undefined ? {} : { followDeadlineMs: args.followDeadlineMs }),
+      },
+    };
+    return cleanupColorPlanFromIntent(t, drivers, intent);
+  });
+}

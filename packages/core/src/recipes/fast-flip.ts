@@ -1,0 +1,136 @@
+import { err, errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { type DriverError, driverError } from "../errors/driver-error";
+import { fromDriverError, stepError } from "../errors/step-error";
+import type { PlanIntent } from "../plan/plan-intent";
+import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
+import { defineStep, type Step } from "../plan/step";
+import type { TrafficState } from "../ports/traffic-switch";
+import type { Topology } from "../topology/topology";
+import { parseInput } from "../validate/parse-input";
+import { shaSchema } from "../validate/schemas";
+import { colorRunningCheck } from "./color-running-check";
+import { convergedStep } from "./converged-step";
+import { incusExec } from "./describe-command";
+import type { Drivers } from "./drivers";
+import { publicProbeStep } from "./public-probe-step";
+import {
+  colorSchema,
+  parseRecipeInput,
+  probeOptionsSchema,
+  RECIPE_DRIVER,
+  recipeBaseSchema,
+} from "./recipe-input";
+import { HINTS } from "./runbook-text";
+import { trafficSwitchSteps } from "./traffic-switch-steps";
+
+const fastFlipInput = (t: Topology) =>
+  recipeBaseSchema
+    .extend({
+      /** The color to flip to; default: the prior color from the history. */
+      target: colorSchema(t).optional(),
+      probe: probeOptionsSchema.optional(),
+    })
+    .strict();
+
+/** Input of {@link fastFlip}. */
+export type FastFlipInput = z.input<ReturnType<typeof fastFlipInput>>;
+
+const fastFlipParams = (t: Topology) =>
+  z.object({ target: colorSchema(t), sha: shaSchema.optional(), probe: probeOptionsSchema.optional() });
+
+/** The step id of the "target is not live" check. */
+const NOT_LIVE_STEP_ID = "precheck-not-live";
+
+/**
+ * Builds Path 1's plan from its intent (also used to rebuild it on resume): check the
+ * target is not live and all its containers are RUNNING (else "use Path 2"), read the
+ * state, render + validate, activate (install + reload + confirm), record, then verify
+ * the public probe and the post-run facts.
+ */
+export function fastFlipPlanFromIntent(
+  topology: Topology,
+  drivers: Drivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  return parseInput(fastFlipParams(topology), intent.params ?? {}, {
+    driver: RECIPE_DRIVER,
+    op: "fastFlip",
+  }).andThen(({ target, sha, probe }) => {
+    const notLive = defineStep<TrafficState>({
+      id: NOT_LIVE_STEP_ID,
+      title: `Verify ${target} is not already the live color`,
+      kind: "check",
+      idempotent: true,
+      describe: () => [incusExec(topology.haproxy.container, ["cat", topology.haproxy.stateFile])],
+      run: () =>
+        drivers.traffic
+          .readState()
+          .mapErr((e) => fromDriverError(NOT_LIVE_STEP_ID, e))
+          .andThen((state) =>
+            state.activeColor === target
+              ? errAsync(
+                  stepError(NOT_LIVE_STEP_ID, "conflict", `${target} is already live: nothing to flip`, {
+                    hint: `if ${target} itself is broken, ${HINTS.usePath2}`,
+                  }),
+                )
+              : okAsync(state),
+          ),
+    });
+    const steps: Step[] = [
+      notLive,
+      colorRunningCheck(drivers.host, topology, target),
+      ...trafficSwitchSteps(
+        drivers.traffic,
+        { color: target, ...(sha ? { sha } : {}), actor: intent.actor },
+        topology,
+      ),
+      publicProbeStep(drivers.probe, topology, probe),
+      convergedStep(drivers.traffic, target),
+    ] as Step[];
+    return createPlan(intent, steps);
+  });
+}
+
+/**
+ * Path 1 — HAProxy fast-flip (~5s): flips traffic back to the prior color while its
+ * containers are still alive. The target defaults to the prior color from the history
+ * (`head -2 active-color.history`). Planning reads the state, never changes it; the
+ * plan refuses at run time when a target container is not RUNNING ("use Path 2").
+ */
+export function fastFlip(
+  topology: Topology,
+  drivers: Drivers,
+  input: FastFlipInput,
+): ResultAsync<RollbackPlan, DriverError> {
+  const parsed = parseRecipeInput("fastFlip", topology, fastFlipInput, input);
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const { topology: t, input: args } = parsed.value;
+  return drivers.traffic.readState().andThen((state) => {
+    const prior = state.history.find((h) => h.color !== state.activeColor);
+    const target = args.target ?? prior?.color ?? t.colors.find((c) => c !== state.activeColor);
+    if (target === undefined || target === state.activeColor)
+      return err(
+        driverError({
+          driver: RECIPE_DRIVER,
+          op: "fastFlip",
+          reason: "conflict",
+          message: `${target ?? "the target"} is already live: nothing to flip`,
+          hint: `if ${state.activeColor} itself is broken, ${HINTS.usePath2}`,
+        }),
+      );
+    const recorded = state.history.find((h) => h.color === target)?.sha;
+    const sha = shaSchema.safeParse(recorded).success ? recorded : undefined;
+    const intent: PlanIntent = {
+      path: "fast-flip",
+      env: t.env,
+      from: state.activeColor,
+      to: target,
+      ...(sha ? { sha } : {}),
+      actor: args.actor,
+      reason: args.reason,
+      params: { target, ...(sha ? { sha } : {}), ...(args.probe ? { probe: args.probe } : {}) },
+    };
+    return fastFlipPlanFromIntent(t, drivers, intent);
+  });
+}

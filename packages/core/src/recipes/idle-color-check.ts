@@ -1,0 +1,58 @@
+import { errAsync, okAsync } from "neverthrow";
+import { fromDriverError, stepError } from "../errors/step-error";
+import { defineStep, type Step } from "../plan/step";
+import { colorContainers, type Topology } from "../topology/topology";
+import { incusExec } from "./describe-command";
+import type { Drivers } from "./drivers";
+import { HINTS } from "./runbook-text";
+
+/** The step id of {@link idleColorCheck}. */
+export const IDLE_COLOR_STEP_ID = "pick-idle-color";
+
+/**
+ * Phase B: traffic is still on `live` (as when the plan was made) and every container
+ * of the idle color exists (this SDK stages into existing containers; recreating them is
+ * the pipeline's job).
+ */
+export function idleColorCheck(
+  drivers: Drivers,
+  topology: Topology,
+  live: string,
+  idle: string,
+): Step<{ color: string; live: string }> {
+  const names = colorContainers(topology, idle);
+  return defineStep({
+    id: IDLE_COLOR_STEP_ID,
+    title: `Pick the idle color: ${idle} (live is ${live})`,
+    kind: "check",
+    idempotent: true,
+    describe: () => [
+      incusExec(topology.haproxy.container, ["cat", topology.haproxy.stateFile]),
+      `incus list ${names.join(" ")} --format csv -c n,s`,
+    ],
+    run: () =>
+      drivers.traffic
+        .readState()
+        .andThen((state) => drivers.host.list({ names }).map((instances) => ({ state, instances })))
+        .mapErr((e) => fromDriverError(IDLE_COLOR_STEP_ID, e))
+        .andThen(({ state, instances }) => {
+          if (state.activeColor !== live)
+            return errAsync(
+              stepError(
+                IDLE_COLOR_STEP_ID,
+                "conflict",
+                `traffic moved since the plan was made: ${state.activeColor} is live, not ${live}`,
+                { hint: "observe again and re-plan" },
+              ),
+            );
+          const missing = names.filter((n) => !instances.some((i) => i.name === n));
+          if (missing.length > 0)
+            return errAsync(
+              stepError(IDLE_COLOR_STEP_ID, "not_found", `${missing.join(", ")} do not exist`, {
+                hint: HINTS.usePipeline,
+              }),
+            );
+          return okAsync({ color: idle, live });
+        }),
+  });
+}

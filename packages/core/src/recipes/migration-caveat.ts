@@ -1,0 +1,110 @@
+import { okAsync } from "neverthrow";
+import { z } from "zod";
+import { defineStep, type Step } from "../plan/step";
+import type { Database, MigrationState } from "../ports/database";
+import type { Topology } from "../topology/topology";
+import { incusExec } from "./describe-command";
+import { HINTS, RUNBOOK } from "./runbook-text";
+
+/** The step id of {@link migrationCaveatStep}. */
+export const MIGRATION_CAVEAT_STEP_ID = "migration-caveat";
+
+/** One migration warning: `not_rolled_back` (always, when managed), `schema_changed`, `dirty`, `unreadable`. */
+export interface MigrationWarning {
+  readonly code: "not_rolled_back" | "schema_changed" | "dirty" | "unreadable";
+  readonly message: string;
+}
+
+/** What {@link migrationCaveatStep} found. */
+export interface MigrationCaveat {
+  readonly state: MigrationState | null;
+  readonly warnings: readonly MigrationWarning[];
+}
+
+/**
+ * Path 2's caveat from the migration state: migrations are not rolled back, so the schema
+ * stays the post-deploy one; a dirty state (a migration failed halfway) or a schema version
+ * other than the one the target release expects is called out, with the Path 3 hint.
+ * Empty when migrations are not managed here.
+ */
+export function migrationWarnings(
+  state: MigrationState | null,
+  expectedVersion?: number,
+): MigrationWarning[] {
+  if (!state?.managed) return [];
+  const at = state.version ?? "none";
+  const warnings: MigrationWarning[] = [
+    {
+      code: "not_rolled_back",
+      message: `schema stays at version ${at}, the post-deploy schema: ${RUNBOOK.migrationCaveat}`,
+    },
+  ];
+  if (expectedVersion !== undefined && state.version !== expectedVersion)
+    warnings.push({
+      code: "schema_changed",
+      message: `the schema changed: it is at version ${at} but the target release expects ${expectedVersion}; if the app crashes against it, ${HINTS.usePath3InverseSql}`,
+    });
+  if (state.dirty)
+    warnings.push({
+      code: "dirty",
+      message: `schema_migrations is dirty at version ${at}: a migration failed halfway; ${HINTS.usePath3InverseSql}`,
+    });
+  return warnings;
+}
+
+/** The zod schema of a {@link MigrationWarning} (intent params carry them). */
+export const migrationWarningSchema = z.object({
+  code: z.enum(["not_rolled_back", "schema_changed", "dirty", "unreadable"]),
+  message: z.string(),
+});
+
+/**
+ * A check that reads the migration state when the run starts and reports the caveat as
+ * `step.log` lines (so it lands in the journal, the report and the postmortem). It never
+ * blocks the rollback: an unreadable state is itself reported as a warning.
+ */
+export function migrationCaveatStep(
+  database: Database,
+  topology: Topology,
+  expectedVersion?: number,
+  plannedWarnings: readonly MigrationWarning[] = [],
+): Step<MigrationCaveat> {
+  const dirty = plannedWarnings.some((w) => w.code === "dirty");
+  const changed = plannedWarnings.some((w) => w.code === "schema_changed");
+  const flags = [dirty ? "DIRTY schema" : "", changed ? "schema CHANGED" : ""].filter(Boolean).join(", ");
+  return defineStep({
+    id: MIGRATION_CAVEAT_STEP_ID,
+    title: `Read the migration state (warning: migrations are not rolled back${flags ? `; ${flags}: see Path 3` : ""})`,
+    kind: "check",
+    idempotent: true,
+    describe: () => [
+      incusExec(topology.postgres.container, [
+        "psql",
+        "-U",
+        topology.postgres.user,
+        topology.postgres.database,
+        "-c",
+        "SELECT version, dirty FROM schema_migrations LIMIT 1",
+      ]),
+    ],
+    run: (ctx) =>
+      database
+        .migrationState()
+        .map((state): MigrationCaveat => ({ state, warnings: migrationWarnings(state, expectedVersion) }))
+        .orElse((e) =>
+          okAsync<MigrationCaveat, never>({
+            state: null,
+            warnings: [
+              {
+                code: "unreadable",
+                message: `the migration state could not be read (${e.message}): ${RUNBOOK.migrationCaveat}`,
+              },
+            ],
+          }),
+        )
+        .map((caveat) => {
+          for (const warning of caveat.warnings) ctx.log(`warning: ${warning.message}`);
+          return caveat;
+        }),
+  });
+}

@@ -1,0 +1,212 @@
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import type { DriverError } from "../errors/driver-error";
+import type { MigrationState } from "../ports/database";
+import type { HistoryEntry } from "../ports/traffic-switch";
+import { appLayout, containerName, parseTopology, type Topology } from "../topology/topology";
+import type { Drivers } from "./drivers";
+
+/** One app container as observed. */
+export interface ContainerFact {
+  readonly name: string;
+  readonly component: string;
+  /** False when the container does not exist (destroyed or cleaned up). */
+  readonly exists: boolean;
+  readonly running: boolean;
+  /** The backend's status word (`Running`, `Stopped`), or `Missing`. */
+  readonly status: string;
+  /** The release SHA in the container's release file, when readable. */
+  readonly release: string | null;
+}
+
+/** One color's containers as observed. */
+export interface ColorFacts {
+  readonly color: string;
+  readonly containers: readonly ContainerFact[];
+  /** True when every container of the color exists and is RUNNING (Path 1's pre-check). */
+  readonly allRunning: boolean;
+  /** True when at least one container of the color is missing. */
+  readonly anyMissing: boolean;
+}
+
+/** The public health probe's answer. */
+export interface PublicHealthFact {
+  readonly url: string;
+  readonly healthy: boolean;
+  readonly status?: number;
+  /** Why it failed, when it did. */
+  readonly message?: string;
+}
+
+/** Everything the runbook's pre-checks look at, gathered in one pass. */
+export interface Facts {
+  readonly env: string;
+  /** ISO-8601 time the facts were gathered. */
+  readonly observedAt: string;
+  /** The active color (the state file). */
+  readonly activeColor: string;
+  /** The active-color history, newest first. */
+  readonly history: readonly HistoryEntry[];
+  /** The SHA live now, from the history head when it names the active color. */
+  readonly liveSha: string | null;
+  /** The prior color: the newest history entry with a color other than the active one. */
+  readonly priorColor: string | null;
+  /** The SHA the prior color last served, from the history. */
+  readonly priorSha: string | null;
+  /** Containers per color. */
+  readonly colors: Readonly<Record<string, ColorFacts>>;
+  /**
+   * Artifact presence per SHA of the history and per component (`sha → component → present`);
+   * `null` when no registry driver was given.
+   */
+  readonly artifacts: Readonly<Record<string, Readonly<Record<string, boolean>>>> | null;
+  /** golang-migrate's state; `null` when no database driver was given. */
+  readonly migration: MigrationState | null;
+  readonly publicHealth: PublicHealthFact;
+}
+
+/** Options for {@link observe}. */
+export interface ObserveOptions {
+  /** Probe attempts for the public health check (default 2). */
+  readonly probeAttempts?: number;
+  /** The probe's overall deadline in milliseconds (default 5000). */
+  readonly probeDeadlineMs?: number;
+  /** SHAs whose artifacts to look up besides the history's. */
+  readonly shas?: readonly string[];
+  readonly signal?: AbortSignal;
+  /** The clock stamping `observedAt` (default: the system clock). */
+  readonly now?: () => Date;
+}
+
+const decoder = new TextDecoder();
+
+function observeColor(
+  topology: Topology,
+  drivers: Drivers,
+  color: string,
+): ResultAsync<ColorFacts, DriverError> {
+  const names = topology.components.map((component) => ({
+    component,
+    name: containerName(topology, component, color),
+  }));
+  const { releaseFile } = appLayout(topology);
+  return drivers.host.list({ names: names.map((n) => n.name) }).andThen((instances) =>
+    ResultAsync.combine(
+      names.map(({ component, name }) => {
+        const info = instances.find((i) => i.name === name);
+        if (!info)
+          return okAsync<ContainerFact, DriverError>({
+            name,
+            component,
+            exists: false,
+            running: false,
+            status: "Missing",
+            release: null,
+          });
+        return drivers.host
+          .pullFile(name, releaseFile)
+          .map((bytes): string | null => decoder.decode(bytes).trim() || null)
+          .orElse(() => okAsync<string | null, DriverError>(null))
+          .map(
+            (release): ContainerFact => ({
+              name,
+              component,
+              exists: true,
+              running: info.running,
+              status: info.status,
+              release,
+            }),
+          );
+      }),
+    ).map((containers) => ({
+      color,
+      containers,
+      allRunning: containers.every((c) => c.exists && c.running),
+      anyMissing: containers.some((c) => !c.exists),
+    })),
+  );
+}
+
+function observeArtifacts(
+  topology: Topology,
+  drivers: Drivers,
+  shas: readonly string[],
+): ResultAsync<Record<string, Record<string, boolean>> | null, DriverError> {
+  const registry = drivers.registry;
+  if (!registry) return okAsync(null);
+  const unique = [...new Set(shas)];
+  return ResultAsync.combine(
+    unique.map((sha) =>
+      ResultAsync.combine(
+        topology.components.map((component) =>
+          registry.stat({ component, sha }).map((info) => [component, info !== null] as const),
+        ),
+      ).map((pairs) => [sha, Object.fromEntries(pairs)] as const),
+    ),
+  ).map((entries) => Object.fromEntries(entries));
+}
+
+/**
+ * Gathers the facts the runbook's pre-checks read: the active color and history
+ * (`cat active-color`, `head -2 …history`), every color's containers (`incus list … -c n,s`)
+ * and the release they run, artifact presence for the history's SHAs (the registry
+ * `curl -I`), the migration state, and the public health (`curl …/api/v1/health`).
+ * Changes nothing.
+ */
+export function observe(
+  topology: Topology,
+  drivers: Drivers,
+  options: ObserveOptions = {},
+): ResultAsync<Facts, DriverError> {
+  const parsed = parseTopology(topology);
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const t = parsed.value;
+  return drivers.traffic.readState().andThen((state) => {
+    const head = state.history[0];
+    const liveSha = head && head.color === state.activeColor ? (head.sha ?? null) : null;
+    const prior = state.history.find((h) => h.color !== state.activeColor);
+    const shas = [
+      ...state.history.map((h) => h.sha).filter((s): s is string => typeof s === "string"),
+      ...(options.shas ?? []),
+    ];
+    const probe = drivers.probe
+      .check({
+        url: t.publicHealthUrl,
+        attempts: options.probeAttempts ?? 2,
+        deadlineMs: options.probeDeadlineMs ?? 5000,
+        intervalMs: 100,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+      .map((r): PublicHealthFact => ({ url: t.publicHealthUrl, healthy: true, status: r.status }))
+      .orElse((e) =>
+        okAsync<PublicHealthFact, DriverError>({
+          url: t.publicHealthUrl,
+          healthy: false,
+          message: e.message,
+          ...(typeof e.details?.status === "number" ? { status: e.details.status } : {}),
+        }),
+      );
+    const migration: ResultAsync<MigrationState | null, DriverError> = drivers.database
+      ? drivers.database.migrationState()
+      : okAsync(null);
+    return ResultAsync.combine([
+      ResultAsync.combine(t.colors.map((color) => observeColor(t, drivers, color))),
+      observeArtifacts(t, drivers, shas),
+      migration,
+      probe,
+    ] as const).map(
+      ([colors, artifacts, migrationState, publicHealth]): Facts => ({
+        env: t.env,
+        observedAt: (options.now?.() ?? new Date()).toISOString(),
+        activeColor: state.activeColor,
+        history: state.history,
+        liveSha,
+        priorColor: prior?.color ?? null,
+        priorSha: prior?.sha ?? null,
+        colors: Object.fromEntries(colors.map((c) => [c.color, c])),
+        artifacts,
+        migration: migrationState,
+        publicHealth,
+      }),
+    );
+  });
+}

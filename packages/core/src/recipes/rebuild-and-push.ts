@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { err, errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { type DriverError, driverError } from "../errors/driver-error";
+import { fromDriverError, stepError } from "../errors/step-error";
+import type { PlanIntent } from "../plan/plan-intent";
+import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
+import { defineStep, type Step } from "../plan/step";
+import type { ArtifactInfo, ArtifactRegistry } from "../ports/artifact-registry";
+import type { Topology } from "../topology/topology";
+import { parseInput } from "../validate/parse-input";
+import { absolutePathSchema, shaSchema } from "../validate/schemas";
+import { artifactsCheck, artifactUrl } from "./artifacts-check";
+import type { Drivers } from "./drivers";
+import { inOrder } from "./in-order";
+import { parseRecipeInput, RECIPE_DRIVER, recipeBaseSchema, requireDriver } from "./recipe-input";
+
+const artifactList = (t: Topology) =>
+  z
+    .array(z.object({ component: z.enum(t.components), path: absolutePathSchema }).strict())
+    .min(1)
+    .refine(
+      (list) => new Set(list.map((a) => a.component)).size === list.length,
+      "one artifact per component",
+    );
+
+const rebuildInput = (t: Topology) =>
+  recipeBaseSchema.extend({ sha: shaSchema, artifacts: artifactList(t) }).strict();
+
+/** Input of {@link rebuildAndPush}: the SHA and the artefacts you built locally (`/tmp/veza-backend-$SHA.tar.zst`). */
+export type RebuildAndPushInput = z.input<ReturnType<typeof rebuildInput>>;
+
+const rebuildParams = (t: Topology) => z.object({ sha: shaSchema, push: artifactList(t) });
+
+/** A local artefact as checked before the push. */
+export interface LocalArtifact {
+  readonly component: string;
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+const LOCAL_STEP_ID = "local-artifacts";
+const VERIFY_STEP_ID = "artifacts-pushed";
+
+const localError = (path: string) => (cause: unknown) =>
+  driverError({
+    driver: RECIPE_DRIVER,
+    op: "rebuildAndPush",
+    reason: "not_found",
+    message: `cannot read the local artefact ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    hint: "build it first (go build … && tar --use-compress-program=zstd -cf …)",
+    cause,
+  });
+
+function hashFile(path: string): ResultAsync<Omit<LocalArtifact, "component">, DriverError> {
+  return ResultAsync.fromPromise(
+    (async () => {
+      const info = await stat(path);
+      if (!info.isFile()) throw new Error("not a regular file");
+      const hash = createHash("sha256");
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return { path, size: info.size, sha256: hash.digest("hex") };
+    })(),
+    localError(path),
+  );
+}
+
+function pushStep(
+  registry: ArtifactRegistry,
+  topology: Topology,
+  sha: string,
+  component: string,
+  path: string,
+) {
+  const id = `push-${component}`;
+  return defineStep<ArtifactInfo>({
+    id,
+    title: `Push ${path} to the registry as ${component} ${sha.slice(0, 12)}`,
+    kind: "change",
+    idempotent: true,
+    describe: () => [
+      `curl -fsSL --fail-with-body -X PUT -H "Authorization: token $TOKEN" --upload-file ${path} "<forgejo>${artifactUrl(topology, component, sha)}"`,
+    ],
+    run: (ctx) => {
+      const local = ctx.output<LocalArtifact[]>(LOCAL_STEP_ID)?.find((a) => a.component === component);
+      return registry
+        .upload({ component, sha }, { path })
+        .mapErr((e) => fromDriverError(id, e))
+        .andThen((info) =>
+          local && info.sha256 && info.sha256 !== local.sha256
+            ? errAsync(
+                stepError(
+                  id,
+                  "failed",
+                  `the registry holds sha256 ${info.sha256}, the local file has ${local.sha256}`,
+                  {
+                    hint: "a different artefact already sits under that version: delete it in the registry, then push again",
+                  },
+                ),
+              )
+            : okAsync(info),
+        );
+    },
+  });
+}
+
+/**
+ * Builds the rebuild-and-push plan from its intent (also used on resume): check every
+ * local artefact (size, sha256), push each (streamed, checksum checked), then verify the
+ * registry holds every component for the SHA.
+ */
+export function rebuildAndPushPlanFromIntent(
+  topology: Topology,
+  drivers: Drivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  return requireDriver(drivers, "registry", "rebuildAndPush").andThen((registry) =>
+    parseInput(rebuildParams(topology), intent.params ?? {}, {
+      driver: RECIPE_DRIVER,
+      op: "rebuildAndPush",
+    }).andThen(({ sha, push }) => {
+      const local = defineStep<LocalArtifact[]>({
+        id: LOCAL_STEP_ID,
+        title: `Check the ${push.length} locally built artefact(s) for ${sha.slice(0, 12)}`,
+        kind: "check",
+        idempotent: true,
+        describe: () => push.map((a) => `sha256sum ${a.path}`),
+        run: (ctx) =>
+          inOrder(push, (a) => hashFile(a.path).map((h) => ({ ...h, component: a.component })))
+            .map((list) => {
+              for (const a of list) ctx.log(`${a.component}: ${a.path} ${a.size} bytes sha256 ${a.sha256}`);
+              return list;
+            })
+            .mapErr((e) => fromDriverError(LOCAL_STEP_ID, e)),
+      });
+      const steps: Step[] = [
+        local,
+        ...push.map((a) => pushStep(registry, topology, sha, a.component, a.path)),
+        artifactsCheck(registry, topology, sha, { id: VERIFY_STEP_ID, kind: "verify" }),
+      ] as Step[];
+      return createPlan(intent, steps);
+    }),
+  );
+}
+
+/**
+ * Path 3 — tarball missing: pushes the artefacts you rebuilt locally to the registry
+ * (the runbook's `curl -X PUT --upload-file …`), then verifies every component is there
+ * for the SHA. Then run Path 2. Refuses up front when a given file is unreadable, when
+ * a component's artefact is missing from the registry and not given, or when there is
+ * nothing to push. Planning reads, never changes.
+ */
+export function rebuildAndPush(
+  topology: Topology,
+  drivers: Drivers,
+  input: RebuildAndPushInput,
+): ResultAsync<RollbackPlan, DriverError> {
+  const parsed = parseRecipeInput("rebuildAndPush", topology, rebuildInput, input).andThen((p) =>
+    requireDriver(drivers, "registry", "rebuildAndPush").map((registry) => ({ ...p, registry })),
+  );
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const { topology: t, input: args, registry } = parsed.value;
+  const refuse = (reason: "invalid_input" | "conflict", message: string, hint: string) =>
+    err(driverError({ driver: RECIPE_DRIVER, op: "rebuildAndPush", reason, message, hint }));
+  return inOrder(args.artifacts, (a) => hashFile(a.path))
+    .andThen(() =>
+      ResultAsync.combine(
+        t.components.map((component) =>
+          registry.stat({ component, sha: args.sha }).map((info) => ({ component, present: info !== null })),
+        ),
+      ),
+    )
+    .andThen((rows) => {
+      const missing = rows.filter((r) => !r.present).map((r) => r.component);
+      const given = args.artifacts.map((a) => a.component);
+      const notGiven = missing.filter((c) => !given.includes(c));
+      if (notGiven.length > 0)
+        return refuse(
+          "invalid_input",
+          `the registry also lacks ${notGiven.join(", ")} for ${args.sha.slice(0, 12)}: Path 2 needs every component`,
+          `build ${notGiven.join(", ")} too and pass them in artifacts`,
+        );
+      const push = args.artifacts.filter((a) => missing.includes(a.component));
+      if (push.length === 0)
+        return refuse(
+          "conflict",
+          `the registry already holds every artefact for ${args.sha.slice(0, 12)}: nothing to push`,
+          "run Path 2 (redeploy)",
+        );
+      const intent: PlanIntent = {
+        path: "rebuild-push",
+        env: t.env,
+        sha: args.sha,
+        actor: args.actor,
+        reason: args.reason,
+        params: { sha: args.sha, push },
+      };
+      return rebuildAndPushPlanFromIntent(t, drivers, intent);
+    });
+}

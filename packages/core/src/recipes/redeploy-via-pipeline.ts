@@ -1,0 +1,177 @@
+import { errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import type { DriverError } from "../errors/driver-error";
+import { fromDriverError, stepError } from "../errors/step-error";
+import type { PlanIntent } from "../plan/plan-intent";
+import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
+import { defineStep, type Step } from "../plan/step";
+import type { TrafficState } from "../ports/traffic-switch";
+import type { Topology } from "../topology/topology";
+import { parseInput } from "../validate/parse-input";
+import { shaSchema } from "../validate/schemas";
+import { artifactsCheck, resolveArtifacts } from "./artifacts-check";
+import type { Drivers } from "./drivers";
+import {
+  type MigrationWarning,
+  migrationCaveatStep,
+  migrationWarningSchema,
+  migrationWarnings,
+} from "./migration-caveat";
+import { pipelineSteps } from "./pipeline-steps";
+import { publicProbeStep } from "./public-probe-step";
+import {
+  parseRecipeInput,
+  probeOptionsSchema,
+  RECIPE_DRIVER,
+  recipeBaseSchema,
+  requireDriver,
+} from "./recipe-input";
+
+const followSchema = z.object({
+  /** Give up following the run after this many milliseconds (default 20 minutes). */
+  deadlineMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(6 * 3_600_000)
+    .optional(),
+  pollMs: z.number().int().min(1).max(600_000).optional(),
+});
+
+const viaPipelineInput = () =>
+  recipeBaseSchema
+    .extend({
+      sha: shaSchema,
+      expectedSchemaVersion: z.number().int().min(0).optional(),
+      follow: followSchema.strict().optional(),
+      probe: probeOptionsSchema.optional(),
+    })
+    .strict();
+
+/** Input of {@link redeployViaPipeline}. */
+export type RedeployViaPipelineInput = z.input<ReturnType<typeof viaPipelineInput>>;
+
+const viaPipelineParams = z.object({
+  sha: shaSchema,
+  expectedSchemaVersion: z.number().int().min(0).optional(),
+  follow: followSchema.optional(),
+  probe: probeOptionsSchema.optional(),
+  warnings: z.array(migrationWarningSchema).optional(),
+});
+
+/** The step id of the "release is live" verification. */
+const RELEASE_LIVE_STEP_ID = "release-live";
+
+/**
+ * Builds the pipeline flavour of Path 2 from its intent (also used on resume): check the
+ * artifacts (when a registry driver is given) and the migration caveat, dispatch
+ * `rollback.yml` with `mode=full` and `release_sha`, follow the run to success, then
+ * verify the public probe and that the history head is the SHA.
+ */
+export function redeployViaPipelinePlanFromIntent(
+  topology: Topology,
+  drivers: Drivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  return requireDriver(drivers, "pipeline", "redeployViaPipeline").andThen((pipeline) =>
+    parseInput(viaPipelineParams, intent.params ?? {}, {
+      driver: RECIPE_DRIVER,
+      op: "redeployViaPipeline",
+    }).andThen(({ sha, expectedSchemaVersion, follow, probe, warnings }) => {
+      const releaseLive = defineStep<TrafficState>({
+        id: RELEASE_LIVE_STEP_ID,
+        title: `Verify ${sha.slice(0, 12)} is live (history head)`,
+        kind: "verify",
+        idempotent: true,
+        describe: () => [`head -1 ${topology.haproxy.historyFile}`],
+        run: () =>
+          drivers.traffic
+            .readState()
+            .mapErr((e) => fromDriverError(RELEASE_LIVE_STEP_ID, e))
+            .andThen((state) => {
+              const head = state.history[0];
+              return head?.sha === sha && head.color === state.activeColor
+                ? okAsync(state)
+                : errAsync(
+                    stepError(
+                      RELEASE_LIVE_STEP_ID,
+                      "failed",
+                      `the history head is ${head ? `${head.color} ${head.sha ?? "(no sha)"}` : "empty"}, not ${sha}`,
+                      { hint: "read the rollback.yml run's log" },
+                    ),
+                  );
+            }),
+      });
+      const steps: Step[] = [
+        ...(drivers.registry ? [artifactsCheck(drivers.registry, topology, sha)] : []),
+        ...(drivers.database
+          ? [migrationCaveatStep(drivers.database, topology, expectedSchemaVersion, warnings)]
+          : []),
+        ...pipelineSteps(
+          pipeline,
+          {
+            workflow: topology.workflows.rollback,
+            ref: topology.workflows.ref,
+            inputs: { env: topology.env, mode: "full", target_color: "", release_sha: sha },
+          },
+          {
+            deadlineMs: follow?.deadlineMs ?? 20 * 60_000,
+            ...(follow?.pollMs === undefined ? {} : { pollMs: follow.pollMs }),
+            hint: "the rollback.yml run did not succeed (its Phase F reverts HAProxy on failure): read the run's log; if the build artefacts or the host are the problem, go to Path 3",
+          },
+        ),
+        publicProbeStep(drivers.probe, topology, probe),
+        releaseLive,
+      ] as Step[];
+      return createPlan(intent, steps);
+    }),
+  );
+}
+
+/**
+ * Path 2 through the pipeline: dispatches the `Veza rollback` workflow (`rollback.yml`,
+ * `mode=full`, `release_sha`) and follows the run, like the runbook's "Run workflow"
+ * button. Refuses up front when an artifact is missing (hint: Path 3) — when a registry
+ * driver is given — and carries the migration caveat in `intent.params.warnings`.
+ */
+export function redeployViaPipeline(
+  topology: Topology,
+  drivers: Drivers,
+  input: RedeployViaPipelineInput,
+): ResultAsync<RollbackPlan, DriverError> {
+  const parsed = parseRecipeInput("redeployViaPipeline", topology, viaPipelineInput, input).andThen((p) =>
+    requireDriver(drivers, "pipeline", "redeployViaPipeline").map(() => p),
+  );
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const { topology: t, input: args } = parsed.value;
+  const artifacts = drivers.registry
+    ? resolveArtifacts(drivers.registry, t, args.sha, "redeployViaPipeline").map(() => undefined)
+    : okAsync<undefined, DriverError>(undefined);
+  return artifacts
+    .andThen(() => drivers.traffic.readState())
+    .andThen((state) =>
+      (drivers.database
+        ? drivers.database.migrationState().map((m) => migrationWarnings(m, args.expectedSchemaVersion))
+        : okAsync<MigrationWarning[], DriverError>([])
+      ).andThen((warnings) => {
+        const intent: PlanIntent = {
+          path: "redeploy-pipeline",
+          env: t.env,
+          from: state.activeColor,
+          sha: args.sha,
+          actor: args.actor,
+          reason: args.reason,
+          params: {
+            sha: args.sha,
+            ...(args.expectedSchemaVersion === undefined
+              ? {}
+              : { expectedSchemaVersion: args.expectedSchemaVersion }),
+            ...(args.follow ? { follow: args.follow } : {}),
+            ...(args.probe ? { probe: args.probe } : {}),
+            warnings,
+          },
+        };
+        return redeployViaPipelinePlanFromIntent(t, drivers, intent);
+      }),
+    );
+}

@@ -1,0 +1,176 @@
+import { err, errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { type DriverError, driverError } from "../errors/driver-error";
+import type { PlanIntent } from "../plan/plan-intent";
+import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
+import type { Step } from "../plan/step";
+import { colorContainers, otherColor, type Topology } from "../topology/topology";
+import { parseInput } from "../validate/parse-input";
+import { shaSchema } from "../validate/schemas";
+import { artifactsCheck, resolveArtifacts } from "./artifacts-check";
+import { convergedStep } from "./converged-step";
+import type { Drivers } from "./drivers";
+import { idleColorCheck } from "./idle-color-check";
+import {
+  type MigrationWarning,
+  migrationCaveatStep,
+  migrationWarningSchema,
+  migrationWarnings,
+} from "./migration-caveat";
+import { publicProbeStep } from "./public-probe-step";
+import {
+  colorSchema,
+  parseRecipeInput,
+  probeOptionsSchema,
+  RECIPE_DRIVER,
+  recipeBaseSchema,
+  requireDriver,
+} from "./recipe-input";
+import { HINTS } from "./runbook-text";
+import { stageArtifactsStep } from "./stage-artifacts-step";
+import { startColorStep } from "./start-color-step";
+import { trafficSwitchSteps } from "./traffic-switch-steps";
+
+const redeployInput = () =>
+  recipeBaseSchema
+    .extend({
+      /** The 40-hex SHA to roll back TO. */
+      sha: shaSchema,
+      /** The schema version the target release expects, when known: a different one is warned about. */
+      expectedSchemaVersion: z.number().int().min(0).optional(),
+      probe: probeOptionsSchema.optional(),
+    })
+    .strict();
+
+/** Input of {@link redeploy}. */
+export type RedeployInput = z.input<ReturnType<typeof redeployInput>>;
+
+const redeployParams = (t: Topology) =>
+  z.object({
+    sha: shaSchema,
+    live: colorSchema(t),
+    idle: colorSchema(t),
+    expectedSchemaVersion: z.number().int().min(0).optional(),
+    probe: probeOptionsSchema.optional(),
+    warnings: z.array(migrationWarningSchema).optional(),
+  });
+
+/**
+ * Builds Path 2's plan from its intent (also used on resume). Checks: A resolve every
+ * artifact, B the idle color, the migration caveat, read state, render + validate.
+ * Changes: C stage artifacts, D start and check locally, E activate + record. Verify:
+ * F the public probe (the runner reverts everything when it fails), then the post-run facts.
+ */
+export function redeployPlanFromIntent(
+  topology: Topology,
+  drivers: Drivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  return requireDriver(drivers, "registry", "redeploy").andThen((registry) =>
+    parseInput(redeployParams(topology), intent.params ?? {}, {
+      driver: RECIPE_DRIVER,
+      op: "redeploy",
+    }).andThen(({ sha, live, idle, expectedSchemaVersion, probe, warnings }) => {
+      if (live === idle)
+        return err(
+          driverError({
+            driver: RECIPE_DRIVER,
+            op: "redeploy",
+            reason: "invalid_input",
+            message: "the idle color must differ from the live one",
+          }),
+        );
+      const flip = trafficSwitchSteps(drivers.traffic, { color: idle, sha, actor: intent.actor }, topology);
+      const steps: Step[] = [
+        artifactsCheck(registry, topology, sha),
+        idleColorCheck(drivers, topology, live, idle),
+        ...(drivers.database
+          ? [migrationCaveatStep(drivers.database, topology, expectedSchemaVersion, warnings)]
+          : []),
+        ...flip.slice(0, 2),
+        stageArtifactsStep(drivers.host, registry, topology, idle, sha),
+        startColorStep(drivers.host, drivers.probe, topology, idle, sha),
+        ...flip.slice(2),
+        publicProbeStep(drivers.probe, topology, probe),
+        convergedStep(drivers.traffic, idle),
+      ] as Step[];
+      return createPlan(intent, steps);
+    }),
+  );
+}
+
+/**
+ * Path 2 — re-deploy an older SHA (~10 min), natively through the drivers: A resolve
+ * every component's artifact for the SHA (a missing one refuses up front: Path 3, rebuild
+ * and push), B pick the idle color, C stage the artifacts into its containers, D start and
+ * check each locally, E flip, F the public probe — on failure the run flips back
+ * automatically. The migration caveat (migrations are not rolled back) is read from the
+ * migration state and carried in `intent.params.warnings` and the run's log.
+ * Planning reads the world, never changes it.
+ */
+export function redeploy(
+  topology: Topology,
+  drivers: Drivers,
+  input: RedeployInput,
+): ResultAsync<RollbackPlan, DriverError> {
+  const parsed = parseRecipeInput("redeploy", topology, redeployInput, input).andThen((p) =>
+    requireDriver(drivers, "registry", "redeploy").map((registry) => ({ ...p, registry })),
+  );
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const { topology: t, input: args, registry } = parsed.value;
+  return resolveArtifacts(registry, t, args.sha, "redeploy")
+    .andThen(() => drivers.traffic.readState())
+    .andThen((state) => {
+      const live = state.activeColor;
+      const idle = otherColor(t, live);
+      if (state.history[0]?.sha === args.sha && state.history[0]?.color === live)
+        return errAsync(
+          driverError({
+            driver: RECIPE_DRIVER,
+            op: "redeploy",
+            reason: "conflict",
+            message: `${args.sha.slice(0, 12)} is already live on ${live}`,
+            hint: "pick the SHA you are rolling back TO (active-color.history, git log)",
+          }),
+        );
+      const names = colorContainers(t, idle);
+      return drivers.host.list({ names }).andThen((instances) => {
+        const missing = names.filter((n) => !instances.some((i) => i.name === n));
+        if (missing.length > 0)
+          return errAsync(
+            driverError({
+              driver: RECIPE_DRIVER,
+              op: "redeploy",
+              reason: "not_found",
+              message: `the idle color ${idle} has no ${missing.join(", ")}`,
+              hint: HINTS.usePipeline,
+            }),
+          );
+        const migration = drivers.database
+          ? drivers.database.migrationState().map((m) => migrationWarnings(m, args.expectedSchemaVersion))
+          : okAsync<MigrationWarning[], DriverError>([]);
+        return migration.andThen((warnings) => {
+          const intent: PlanIntent = {
+            path: "redeploy",
+            env: t.env,
+            from: live,
+            to: idle,
+            sha: args.sha,
+            actor: args.actor,
+            reason: args.reason,
+            params: {
+              sha: args.sha,
+              live,
+              idle,
+              ...(args.expectedSchemaVersion === undefined
+                ? {}
+                : { expectedSchemaVersion: args.expectedSchemaVersion }),
+              ...(args.probe ? { probe: args.probe } : {}),
+              warnings,
+            },
+          };
+          return redeployPlanFromIntent(t, drivers, intent);
+        });
+      });
+    });
+}

@@ -1,0 +1,242 @@
+import { err, errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { type DriverError, driverError } from "../errors/driver-error";
+import { fromDriverError, stepError } from "../errors/step-error";
+import type { PlanIntent } from "../plan/plan-intent";
+import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
+import { defineStep, type Step } from "../plan/step";
+import type { DataLossReport } from "../ports/snapshot-store";
+import { datasetName, type Topology } from "../topology/topology";
+import { parseInput } from "../validate/parse-input";
+import { datasetNameSchema, instanceNameSchema, shaSchema, snapshotNameSchema } from "../validate/schemas";
+import { describeDataLoss } from "./describe-data-loss";
+import type { Drivers } from "./drivers";
+import { parseRecipeInput, RECIPE_DRIVER, recipeBaseSchema, requireDriver } from "./recipe-input";
+import { RUNBOOK } from "./runbook-text";
+
+const restoreInput = () =>
+  recipeBaseSchema
+    .extend({
+      /** The data container (default: the topology's postgres container). */
+      container: instanceNameSchema.optional(),
+      /** The snapshot name after `@`, e.g. `pre-deploy-<sha>`… */
+      snapshot: snapshotNameSchema.optional(),
+      /** …or the deploy's SHA (snapshot `<snapshotPrefix><sha>`). Default: the newest pre-deploy snapshot. */
+      sha: shaSchema.optional(),
+    })
+    .strict()
+    .refine((v) => v.snapshot === undefined || v.sha === undefined, "give at most one of snapshot and sha");
+
+/** Input of {@link restoreSnapshot} and {@link planRestoreSnapshot}. */
+export type RestoreSnapshotInput = z.input<ReturnType<typeof restoreInput>>;
+
+/** What restoring a snapshot would do and lose, before anything changes. */
+export interface RestoreSnapshotPreview {
+  readonly container: string;
+  readonly dataset: string;
+  readonly snapshot: string;
+  readonly report: DataLossReport;
+  /** {@link describeDataLoss} of the report. */
+  readonly summary: string;
+}
+
+const snapshotRefSchema = z.object({
+  dataset: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+});
+
+const restoreParams = z.object({
+  container: instanceNameSchema,
+  dataset: datasetNameSchema,
+  snapshot: snapshotNameSchema,
+  report: z.object({
+    target: snapshotRefSchema,
+    destroyedSnapshots: z.array(snapshotRefSchema),
+    sinceMs: z.number(),
+    bytesWritten: z.number().nullable(),
+  }),
+});
+
+const REPORT_STEP_ID = "data-loss-report";
+const STOP_STEP_ID = "stop-container";
+const ROLLBACK_STEP_ID = "zfs-rollback";
+const START_STEP_ID = "start-container";
+const RUNNING_STEP_ID = "container-running";
+
+/**
+ * What restoring would lose, changing nothing: resolves the snapshot (by name, by SHA, or
+ * the newest `pre-deploy-` one) and asks the snapshot store what `rollback -r` destroys.
+ */
+export function planRestoreSnapshot(
+  topology: Topology,
+  drivers: Drivers,
+  input: RestoreSnapshotInput,
+): ResultAsync<RestoreSnapshotPreview, DriverError> {
+  const parsed = parseRecipeInput("restoreSnapshot", topology, restoreInput, input).andThen((p) =>
+    requireDriver(drivers, "snapshots", "restoreSnapshot").map((snapshots) => ({ ...p, snapshots })),
+  );
+  if (parsed.isErr()) return errAsync(parsed.error);
+  const { topology: t, input: args, snapshots } = parsed.value;
+  const container = args.container ?? t.postgres.container;
+  const dataset = datasetName(t, container);
+  const named = args.snapshot ?? (args.sha ? `${t.zfs.snapshotPrefix}${args.sha}` : undefined);
+  const snapshot: ResultAsync<string, DriverError> = named
+    ? okAsync(named)
+    : snapshots.list(dataset).andThen((list) => {
+        const newest = list.filter((s) => s.name.startsWith(t.zfs.snapshotPrefix)).at(-1);
+        return newest
+          ? okAsync(newest.name)
+          : errAsync(
+              driverError({
+                driver: RECIPE_DRIVER,
+                op: "restoreSnapshot",
+                reason: "not_found",
+                message: `${dataset} has no ${t.zfs.snapshotPrefix}* snapshot`,
+                hint: "list the dataset's snapshots (zfs list -t snapshot) and name one",
+              }),
+            );
+      });
+  return snapshot.andThen((name) =>
+    snapshots
+      .planRollback(dataset, name)
+      .map((report) => ({ container, dataset, snapshot: name, report, summary: describeDataLoss(report) })),
+  );
+}
+
+/**
+ * Builds the snapshot-restore plan from its intent (also used on resume): report the data
+ * loss, stop the container, `zfs rollback -r` (destructive: the runner refuses it without
+ * `acknowledgeDataLoss`, and so does the step), start the container, verify it runs.
+ */
+export function restoreSnapshotPlanFromIntent(
+  _topology: Topology,
+  drivers: Drivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  const params = parseInput(restoreParams, intent.params ?? {}, {
+    driver: RECIPE_DRIVER,
+    op: "restoreSnapshot",
+  });
+  return requireDriver(drivers, "snapshots", "restoreSnapshot").andThen((snapshots) =>
+    params.andThen(({ container, dataset, snapshot, report }) => {
+      const summary = describeDataLoss(report);
+      const ref = `${dataset}@${snapshot}`;
+      const { host } = drivers;
+      const reportStep = defineStep<DataLossReport>({
+        id: REPORT_STEP_ID,
+        title: `Report what rolling ${dataset} back to @${snapshot} loses`,
+        kind: "check",
+        idempotent: true,
+        describe: () => [`zfs list -t snapshot -o name,creation,written ${dataset}`, `# ${summary}`],
+        run: (ctx) =>
+          snapshots
+            .planRollback(dataset, snapshot)
+            .map((now) => {
+              ctx.log(`data loss: ${describeDataLoss(now)}`);
+              return now;
+            })
+            .mapErr((e) => fromDriverError(REPORT_STEP_ID, e)),
+      });
+      const stop = defineStep<{ wasRunning: boolean }>({
+        id: STOP_STEP_ID,
+        title: `Stop ${container}`,
+        kind: "change",
+        idempotent: true,
+        describe: () => [`incus stop ${container}`],
+        run: () =>
+          host
+            .state(container)
+            .andThen((info) =>
+              host.stop(container, { timeoutS: 60 }).map(() => ({ wasRunning: info.running })),
+            )
+            .mapErr((e) => fromDriverError(STOP_STEP_ID, e)),
+        undo: (_ctx, output) =>
+          output.wasRunning
+            ? host.start(container, { timeoutS: 60 }).mapErr((e) => fromDriverError(STOP_STEP_ID, e))
+            : okAsync(undefined),
+      });
+      const rollback = defineStep<DataLossReport>({
+        id: ROLLBACK_STEP_ID,
+        title: `Roll ${dataset} back to @${snapshot} — DATA LOSS: every write since ${report.target.createdAt}`,
+        kind: "change",
+        destructive: true,
+        describe: () => [`zfs rollback -r ${ref}`, `# ${summary}`],
+        run: (ctx) =>
+          ctx.acknowledgeDataLoss
+            ? snapshots
+                .rollback(dataset, snapshot, { acknowledgeDataLoss: true })
+                .mapErr((e) => fromDriverError(ROLLBACK_STEP_ID, e))
+            : errAsync(
+                stepError(
+                  ROLLBACK_STEP_ID,
+                  "invalid_input",
+                  `refusing zfs rollback -r ${ref} without acknowledgement: it ${summary}`,
+                  {
+                    hint: `${RUNBOOK.path3Host} Re-run with acknowledgeDataLoss: true to accept the loss.`,
+                  },
+                ),
+              ),
+      });
+      const start = defineStep<void>({
+        id: START_STEP_ID,
+        title: `Start ${container}`,
+        kind: "change",
+        idempotent: true,
+        describe: () => [`incus start ${container}`],
+        run: () => host.start(container, { timeoutS: 60 }).mapErr((e) => fromDriverError(START_STEP_ID, e)),
+      });
+      const running = defineStep<void>({
+        id: RUNNING_STEP_ID,
+        title: `Verify ${container} is RUNNING`,
+        kind: "verify",
+        idempotent: true,
+        describe: () => [`incus list ${container} --format csv -c n,s`],
+        run: () =>
+          host
+            .state(container)
+            .mapErr((e) => fromDriverError(RUNNING_STEP_ID, e))
+            .andThen((info) =>
+              info.running
+                ? okAsync(undefined)
+                : errAsync(
+                    stepError(RUNNING_STEP_ID, "failed", `${container} is ${info.status} after the restore`),
+                  ),
+            ),
+      });
+      return createPlan(intent, [reportStep, stop, rollback, start, running] as Step[]);
+    }),
+  );
+}
+
+/**
+ * Path 3 — the Incus host is broken: stop the data container, `zfs rollback -r` its
+ * dataset to the pre-deploy snapshot, start it. Loses every write since the snapshot:
+ * the plan's destructive step carries the data-loss report (also in `intent.params.report`
+ * and from {@link planRestoreSnapshot}), and running it needs `acknowledgeDataLoss`.
+ * Last resort only.
+ */
+export function restoreSnapshot(
+  topology: Topology,
+  drivers: Drivers,
+  input: RestoreSnapshotInput,
+): ResultAsync<RollbackPlan, DriverError> {
+  return planRestoreSnapshot(topology, drivers, input).andThen((preview) => {
+    const parsed = parseRecipeInput("restoreSnapshot", topology, restoreInput, input);
+    if (parsed.isErr()) return err(parsed.error);
+    const { topology: t, input: args } = parsed.value;
+    const intent: PlanIntent = {
+      path: "restore-snapshot",
+      env: t.env,
+      actor: args.actor,
+      reason: args.reason,
+      params: {
+        container: preview.container,
+        dataset: preview.dataset,
+        snapshot: preview.snapshot,
+        report: preview.report,
+      },
+    };
+    return restoreSnapshotPlanFromIntent(t, drivers, intent);
+  });
+}

@@ -1,0 +1,176 @@
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { fromDriverError, type StepError, stepError } from "../errors/step-error";
+import { defineStep, type Step, type StepContext } from "../plan/step";
+import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
+import type { Topology } from "../topology/topology";
+import { incusExec } from "./describe-command";
+
+/** Step ids of the switch steps, stable across plan rebuilds (resume matches on them). */
+export const SWITCH_STEP_IDS = {
+  readState: "read-state",
+  render: "render-validate",
+  activate: "activate",
+  record: "record",
+} as const;
+
+/** What the `activate` step did: the revision it made live and the one it replaced. */
+export interface ActivateOutput {
+  /** The revision now loaded by the proxy. */
+  readonly revision: string;
+  /** The revision the installed file replaced (`null` when unknown, e.g. after a resume). */
+  readonly previousRevision: string | null;
+}
+
+/** A switch request whose run id may be left to the run executing the steps. */
+export type SwitchStepsRequest = Omit<SwitchRequest, "runId"> & { readonly runId?: string };
+
+/**
+ * The Path 1 flip as four steps over a {@link TrafficSwitch}:
+ * 1. check `read-state`: the active color and history (output: the prior {@link TrafficState});
+ * 2. check `render-validate`: render the config for `request.color` and validate it where it
+ *    will run (output: the {@link RenderedConfig});
+ * 3. change `activate`: install (atomic, keeps the previous) + reload + confirm the new
+ *    revision is live. Undo: restore the previous config, reload, confirm it. Reconcile:
+ *    the proxy's live revision is the rendered one;
+ * 4. change `record`: write the active color and prepend a history line. Undo: write back
+ *    the prior state. Reconcile: the history head carries this run's id.
+ *
+ * The run id stamped into the revision and the history is the executing run's
+ * (`ctx.runId`); when `request.runId` is given it must be that run's id, or `read-state` fails.
+ */
+export function trafficSwitchSteps(
+  sw: TrafficSwitch,
+  request: SwitchStepsRequest,
+  topology?: Topology,
+): Step[] {
+  const where = sw.name;
+  const proxy = topology?.haproxy;
+  const inProxy = (argv: string[], fallback: string) => (proxy ? incusExec(proxy.container, argv) : fallback);
+  const configPath = proxy?.configPath ?? "<config>";
+  const forRun = (ctx: StepContext): SwitchRequest => ({ ...request, runId: ctx.runId });
+  const fail = (stepId: string) => (e: Parameters<typeof fromDriverError>[1]) => fromDriverError(stepId, e);
+  const rendered = (ctx: StepContext): ResultAsync<RenderedConfig, StepError> => {
+    const config = ctx.output<RenderedConfig>(SWITCH_STEP_IDS.render);
+    return config
+      ? okAsync(config)
+      : errAsync(
+          stepError(SWITCH_STEP_IDS.activate, "failed", "the rendered config is missing from the run"),
+        );
+  };
+
+  const readState = defineStep<TrafficState>({
+    id: SWITCH_STEP_IDS.readState,
+    title: `Read the active color and its history (${where})`,
+    kind: "check",
+    idempotent: true,
+    describe: () => [
+      inProxy(["cat", proxy?.stateFile ?? ""], "read the active-color file"),
+      inProxy(["head", "-2", proxy?.historyFile ?? ""], "read the active-color history (newest first)"),
+    ],
+    run: (ctx) => {
+      if (request.runId !== undefined && request.runId !== ctx.runId)
+        return errAsync(
+          stepError(
+            SWITCH_STEP_IDS.readState,
+            "invalid_input",
+            `the switch was built for run ${request.runId} but runs as ${ctx.runId}`,
+            { hint: "run the plan with the run id it was built for" },
+          ),
+        );
+      return sw.readState().mapErr(fail(SWITCH_STEP_IDS.readState));
+    },
+  });
+
+  const render = defineStep<RenderedConfig>({
+    id: SWITCH_STEP_IDS.render,
+    title: `Render the ${where} config for ${request.color} and validate it`,
+    kind: "check",
+    idempotent: true,
+    describe: () => [
+      `render ${configPath} with active color ${request.color}${request.sha ? ` (sha ${request.sha})` : ""}`,
+      inProxy(["haproxy", "-c", "-f", `${configPath}.new`], "validate the rendered config (haproxy -c)"),
+    ],
+    run: (ctx) =>
+      sw
+        .render(forRun(ctx))
+        .andThen((config) => sw.validate(config).map(() => config))
+        .mapErr(fail(SWITCH_STEP_IDS.render)),
+  });
+
+  const activate = defineStep<ActivateOutput>({
+    id: SWITCH_STEP_IDS.activate,
+    title: `Install the ${request.color} config, reload, confirm it is live`,
+    kind: "change",
+    idempotent: true,
+    describe: () => [
+      `install ${configPath} atomically: temp file + rename, previous kept`,
+      `reload ${where} (graceful: no connection dropped)`,
+      "confirm the running proxy loaded the new revision (runtime API)",
+    ],
+    run: (ctx) =>
+      rendered(ctx).andThen((config) =>
+        sw
+          .install(config)
+          .andThen(({ previousRevision }) =>
+            sw
+              .reload()
+              .andThen(() => sw.confirm(config.revision))
+              .map((): ActivateOutput => ({ revision: config.revision, previousRevision })),
+          )
+          .mapErr(fail(SWITCH_STEP_IDS.activate)),
+      ),
+    undo: (ctx) => {
+      ctx.log("restoring the previous config");
+      return sw
+        .restorePrevious()
+        .andThen(({ revision }) =>
+          sw.reload().andThen(() => (revision === null ? okAsync(undefined) : sw.confirm(revision))),
+        )
+        .mapErr(fail(SWITCH_STEP_IDS.activate));
+    },
+    reconcile: (ctx) =>
+      rendered(ctx).andThen((config) =>
+        sw
+          .liveRevision()
+          .map((live) =>
+            live === config.revision
+              ? { done: true as const, output: { revision: config.revision, previousRevision: null } }
+              : { done: false as const },
+          )
+          .mapErr(fail(SWITCH_STEP_IDS.activate)),
+      ),
+  });
+
+  const record = defineStep<TrafficState>({
+    id: SWITCH_STEP_IDS.record,
+    title: `Record ${request.color} as the active color`,
+    kind: "change",
+    describe: () => [
+      `write ${request.color} to ${proxy?.stateFile ?? "the active-color file"} (atomic)`,
+      `prepend "${request.color}${request.sha ? ` ${request.sha}` : ""} <run id> ${request.actor}" to ${proxy?.historyFile ?? "the history"}`,
+    ],
+    run: (ctx) => sw.record(forRun(ctx)).mapErr(fail(SWITCH_STEP_IDS.record)),
+    undo: (ctx) => {
+      const prior = ctx.output<TrafficState>(SWITCH_STEP_IDS.readState);
+      if (!prior)
+        return errAsync(
+          stepError(SWITCH_STEP_IDS.record, "failed", "the prior traffic state is missing from the run", {
+            hint: "restore the active-color file and history by hand",
+          }),
+        );
+      ctx.log(`restoring the active color ${prior.activeColor} and the history`);
+      return sw.writeState(prior).mapErr(fail(SWITCH_STEP_IDS.record));
+    },
+    reconcile: (ctx) =>
+      sw
+        .readState()
+        .map((state) =>
+          state.history[0]?.runId === ctx.runId
+            ? { done: true as const, output: state }
+            : { done: false as const },
+        )
+        .mapErr(fail(SWITCH_STEP_IDS.record)),
+  });
+
+  return [readState, render, activate, record] as Step[];
+}

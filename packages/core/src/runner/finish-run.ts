@@ -1,0 +1,58 @@
+import { err, type Result } from "neverthrow";
+import { formatDriverError } from "../errors/driver-error";
+import type { EventLog } from "./event-log";
+import type { LeaseKeeper } from "./lease-keeper";
+import type { EngineEnd } from "./run-engine";
+import type { RunError } from "./run-error";
+import { runFailure } from "./run-failure";
+import { outcomeOf } from "./run-outcome";
+import { type RunProgress, toReport } from "./run-progress";
+import type { RunReport } from "./run-report";
+
+/**
+ * Ends a driven run. A finished run releases its lease and returns its outcome. A run
+ * that lost its journal or its lease stopped like a killed process: its lease is left
+ * to expire (so no other run starts on a half-done environment) and the error says how
+ * to resume it.
+ */
+export async function finishRun(
+  end: EngineEnd,
+  progress: RunProgress,
+  keeper: LeaseKeeper,
+  log: EventLog,
+): Promise<Result<RunReport, RunError>> {
+  const { runId } = progress;
+  const report = toReport(progress);
+  const env = progress.intent.env;
+  if (end.stopped === false) {
+    await keeper.release();
+    return outcomeOf(progress, end.cause);
+  }
+  keeper.stop();
+  const expires = keeper.lease().expiresAt;
+  if (end.stopped === "lease") {
+    return err(
+      runFailure(
+        "lock_held",
+        `the lease on ${env} was lost mid-run: the run stopped in state ${progress.state} without touching anything more`,
+        {
+          runId,
+          report,
+          hint: `find who holds ${env} now; then resume run ${runId} (mode "revert" or "continue")`,
+        },
+      ),
+    );
+  }
+  return err(
+    runFailure(
+      "journal_failed",
+      `the journal could not be written (${log.failure ? formatDriverError(log.failure) : "unknown error"}): the run stopped in state ${progress.state}, like a killed process`,
+      {
+        runId,
+        report,
+        ...(log.failure ? { cause: log.failure } : {}),
+        hint: `fix the journal, then resume run ${runId}; its lease on ${env} expires at ${expires}, so pass breakStaleLock after that`,
+      },
+    ),
+  );
+}

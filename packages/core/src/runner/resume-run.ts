@@ -1,0 +1,107 @@
+import { err, type Result, type ResultAsync } from "neverthrow";
+import type { DriverError } from "../errors/driver-error";
+import { invalidInput } from "../errors/invalid-input";
+import type { RollbackPlan } from "../plan/rollback-plan";
+import { defaultOwner } from "./default-owner";
+import { EventLog } from "./event-log";
+import { finishRun } from "./finish-run";
+import { guarded } from "./guarded";
+import { holdLease } from "./lease-keeper";
+import { readRun } from "./read-run";
+import { refuseUnacknowledged } from "./refuse-unacknowledged";
+import { RunEngine } from "./run-engine";
+import type { RunError } from "./run-error";
+import { runFailure } from "./run-failure";
+import { checkPlan, checkResumeInput, checkSameSteps } from "./run-input";
+import type { ResumeOptions } from "./run-options";
+import { outcomeOf } from "./run-outcome";
+import { DEFAULT_LOCK_TTL_MS } from "./run-plan";
+import { foldRecords } from "./run-progress";
+import type { RunReport } from "./run-report";
+
+const invalid = (error: DriverError, runId?: string) =>
+  runFailure("invalid_input", error.message, { ...(runId ? { runId } : {}), hint: error.hint, cause: error });
+
+function rebuild(options: ResumeOptions, intent: RollbackPlan["intent"]): Result<RollbackPlan, DriverError> {
+  try {
+    return options.rebuild(intent).andThen((plan) => checkPlan(plan, "resumeRun"));
+  } catch (cause) {
+    return err(
+      invalidInput("runner", "resumeRun", `rebuild threw: ${(cause as Error)?.message ?? String(cause)}`),
+    );
+  }
+}
+
+/**
+ * Picks up a run from its journal, e.g. after the process running it was killed.
+ *
+ * - A finished run: returns its outcome; nothing runs, no lease is taken.
+ * - Otherwise the plan is rebuilt from the recorded intent (`invalid_input` unless it has
+ *   the recorded step ids), the lease on the environment is taken (`lock_held` while the
+ *   killed run's lease is live; a stale one is broken only with `breakStaleLock`), and the
+ *   run goes on from its last record: mode `continue` finishes it, mode `revert` undoes
+ *   its completed changes. A completed step is never run again.
+ * - A step started but never finished: `reconcile` decides if it has one; otherwise it is
+ *   re-run if it is idempotent (or a check or verification, which do not mutate);
+ *   otherwise it is never re-run: it is marked `uncertain`, the completed changes are
+ *   reverted and the run ends `revert_failed` naming it.
+ * - An undo started but never finished is run again: undo must be idempotent.
+ */
+export function resumeRun(runId: string, options: ResumeOptions): ResultAsync<RunReport, RunError> {
+  return guarded(
+    async (): Promise<Result<RunReport, RunError>> => {
+      const checked = checkResumeInput(runId, options);
+      if (checked.isErr()) return err(invalid(checked.error));
+      const records = await readRun(options.journal, runId);
+      if (records.isErr()) return err(records.error);
+      const progress = foldRecords(records.value);
+      if (!progress) {
+        return err(
+          runFailure("journal_failed", `the journal of run ${runId} is not readable as a run`, {
+            runId,
+            hint: "keep the journal for the postmortem and check the environment by hand",
+          }),
+        );
+      }
+      if (progress.finished) return outcomeOf(progress);
+      const plan = rebuild(options, progress.intent).andThen((p) => checkSameSteps(p, progress));
+      if (plan.isErr()) return err(invalid(plan.error, runId));
+      const refusal = refuseUnacknowledged(plan.value, options.acknowledgeDataLoss, runId);
+      if (refusal) return err(refusal);
+      const now = options.now ?? (() => new Date());
+      const owner = options.owner ?? defaultOwner();
+      const keeper = await holdLease(options.lock, progress.intent.env, {
+        owner: `${owner} run ${runId}`,
+        ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
+        runId,
+        breakStale: options.breakStaleLock === true,
+      });
+      if (keeper.isErr()) return err(keeper.error);
+      try {
+        const first = records.value[0]!.event;
+        const log = new EventLog({
+          runId,
+          journal: options.journal,
+          now,
+          startedMs: Date.parse(first.at) - first.elapsedMs,
+          records: records.value,
+          onEvent: options.onEvent,
+        });
+        log.track(progress);
+        const end = await new RunEngine({
+          plan: plan.value,
+          progress,
+          log,
+          signal: options.signal,
+          acknowledgeDataLoss: options.acknowledgeDataLoss === true,
+          mode: options.mode ?? "continue",
+          leaseLost: keeper.value.lost,
+        }).drive();
+        return await finishRun(end, progress, keeper.value, log);
+      } finally {
+        keeper.value.stop();
+      }
+    },
+    () => runId,
+  );
+}

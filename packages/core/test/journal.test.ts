@@ -1,0 +1,139 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { JournalRecord, RunEvent } from "../src/index";
+import { FileJournal, MemoryJournal } from "../src/index";
+import { runJournalConformance } from "../src/testing/index";
+
+const dirs: string[] = [];
+async function tempDir() {
+  const dir = await mkdtemp(join(tmpdir(), "backflip-journal-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+runJournalConformance({
+  name: "file",
+  setup: async () => {
+    const dir = await mkdtemp(join(tmpdir(), "backflip-journal-conf-"));
+    return {
+      port: new FileJournal({ dir }),
+      fixtures: {},
+      teardown: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+});
+
+runJournalConformance({ name: "memory", setup: async () => ({ port: new MemoryJournal(), fixtures: {} }) });
+
+const RUN = "20261126T053300Z-3fa9c1";
+const record = (seq: number): JournalRecord => ({
+  seq,
+  event: {
+    type: "step.log",
+    runId: RUN,
+    at: new Date(0).toISOString(),
+    elapsedMs: seq,
+    stepId: "flip",
+    message: `line ${seq}`,
+  } satisfies RunEvent,
+});
+
+describe("FileJournal", () => {
+  it("writes one JSON line per record and fsyncs each append before it returns", async () => {
+    const dir = await tempDir();
+    const journal = new FileJournal({ dir });
+    const { open } = await import("node:fs/promises");
+    const probe = await open(join(dir, "probe"), "w");
+    const sync = vi.spyOn(Object.getPrototypeOf(probe), "sync");
+    await probe.close();
+    for (let seq = 0; seq < 3; seq++) {
+      expect((await journal.append(RUN, record(seq))).isOk()).toBe(true);
+      const lines = (await readFile(journal.pathOf(RUN), "utf8")).split("\n");
+      expect(lines.at(-1)).toBe("");
+      expect(lines.slice(0, -1).map((l) => JSON.parse(l))).toEqual(
+        Array.from({ length: seq + 1 }, (_, i) => record(i)),
+      );
+    }
+    // One fsync per record, plus one for the directory when the run's file was created.
+    expect(sync).toHaveBeenCalledTimes(4);
+  });
+
+  it("reads past a torn last line, and the next append cuts it off", async () => {
+    const dir = await tempDir();
+    const journal = new FileJournal({ dir });
+    for (let seq = 0; seq < 2; seq++) await journal.append(RUN, record(seq));
+    const path = journal.pathOf(RUN);
+    await writeFile(path, `${await readFile(path, "utf8")}{"seq":2,"event":{"type":"step.lo`);
+    expect((await journal.read(RUN))._unsafeUnwrap()).toEqual([record(0), record(1)]);
+
+    const fresh = new FileJournal({ dir });
+    expect((await fresh.read(RUN))._unsafeUnwrap()).toHaveLength(2);
+    expect((await fresh.append(RUN, record(2))).isOk()).toBe(true);
+    expect((await fresh.read(RUN))._unsafeUnwrap()).toEqual([record(0), record(1), record(2)]);
+    expect((await readFile(path, "utf8")).split("\n")).toHaveLength(4);
+  });
+
+  it("treats a complete but unreadable last line as torn too", async () => {
+    const dir = await tempDir();
+    const journal = new FileJournal({ dir });
+    await journal.append(RUN, record(0));
+    const path = journal.pathOf(RUN);
+    await writeFile(path, `${await readFile(path, "utf8")}\u0000\u0000\u0000\n`);
+    expect((await journal.read(RUN))._unsafeUnwrap()).toEqual([record(0)]);
+  });
+
+  it("reports a bad line before the end as corruption", async () => {
+    const dir = await tempDir();
+    const journal = new FileJournal({ dir });
+    for (let seq = 0; seq < 3; seq++) await journal.append(RUN, record(seq));
+    const path = journal.pathOf(RUN);
+    const lines = (await readFile(path, "utf8")).split("\n");
+    lines[1] = "garbage";
+    await writeFile(path, lines.join("\n"));
+    const read = (await journal.read(RUN))._unsafeUnwrapErr();
+    expect(read.reason).toBe("failed");
+    expect(read.message).toContain("line 2");
+    expect((await new FileJournal({ dir }).append(RUN, record(3)))._unsafeUnwrapErr().reason).toBe("failed");
+  });
+
+  it("refuses records out of order (conflict), also from a second instance", async () => {
+    const dir = await tempDir();
+    const a = new FileJournal({ dir });
+    await a.append(RUN, record(0));
+    expect((await a.append(RUN, record(2)))._unsafeUnwrapErr().reason).toBe("conflict");
+    const b = new FileJournal({ dir });
+    expect((await b.append(RUN, record(0)))._unsafeUnwrapErr().reason).toBe("conflict");
+    expect((await b.append(RUN, record(1))).isOk()).toBe(true);
+    expect((await a.read(RUN))._unsafeUnwrap()).toHaveLength(2);
+  });
+
+  it("refuses a record that is not JSON-serialisable, writing nothing", async () => {
+    const dir = await tempDir();
+    const journal = new FileJournal({ dir });
+    const bad = { seq: 0, event: { ...record(0).event, message: 10n } } as unknown as JournalRecord;
+    expect((await journal.append(RUN, bad))._unsafeUnwrapErr().reason).toBe("invalid_input");
+    expect((await journal.list())._unsafeUnwrap()).toEqual([]);
+  });
+
+  it("fails with a DriverError when the directory cannot be written", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "not-a-dir"), "");
+    const journal = new FileJournal({ dir: join(dir, "not-a-dir") });
+    const error = (await journal.append(RUN, record(0)))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: "DriverError", driver: "file-journal", op: "append" });
+  });
+});
+
+describe("MemoryJournal", () => {
+  it("refuses records out of order", async () => {
+    const journal = new MemoryJournal();
+    await journal.append(RUN, record(0));
+    expect((await journal.append(RUN, record(0)))._unsafeUnwrapErr().reason).toBe("conflict");
+  });
+});

@@ -1,0 +1,144 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { FileLeaseLock, MemoryLeaseLock } from "../src/index";
+import { runLeaseLockConformance } from "../src/testing/index";
+
+const dirs: string[] = [];
+async function tempDir() {
+  const dir = await mkdtemp(join(tmpdir(), "backflip-lock-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+runLeaseLockConformance({
+  name: "file",
+  setup: async () => {
+    const dir = await mkdtemp(join(tmpdir(), "backflip-lock-conf-"));
+    return {
+      port: new FileLeaseLock({ dir }),
+      fixtures: {},
+      teardown: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+});
+
+runLeaseLockConformance({
+  name: "memory",
+  setup: async () => ({ port: new MemoryLeaseLock(), fixtures: {} }),
+});
+
+/** A clock tests move by hand. */
+function manualClock(start = Date.parse("2026-11-26T05:33:00Z")) {
+  let now = start;
+  return { now: () => new Date(now), advance: (ms: number) => (now += ms) };
+}
+
+const TSX = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
+const RACER = fileURLToPath(new URL("./support/race-acquire.ts", import.meta.url));
+
+interface Racer {
+  readonly ready: Promise<void>;
+  readonly go: () => void;
+  readonly result: Promise<{ ok: boolean; token?: number; holder?: string }>;
+}
+
+function racer(dir: string, owner: string): Racer {
+  const child = spawn(TSX, [RACER, dir, "staging", owner], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  child.stdout.on("data", (chunk) => {
+    out += chunk;
+    if (out.startsWith("ready\n")) markReady();
+  });
+  const result = new Promise<{ ok: boolean; token?: number; holder?: string }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.slice("ready\n".length)))
+        : reject(new Error(`racer exited ${code}`)),
+    );
+  });
+  return { ready, go: () => child.stdin.end("go\n"), result };
+}
+
+describe("FileLeaseLock", () => {
+  it("lets exactly one of several processes take the same key", async () => {
+    const dir = await tempDir();
+    const racers = Array.from({ length: 4 }, (_, i) => racer(dir, `proc ${i}`));
+    await Promise.all(racers.map((r) => r.ready));
+    for (const r of racers) r.go();
+    const results = await Promise.all(racers.map((r) => r.result));
+    const winners = results.filter((r) => r.ok);
+    expect(winners).toHaveLength(1);
+    const status = (await new FileLeaseLock({ dir }).inspect("staging"))._unsafeUnwrap();
+    expect(status?.lease.token).toBe(winners[0]!.token);
+    for (const loser of results.filter((r) => !r.ok)) expect(loser.holder).toBe(status?.lease.owner);
+  });
+
+  it("keeps fencing tokens growing across breaks, releases and fresh instances", async () => {
+    const dir = await tempDir();
+    const clock = manualClock();
+    const tokens: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const lock = new FileLeaseLock({ dir, now: clock.now });
+      const lease = (await lock.acquire("staging", { owner: `run ${i}`, ttlMs: 1_000 }))._unsafeUnwrap();
+      tokens.push(lease.token);
+      clock.advance(2_000);
+      expect((await lock.inspect("staging"))._unsafeUnwrap()?.stale).toBe(true);
+      expect(
+        (await new FileLeaseLock({ dir, now: clock.now }).breakStale("staging"))._unsafeUnwrap(),
+      ).toEqual(lease);
+    }
+    const last = (
+      await new FileLeaseLock({ dir, now: clock.now }).acquire("staging", { owner: "last", ttlMs: 1_000 })
+    )._unsafeUnwrap();
+    tokens.push(last.token);
+    expect(tokens).toEqual([...tokens].sort((a, b) => a - b));
+    expect(new Set(tokens).size).toBe(tokens.length);
+  });
+
+  it("reports an expired lease as stale with its owner and does not take it over", async () => {
+    const dir = await tempDir();
+    const clock = manualClock();
+    const lock = new FileLeaseLock({ dir, now: clock.now });
+    const dead = (
+      await lock.acquire("prod", { owner: "alice@host pid 7 run r1", ttlMs: 5_000 })
+    )._unsafeUnwrap();
+    clock.advance(5_001);
+    const error = (await lock.acquire("prod", { owner: "bob", ttlMs: 5_000 }))._unsafeUnwrapErr();
+    expect(error.details).toMatchObject({ owner: "alice@host pid 7 run r1", stale: true });
+    expect(error.message).toContain("alice@host pid 7 run r1");
+    expect((await lock.inspect("prod"))._unsafeUnwrap()).toEqual({ lease: dead, stale: true });
+  });
+});
+
+describe("MemoryLeaseLock", () => {
+  it("goes stale on its clock and is broken only by breakStale", async () => {
+    const clock = manualClock();
+    const lock = new MemoryLeaseLock({ now: clock.now });
+    const dead = (await lock.acquire("staging", { owner: "alice", ttlMs: 1_000 }))._unsafeUnwrap();
+    clock.advance(999);
+    expect((await lock.breakStale("staging"))._unsafeUnwrapErr().reason).toBe("conflict");
+    clock.advance(1);
+    expect(
+      (await lock.acquire("staging", { owner: "bob", ttlMs: 1_000 }))._unsafeUnwrapErr().details,
+    ).toMatchObject({
+      owner: "alice",
+      stale: true,
+    });
+    expect((await lock.breakStale("staging"))._unsafeUnwrap()).toEqual(dead);
+    expect((await lock.acquire("staging", { owner: "bob", ttlMs: 1_000 }))._unsafeUnwrap().token).toBe(
+      dead.token + 1,
+    );
+  });
+});

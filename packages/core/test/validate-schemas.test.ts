@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+import {
+  abortSignalSchema,
+  absolutePathSchema,
+  datasetNameSchema,
+  envNameSchema,
+  instanceNameSchema,
+  parseInput,
+  probeRequestSchema,
+  shaSchema,
+  shellArgvSchema,
+  shellRunOptionsSchema,
+  shortShaSchema,
+  simpleNameSchema,
+  snapshotNameSchema,
+  timerMsSchema,
+} from "../src/index";
+
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+const cases: ReadonlyArray<{
+  name: string;
+  schema: z.ZodType;
+  good: readonly unknown[];
+  bad: readonly unknown[];
+}> = [
+  {
+    name: "shaSchema",
+    schema: shaSchema,
+    good: [SHA, "f".repeat(40)],
+    bad: [SHA.slice(0, 7), SHA.toUpperCase(), `${SHA}0`, `${SHA.slice(0, 39)}g`, "", 42, null],
+  },
+  {
+    name: "shortShaSchema",
+    schema: shortShaSchema,
+    good: ["0123456", SHA],
+    bad: ["012345", "ABCDEF0", `${SHA}0`, "0123456 ", "", undefined],
+  },
+  {
+    name: "envNameSchema",
+    schema: envNameSchema,
+    good: ["staging", "prod", "lab-2", "a"],
+    bad: ["", "Staging", "2lab", "-lab", "lab_2", "lab 2", `a${"b".repeat(31)}`, "prod\n", 1],
+  },
+  {
+    name: "simpleNameSchema",
+    schema: simpleNameSchema,
+    good: ["blue", "green", "backend", "web-2"],
+    bad: ["", "Blue", "1blue", "-blue", "blue;rm", "bl ue", "../blue", ["blue"]],
+  },
+  {
+    name: "instanceNameSchema",
+    schema: instanceNameSchema,
+    good: ["veza-staging-haproxy", "veza-haproxy", "A", "a".repeat(63), "Web1"],
+    bad: [
+      "",
+      "1veza",
+      "-veza",
+      "veza-",
+      "veza_haproxy",
+      "veza.haproxy",
+      "a".repeat(64),
+      "veza haproxy",
+      "veza/x",
+    ],
+  },
+  {
+    name: "absolutePathSchema",
+    schema: absolutePathSchema,
+    good: ["/", "/etc/haproxy/haproxy.cfg", "/var/lib/veza/active-color.history", "/a/./b", "/a..b/c"],
+    bad: ["", "etc/haproxy", "./x", "/etc/../passwd", "/..", "/etc/x\0", "~/x", 7],
+  },
+  {
+    name: "datasetNameSchema",
+    schema: datasetNameSchema,
+    good: ["rpool", "rpool/incus/containers/veza-staging-postgres", "tank/a_b.c:d"],
+    bad: ["", "/rpool", "rpool/", "rpool//x", "rpool/a b", "rpool/x@snap", "-rpool", "rpool/$(id)"],
+  },
+  {
+    name: "snapshotNameSchema",
+    schema: snapshotNameSchema,
+    good: ["pre-deploy-2024-06-01T12:00", "pre-deploy-abc", "a"],
+    bad: ["", "-pre", "pre deploy", "pre/deploy", "pre@deploy", "a".repeat(202), "pre;rm"],
+  },
+  {
+    name: "timerMsSchema",
+    schema: timerMsSchema,
+    good: [1, 1000, 2_147_483_647],
+    bad: [0, -1, 1.5, 2_147_483_648, Number.POSITIVE_INFINITY, Number.NaN, "1000"],
+  },
+  {
+    name: "abortSignalSchema",
+    schema: abortSignalSchema,
+    good: [new AbortController().signal, AbortSignal.abort()],
+    bad: [null, {}, "signal", { aborted: false }, new AbortController()],
+  },
+  {
+    name: "shellArgvSchema",
+    schema: shellArgvSchema,
+    good: [["echo"], ["printf", "%s", ""], ["sh", "-c", "echo $HOME", "a b"]],
+    bad: [[], [""], "echo hi", ["echo", 1], ["echo", "a\0b"], ["\0"], null],
+  },
+  {
+    name: "shellRunOptionsSchema",
+    schema: shellRunOptionsSchema,
+    good: [
+      {},
+      { stdin: "x", timeoutMs: 10, maxOutputBytes: 0, cwd: "/tmp", env: { A: "1" } },
+      { stdin: new Uint8Array(2) },
+    ],
+    bad: [
+      { timeoutMs: 0 },
+      { maxOutputBytes: -1 },
+      { stdin: 5 },
+      { cwd: "" },
+      { cwd: "/tmp\0" },
+      { env: { "A=B": "1" } },
+      { env: { "": "1" } },
+      { env: { A: 1 } },
+      { signal: {} },
+    ],
+  },
+  {
+    name: "probeRequestSchema",
+    schema: probeRequestSchema,
+    good: [
+      { url: "https://staging.veza.fr/api/v1/health" },
+      {
+        url: "http://127.0.0.1:8080/h",
+        expectStatus: 204,
+        attempts: 1,
+        intervalMs: 0,
+        headers: { "x-token": "t" },
+      },
+    ],
+    bad: [
+      { url: "ftp://veza.fr/h" },
+      { url: "veza.fr/h" },
+      { url: "javascript:alert(1)" },
+      { url: "https://veza.fr/h", attempts: 0 },
+      { url: "https://veza.fr/h", expectStatus: 600 },
+      { url: "https://veza.fr/h", bodyIncludes: "" },
+      { url: "https://veza.fr/h", headers: { "x-a": "a\r\nb" } },
+      { url: "https://veza.fr/h", headers: { "x a": "v" } },
+      {},
+    ],
+  },
+];
+
+describe.each(cases)("$name", ({ schema, good, bad }) => {
+  it.each(good.map((value) => [value]))("accepts %j", (value) => {
+    expect(schema.safeParse(value).success).toBe(true);
+  });
+  it.each(bad.map((value) => [value]))("rejects %j", (value) => {
+    expect(schema.safeParse(value).success).toBe(false);
+  });
+});
+
+describe("parseInput", () => {
+  it("returns the parsed value", () => {
+    expect(parseInput(envNameSchema, "staging", { driver: "core", op: "test" })._unsafeUnwrap()).toBe(
+      "staging",
+    );
+  });
+
+  it("returns invalid_input naming the field, the driver, the op and the hint", () => {
+    const error = parseInput(
+      probeRequestSchema,
+      { url: "https://veza.fr/h", attempts: 0 },
+      {
+        driver: "http-probe",
+        op: "check",
+        hint: "fix it",
+      },
+    )._unsafeUnwrapErr();
+    expect(error).toMatchObject({
+      _tag: "DriverError",
+      driver: "http-probe",
+      op: "check",
+      reason: "invalid_input",
+      hint: "fix it",
+    });
+    expect(error.message).toContain("attempts");
+  });
+});
