@@ -4,4 +4,4 @@
  * @module
  */
 export type { PrometheusAlert, PrometheusOptions, Sample } from "./prometheus-alert-source";
-export { PrometheusAlertSource, VEZA_DEPLOY_FAILED } from "./prometheus-alert-source";
+export { PrometheusAlertSource } from "./prometheus-alert-source";

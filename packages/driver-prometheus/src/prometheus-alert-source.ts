@@ -5,9 +5,6 @@ import { z } from "zod";
 
 const DRIVER = "prometheus";
 
-/** The alert the runbook's post-incident step checks. */
-export const VEZA_DEPLOY_FAILED = "VezaDeployFailed";
-
 /** Options for {@link PrometheusAlertSource}. */
 export interface PrometheusOptions {
   /** Base URL, e.g. `http://127.0.0.1:9090`. */

@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { DeployMetrics, deployAlertStatus, serveMetrics } from "@backflip/core";
+import { DEPLOY_FAILED_ALERT, DeployMetrics, deployAlertStatus, serveMetrics } from "@backflip/core";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrometheusAlertSource, VEZA_DEPLOY_FAILED } from "../src/index";
+import { PrometheusAlertSource } from "../src/index";
 import { freePort, startPrometheus, type TestPrometheus } from "./start-prometheus";
 
 const RULES = fileURLToPath(new URL("../rules/veza-deploy.rules.yml", import.meta.url));
@@ -29,7 +29,7 @@ describe.skipIf(skip)("VezaDeployFailed on real Prometheus", () => {
   let prometheus: TestPrometheus;
   let closeMetrics: () => Promise<void>;
   let alerts: PrometheusAlertSource;
-  const query = { name: VEZA_DEPLOY_FAILED, labels: { env: "staging" } };
+  const query = { name: DEPLOY_FAILED_ALERT, labels: { env: "staging" } };
 
   beforeAll(async () => {
     const server = (await serveMetrics(() => metrics.render()))._unsafeUnwrap();
@@ -89,9 +89,9 @@ describe("PrometheusAlertSource without a server", () => {
     const alerts = (
       await PrometheusAlertSource.create({ baseUrl: `http://127.0.0.1:${port}` })
     )._unsafeUnwrap();
-    const firing = await alerts.isFiring({ name: VEZA_DEPLOY_FAILED });
+    const firing = await alerts.isFiring({ name: DEPLOY_FAILED_ALERT });
     expect(firing._unsafeUnwrapErr().reason).toBe("unavailable");
-    const wait = await alerts.waitUntilCleared({ name: VEZA_DEPLOY_FAILED }, { deadlineMs: 1000 });
+    const wait = await alerts.waitUntilCleared({ name: DEPLOY_FAILED_ALERT }, { deadlineMs: 1000 });
     expect(wait._unsafeUnwrapErr().reason).toBe("unavailable");
     const status = (await deployAlertStatus(alerts, "staging"))._unsafeUnwrap();
     expect(status.state).toBe("unknown");
@@ -116,7 +116,7 @@ describe("PrometheusAlertSource without a server", () => {
         const alerts = (
           await PrometheusAlertSource.create({ baseUrl: `http://127.0.0.1:${port}`, auth })
         )._unsafeUnwrap();
-        const error = (await alerts.isFiring({ name: VEZA_DEPLOY_FAILED }))._unsafeUnwrapErr();
+        const error = (await alerts.isFiring({ name: DEPLOY_FAILED_ALERT }))._unsafeUnwrapErr();
         expect(error.reason).toBe("unauthorized");
         expect(JSON.stringify(error)).not.toContain(canary);
         expect(JSON.stringify(error)).not.toContain(Buffer.from(`ops:${canary}`).toString("base64"));

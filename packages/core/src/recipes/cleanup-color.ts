@@ -7,8 +7,8 @@ import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import { colorContainers, type Topology } from "../topology/topology";
 import { parseInput } from "../validate/parse-input";
-import { incusExec } from "./describe-command";
 import type { Drivers } from "./drivers";
+import { notLiveCheck } from "./not-live-check";
 import { pipelineSteps } from "./pipeline-steps";
 import {
   colorSchema,
@@ -65,30 +65,10 @@ export function cleanupColorPlanFromIntent(
   }).andThen(({ color, via, followDeadlineMs }) => {
     const names = colorContainers(topology, color);
     const { host } = drivers;
-    const notLive = defineStep<{ live: string }>({
-      id: NOT_LIVE_STEP_ID,
+    const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, topology, color, {
       title: `Verify ${color} is not the live color`,
-      kind: "check",
-      idempotent: true,
-      describe: () => [incusExec(topology.haproxy.container, ["cat", topology.haproxy.stateFile])],
-      run: () =>
-        drivers.traffic
-          .readState()
-          .mapErr((e) => fromDriverError(NOT_LIVE_STEP_ID, e))
-          .andThen((state) =>
-            state.activeColor === color
-              ? errAsync(
-                  stepError(
-                    NOT_LIVE_STEP_ID,
-                    "conflict",
-                    `${color} is the live color: refusing to clean it up`,
-                    {
-                      hint: HINTS.neverCleanLive,
-                    },
-                  ),
-                )
-              : okAsync({ live: state.activeColor }),
-          ),
+      message: `${color} is the live color: refusing to clean it up`,
+      hint: HINTS.neverCleanLive,
     });
     const deletes = names.map((name) =>
       defineStep<{ deleted: boolean }>({

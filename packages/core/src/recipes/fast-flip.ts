@@ -1,18 +1,16 @@
-import { err, errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { err, errAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
-import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
-import { defineStep, type Step } from "../plan/step";
-import type { TrafficState } from "../ports/traffic-switch";
+import type { Step } from "../plan/step";
 import type { Topology } from "../topology/topology";
 import { parseInput } from "../validate/parse-input";
 import { shaSchema } from "../validate/schemas";
 import { colorRunningCheck } from "./color-running-check";
 import { convergedStep } from "./converged-step";
-import { incusExec } from "./describe-command";
 import type { Drivers } from "./drivers";
+import { notLiveCheck } from "./not-live-check";
 import { publicProbeStep } from "./public-probe-step";
 import {
   colorSchema,
@@ -57,25 +55,10 @@ export function fastFlipPlanFromIntent(
     driver: RECIPE_DRIVER,
     op: "fastFlip",
   }).andThen(({ target, sha, probe }) => {
-    const notLive = defineStep<TrafficState>({
-      id: NOT_LIVE_STEP_ID,
+    const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, topology, target, {
       title: `Verify ${target} is not already the live color`,
-      kind: "check",
-      idempotent: true,
-      describe: () => [incusExec(topology.haproxy.container, ["cat", topology.haproxy.stateFile])],
-      run: () =>
-        drivers.traffic
-          .readState()
-          .mapErr((e) => fromDriverError(NOT_LIVE_STEP_ID, e))
-          .andThen((state) =>
-            state.activeColor === target
-              ? errAsync(
-                  stepError(NOT_LIVE_STEP_ID, "conflict", `${target} is already live: nothing to flip`, {
-                    hint: `if ${target} itself is broken, ${HINTS.usePath2}`,
-                  }),
-                )
-              : okAsync(state),
-          ),
+      message: `${target} is already live: nothing to flip`,
+      hint: `if ${target} itself is broken, ${HINTS.usePath2}`,
     });
     const steps: Step[] = [
       notLive,

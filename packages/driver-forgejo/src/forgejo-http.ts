@@ -1,0 +1,384 @@
+import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type DriverError, type DriverErrorReason, driverError } from "@backflip/core";
+import { err, ok, type Result } from "neverthrow";
+import { type Dispatcher, request } from "undici";
+import type { ResolvedForgejoConfig } from "./forgejo-config";
+import type { ForgejoEvent } from "./forgejo-event";
+import { Redactor } from "./redactor";
+import { backoffDelay } from "./retry-policy";
+import { type TransportFailure, transportFailure } from "./transport-failure";
+
+/** The driver name on every error. */
+export const DRIVER = "forgejo";
+
+/** One HTTP request as the driver makes it. */
+export interface HttpRequest {
+  readonly op: string;
+  readonly method: "GET" | "PUT" | "POST" | "DELETE";
+  readonly url: URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | AsyncIterable<Uint8Array>;
+  /** Follow 3xx (GET only); `Authorization` is never sent to another origin. */
+  readonly followRedirects?: boolean;
+  readonly attempt: number;
+  readonly signal?: AbortSignal;
+}
+
+/** An HTTP response; the caller must consume or dump `body`. */
+export interface HttpResponse {
+  readonly kind: "response";
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Dispatcher.ResponseData["body"];
+  /** The URL that answered (after redirects). */
+  readonly url: URL;
+}
+
+/** One attempt's outcome inside {@link ForgejoHttp.retrying}. */
+export type Attempt<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: DriverError; readonly retryable: boolean };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+const DEFAULT_HINTS: Partial<Record<DriverErrorReason, string>> = {
+  unauthorized:
+    "check the token: package reads need read:package, uploads and deletes write:package and write access to the owner (Forgejo answers 401, not 403, for a missing scope); Actions need read:repository / write:repository",
+  unavailable: "Forgejo is unreachable or failing: retry later; if the registry stays down, use Path 3",
+  timeout: "Forgejo did not answer in time: retry later, or raise headersTimeoutMs / bodyTimeoutMs",
+};
+
+/**
+ * The driver's HTTP client over undici: `Authorization: token …` to the Forgejo origin
+ * only, manual redirects, secret-free errors and events, and a retry loop with jittered
+ * backoff and a deadline.
+ */
+export class ForgejoHttp {
+  readonly redactor: Redactor;
+  readonly #config: ResolvedForgejoConfig;
+
+  constructor(config: ResolvedForgejoConfig) {
+    this.#config = config;
+    this.redactor = new Redactor([config.token]);
+  }
+
+  /** A URL under the Forgejo root from raw path segments (each one percent-encoded). */
+  url(segments: readonly string[], query: Readonly<Record<string, string | number>> = {}): URL {
+    const url = new URL(segments.map((s) => encodeURIComponent(s)).join("/"), this.#config.baseUrl);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
+    return url;
+  }
+
+  /** Reports an event to `onEvent`; an observer that throws is ignored. */
+  emit(event: ForgejoEvent): void {
+    try {
+      this.#config.onEvent?.(event);
+    } catch {
+      // an observer's failure must not change the operation's outcome
+    }
+  }
+
+  /** Sends one request, following redirects when asked; never throws. */
+  async send(req: HttpRequest): Promise<HttpResponse | TransportFailure> {
+    let url = req.url;
+    let method: string = req.method;
+    for (let hop = 0; ; hop++) {
+      const sameOrigin = url.origin === this.#config.baseUrl.origin;
+      const headers: Record<string, string> = {
+        accept: "application/json, text/plain, */*",
+        "user-agent": "backflip-driver-forgejo",
+        ...req.headers,
+        ...(sameOrigin ? { authorization: `token ${this.#config.token}` } : {}),
+      };
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(url, {
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body:
+            method === "GET" || req.body === undefined
+              ? null
+              : typeof req.body === "string"
+                ? req.body
+                : Readable.from(req.body, { objectMode: false }),
+          headersTimeout: this.#config.headersTimeoutMs,
+          bodyTimeout: this.#config.bodyTimeoutMs,
+          ...(this.#config.dispatcher ? { dispatcher: this.#config.dispatcher } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+        });
+      } catch (error) {
+        const failure = transportFailure(error, this.redactor, req.signal);
+        this.emit({
+          type: "request",
+          op: req.op,
+          method,
+          url: this.redactor.url(url),
+          attempt: req.attempt,
+          error: failure.code,
+        });
+        return failure;
+      }
+      this.emit({
+        type: "request",
+        op: req.op,
+        method,
+        url: this.redactor.url(url),
+        attempt: req.attempt,
+        status: response.statusCode,
+      });
+      const location = response.headers.location;
+      if (!req.followRedirects || !REDIRECTS.has(response.statusCode) || typeof location !== "string") {
+        return {
+          kind: "response",
+          status: response.statusCode,
+          headers: response.headers,
+          body: response.body,
+          url,
+        };
+      }
+      await response.body.dump();
+      if (hop >= MAX_REDIRECTS) {
+        return {
+          kind: "transport",
+          code: "TOO_MANY_REDIRECTS",
+          message: `more than ${MAX_REDIRECTS} redirects`,
+          timeout: false,
+          aborted: false,
+          tls: false,
+          notSent: false,
+          transient: false,
+          cause: { name: "Error", message: "too many redirects" },
+        };
+      }
+      url = new URL(location, url);
+      if (response.statusCode === 303) method = "GET";
+      this.emit({
+        type: "redirect",
+        op: req.op,
+        to: this.redactor.url(url),
+        crossOrigin: url.origin !== this.#config.baseUrl.origin,
+      });
+    }
+  }
+
+  /** Reads a response body as secret-free text (at most `max` bytes kept). */
+  async text(response: HttpResponse, max = 16_384): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        if (size < max) chunks.push(Buffer.from(chunk as Uint8Array));
+        size += (chunk as Uint8Array).length;
+      }
+    } catch {
+      // a body cut short still yields what arrived
+    }
+    return this.redactor.text(Buffer.concat(chunks).toString("utf8").slice(0, max).trim());
+  }
+
+  /** Reads a JSON body; `undefined` when it does not parse. */
+  async json(response: HttpResponse): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(Buffer.from(chunk as Uint8Array));
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Turns a non-success HTTP response into a {@link DriverError}, keeping the server's
+   * text (plain text from `/api/packages`, `{message}` JSON from `/api/v1`).
+   */
+  async statusError(op: string, method: string, response: HttpResponse, hint?: string): Promise<DriverError> {
+    const raw = await this.text(response);
+    const serverText = extractMessage(raw);
+    return this.httpError(op, method, response.url, response.status, serverText, hint);
+  }
+
+  /** Builds the {@link DriverError} for an HTTP status and the server's (redacted) text. */
+  httpError(
+    op: string,
+    method: string,
+    url: URL,
+    status: number,
+    serverText: string,
+    hint?: string,
+  ): DriverError {
+    const reason = reasonForStatus(status, serverText);
+    const where = `${method} ${this.redactor.url(url)}`;
+    const text = serverText ? `: ${this.redactor.text(serverText, 1_000)}` : "";
+    const defaultHint =
+      reason === "failed" && isQuota(status, serverText)
+        ? "the owner's package quota is exhausted: delete old versions (see retentionReport) or raise the quota"
+        : DEFAULT_HINTS[reason];
+    const h = hint ?? defaultHint;
+    return driverError({
+      driver: DRIVER,
+      op,
+      reason,
+      message: `${where} answered ${status}${text}`,
+      ...(h ? { hint: h } : {}),
+      details: { status, method, url: this.redactor.url(url) },
+    });
+  }
+
+  /** Builds the {@link DriverError} for a request that got no response. */
+  transportError(
+    op: string,
+    method: string,
+    url: URL,
+    failure: TransportFailure,
+    hint?: string,
+  ): DriverError {
+    const reason: DriverErrorReason = failure.aborted
+      ? "aborted"
+      : failure.timeout
+        ? "timeout"
+        : "unavailable";
+    const h =
+      hint ??
+      (failure.tls
+        ? "TLS verification failed: give the server's CA with the `ca` option (verification stays on)"
+        : DEFAULT_HINTS[reason]);
+    return driverError({
+      driver: DRIVER,
+      op,
+      reason,
+      message: `${method} ${this.redactor.url(url)} failed: ${failure.message}`,
+      ...(h ? { hint: h } : {}),
+      details: { code: failure.code, method, url: this.redactor.url(url) },
+      cause: failure.cause,
+    });
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, fails for good, runs out of attempts, or the next
+   * try would start after the policy's deadline. Retries only what `attempt` marks retryable.
+   */
+  async retrying<T>(
+    op: string,
+    attempt: (n: number) => Promise<Attempt<T>>,
+    signal?: AbortSignal,
+  ): Promise<Result<T, DriverError>> {
+    const policy = this.#config.retry;
+    const started = Date.now();
+    for (let n = 1; ; n++) {
+      const outcome = await attempt(n);
+      if (outcome.ok) return ok(outcome.value);
+      const error = outcome.error;
+      const delay = backoffDelay(policy, n);
+      const pastDeadline = Date.now() - started + delay > policy.deadlineMs;
+      if (!outcome.retryable || n >= policy.attempts || pastDeadline || signal?.aborted) {
+        const attempts = {
+          ...error.details,
+          attempts: n,
+          ...(outcome.retryable && pastDeadline ? { deadlineMs: policy.deadlineMs } : {}),
+        };
+        return err({ ...error, details: attempts });
+      }
+      this.emit({
+        type: "retry",
+        op,
+        attempt: n,
+        delayMs: delay,
+        reason: String(error.details?.status ?? error.details?.code ?? error.reason),
+      });
+      try {
+        await sleep(delay, undefined, signal ? { signal } : undefined);
+      } catch {
+        return err({ ...error, reason: "aborted", details: { ...error.details, attempts: n } });
+      }
+    }
+  }
+
+  /**
+   * A retried GET answering JSON. `404` becomes `null` when `notFoundIsNull`; other
+   * non-2xx answers become errors (5xx retried).
+   */
+  async getJson(
+    op: string,
+    url: URL,
+    options: { notFoundIsNull?: boolean; hint?: string } = {},
+  ): Promise<Result<{ data: unknown; headers: HttpResponse["headers"] } | null, DriverError>> {
+    return this.retrying(op, async (n) => {
+      const res = await this.send({ op, method: "GET", url, attempt: n });
+      if (res.kind === "transport") {
+        return {
+          ok: false,
+          error: this.transportError(op, "GET", url, res, options.hint),
+          retryable: res.transient,
+        };
+      }
+      if (res.status === 404 && options.notFoundIsNull) {
+        await res.body.dump();
+        return { ok: true, value: null };
+      }
+      if (res.status < 200 || res.status > 299) {
+        return {
+          ok: false,
+          error: await this.statusError(op, "GET", res, options.hint),
+          retryable: res.status >= 500,
+        };
+      }
+      try {
+        const data = await this.json(res);
+        if (data === undefined) {
+          return {
+            ok: false,
+            error: driverError({
+              driver: DRIVER,
+              op,
+              reason: "failed",
+              message: `GET ${this.redactor.url(url)} answered ${res.status} with a body that is not JSON`,
+              hint: "check that baseUrl points at Forgejo's root URL",
+            }),
+            retryable: false,
+          };
+        }
+        return { ok: true, value: { data, headers: res.headers } };
+      } catch (error) {
+        const failure = transportFailure(error, this.redactor);
+        return {
+          ok: false,
+          error: this.transportError(op, "GET", url, failure, options.hint),
+          retryable: failure.transient,
+        };
+      }
+    });
+  }
+}
+
+/** The error reason for an HTTP status (and the server's text, for quota and duplicates). */
+export function reasonForStatus(status: number, text: string): DriverErrorReason {
+  if (status === 400 && isDuplicate(text)) return "conflict";
+  if (isQuota(status, text)) return "failed";
+  if (status === 400 || status === 422) return "invalid_input";
+  if (status === 401 || status === 403) return "unauthorized";
+  if (status === 404) return "not_found";
+  if (status === 409) return "conflict";
+  if (status === 408 || status === 504) return "timeout";
+  if (status >= 500) return "unavailable";
+  return "failed";
+}
+
+/** Old Gitea answers a duplicate upload with 400 and a "duplicate"/"already exists" text. */
+export function isDuplicate(text: string): boolean {
+  return /duplicate|already exist/i.test(text);
+}
+
+const isQuota = (status: number, text: string) => status === 413 || (status === 403 && /quota/i.test(text));
+
+/** The message of a `/api/v1` JSON error (`{"message": …}`), else the text itself. */
+export function extractMessage(raw: string): string {
+  if (!raw.startsWith("{")) return raw;
+  try {
+    const parsed = JSON.parse(raw) as { message?: unknown };
+    return typeof parsed.message === "string" ? parsed.message : raw;
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * A **fake** Forgejo for tests and benchmarks — not Forgejo. It listens on 127.0.0.1
+ * (port 0) and models the documented behaviours of Forgejo's generic package registry and
+ * Actions API (PROTOCOLS.md §1–2): name rules, 201/204/404/409 (or old Gitea's 400),
+ * 401 with `WWW-Authenticate`, plain-text package errors and `{message}` JSON API errors,
+ * paging headers, redirects to a second storage origin, dispatch answering 201 or 204,
+ * scripted run statuses, keep-N cleanup rules, and fault injection.
+ * @module
+ */
+
+export type { FakeRun, FakeWorkflow } from "./fake-actions";
+export type { FakeScope, FakeToken } from "./fake-context";
+export type { FakeFault } from "./fake-fault";
+export type { FakeForgejo, FakeForgejoOptions, FakeRequestRecord } from "./fake-forgejo";
+export { startFakeForgejo } from "./fake-forgejo";
+export type { FakeCleanupRule, FakeDigest, FakeStoredFile } from "./fake-package-store";

@@ -1,0 +1,168 @@
+import {
+  type AlertSource,
+  type ArtifactRegistry,
+  type ContainerHost,
+  type Database,
+  type DriverError,
+  type Drivers,
+  formatDriverError,
+  type HealthProbe,
+  invalidInput,
+  type Journal,
+  type LeaseLock,
+  MemoryJournal,
+  MemoryLeaseLock,
+  type Pipeline,
+  parseTopology,
+  type Shell,
+  type SnapshotStore,
+  type Topology,
+  type TrafficSwitch,
+  vezaTopology,
+} from "@backflip/core";
+import { err, ok, type Result } from "neverthrow";
+import { MockAlertSource } from "./drivers/mock-alert-source";
+import { MockArtifactRegistry } from "./drivers/mock-artifact-registry";
+import { MockContainerHost } from "./drivers/mock-container-host";
+import { MockDatabase } from "./drivers/mock-database";
+import { MockHealthProbe } from "./drivers/mock-health-probe";
+import { MockPipeline } from "./drivers/mock-pipeline";
+import { MockShell } from "./drivers/mock-shell";
+import { MockSnapshotStore } from "./drivers/mock-snapshot-store";
+import { MockTrafficSwitch } from "./drivers/mock-traffic-switch";
+import type { FleetRuntime } from "./drivers/operation";
+import { type FaultInjector, FaultTable } from "./fault-injector";
+import { type ClockMode, type FleetClock, ManualClock } from "./fleet-clock";
+import { FleetJournal } from "./fleet-journal";
+import { FleetLeaseLock } from "./fleet-lease-lock";
+import { defaultScenario, type FleetScenario, parseScenario } from "./fleet-scenario";
+import { FleetWorld } from "./fleet-world";
+import { seedWorld } from "./world/seed-world";
+import { WorldState } from "./world/world-state";
+
+/** The default start of the fleet clock. */
+export const FLEET_EPOCH = "2026-01-01T00:00:00.000Z";
+
+/** How to build a simulated fleet. */
+export interface FleetOptions {
+  /** Where everything lives (default `vezaTopology("staging")`). */
+  readonly topology?: Topology;
+  /** The starting state (default {@link defaultScenario}: both colors up, the second active). */
+  readonly scenario?: FleetScenario;
+  /** The start of the deterministic clock (default 2026-01-01T00:00:00Z). */
+  readonly now?: Date;
+  /** Real milliseconds a pipeline `follow` waits between polls at most (default 10); the clock moves by the full poll. */
+  readonly realPollCapMs?: number;
+  /** `manual` (default): time moves only when advanced; `realtime`: it also follows the system clock. */
+  readonly clock?: ClockMode;
+  /** Answers health URLs outside the fleet (default: none, they are refused as unresolvable). */
+  readonly probeFallback?: HealthProbe;
+}
+
+/** Every driver of the fleet: the {@link Drivers} bundle with nothing optional left out. */
+export interface FleetDrivers extends Drivers {
+  readonly host: ContainerHost;
+  readonly traffic: TrafficSwitch;
+  readonly probe: HealthProbe;
+  readonly registry: ArtifactRegistry;
+  readonly pipeline: Pipeline;
+  readonly database: Database;
+  readonly snapshots: SnapshotStore;
+  readonly hostShell: Shell;
+  readonly alerts: AlertSource;
+}
+
+/** A simulated fleet: one world behind every driver, with faults, a clock, a journal and a lock. */
+export interface Fleet {
+  /** The topology the fleet was built from. */
+  readonly topology: Topology;
+  /** Every port, all backed by the one world. */
+  readonly drivers: FleetDrivers;
+  /** Views and mutators of the world, for tests. */
+  readonly world: FleetWorld;
+  /** Makes operations fail or slow down. */
+  readonly faults: FaultInjector;
+  /** The deterministic clock every driver, the journal and the lock use. */
+  readonly clock: FleetClock;
+  /** An in-memory journal. */
+  readonly journal: Journal;
+  /** An in-memory lease lock on the fleet clock. */
+  readonly lock: LeaseLock;
+  /**
+   * A journal over the same store as {@link journal} that fails every append (`aborted`,
+   * like a killed process) once `afterRecords` records were appended through it — for
+   * crash and resume tests.
+   */
+  crashingJournal(afterRecords: number): Journal;
+  /** The topology's public health URL, which the fleet's probe answers from the world. */
+  readonly publicHealthUrl: string;
+  /** The health URL of one container: `http://<container>.fleet<healthPath>`. */
+  containerHealthUrl(container: string): string;
+}
+
+/** Builds a fleet, or `invalid_input` naming what is wrong with the options. */
+export function tryCreateFleet(options: FleetOptions = {}): Result<Fleet, DriverError> {
+  const topology = parseTopology(options.topology ?? vezaTopology("staging"));
+  if (topology.isErr()) return err(topology.error);
+  const scenario = parseScenario(topology.value, options.scenario ?? defaultScenario(topology.value));
+  if (scenario.isErr()) return err(scenario.error);
+  const now = options.now ?? new Date(FLEET_EPOCH);
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    return err(invalidInput("mock-fleet", "createFleet", "now: expected a valid Date"));
+  const cap = options.realPollCapMs ?? 10;
+  if (!Number.isFinite(cap) || cap < 0)
+    return err(invalidInput("mock-fleet", "createFleet", "realPollCapMs: expected a number ≥ 0"));
+
+  if (options.clock !== undefined && options.clock !== "manual" && options.clock !== "realtime")
+    return err(invalidInput("mock-fleet", "createFleet", "clock: expected manual or realtime"));
+  const clock = new ManualClock(now, options.clock);
+  const runtime: FleetRuntime = { clock, faults: new FaultTable() };
+  const world = new WorldState(
+    topology.value,
+    clock,
+    scenario.value.retention ?? topology.value.registry.retention,
+  );
+  seedWorld(world, scenario.value);
+
+  const store = new MemoryJournal();
+  const drivers: FleetDrivers = {
+    host: new MockContainerHost(world, runtime),
+    traffic: new MockTrafficSwitch(world, runtime),
+    probe: new MockHealthProbe(world, runtime, options.probeFallback),
+    registry: new MockArtifactRegistry(world, runtime),
+    pipeline: new MockPipeline(world, runtime, { realPollCapMs: cap }),
+    database: new MockDatabase(world, runtime),
+    snapshots: new MockSnapshotStore(world, runtime),
+    hostShell: new MockShell("mock:host", "hostShell", "host", runtime, () => ok(world.host)),
+    alerts: new MockAlertSource(world, runtime),
+  };
+  const healthPath = topology.value.healthPath;
+  return ok({
+    topology: topology.value,
+    drivers,
+    world: new FleetWorld(world),
+    faults: runtime.faults,
+    clock,
+    journal: new FleetJournal(store, runtime),
+    lock: new FleetLeaseLock(new MemoryLeaseLock({ now: () => clock.now() }), runtime),
+    crashingJournal: (afterRecords: number) =>
+      new FleetJournal(
+        store,
+        runtime,
+        Number.isInteger(afterRecords) && afterRecords >= 0 ? afterRecords : 0,
+      ),
+    publicHealthUrl: topology.value.publicHealthUrl,
+    containerHealthUrl: (container: string) => `http://${container}.fleet${healthPath}`,
+  });
+}
+
+/**
+ * Builds a simulated fleet. The options are the test's own setup, so a malformed one
+ * (a color outside the topology, a short SHA) is a programming error: this throws a
+ * `TypeError` naming the field. Use {@link tryCreateFleet} to get it as a value.
+ */
+export function createFleet(options: FleetOptions = {}): Fleet {
+  const fleet = tryCreateFleet(options);
+  if (fleet.isErr()) throw new TypeError(formatDriverError(fleet.error));
+  return fleet.value;
+}

@@ -1,0 +1,325 @@
+import {
+  type DriverError,
+  parseInput,
+  type RenderedConfig,
+  type SwitchRequest,
+  shaSchema,
+  simpleNameSchema,
+  type TrafficState,
+  type TrafficSwitch,
+} from "@backflip/core";
+import { err, ok, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import type { FleetOp } from "../fleet-ops";
+import {
+  checkHaproxyConfig,
+  parseHaproxyConfig,
+  renderHaproxyConfig,
+  revisionOf,
+} from "../world/haproxy-files";
+import {
+  haproxyOf,
+  installConfig,
+  readText,
+  trafficState,
+  writeText,
+  writeTrafficState,
+} from "../world/world-actions";
+import type { ContainerState, WorldState } from "../world/world-state";
+import { type FleetRuntime, opError, operation } from "./operation";
+
+const DRIVER = "mock-traffic";
+
+const runIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, "expected 1-128 letters, digits, '.', '_' or '-'");
+const actorSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]+$/, "expected no control characters (tab, newline, …)");
+
+/**
+ * The simulated HAProxy traffic switch: the config, its `.prev`, the state file and the
+ * history live as files in the HAProxy container; the running proxy's loaded config is
+ * process memory that only {@link reload} changes. Revisions are `color:sha:runId`.
+ * Repeating an install or a run's record (a resumed run) changes nothing more.
+ */
+export class MockTrafficSwitch implements TrafficSwitch {
+  readonly name = DRIVER;
+  readonly colors: readonly string[];
+  readonly #requestSchema;
+  readonly #stateSchema;
+
+  constructor(
+    readonly world: WorldState,
+    readonly runtime: FleetRuntime,
+  ) {
+    this.colors = [...world.topology.colors];
+    const color = z.enum(world.topology.colors, { message: `expected one of ${this.colors.join(", ")}` });
+    this.#requestSchema = z.object({
+      color,
+      sha: shaSchema.optional(),
+      runId: runIdSchema,
+      actor: actorSchema,
+    });
+    this.#stateSchema = z.object({
+      activeColor: color,
+      history: z.array(
+        z.object({
+          at: z.iso.datetime({ offset: true }),
+          color: simpleNameSchema,
+          sha: shaSchema.optional(),
+          runId: runIdSchema.optional(),
+          actor: actorSchema.optional(),
+        }),
+      ),
+    });
+  }
+
+  #proxy(op: FleetOp, running = false): Result<ContainerState, DriverError> {
+    const proxy = haproxyOf(this.world);
+    if (!proxy)
+      return err(
+        opError(
+          op,
+          "unavailable",
+          `the HAProxy container ${this.world.topology.haproxy.container} does not exist`,
+        ),
+      );
+    if (running && proxy.status !== "Running")
+      return err(
+        opError(op, "unavailable", `HAProxy is not running (${proxy.name} is ${proxy.status})`, {
+          hint: `incus start ${proxy.name}`,
+        }),
+      );
+    return ok(proxy);
+  }
+
+  readState(): ResultAsync<TrafficState, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.readState" },
+      () => ok(undefined),
+      () =>
+        this.#proxy("traffic.readState").andThen(() => {
+          const state = trafficState(this.world);
+          return state
+            ? ok(state)
+            : err(
+                opError(
+                  "traffic.readState",
+                  "not_found",
+                  `${this.world.topology.haproxy.stateFile} is missing or empty`,
+                ),
+              );
+        }),
+    );
+  }
+
+  render(request: SwitchRequest): ResultAsync<RenderedConfig, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.render" },
+      () => parseInput(this.#requestSchema, request, { driver: DRIVER, op: "render" }),
+      (r) => {
+        const revision = revisionOf(r.color, r.sha, r.runId);
+        return ok({
+          revision,
+          color: r.color,
+          content: renderHaproxyConfig(this.world.topology, r.color, revision),
+        });
+      },
+    );
+  }
+
+  #configInput(op: FleetOp, config: RenderedConfig): Result<RenderedConfig, DriverError> {
+    return parseInput(
+      z.object({ revision: z.string().min(1), color: z.string().min(1), content: z.string().min(1) }),
+      config,
+      { driver: DRIVER, op: op.slice(8) },
+    );
+  }
+
+  #check(config: RenderedConfig): string[] {
+    const problems = checkHaproxyConfig(this.world.topology, config.content);
+    const parsed = parseHaproxyConfig(config.content);
+    if (parsed.revision !== null && parsed.revision !== config.revision)
+      problems.push(`[ALERT] config: stamped revision ${parsed.revision} is not ${config.revision}`);
+    if (parsed.color !== null && parsed.color !== config.color)
+      problems.push(`[ALERT] config: routes to ${parsed.color}, not ${config.color}`);
+    return problems;
+  }
+
+  validate(config: RenderedConfig): ResultAsync<void, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.validate" },
+      () => this.#configInput("traffic.validate", config),
+      (c) =>
+        this.#proxy("traffic.validate").andThen(() => {
+          const problems = this.#check(c);
+          return problems.length === 0
+            ? ok(undefined)
+            : err(
+                opError(
+                  "traffic.validate",
+                  "failed",
+                  `haproxy -c rejected the config: ${problems.join("; ")}`,
+                  {
+                    hint: "the running config was not touched; fix the template or the topology",
+                    details: { exitCode: 1, output: problems.join("\n") },
+                  },
+                ),
+              );
+        }),
+    );
+  }
+
+  install(config: RenderedConfig): ResultAsync<{ previousRevision: string | null }, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.install" },
+      () =>
+        this.#configInput("traffic.install", config).andThen((c) => {
+          const problems = this.#check(c);
+          return problems.length === 0
+            ? ok(c)
+            : err(
+                opError(
+                  "traffic.install",
+                  "invalid_input",
+                  `refusing a config that does not validate: ${problems.join("; ")}`,
+                ),
+              );
+        }),
+      (c) =>
+        this.#proxy("traffic.install").map((proxy) => ({
+          previousRevision: installConfig(this.world, proxy, c.content),
+        })),
+    );
+  }
+
+  reload(): ResultAsync<void, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.reload" },
+      () => ok(undefined),
+      () =>
+        this.#proxy("traffic.reload", true).andThen((proxy) => {
+          const installed = readText(proxy, this.world.topology.haproxy.configPath);
+          if (installed === null)
+            return err(
+              opError(
+                "traffic.reload",
+                "failed",
+                `${this.world.topology.haproxy.configPath} is missing: nothing to load`,
+              ),
+            );
+          const problems = checkHaproxyConfig(this.world.topology, installed);
+          if (problems.length > 0)
+            return err(
+              opError(
+                "traffic.reload",
+                "failed",
+                `reload refused, the old config keeps serving: ${problems.join("; ")}`,
+              ),
+            );
+          this.world.loadedConfig = installed;
+          return ok(undefined);
+        }),
+    );
+  }
+
+  liveRevision(): ResultAsync<string | null, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.liveRevision" },
+      () => ok(undefined),
+      () =>
+        this.#proxy("traffic.liveRevision", true).map(() =>
+          this.world.loadedConfig === null ? null : parseHaproxyConfig(this.world.loadedConfig).revision,
+        ),
+    );
+  }
+
+  confirm(revision: string): ResultAsync<void, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.confirm" },
+      () => parseInput(z.string().min(1), revision, { driver: DRIVER, op: "confirm" }),
+      (expected) =>
+        this.#proxy("traffic.confirm", true).andThen(() => {
+          const live =
+            this.world.loadedConfig === null ? null : parseHaproxyConfig(this.world.loadedConfig).revision;
+          return live === expected
+            ? ok(undefined)
+            : err(
+                opError(
+                  "traffic.confirm",
+                  "failed",
+                  `the running proxy has ${live ?? "no stamped"} revision loaded, not ${expected}`,
+                  {
+                    details: { expected, live },
+                  },
+                ),
+              );
+        }),
+    );
+  }
+
+  record(request: SwitchRequest): ResultAsync<TrafficState, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.record" },
+      () => parseInput(this.#requestSchema, request, { driver: DRIVER, op: "record" }),
+      (r) =>
+        this.#proxy("traffic.record").map((proxy) => {
+          const history = trafficState(this.world)?.history ?? [];
+          const head = history[0];
+          if (head?.runId === r.runId && head.color === r.color) {
+            writeTrafficState(this.world, proxy, { activeColor: r.color, history });
+            return trafficState(this.world) ?? { activeColor: r.color, history };
+          }
+          const entry = {
+            at: this.runtime.clock.now().toISOString(),
+            color: r.color,
+            ...(r.sha === undefined ? {} : { sha: r.sha }),
+            runId: r.runId,
+            actor: r.actor,
+          };
+          writeTrafficState(this.world, proxy, { activeColor: r.color, history: [entry, ...history] });
+          return trafficState(this.world) ?? { activeColor: r.color, history: [entry] };
+        }),
+    );
+  }
+
+  restorePrevious(): ResultAsync<{ revision: string | null }, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.restorePrevious" },
+      () => ok(undefined),
+      () =>
+        this.#proxy("traffic.restorePrevious").andThen((proxy) => {
+          const path = this.world.topology.haproxy.configPath;
+          const previous = readText(proxy, `${path}.prev`);
+          if (previous === null)
+            return err(
+              opError("traffic.restorePrevious", "not_found", `${path}.prev is missing: nothing to restore`),
+            );
+          writeText(proxy, path, previous);
+          return ok({ revision: parseHaproxyConfig(previous).revision });
+        }),
+    );
+  }
+
+  writeState(state: TrafficState): ResultAsync<void, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.writeState" },
+      () => parseInput(this.#stateSchema, state, { driver: DRIVER, op: "writeState" }),
+      (s) => this.#proxy("traffic.writeState").map((proxy) => writeTrafficState(this.world, proxy, s)),
+    );
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Every operation of the simulated fleet, as `"<port>.<method>"`: the names
+ * {@link FaultInjector} accepts. `shell.*` are the shells inside containers
+ * (`host.shell(name)`), `hostShell.*` the container host's own shell, and
+ * `pipeline.run` is a dispatched run reaching its end (a fault makes the run end in
+ * `failure`; a `timeout` fault keeps it running until cancelled).
+ */
+export const FLEET_OPS = [
+  "host.list",
+  "host.state",
+  "host.start",
+  "host.stop",
+  "host.delete",
+  "host.pushFile",
+  "host.pullFile",
+  "host.createSnapshot",
+  "host.listSnapshots",
+  "host.restoreSnapshot",
+  "host.deleteSnapshot",
+  "shell.run",
+  "shell.readFile",
+  "shell.writeFileAtomic",
+  "hostShell.run",
+  "hostShell.readFile",
+  "hostShell.writeFileAtomic",
+  "traffic.readState",
+  "traffic.render",
+  "traffic.validate",
+  "traffic.install",
+  "traffic.reload",
+  "traffic.liveRevision",
+  "traffic.confirm",
+  "traffic.record",
+  "traffic.restorePrevious",
+  "traffic.writeState",
+  "probe.check",
+  "registry.stat",
+  "registry.upload",
+  "registry.download",
+  "registry.listVersions",
+  "registry.delete",
+  "pipeline.dispatch",
+  "pipeline.getRun",
+  "pipeline.follow",
+  "pipeline.cancel",
+  "pipeline.run",
+  "database.applySql",
+  "database.migrationState",
+  "snapshots.list",
+  "snapshots.create",
+  "snapshots.destroy",
+  "snapshots.planRollback",
+  "snapshots.rollback",
+  "alerts.isFiring",
+  "alerts.waitUntilCleared",
+  "journal.append",
+  "journal.read",
+  "journal.list",
+  "lock.acquire",
+  "lock.renew",
+  "lock.release",
+  "lock.inspect",
+  "lock.breakStale",
+] as const;
+
+/** One of {@link FLEET_OPS}. */
+export type FleetOp = (typeof FLEET_OPS)[number];
