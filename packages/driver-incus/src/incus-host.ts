@@ -1,0 +1,574 @@
+import { randomBytes } from "node:crypto";
+import { posix } from "node:path";
+import {
+  absolutePathSchema,
+  type ContainerHost,
+  type DriverError,
+  driverError,
+  type FileMeta,
+  type InstanceFilter,
+  type InstanceInfo,
+  type InstanceSnapshot,
+  instanceNameSchema,
+  invalidInput,
+  parseInput,
+  type Shell,
+  snapshotNameSchema,
+} from "@backflip/core";
+import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import type { IncusClient, IncusResponse } from "./incus-client";
+import { DRIVER } from "./incus-error";
+import { IncusShell } from "./incus-shell";
+import { compileNamePattern } from "./name-pattern";
+
+/** Incus status codes this driver branches on. */
+const STOPPED = 102;
+const RUNNING = 103;
+const READY = 113;
+const ERROR = 112;
+
+/** How many symlinks {@link IncusHost.pullFile} follows before giving up. */
+const MAX_SYMLINKS = 8;
+
+/** Tunables of an {@link IncusHost}, already validated by `createIncusHost`. */
+export interface IncusHostSettings {
+  /** Default seconds to wait for start, snapshot, restore and delete operations. */
+  readonly timeoutS: number;
+  /** Default seconds a graceful stop may take before Incus gives up. */
+  readonly stopTimeoutS: number;
+  /** After a shell timeout or abort, milliseconds between SIGTERM and SIGKILL. */
+  readonly killGraceMs: number;
+}
+
+/** An instance's local configuration with its ETag, for a later conditional write. */
+export interface InstanceConfig {
+  /** The instance's own `config` keys (not the profiles'). */
+  readonly config: Readonly<Record<string, string>>;
+  /** The ETag of the instance as read; pass it to {@link IncusHost.patchConfig}. */
+  readonly etag: string;
+}
+
+/** The instance fields of `/1.0/instances?recursion=1` this driver reads. */
+interface RawInstance {
+  readonly name: string;
+  readonly status: string;
+  readonly status_code: number;
+  readonly config?: Record<string, string>;
+}
+
+const filterSchema = z
+  .object({
+    names: z.array(instanceNameSchema).optional(),
+    pattern: z.string().optional(),
+  })
+  .strict();
+
+const fileMetaSchema = z
+  .object({
+    mode: z.number().int().min(0).max(0o7777).optional(),
+    uid: z.number().int().min(0).max(0xfffffffe).optional(),
+    gid: z.number().int().min(0).max(0xfffffffe).optional(),
+  })
+  .strict();
+
+const timeoutSchema = z.number().int().positive().max(86_400).optional();
+
+const configSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a config key like user.note or limits.cpu"),
+  z.string(),
+);
+
+const filePathSchema = absolutePathSchema.refine(
+  (p) => p !== "/" && !p.endsWith("/"),
+  "expected a file path, not a directory",
+);
+
+/**
+ * The {@link ContainerHost} over the Incus REST API (unix socket or HTTPS), in one
+ * project. Every method validates its input first (`invalid_input`, nothing sent), waits
+ * on Incus operations and checks their own status, and maps Incus's error envelope to
+ * {@link DriverError} reasons with Incus's message kept. Build it with `createIncusHost`.
+ */
+export class IncusHost implements ContainerHost {
+  /** `incus`. */
+  readonly name = DRIVER;
+  readonly #client: IncusClient;
+  readonly #settings: IncusHostSettings;
+
+  /** A host over `client`; prefer `createIncusHost`, which validates options. */
+  constructor(client: IncusClient, settings: IncusHostSettings) {
+    this.#client = client;
+    this.#settings = settings;
+  }
+
+  /** The Incus project every request targets. */
+  get project(): string {
+    return this.#client.project;
+  }
+
+  /** How many requests this host has sent so far (tests use it to prove bad input sends none). */
+  get requestsSent(): number {
+    return this.#client.sent;
+  }
+
+  /** Instances matching the filter (all when none), sorted by name; `names` and `pattern` must both match. */
+  list(filter: InstanceFilter = {}): ResultAsync<InstanceInfo[], DriverError> {
+    const checked = parseInput(filterSchema, filter, { driver: DRIVER, op: "list" }).andThen((f) =>
+      f.pattern === undefined
+        ? ok({ names: f.names, match: undefined })
+        : compileNamePattern(DRIVER, f.pattern).map((match) => ({ names: f.names, match })),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { names, match } = checked.value;
+    const wanted = names === undefined ? undefined : new Set(names);
+    return this.#client
+      .sync<RawInstance[]>("list", { method: "GET", path: "/1.0/instances", query: { recursion: "1" } })
+      .map(({ metadata }) =>
+        (metadata ?? [])
+          .filter(
+            (i) => (wanted === undefined || wanted.has(i.name)) && (match === undefined || match(i.name)),
+          )
+          .map(toInfo)
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      );
+  }
+
+  /** One instance's status; `not_found` when it does not exist. */
+  state(name: string): ResultAsync<InstanceInfo, DriverError> {
+    return this.#name("state", name).asyncAndThen((n) => this.#instance("state", n).map(toInfo));
+  }
+
+  /** Starts the instance and waits for the operation; a running instance is left as is. */
+  start(name: string, options: { timeoutS?: number } = {}): ResultAsync<void, DriverError> {
+    const checked = this.#name("start", name).andThen((n) =>
+      parseInput(timeoutSchema, options.timeoutS, { driver: DRIVER, op: "start" }).map((t) => ({ n, t })),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, t } = checked.value;
+    const timeoutS = t ?? this.#settings.timeoutS;
+    return this.#instance("start", n).andThen((inst) =>
+      isUp(inst.status_code)
+        ? okAsync(undefined)
+        : this.#client
+            .operation(
+              "start",
+              { method: "PUT", path: `${instancePath(n)}/state`, json: { action: "start" } },
+              timeoutS,
+            )
+            .map(() => undefined)
+            .orElse((e) => this.#settled("start", n, e, (code) => isUp(code))),
+    );
+  }
+
+  /** Stops the instance and waits (`force` kills it); a stopped instance is left as is. */
+  stop(name: string, options: { timeoutS?: number; force?: boolean } = {}): ResultAsync<void, DriverError> {
+    const checked = this.#name("stop", name).andThen((n) =>
+      parseInput(timeoutSchema, options.timeoutS, { driver: DRIVER, op: "stop" }).andThen((t) =>
+        parseInput(z.boolean().optional(), options.force, { driver: DRIVER, op: "stop" }).map((force) => ({
+          n,
+          t,
+          force: force ?? false,
+        })),
+      ),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, t, force } = checked.value;
+    const graceS = t ?? this.#settings.stopTimeoutS;
+    const hint = force
+      ? undefined
+      : `the instance did not shut down within ${graceS} s: retry with force: true (\`incus stop --force ${n}\`)`;
+    return this.#instance("stop", n).andThen((inst) =>
+      inst.status_code === STOPPED
+        ? okAsync(undefined)
+        : this.#client
+            .operation(
+              "stop",
+              {
+                method: "PUT",
+                path: `${instancePath(n)}/state`,
+                json: { action: "stop", force, timeout: force ? -1 : graceS },
+              },
+              graceS + this.#settings.timeoutS,
+              hint,
+            )
+            .map(() => undefined)
+            .orElse((e) => this.#settled("stop", n, e, (code) => code === STOPPED)),
+    );
+  }
+
+  /** Deletes the instance (and its snapshots); a running one is `conflict` unless `stopFirst` (then force-stopped). */
+  delete(name: string, options: { stopFirst?: boolean } = {}): ResultAsync<void, DriverError> {
+    const checked = this.#name("delete", name).andThen((n) =>
+      parseInput(z.boolean().optional(), options.stopFirst, { driver: DRIVER, op: "delete" }).map(
+        (stopFirst) => ({
+          n,
+          stopFirst: stopFirst ?? false,
+        }),
+      ),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, stopFirst } = checked.value;
+    return this.#instance("delete", n)
+      .andThen((inst) => {
+        if (inst.status_code === STOPPED || inst.status_code === ERROR) return okAsync(undefined);
+        if (!stopFirst) {
+          return errAsync(
+            driverError({
+              driver: DRIVER,
+              op: "delete",
+              reason: "conflict",
+              message: `instance ${n} is ${inst.status}: refusing to delete a running instance`,
+              hint: `stop it first (\`incus stop ${n}\`) or pass stopFirst: true`,
+              details: { instance: n, status: inst.status, statusCode: inst.status_code },
+            }),
+          );
+        }
+        return this.stop(n, { force: true });
+      })
+      .andThen(() =>
+        this.#client.operation(
+          "delete",
+          { method: "DELETE", path: instancePath(n) },
+          this.#settings.timeoutS,
+        ),
+      )
+      .map(() => undefined);
+  }
+
+  /** A {@link Shell} running commands inside the instance, like `incus exec NAME --`. */
+  shell(name: string): Shell {
+    return new IncusShell({
+      client: this.#client,
+      instance: name,
+      killGraceMs: this.#settings.killGraceMs,
+      files: {
+        readFile: (path) => this.pullFile(name, path),
+        writeFileAtomic: (path, data, options) =>
+          this.pushFile(name, path, data, options?.mode === undefined ? {} : { mode: options.mode }),
+      },
+    });
+  }
+
+  /**
+   * Writes a file inside the running instance atomically: the bytes go to a temp file in
+   * the same directory (created with `meta`, else the replaced file's owner and mode),
+   * then `mv -f` renames it over `path`; on failure the temp file is removed.
+   */
+  pushFile(
+    name: string,
+    path: string,
+    data: string | Uint8Array,
+    meta: FileMeta = {},
+  ): ResultAsync<void, DriverError> {
+    const checked = this.#name("pushFile", name).andThen((n) =>
+      parseInput(filePathSchema, path, { driver: DRIVER, op: "pushFile" }).andThen((p) =>
+        parseInput(fileMetaSchema, meta, { driver: DRIVER, op: "pushFile" }).andThen((m) =>
+          typeof data === "string" || data instanceof Uint8Array
+            ? ok({ n, p, m })
+            : err(invalidInput(DRIVER, "pushFile", "data must be a string or bytes")),
+        ),
+      ),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, p, m } = checked.value;
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    const tmp = posix.join(
+      posix.dirname(p),
+      `.${posix.basename(p)}.backflip-${randomBytes(6).toString("hex")}`,
+    );
+    return this.#existingMeta(n, p)
+      .andThen((existing) =>
+        this.#client.send("pushFile", {
+          method: "POST",
+          path: `${instancePath(n)}/files`,
+          query: { path: tmp },
+          bytes,
+          headers: metaHeaders({ ...existing, ...m }),
+        }),
+      )
+      .andThen(() =>
+        this.shell(n)
+          .run(["mv", "-f", tmp, p], { timeoutMs: this.#settings.timeoutS * 1000 })
+          .andThen((r) =>
+            r.exitCode === 0
+              ? okAsync(undefined)
+              : errAsync(
+                  driverError({
+                    driver: DRIVER,
+                    op: "pushFile",
+                    reason: "failed",
+                    message: `renaming ${tmp} over ${p} in ${n} failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
+                    details: { instance: n, path: p, exitCode: r.exitCode },
+                  }),
+                ),
+          )
+          .orElse((e) =>
+            this.#client
+              .send("pushFile", { method: "DELETE", path: `${instancePath(n)}/files`, query: { path: tmp } })
+              .andThen(() => errAsync(e))
+              .orElse(() => errAsync(e)),
+          ),
+      );
+  }
+
+  /** Reads a file from the instance, following symlinks; `not_found` when missing. */
+  pullFile(name: string, path: string): ResultAsync<Uint8Array, DriverError> {
+    const checked = this.#name("pullFile", name).andThen((n) =>
+      parseInput(absolutePathSchema, path, { driver: DRIVER, op: "pullFile" }).map((p) => ({ n, p })),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, p } = checked.value;
+    return this.#pull(n, p, 0);
+  }
+
+  /** Creates a snapshot (stateless) and returns it with its creation time. */
+  createSnapshot(name: string, snapshot: string): ResultAsync<InstanceSnapshot, DriverError> {
+    const checked = this.#snapshotArgs("createSnapshot", name, snapshot);
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, s } = checked.value;
+    return this.#client
+      .operation(
+        "createSnapshot",
+        { method: "POST", path: `${instancePath(n)}/snapshots`, json: { name: s, stateful: false } },
+        this.#settings.timeoutS,
+      )
+      .andThen(() =>
+        this.#client.sync<{ name: string; created_at: string }>("createSnapshot", {
+          method: "GET",
+          path: snapshotPath(n, s),
+        }),
+      )
+      .map(({ metadata }) => ({ name: s, createdAt: metadata.created_at }));
+  }
+
+  /** The instance's snapshots, oldest first. */
+  listSnapshots(name: string): ResultAsync<InstanceSnapshot[], DriverError> {
+    return this.#name("listSnapshots", name).asyncAndThen((n) =>
+      this.#client
+        .sync<{ name: string; created_at: string }[]>("listSnapshots", {
+          method: "GET",
+          path: `${instancePath(n)}/snapshots`,
+          query: { recursion: "1" },
+        })
+        .map(({ metadata }) =>
+          (metadata ?? [])
+            .map((s) => ({ name: s.name.split("/").pop() ?? s.name, createdAt: s.created_at }))
+            .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt)),
+        ),
+    );
+  }
+
+  /** Restores the instance to a snapshot (a running instance is stopped, restored and started by Incus). */
+  restoreSnapshot(name: string, snapshot: string): ResultAsync<void, DriverError> {
+    const checked = this.#snapshotArgs("restoreSnapshot", name, snapshot);
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, s } = checked.value;
+    // Checked first: Incus reports a missing snapshot only as a failed operation.
+    return this.#client
+      .sync("restoreSnapshot", { method: "GET", path: snapshotPath(n, s) })
+      .andThen(() =>
+        this.#client.operation(
+          "restoreSnapshot",
+          { method: "PUT", path: instancePath(n), json: { restore: s, stateful: false } },
+          this.#settings.timeoutS,
+        ),
+      )
+      .map(() => undefined);
+  }
+
+  /** Deletes a snapshot. */
+  deleteSnapshot(name: string, snapshot: string): ResultAsync<void, DriverError> {
+    const checked = this.#snapshotArgs("deleteSnapshot", name, snapshot);
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, s } = checked.value;
+    return this.#client
+      .operation("deleteSnapshot", { method: "DELETE", path: snapshotPath(n, s) }, this.#settings.timeoutS)
+      .map(() => undefined);
+  }
+
+  /** The instance's own config keys and its ETag (for {@link IncusHost.patchConfig}). */
+  readConfig(name: string): ResultAsync<InstanceConfig, DriverError> {
+    return this.#name("readConfig", name).asyncAndThen((n) =>
+      this.#client
+        .sync<RawInstance>("readConfig", { method: "GET", path: instancePath(n) })
+        .andThen(({ metadata, etag }) =>
+          etag === undefined
+            ? errAsync(
+                driverError({
+                  driver: DRIVER,
+                  op: "readConfig",
+                  reason: "failed",
+                  message: `Incus sent no ETag for ${n}`,
+                }),
+              )
+            : okAsync({ config: metadata.config ?? {}, etag }),
+        ),
+    );
+  }
+
+  /**
+   * Sets config keys on the instance (`PATCH`, other keys kept). With `etag` (from
+   * {@link IncusHost.readConfig}) the write is conditional (`If-Match`): when the
+   * instance changed since, it is `conflict` and nothing is written.
+   */
+  patchConfig(
+    name: string,
+    config: Readonly<Record<string, string>>,
+    options: { etag?: string } = {},
+  ): ResultAsync<void, DriverError> {
+    const checked = this.#name("patchConfig", name).andThen((n) =>
+      parseInput(configSchema, config, { driver: DRIVER, op: "patchConfig" }).andThen((c) =>
+        parseInput(z.string().min(1).optional(), options.etag, { driver: DRIVER, op: "patchConfig" }).map(
+          (etag) => ({
+            n,
+            c,
+            etag,
+          }),
+        ),
+      ),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, c, etag } = checked.value;
+    return this.#client
+      .send(
+        "patchConfig",
+        {
+          method: "PATCH",
+          path: instancePath(n),
+          json: { config: c },
+          ...(etag === undefined ? {} : { headers: { "if-match": etag } }),
+        },
+        `${n} changed since it was read: read its config again (readConfig), then retry with the new ETag`,
+      )
+      .andThen((res) => this.#settle("patchConfig", res))
+      .map(() => undefined);
+  }
+
+  /** Closes this host's connections; later calls fail with `unavailable`. */
+  close(): ResultAsync<void, DriverError> {
+    return this.#client.close();
+  }
+
+  #name(op: string, name: string): Result<string, DriverError> {
+    return parseInput(instanceNameSchema, name, { driver: DRIVER, op });
+  }
+
+  #snapshotArgs(op: string, name: string, snapshot: string): Result<{ n: string; s: string }, DriverError> {
+    return this.#name(op, name).andThen((n) =>
+      parseInput(snapshotNameSchema, snapshot, { driver: DRIVER, op }).map((s) => ({ n, s })),
+    );
+  }
+
+  #instance(op: string, name: string): ResultAsync<RawInstance, DriverError> {
+    return this.#client
+      .sync<RawInstance>(op, { method: "GET", path: instancePath(name) })
+      .map(({ metadata }) => metadata);
+  }
+
+  /** Waits for a response's operation when Incus answered asynchronously. */
+  #settle(op: string, res: IncusResponse): ResultAsync<void, DriverError> {
+    const id = (res.envelope?.metadata as { id?: unknown } | undefined)?.id;
+    if (res.envelope?.type !== "async" || typeof id !== "string") return okAsync(undefined);
+    return this.#client.wait(op, id, this.#settings.timeoutS).map(() => undefined);
+  }
+
+  /** After a failed state change: success when the instance reached the wanted state anyway (a race). */
+  #settled(
+    op: string,
+    name: string,
+    error: DriverError,
+    reached: (statusCode: number) => boolean,
+  ): ResultAsync<void, DriverError> {
+    return this.#instance(op, name)
+      .orElse(() => errAsync(error))
+      .andThen((inst) => (reached(inst.status_code) ? okAsync(undefined) : errAsync(error)));
+  }
+
+  /** The owner and mode of the file `path` replaces, or none when it is new. */
+  #existingMeta(name: string, path: string): ResultAsync<FileMeta, DriverError> {
+    return this.#client
+      .send("pushFile", { method: "HEAD", path: `${instancePath(name)}/files`, query: { path } })
+      .andThen((res): Result<FileMeta, DriverError> => {
+        const type = header(res, "x-incus-type");
+        if (type === "directory") {
+          return err(invalidInput(DRIVER, "pushFile", `${path} is a directory in ${name}`));
+        }
+        const mode = Number.parseInt(header(res, "x-incus-mode") ?? "", 8);
+        const uid = Number.parseInt(header(res, "x-incus-uid") ?? "", 10);
+        const gid = Number.parseInt(header(res, "x-incus-gid") ?? "", 10);
+        return ok({
+          ...(Number.isInteger(mode) && type === "file" ? { mode } : {}),
+          ...(Number.isInteger(uid) ? { uid } : {}),
+          ...(Number.isInteger(gid) ? { gid } : {}),
+        });
+      })
+      .orElse((e) => (e.reason === "not_found" && e.details?.code === 404 ? okAsync({}) : errAsync(e)));
+  }
+
+  #pull(name: string, path: string, hops: number): ResultAsync<Uint8Array, DriverError> {
+    return this.#client
+      .send(
+        "pullFile",
+        { method: "GET", path: `${instancePath(name)}/files`, query: { path } },
+        `check that ${path} exists in ${name} (\`incus exec ${name} -- ls -l ${path}\`)`,
+      )
+      .andThen((res) => {
+        const type = header(res, "x-incus-type");
+        if (type === "directory") {
+          return errAsync(invalidInput(DRIVER, "pullFile", `${path} is a directory in ${name}`));
+        }
+        if (type !== "symlink") return okAsync(new Uint8Array(res.body));
+        if (hops >= MAX_SYMLINKS) {
+          return errAsync(
+            driverError({
+              driver: DRIVER,
+              op: "pullFile",
+              reason: "failed",
+              message: `${path} in ${name}: more than ${MAX_SYMLINKS} levels of symbolic links`,
+            }),
+          );
+        }
+        const target = res.body.toString("utf8");
+        return this.#pull(name, posix.resolve(posix.dirname(path), target), hops + 1);
+      });
+  }
+}
+
+function toInfo(inst: RawInstance): InstanceInfo {
+  return {
+    name: inst.name,
+    status: inst.status,
+    statusCode: inst.status_code,
+    running: isUp(inst.status_code),
+  };
+}
+
+/** Up: 103 Running or 113 Ready. */
+function isUp(statusCode: number): boolean {
+  return statusCode === RUNNING || statusCode === READY;
+}
+
+function instancePath(name: string): string {
+  return `/1.0/instances/${encodeURIComponent(name)}`;
+}
+
+function snapshotPath(name: string, snapshot: string): string {
+  return `${instancePath(name)}/snapshots/${encodeURIComponent(snapshot)}`;
+}
+
+function header(res: IncusResponse, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The files API headers for a new regular file: type, overwrite, and owner/mode when known. */
+function metaHeaders(meta: FileMeta): Record<string, string> {
+  return {
+    "x-incus-type": "file",
+    "x-incus-write": "overwrite",
+    ...(meta.mode === undefined ? {} : { "x-incus-mode": meta.mode.toString(8).padStart(4, "0") }),
+    ...(meta.uid === undefined ? {} : { "x-incus-uid": String(meta.uid) }),
+    ...(meta.gid === undefined ? {} : { "x-incus-gid": String(meta.gid) }),
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Backflip's `ContainerHost` for Incus over its REST API — the local unix socket or a
+ * remote over HTTPS with a client certificate — serving the runbook's `incus list … -c n,s`
+ * pre-check, every `incus exec … --` (as a `Shell`), `incus stop/start`, file pushes,
+ * snapshots and the cleanup workflow.
+ * @module
+ */
+export type { IncusHostOptions } from "./create-incus-host";
+export { createIncusHost } from "./create-incus-host";
+export { classifyIncusError } from "./incus-error";
+export type { InstanceConfig } from "./incus-host";
+export { IncusHost } from "./incus-host";
+export { IncusShell } from "./incus-shell";
+export type { IncusTlsOptions } from "./incus-tls";
+export { incusSocketPath } from "./socket-path";
