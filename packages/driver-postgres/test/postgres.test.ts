@@ -1,0 +1,260 @@
+import { inspect } from "node:util";
+import { type DriverError, formatDriverError, LocalShell, vezaTopology } from "@backflip/core";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { createPgDatabase, createPsqlDatabase } from "../src/postgres-database";
+import { reasonForSqlState } from "../src/postgres-error";
+import { findTransactionControl } from "../src/transaction-control";
+import {
+  adminSql,
+  dropLeftoverDatabases,
+  freshDatabase,
+  pgHost,
+  pgPort,
+  postgres,
+  postgresSkip,
+  tableExists,
+} from "./pg-backend";
+
+/** Everything an error could leak through. */
+const everything = (e: DriverError) =>
+  [
+    formatDriverError(e),
+    JSON.stringify(e.details ?? {}),
+    JSON.stringify(e.cause ?? {}),
+    inspect(e, { depth: 8 }),
+  ].join("\n");
+
+describe("SQLSTATE to reason", () => {
+  const table: ReadonlyArray<readonly [string, string]> = [
+    ["42P01", "not_found"],
+    ["23505", "conflict"],
+    ["23503", "conflict"],
+    ["57014", "timeout"],
+    ["55P03", "timeout"],
+    ["28P01", "unauthorized"],
+    ["28000", "unauthorized"],
+    ["08006", "unavailable"],
+    ["40P01", "conflict"],
+    ["42601", "invalid_input"],
+    ["XX000", "failed"],
+  ];
+  for (const [code, reason] of table)
+    it(`maps ${code} to ${reason}`, () => expect(reasonForSqlState(code)).toBe(reason));
+});
+
+describe("transaction control in a script", () => {
+  it("finds COMMIT, BEGIN, START TRANSACTION, END, ROLLBACK, ABORT", () => {
+    expect(findTransactionControl("UPDATE t SET a = 1;\nCOMMIT;\nDROP TABLE t;")).toEqual({
+      statement: 2,
+      keyword: "COMMIT",
+    });
+    expect(findTransactionControl("begin; select 1")?.keyword).toBe("BEGIN");
+    expect(findTransactionControl("select 1; start transaction")?.keyword).toBe("START TRANSACTION");
+    expect(findTransactionControl("select 1; end;")?.keyword).toBe("END");
+    expect(findTransactionControl("select 1;\n  rollback")?.keyword).toBe("ROLLBACK");
+    expect(findTransactionControl("/* x */ abort;")?.keyword).toBe("ABORT");
+  });
+
+  it("ignores keywords in strings, identifiers, comments, dollar quotes and BEGIN ATOMIC bodies", () => {
+    const sql = [
+      "INSERT INTO t VALUES ('COMMIT; BEGIN'), (E'it\\'s; COMMIT');",
+      'SELECT "commit" FROM "begin";',
+      "-- COMMIT;",
+      "/* nested /* COMMIT; */ still comment; */ SELECT 1;",
+      "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$ BEGIN PERFORM 1; COMMIT; END $body$;",
+      "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;",
+      "SAVEPOINT s; ROLLBACK TO SAVEPOINT s; RELEASE s;",
+    ].join("\n");
+    expect(findTransactionControl(sql)).toBeNull();
+  });
+});
+
+describe("psql argv", () => {
+  it("is the runbook's psql call: ON_ERROR_STOP, one transaction, the script on stdin", async () => {
+    const calls: { argv: string[]; stdin: unknown }[] = [];
+    const shell = {
+      name: "incus:veza-staging-postgres",
+      run: (argv: readonly string[], options?: { stdin?: unknown }) => {
+        calls.push({ argv: [...argv], stdin: options?.stdin });
+        return new LocalShell().run(["true"]);
+      },
+    };
+    const db = createPsqlDatabase({ shell, topology: vezaTopology("staging") })._unsafeUnwrap();
+    (
+      await db.applySql("ALTER TABLE tracks ADD COLUMN legacy_id int;", {
+        statementTimeoutMs: 60_000,
+        lockTimeoutMs: 5000,
+      })
+    )._unsafeUnwrap();
+    expect(calls[0]?.argv).toEqual([
+      "psql",
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-v",
+      "VERBOSITY=verbose",
+      "-U",
+      "veza",
+      "-d",
+      "veza",
+      "--single-transaction",
+      "-c",
+      "SET LOCAL statement_timeout = 60000",
+      "-c",
+      "SET LOCAL lock_timeout = 5000",
+      "-c",
+      expect.stringContaining("client_connection_check_interval"),
+      "-f",
+      "-",
+    ]);
+    expect(calls[0]?.stdin).toBe("ALTER TABLE tracks ADD COLUMN legacy_id int;");
+  });
+});
+
+describe.skipIf(postgresSkip)("PostgreSQL 15: timeouts, aborts, refusals and secrets", () => {
+  afterEach(dropLeftoverDatabases);
+  const wire = (database: string, extra: Partial<Parameters<typeof createPgDatabase>[0]> = {}) =>
+    createPgDatabase({ host: pgHost, port: pgPort, user: "postgres", database, ...extra })._unsafeUnwrap();
+  const viaPsql = (database: string) =>
+    createPsqlDatabase({
+      shell: new LocalShell(),
+      psqlCommand: [postgres?.PSQL ?? "psql"],
+      host: pgHost,
+      port: pgPort,
+      user: "postgres",
+      database,
+    })._unsafeUnwrap();
+
+  for (const [transport, make] of [
+    ["wire", wire],
+    ["psql", viaPsql],
+  ] as const) {
+    it(`${transport}: a lock wait past lockTimeoutMs fails as timeout and applies nothing`, async () => {
+      const db = await freshDatabase();
+      await adminSql(db.name, "CREATE TABLE locked (id int)");
+      const holder = new pg.Client({ host: pgHost, port: pgPort, user: "postgres", database: db.name });
+      await holder.connect();
+      try {
+        await holder.query("BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE");
+        const e = (
+          await make(db.name).applySql("CREATE TABLE bf_before (id int); INSERT INTO locked VALUES (1);", {
+            lockTimeoutMs: 300,
+          })
+        )._unsafeUnwrapErr();
+        expect(e.reason).toBe("timeout");
+        expect(e.details?.sqlstate).toBe("55P03");
+        expect(e.hint).toContain("lock");
+      } finally {
+        await holder.query("ROLLBACK");
+        await holder.end();
+      }
+      expect(await tableExists(db.name, "bf_before")).toBe(false);
+      await db.drop();
+    });
+
+    it(`${transport}: a statement past statementTimeoutMs fails as timeout`, async () => {
+      const db = await freshDatabase();
+      const e = (
+        await make(db.name).applySql("CREATE TABLE bf_slow (id int); SELECT pg_sleep(10);", {
+          statementTimeoutMs: 300,
+        })
+      )._unsafeUnwrapErr();
+      expect(e.reason).toBe("timeout");
+      expect(e.details?.sqlstate).toBe("57014");
+      expect(await tableExists(db.name, "bf_slow")).toBe(false);
+      await db.drop();
+    });
+
+    it(`${transport}: an abort stops the script and nothing is applied`, async () => {
+      const db = await freshDatabase();
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 500);
+      const e = (
+        await make(db.name).applySql("CREATE TABLE bf_aborted (id int); SELECT pg_sleep(20);", {
+          signal: controller.signal,
+        })
+      )._unsafeUnwrapErr();
+      expect(e.reason).toBe("aborted");
+      // The wire client cancels the statement; psql's server notices the client is gone within a second.
+      await new Promise((r) => setTimeout(r, 2000));
+      const busy = await adminSql(
+        "postgres",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(20)%' AND state = 'active'",
+        [db.name],
+      );
+      expect(busy.rows[0]?.n).toBe(0);
+      expect(await tableExists(db.name, "bf_aborted")).toBe(false);
+      await db.drop();
+    });
+
+    it(`${transport}: a script with its own COMMIT is refused before anything runs`, async () => {
+      const db = await freshDatabase();
+      const e = (
+        await make(db.name).applySql("CREATE TABLE bf_partial (id int); COMMIT; DROP TABLE nothing;")
+      )._unsafeUnwrapErr();
+      expect(e.reason).toBe("invalid_input");
+      expect(e.message).toContain("COMMIT");
+      expect(await tableExists(db.name, "bf_partial")).toBe(false);
+      await db.drop();
+    });
+
+    it(`${transport}: SQLSTATEs come back as reasons (23505 conflict, 42P01 not_found)`, async () => {
+      const db = await freshDatabase();
+      await adminSql(db.name, "CREATE TABLE u (id int primary key); INSERT INTO u VALUES (1)");
+      const dup = (
+        await make(db.name).applySql("INSERT INTO u VALUES (2); INSERT INTO u VALUES (1);")
+      )._unsafeUnwrapErr();
+      expect(dup.reason).toBe("conflict");
+      expect(dup.details?.sqlstate).toBe("23505");
+      const missing = (await make(db.name).applySql("DROP TABLE nope;"))._unsafeUnwrapErr();
+      expect(missing.reason).toBe("not_found");
+      expect((await adminSql(db.name, "SELECT count(*)::int AS n FROM u")).rows[0]?.n).toBe(1);
+      await db.drop();
+    });
+  }
+
+  it("wire: a wrong password is unauthorized and never appears in the error", async () => {
+    const user = postgres?.PG_SECRET_USER ?? "bf_secret";
+    const wrong = "Wr0ng-Pa55word-d0-not-leak";
+    const e = (await wire("postgres", { user, password: wrong }).migrationState())._unsafeUnwrapErr();
+    expect(e.reason).toBe("unauthorized");
+    expect(everything(e)).not.toContain(wrong);
+  });
+
+  it("wire: the right password works, and a failing script's error does not carry it", async () => {
+    const user = postgres?.PG_SECRET_USER ?? "bf_secret";
+    const password = postgres?.PG_SECRET_PASSWORD ?? "";
+    const db = wire("postgres", { user, password });
+    expect((await db.migrationState())._unsafeUnwrap().managed).toBe(false);
+    const e = (await db.applySql(`SELECT '${password}'::int;`))._unsafeUnwrapErr();
+    expect(e.reason).toBe("invalid_input");
+    expect(everything(e)).not.toContain(password);
+    expect(inspect(db, { depth: 8, showHidden: true })).not.toContain(password);
+  });
+
+  it("wire: nothing listening is unavailable", async () => {
+    const e = (await wire("postgres", { port: 1 }).migrationState())._unsafeUnwrapErr();
+    expect(e.reason).toBe("unavailable");
+  });
+
+  it("psql: a database that does not exist is not_found", async () => {
+    const e = (await viaPsql("bf_no_such_database").migrationState())._unsafeUnwrapErr();
+    expect(e.reason).toBe("not_found");
+  });
+
+  it("refuses bad options with invalid_input", () => {
+    expect(createPgDatabase({ host: "", user: "u", database: "d" })._unsafeUnwrapErr().reason).toBe(
+      "invalid_input",
+    );
+    expect(
+      createPgDatabase({
+        host: "h",
+        user: "u",
+        database: "d",
+        migrationsTable: "x; DROP TABLE y",
+      })._unsafeUnwrapErr().reason,
+    ).toBe("invalid_input");
+  });
+});

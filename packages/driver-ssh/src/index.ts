@@ -1,0 +1,10 @@
+/**
+ * A Backflip {@link Shell} over SSH (ssh2): one verified connection reused for many
+ * commands, host keys always checked, timeouts and aborts that end the remote command.
+ * @module
+ */
+
+export type { HostKeyPolicy, SshEndpoint, SshShellOptions } from "./ssh-shell-options";
+export { sshShellOptionsSchema } from "./ssh-shell-options";
+export { createSshShell, SshShell } from "./ssh-shell";
+export { sha256Fingerprint } from "./host-key";

@@ -1,0 +1,35 @@
+import { type DriverError, type DriverErrorReason, driverError } from "@backflip/core";
+
+/** The `driver` of every error this package returns. */
+export const DRIVER = "ssh";
+
+/** Builds an ssh {@link DriverError}. Callers never pass key material or passphrases. */
+export function sshError(
+  op: string,
+  reason: DriverErrorReason,
+  message: string,
+  extra: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+): DriverError {
+  return driverError({ driver: DRIVER, op, reason, message, ...extra });
+}
+
+/**
+ * Keeps only an error's name, message and code as a `cause`: ssh2 errors carry no
+ * secrets today, and this makes sure none ever rides along (no config, no client).
+ */
+export function safeCause(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const copy = new Error(error.message);
+  copy.name = error.name;
+  const code = (error as NodeJS.ErrnoException).code;
+  const level = (error as { level?: unknown }).level;
+  if (code !== undefined) Object.assign(copy, { code });
+  if (typeof level === "string") Object.assign(copy, { level });
+  return copy;
+}
+
+/** The errno-style code of a socket error, if any. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
