@@ -54,20 +54,20 @@ incus_up() {
   incus admin waitready --timeout 60 || { echo "    incusd did not become ready" >&2; return 1; }
   if ! incus storage show default >/dev/null 2>&1; then
     echo "    creating storage pool default (dir)"
-    incus storage create default dir >/dev/null
+    incus storage create default dir >/dev/null || return 1
   fi
   if ! incus profile device get default root pool >/dev/null 2>&1; then
     echo "    adding the root disk to the default profile"
-    incus profile device add default root disk path=/ pool=default >/dev/null
+    incus profile device add default root disk path=/ pool=default >/dev/null || return 1
   fi
   if ! incus image alias list --format csv | grep -q '^busybox,'; then
     echo "    building and importing the busybox image"
-    incus_build_image "$INCUS_STATE_DIR/image"
-    incus image import "$INCUS_STATE_DIR/image/busybox.tar.gz" --alias busybox >/dev/null
+    incus_build_image "$INCUS_STATE_DIR/image" || return 1
+    incus image import "$INCUS_STATE_DIR/image/busybox.tar.gz" --alias busybox >/dev/null || return 1
   fi
   if [ "$(incus config get core.https_address)" != "$INCUS_HTTPS_ADDRESS" ]; then
     echo "    listening for HTTPS on $INCUS_HTTPS_ADDRESS"
-    incus config set core.https_address "$INCUS_HTTPS_ADDRESS"
+    incus config set core.https_address "$INCUS_HTTPS_ADDRESS" || return 1
   fi
   write_env incus "INCUS_SOCKET=$INCUS_SOCKET_PATH" "INCUS_IMAGE=busybox" \
     "INCUS_HTTPS_URL=https://$INCUS_HTTPS_ADDRESS" "INCUS_SERVER_CERT=${INCUS_DIR:-/var/lib/incus}/server.crt"

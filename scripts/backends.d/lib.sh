@@ -1,4 +1,6 @@
 # Shared helpers for backend modules. Sourced by scripts/backends.
+# Modules run inside `if !` in scripts/backends, so `set -e` does not apply within
+# them: check each command that matters (`cmd || return 1`).
 
 # apt_install PKG... — installs missing Debian packages (runs `apt-get update` once per call).
 apt_install() {
