@@ -1,0 +1,305 @@
+/**
+ * `pnpm bench:flip`: a real HAProxy 2.6 (master-worker) in front of two loopback HTTP
+ * backends (blue, green), wrk keeping load on it the whole time, and the driver flipping
+ * traffic ≥ 20 times in reload mode, then ≥ 20 times in runtime-map mode.
+ *
+ * A reload-mode flip is render + validate (`haproxy -c`) + install (atomic swap, previous
+ * kept) + reload (USR2 to the master) + confirm (`get var proc.cfg_rev` until the new
+ * worker answers). A map-mode flip is render + validate (backends exist in the running
+ * process) + install (map file swapped atomically) + reload (prepare/add/commit map) +
+ * confirm (`show map`). The driver runs through core's LocalShell (its `files`
+ * capability) and the direct unix-socket runtime API capability. After every flip a probe
+ * request checks the new color answers.
+ *
+ * Last line: `flip reload_p50_ms=<n> map_p50_ms=<n> requests=<n> failed=<n>` (failed:
+ * wrk socket errors plus non-2xx responses). Targets: failed=0, reload p50 ≤ 100 ms,
+ * map p50 ≤ 10 ms. Needs `scripts/backends up haproxy`. Ports 18480-18482.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { LocalShell, type SwitchRequest, vezaTopology } from "@backflip/core";
+import { backendEnv } from "@backflip/core/testing";
+import {
+  createHaproxySwitch,
+  type HaproxySwitch,
+  type HaproxySwitchOptions,
+  unixSocketRuntimeApi,
+} from "@backflip/driver-haproxy";
+
+const FRONTEND = 18480;
+const PORTS = { blue: 18481, green: 18482 } as const;
+const FLIPS = 24;
+const UNTUNED_FLIPS = 8;
+/** A one-CA bundle for HAProxy's internal HTTP client (`httpClientCaFile`), so it skips the system store. */
+const CA_CANDIDATES = [
+  "/etc/ssl/certs/ISRG_Root_X1.pem",
+  "/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt",
+];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One tiny HTTP server answering with its color, run as its own node process (`node -e`). */
+const COLOR_SERVER = `
+const [color, port] = process.argv.slice(1);
+require("node:http")
+  .createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain", "content-length": String(color.length) });
+    res.end(color);
+  })
+  .listen(Number(port), "127.0.0.1");
+`;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const ms = (n: number) => n.toFixed(1);
+
+function unwrap<T>(result: { isOk(): boolean; value?: T; error?: { message: string } }, what: string): T {
+  if (!result.isOk()) throw new Error(`${what}: ${result.error?.message}`);
+  return result.value as T;
+}
+
+async function probe(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${FRONTEND}/`, { headers: { connection: "close" } });
+  return res.text();
+}
+
+/** The phases of one flip, in milliseconds. */
+interface FlipTimes {
+  readonly total: number;
+  readonly phases: Readonly<Record<(typeof PHASES)[number], number>>;
+}
+const PHASES = ["render", "validate", "install", "reload", "confirm"] as const;
+
+/** One timed flip through the driver: render, validate, install, reload, confirm; then record (untimed). */
+async function flip(sw: HaproxySwitch, request: SwitchRequest): Promise<FlipTimes> {
+  const marks = [performance.now()];
+  const config = unwrap(await sw.render(request), "render");
+  marks.push(performance.now());
+  unwrap(await sw.validate(config), "validate");
+  marks.push(performance.now());
+  unwrap(await sw.install(config), "install");
+  marks.push(performance.now());
+  unwrap(await sw.reload(), "reload");
+  marks.push(performance.now());
+  unwrap(await sw.confirm(config.revision), "confirm");
+  marks.push(performance.now());
+  unwrap(await sw.record(request), "record");
+  const at = (i: number) => marks[i] as number;
+  return {
+    total: at(5) - at(0),
+    phases: Object.fromEntries(PHASES.map((p, i) => [p, at(i + 1) - at(i)])) as FlipTimes["phases"],
+  };
+}
+
+/** One line per mode: p50, p90, max of whole flips, and the p50 of each phase. */
+function summary(label: string, flips: readonly FlipTimes[]): string {
+  const totals = flips.map((f) => f.total);
+  const phases = PHASES.map(
+    (p) =>
+      `${p} ${ms(
+        percentile(
+          flips.map((f) => f.phases[p]),
+          50,
+        ),
+      )}`,
+  ).join(", ");
+  return `${label}: ${flips.length} flips, p50 ${ms(percentile(totals, 50))} ms, p90 ${ms(percentile(totals, 90))} ms, max ${ms(Math.max(...totals))} ms (phase p50s: ${phases})`;
+}
+
+async function main(): Promise<void> {
+  const facts = backendEnv("haproxy");
+  if (!facts?.HAPROXY_BIN || !facts.WRK_BIN) {
+    console.error("haproxy is not available: run `scripts/backends up haproxy` first");
+    process.exit(2);
+  }
+  const dir = await mkdtemp(join(tmpdir(), "backflip-bench-flip-"));
+  const caFile = CA_CANDIDATES.find((f) => existsSync(f));
+  const children: ChildProcess[] = [];
+  const cleanup = async () => {
+    for (const child of children.reverse()) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([exited, sleep(3000)]);
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const [color, port] of Object.entries(PORTS)) {
+      children.push(spawn(process.execPath, ["-e", COLOR_SERVER, color, String(port)], { stdio: "ignore" }));
+    }
+    for (const port of Object.values(PORTS)) {
+      for (
+        let i = 0;
+        !(await fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.ok,
+          () => false,
+        ));
+        i++
+      ) {
+        if (i > 1500) throw new Error(`the backend on port ${port} did not start`);
+        await sleep(20);
+      }
+    }
+    const paths = {
+      configPath: join(dir, "haproxy.cfg"),
+      stateFile: join(dir, "active-color"),
+      historyFile: join(dir, "active-color.history"),
+      pidFile: join(dir, "haproxy.pid"),
+      statsSocket: join(dir, "admin.sock"),
+      mapFile: join(dir, "color.map"),
+    };
+    const options: HaproxySwitchOptions = {
+      shell: new LocalShell(),
+      topology: vezaTopology("bench", {
+        components: ["web"],
+        haproxy: {
+          container: "veza-bench-haproxy",
+          configPath: paths.configPath,
+          stateFile: paths.stateFile,
+          historyFile: paths.historyFile,
+          historyLimit: 50,
+        },
+        healthPath: "/",
+      }),
+      servers: { web: { blue: `127.0.0.1:${PORTS.blue}`, green: `127.0.0.1:${PORTS.green}` } },
+      binds: [`127.0.0.1:${FRONTEND}`],
+      statsSocket: paths.statsSocket,
+      mapFile: paths.mapFile,
+      reload: { method: "signal", pidFile: paths.pidFile, signal: "USR2" },
+      haproxyBin: facts.HAPROXY_BIN,
+      runtimeApi: (socket) => unixSocketRuntimeApi(socket),
+      ...(caFile ? { httpClientCaFile: caFile } : {}),
+    };
+    const reloadSw = unwrap(createHaproxySwitch(options), "create (reload mode)");
+    const { httpClientCaFile: _tuned, ...untunedOptions } = options;
+    const untunedSw = unwrap(createHaproxySwitch(untunedOptions), "create (reload mode, untuned)");
+    const mapSw = unwrap(createHaproxySwitch({ ...options, mode: "map" }), "create (map mode)");
+    const bootstrap = { color: "blue", runId: "bench-bootstrap", actor: "bench" };
+    await writeFile(
+      paths.configPath,
+      unwrap(await reloadSw.renderConfigFile(bootstrap), "bootstrap").content,
+    );
+    await writeFile(paths.stateFile, "blue\n");
+
+    const haproxy = spawn(facts.HAPROXY_BIN, ["-W", "-f", paths.configPath, "-p", paths.pidFile], {
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    children.push(haproxy);
+    for (let i = 0; ; i++) {
+      const up = await reloadSw.liveRevision();
+      if (up.isOk() && up.value !== null) break;
+      if (i > 250) throw new Error("HAProxy did not start");
+      await sleep(20);
+    }
+    for (let i = 0; (await probe().catch(() => "")) !== "blue"; i++) {
+      if (i > 250) throw new Error("the blue backend does not answer through HAProxy");
+      await sleep(20);
+    }
+
+    // A steady load rather than a saturating one: each of 4 connections waits 1 ms between requests.
+    const pacing = join(dir, "pacing.lua");
+    await writeFile(pacing, "function delay()\n  return 1\nend\n");
+    const wrk = spawn(
+      "nice",
+      ["-n", "10", facts.WRK_BIN, "-t1", "-c4", "-d120s", "-s", pacing, `http://127.0.0.1:${FRONTEND}/`],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(wrk);
+    let report = "";
+    wrk.stdout?.on("data", (chunk: Buffer) => {
+      report += chunk.toString();
+    });
+    const wrkDone = new Promise((r) => wrk.once("exit", r));
+    await sleep(1000);
+
+    let wrong = 0;
+    const check = async (color: string) => {
+      const answer = await probe();
+      if (answer !== color) wrong++;
+    };
+    const colors = ["green", "blue"];
+
+    // For reference: the default template, where HAProxy loads the whole system CA store on each start.
+    const untunedTimes: FlipTimes[] = [];
+    for (let i = 0; i < UNTUNED_FLIPS; i++) {
+      const color = colors[i % 2] as string;
+      untunedTimes.push(await flip(untunedSw, { color, runId: `bench-untuned-${i}`, actor: "bench" }));
+      await check(color);
+      await sleep(100);
+    }
+
+    const reloadTimes: FlipTimes[] = [];
+    for (let i = 0; i < FLIPS; i++) {
+      const color = colors[(i + UNTUNED_FLIPS) % 2] as string;
+      reloadTimes.push(await flip(reloadSw, { color, runId: `bench-reload-${i}`, actor: "bench" }));
+      await check(color);
+      await sleep(100);
+    }
+
+    // Switch the running HAProxy to the map-mode config once (a reload), then flip with maps only.
+    const active = colors[(FLIPS + UNTUNED_FLIPS - 1) % 2] as string;
+    const seed = { color: active, runId: "bench-map-seed", actor: "bench" };
+    await writeFile(paths.mapFile, unwrap(await mapSw.render(seed), "map seed").content);
+    const mapConfig = unwrap(await mapSw.renderConfigFile(seed), "map config");
+    unwrap(await reloadSw.validate(mapConfig), "validate map config");
+    unwrap(await reloadSw.install(mapConfig), "install map config");
+    unwrap(await reloadSw.reload(), "reload into map mode");
+    unwrap(await reloadSw.confirm(mapConfig.revision), "confirm map config");
+    await sleep(200);
+
+    const mapTimes: FlipTimes[] = [];
+    for (let i = 0; i < FLIPS; i++) {
+      const color = colors[(i + FLIPS + UNTUNED_FLIPS) % 2] as string;
+      mapTimes.push(await flip(mapSw, { color, runId: `bench-map-${i}`, actor: "bench" }));
+      await check(color);
+      await sleep(50);
+    }
+
+    await sleep(500);
+    wrk.kill("SIGINT");
+    await Promise.race([wrkDone, sleep(5000)]);
+    const requests = Number(/(\d+) requests in/.exec(report)?.[1] ?? Number.NaN);
+    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(report)?.[1] ?? 0);
+    const failed = (socketErrors?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0) + non2xx;
+
+    console.log(`wrk: ${report.trim().split("\n").join(" | ")}`);
+    console.log(
+      summary(
+        "reload mode, default template (HAProxy loads the system CA store on each start)",
+        untunedTimes,
+      ),
+    );
+    console.log(summary(`reload mode${caFile ? `, httpClientCaFile ${caFile}` : ""}`, reloadTimes));
+    console.log(summary("map mode", mapTimes));
+    console.log(`probes after each flip answered by the wrong color: ${wrong}`);
+    if (wrong > 0) process.exitCode = 1;
+    console.log(
+      `flip reload_p50_ms=${ms(
+        percentile(
+          reloadTimes.map((f) => f.total),
+          50,
+        ),
+      )} map_p50_ms=${ms(
+        percentile(
+          mapTimes.map((f) => f.total),
+          50,
+        ),
+      )} requests=${requests} failed=${failed}`,
+    );
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,155 @@
+import type { Shell, Topology } from "@backflip/core";
+import { absolutePathSchema, simpleNameSchema, topologySchema } from "@backflip/core";
+import { z } from "zod";
+import { type ReloadMethod, reloadMethodSchema } from "./reload-method";
+import type { RuntimeApiFactory } from "./runtime-api";
+
+/** How a flip reaches the running HAProxy. */
+export type HaproxyMode = "reload" | "map";
+
+/** Options of {@link createHaproxySwitch}. */
+export interface HaproxySwitchOptions {
+  /** Runs commands where HAProxy runs (local, SSH, inside its container). */
+  readonly shell: Shell;
+  /** Colors, components, the config path, the state and history files and the history bound. */
+  readonly topology: Topology;
+  /** The servers (`host:port`) of every component in every color: `servers[component][color]`. */
+  readonly servers: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+  /** `reload` (default): re-render `haproxy.cfg` and reload. `map`: rewrite the color map and push it with the runtime API, no reload. */
+  readonly mode?: HaproxyMode;
+  /** The frontend's `bind` lines (default `["*:80"]`). */
+  readonly binds?: readonly string[];
+  /** The stats socket (runtime API, level admin) the template declares and the driver asks (default `/run/haproxy/admin.sock`). */
+  readonly statsSocket?: string;
+  /** The map file of runtime-map mode (default `backflip-color.map` next to the config). */
+  readonly mapFile?: string;
+  /** How reload mode reloads (default: USR2 to the master in `/run/haproxy.pid`). */
+  readonly reload?: ReloadMethod;
+  /** Path prefixes routed to components, e.g. `{ backend: "/api/" }`; the default component takes the rest. */
+  readonly routes?: Readonly<Record<string, string>>;
+  /** The component that takes requests no route matches (default: the last component without a route). */
+  readonly defaultComponent?: string;
+  /** A handlebars template of `haproxy.cfg` replacing {@link DEFAULT_HAPROXY_TEMPLATE}; it must stamp `{{revision}}`. */
+  readonly template?: string;
+  /** Extra template variables, available as `vars.<name>`. */
+  readonly vars?: Readonly<Record<string, unknown>>;
+  /**
+   * A CA bundle for HAProxy's internal HTTP client (`httpclient.ssl.ca-file`, used by Lua).
+   * HAProxy 2.6 otherwise loads the whole system CA store on every start, which costs tens
+   * of milliseconds on every `haproxy -c` and reload. Default: not set (HAProxy's default).
+   */
+  readonly httpClientCaFile?: string;
+  /** The `haproxy` binary on the HAProxy host (default `haproxy`). */
+  readonly haproxyBin?: string;
+  /** The `socat` binary on the HAProxy host, for the default runtime API transport (default `socat`). */
+  readonly socatBin?: string;
+  /** How to reach a CLI socket (default: `socat` through the Shell; pass `unixSocketRuntimeApi` when HAProxy is local). */
+  readonly runtimeApi?: RuntimeApiFactory;
+  /** Runtime-map mode only: set the old color's servers to `drain` as the map switches (the new color's to `ready`). */
+  readonly drain?: boolean;
+  /** How long `confirm` waits for the running HAProxy to report the revision (default 10000 ms). */
+  readonly confirmTimeoutMs?: number;
+  /** Timeout of each command run through the Shell (default 30000 ms). */
+  readonly commandTimeoutMs?: number;
+  /** The clock for history lines (default: the system clock). */
+  readonly now?: () => Date;
+}
+
+const cliPath = absolutePathSchema.refine(
+  (p) => /^[A-Za-z0-9_./@-]+$/.test(p),
+  "expected a path of letters, digits, '_', '.', '/', '@' or '-'",
+);
+const line = z
+  .string()
+  .min(1)
+  .refine(
+    (s) => [...s].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f),
+    "one printable line",
+  );
+const address = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):[0-9]{1,5}$/, "expected host:port");
+const binary = z.string().regex(/^\S+$/, "expected a program name or path");
+const fn = <T>(what: string) =>
+  z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
+
+/** The zod schema of {@link HaproxySwitchOptions}, cross-checked against the topology. */
+export const haproxySwitchOptionsSchema = z
+  .object({
+    shell: z.custom<Shell>(
+      (v) => typeof v === "object" && v !== null && typeof (v as Shell).run === "function",
+      { message: "shell must be a Shell (an object with run)" },
+    ),
+    topology: topologySchema,
+    servers: z.record(
+      simpleNameSchema,
+      z.record(simpleNameSchema, z.union([address, z.array(address).min(1)])),
+    ),
+    mode: z.enum(["reload", "map"]).optional(),
+    binds: z.array(line).min(1).optional(),
+    statsSocket: cliPath.optional(),
+    mapFile: cliPath.optional(),
+    reload: reloadMethodSchema.optional(),
+    routes: z
+      .record(
+        simpleNameSchema,
+        z.string().regex(/^\/[A-Za-z0-9_./~-]*$/, "expected a path prefix like /api/"),
+      )
+      .optional(),
+    defaultComponent: simpleNameSchema.optional(),
+    template: z.string().min(1).optional(),
+    vars: z.record(z.string(), z.unknown()).optional(),
+    httpClientCaFile: absolutePathSchema
+      .refine((p) => /^[A-Za-z0-9_./@+-]+$/.test(p), "expected a path without blanks or quotes")
+      .optional(),
+    haproxyBin: binary.optional(),
+    socatBin: binary.optional(),
+    runtimeApi: fn<RuntimeApiFactory>("runtimeApi").optional(),
+    drain: z.boolean().optional(),
+    confirmTimeoutMs: z.number().int().min(1).max(600_000).optional(),
+    commandTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+    now: fn<() => Date>("now").optional(),
+  })
+  .superRefine((o, ctx) => {
+    const { components, colors } = o.topology;
+    for (const component of components) {
+      for (const color of colors) {
+        if (o.servers[component]?.[color] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["servers", component, color],
+            message: `no server address for ${component} in ${color}`,
+          });
+        }
+      }
+    }
+    for (const [component, byColor] of Object.entries(o.servers)) {
+      if (!components.includes(component)) {
+        ctx.addIssue({ code: "custom", path: ["servers", component], message: "not a topology component" });
+      }
+      for (const color of Object.keys(byColor)) {
+        if (!colors.includes(color)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["servers", component, color],
+            message: "not a topology color",
+          });
+        }
+      }
+    }
+    for (const component of Object.keys(o.routes ?? {})) {
+      if (!components.includes(component)) {
+        ctx.addIssue({ code: "custom", path: ["routes", component], message: "not a topology component" });
+      }
+    }
+    if (o.defaultComponent !== undefined && !components.includes(o.defaultComponent)) {
+      ctx.addIssue({ code: "custom", path: ["defaultComponent"], message: "not a topology component" });
+    }
+    if (o.drain && o.mode !== "map") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["drain"],
+        message: "drain applies to runtime-map mode only: a reload already drains the old workers gracefully",
+      });
+    }
+  });

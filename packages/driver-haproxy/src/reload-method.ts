@@ -1,0 +1,125 @@
+import type { DriverError } from "@backflip/core";
+import { absolutePathSchema } from "@backflip/core";
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { haproxyError } from "./haproxy-error";
+import type { RemoteFiles } from "./remote-files";
+import type { RuntimeApiFactory } from "./runtime-api";
+
+/**
+ * How a reload-mode flip makes HAProxy load the installed config. All are graceful in
+ * master-worker mode: the master re-executes, new workers take the listening sockets
+ * (`expose-fd listeners`), old workers finish their connections.
+ * - `signal`: `kill -USR2` (or `-HUP`, the same in master-worker mode) to the master
+ *   whose pid is in `pidFile` (checked to be an `haproxy` process first).
+ * - `systemctl`: `systemctl reload <unit>` (the unit checks the config, then signals).
+ * - `master-cli`: `reload` on the master CLI socket (`haproxy -S <socket>`).
+ */
+export type ReloadMethod =
+  | { readonly method: "signal"; readonly pidFile: string; readonly signal?: "USR2" | "HUP" }
+  | { readonly method: "systemctl"; readonly unit: string }
+  | { readonly method: "master-cli"; readonly socket: string };
+
+/** The zod schema of a {@link ReloadMethod}. */
+export const reloadMethodSchema = z.discriminatedUnion("method", [
+  z.object({
+    method: z.literal("signal"),
+    pidFile: absolutePathSchema,
+    signal: z.enum(["USR2", "HUP"]).optional(),
+  }),
+  z.object({
+    method: z.literal("systemctl"),
+    unit: z.string().regex(/^[A-Za-z0-9@_.:-]+$/, "expected a systemd unit name like haproxy.service"),
+  }),
+  z.object({
+    method: z.literal("master-cli"),
+    socket: absolutePathSchema.refine(
+      (p) => /^[A-Za-z0-9_./@-]+$/.test(p),
+      "a socket path of letters, digits, '_', '.', '/', '@' or '-'",
+    ),
+  }),
+]);
+
+/** The default: USR2 to the master in `/run/haproxy.pid`, as Debian's packaged unit writes it. */
+export const DEFAULT_RELOAD: ReloadMethod = { method: "signal", pidFile: "/run/haproxy.pid", signal: "USR2" };
+
+/** What a reload needs: file and command access on the HAProxy host, and the runtime API. */
+export interface ReloadDeps {
+  readonly files: RemoteFiles;
+  readonly runtimeApi: RuntimeApiFactory;
+}
+
+/** Asks HAProxy to load the installed config; returns once the request is made (confirm waits for it). */
+export function triggerReload(method: ReloadMethod, deps: ReloadDeps): ResultAsync<void, DriverError> {
+  switch (method.method) {
+    case "signal":
+      return masterPid(method.pidFile, deps).andThen((pid) =>
+        deps.files
+          .run("reload", ["kill", `-${method.signal ?? "USR2"}`, pid], {
+            hint: `HAProxy's master (pid ${pid} from ${method.pidFile}) is gone: start HAProxy, then retry`,
+          })
+          .map(() => undefined),
+      );
+    case "systemctl":
+      return deps.files
+        .run("reload", ["systemctl", "reload", method.unit], {
+          hint: `see \`journalctl -u ${method.unit} -n 50\`: a failing config check aborts the reload and the old config keeps serving`,
+        })
+        .map(() => undefined);
+    case "master-cli":
+      return deps
+        .runtimeApi(method.socket)
+        .send("reload")
+        .mapErr((e) => ({ ...e, op: "reload" }))
+        .andThen((reply) =>
+          /unknown command|permission denied/i.test(reply)
+            ? errAsync(
+                haproxyError(
+                  "reload",
+                  "failed",
+                  `the master CLI ${method.socket} refused \`reload\`: ${reply.trim()}`,
+                  {
+                    hint: "is that the master socket (`haproxy -W -S <socket>`) rather than the stats socket?",
+                  },
+                ),
+              )
+            : okAsync(undefined),
+        );
+  }
+}
+
+/** The master's pid from its pid file, checked to be a live `haproxy` process (a stale pid file never gets a signal). */
+function masterPid(pidFile: string, deps: ReloadDeps): ResultAsync<string, DriverError> {
+  return deps.files.read(pidFile, "reload").andThen((text) => {
+    const pid = text?.split("\n")[0]?.trim() ?? "";
+    if (text === null || !/^[1-9][0-9]*$/.test(pid)) {
+      return errAsync(
+        haproxyError(
+          "reload",
+          "unavailable",
+          text === null ? `the pid file ${pidFile} does not exist` : `the pid file ${pidFile} holds no pid`,
+          {
+            hint: "is HAProxy running in master-worker mode (-W) with this pid file (-p)? Start it, or pick another reload method",
+            details: { pidFile },
+          },
+        ),
+      );
+    }
+    return deps.files
+      .read(`/proc/${pid}/comm`, "reload")
+      .andThen((comm) =>
+        comm?.trim().startsWith("haproxy")
+          ? okAsync(pid)
+          : errAsync(
+              haproxyError(
+                "reload",
+                "unavailable",
+                comm === null
+                  ? `HAProxy's master (pid ${pid} from ${pidFile}) is not running`
+                  : `pid ${pid} from ${pidFile} is ${comm.trim()}, not haproxy (stale pid file)`,
+                { hint: "start HAProxy (master-worker, -W), then retry", details: { pidFile, pid } },
+              ),
+            ),
+      );
+  });
+}

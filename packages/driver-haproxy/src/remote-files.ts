@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import type { DriverError, Shell, ShellResult } from "@backflip/core";
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { haproxyError } from "./haproxy-error";
+
+/** The directory part of an absolute path. */
+export function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+/** The last part of a path. */
+export function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** Classifies a failed command from its stderr: the reasons an operator acts on differently. */
+export function commandFailure(
+  op: string,
+  what: string,
+  shell: Shell,
+  result: ShellResult,
+  hint?: string,
+): DriverError {
+  const stderr = result.stderr.trim() || result.stdout.trim() || "(no output)";
+  const reason = /No such file or directory/i.test(stderr)
+    ? "not_found"
+    : /Permission denied|Operation not permitted|Read-only file system/i.test(stderr)
+      ? "unauthorized"
+      : "failed";
+  const ending = result.exitCode === null ? `ended on ${result.signal}` : `exited ${result.exitCode}`;
+  return haproxyError(op, reason, `\`${what}\` on ${shell.name} ${ending}: ${stderr.slice(-2000)}`, {
+    ...(hint ? { hint } : {}),
+    details: { exitCode: result.exitCode, shell: shell.name },
+  });
+}
+
+/**
+ * File access on the HAProxy host through its {@link Shell}: the Shell's `files`
+ * capability when it has one, otherwise plain commands (`cat`, `dd conv=fsync`, `mv`,
+ * `sync`, `rm`) that exist in any busybox. Never assumes the files are local.
+ */
+export class RemoteFiles {
+  readonly #shell: Shell;
+  readonly #timeoutMs: number;
+
+  /** Files reached through `shell`; each command is killed after `timeoutMs`. */
+  constructor(shell: Shell, timeoutMs: number) {
+    this.#shell = shell;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Runs `argv`; a non-zero exit becomes a classified error. */
+  run(
+    op: string,
+    argv: readonly string[],
+    options: { stdin?: string; hint?: string } = {},
+  ): ResultAsync<ShellResult, DriverError> {
+    const { hint, stdin } = options;
+    return this.#shell
+      .run(argv, { timeoutMs: this.#timeoutMs, ...(stdin === undefined ? {} : { stdin }) })
+      .andThen((result) =>
+        result.exitCode === 0
+          ? okAsync(result)
+          : errAsync(commandFailure(op, argv.join(" "), this.#shell, result, hint)),
+      );
+  }
+
+  /** Reads a whole file as UTF-8; `null` when it does not exist. */
+  read(path: string, op: string): ResultAsync<string | null, DriverError> {
+    const files = this.#shell.files;
+    const read: ResultAsync<string, DriverError> = files
+      ? files.readFile(path).map((bytes) => new TextDecoder().decode(bytes))
+      : this.run(op, ["cat", "--", path]).map((r) => r.stdout);
+    // Missing only when the error is about this file (not, say, a wrapper that could not start).
+    return read.orElse((e) =>
+      e.reason === "not_found" && (files !== undefined || e.message.includes(path))
+        ? okAsync(null)
+        : errAsync({ ...e, op, message: `reading ${path}: ${e.message}` }),
+    );
+  }
+
+  /** Replaces `path` atomically: a temp file in the same directory, fsync, rename, fsync of the directory. */
+  writeAtomic(path: string, content: string, op: string): ResultAsync<void, DriverError> {
+    const files = this.#shell.files;
+    if (files) {
+      return files
+        .writeFileAtomic(path, content)
+        .mapErr((e) => ({ ...e, op, message: `writing ${path}: ${e.message}` }));
+    }
+    const temp = this.tempPath(path, randomBytes(6).toString("hex"), "tmp");
+    return this.writeFile(temp, content, op)
+      .andThen(() => this.rename(temp, path, op))
+      .orElse((e) => this.remove(temp, op).andThen(() => errAsync(e)));
+  }
+
+  /** Writes (and fsyncs) a file that is not live yet, e.g. a candidate config. */
+  writeFile(path: string, content: string, op: string): ResultAsync<void, DriverError> {
+    const files = this.#shell.files;
+    if (files) {
+      return files
+        .writeFileAtomic(path, content)
+        .mapErr((e) => ({ ...e, op, message: `writing ${path}: ${e.message}` }));
+    }
+    return this.run(op, ["dd", `of=${path}`, "conv=fsync"], { stdin: content }).map(() => undefined);
+  }
+
+  /** Renames `from` over `to` (same directory: atomic), then fsyncs the directory. */
+  rename(from: string, to: string, op: string): ResultAsync<void, DriverError> {
+    return this.run(op, ["mv", "-f", "--", from, to]).andThen(() =>
+      this.run(op, ["sync", "--", dirOf(to)]).map(() => undefined),
+    );
+  }
+
+  /** Removes a file if it exists. */
+  remove(path: string, op: string): ResultAsync<void, DriverError> {
+    return this.run(op, ["rm", "-f", "--", path]).map(() => undefined);
+  }
+
+  /** A hidden sibling of `path`: `.<name>.backflip-<tag>.<suffix>`. */
+  tempPath(path: string, tag: string, suffix: string): string {
+    return `${dirOf(path)}/.${baseOf(path)}.backflip-${tag}.${suffix}`;
+  }
+}
