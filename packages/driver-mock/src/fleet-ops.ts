@@ -28,6 +28,7 @@ export const FLEET_OPS = [
   "traffic.validate",
   "traffic.install",
   "traffic.reload",
+  "traffic.installedRevision",
   "traffic.liveRevision",
   "traffic.confirm",
   "traffic.record",

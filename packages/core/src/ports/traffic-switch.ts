@@ -62,6 +62,8 @@ export interface TrafficSwitch {
   install(config: RenderedConfig): ResultAsync<{ previousRevision: string | null }, DriverError>;
   /** Makes the running proxy use the installed config (reload, or a runtime map update). */
   reload(): ResultAsync<void, DriverError>;
+  /** The revision of the config installed on disk (what the next reload loads); `null` when none or unstamped. */
+  installedRevision(): ResultAsync<string | null, DriverError>;
   /** The revision the running proxy has loaded, asked of the proxy itself; `null` when unstamped. */
   liveRevision(): ResultAsync<string | null, DriverError>;
   /** Succeeds when the running proxy has loaded `revision`; `failed` otherwise. */

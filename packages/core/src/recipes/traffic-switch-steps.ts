@@ -1,6 +1,7 @@
-import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, type StepError, stepError } from "../errors/step-error";
-import { defineStep, type Step, type StepContext } from "../plan/step";
+import { defineStep, type Reconciled, type Step, type StepContext } from "../plan/step";
 import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
 import type { Topology } from "../topology/topology";
 import { incusExec } from "./describe-command";
@@ -30,8 +31,9 @@ export type SwitchStepsRequest = Omit<SwitchRequest, "runId"> & { readonly runId
  * 2. check `render-validate`: render the config for `request.color` and validate it where it
  *    will run (output: the {@link RenderedConfig});
  * 3. change `activate`: install (atomic, keeps the previous) + reload + confirm the new
- *    revision is live. Undo: restore the previous config, reload, confirm it. Reconcile:
- *    the proxy's live revision is the rendered one;
+ *    revision is live; when reload or confirm fails it puts the previous config back before
+ *    failing. Undo: restore the previous config, reload, confirm it. Reconcile: the proxy's
+ *    live revision is the rendered one (a config installed but never live is put back);
  * 4. change `record`: write the active color and prepend a history line. Undo: write back
  *    the prior state. Reconcile: the history head carries this run's id.
  *
@@ -88,7 +90,7 @@ export function trafficSwitchSteps(
     idempotent: true,
     describe: () => [
       `render ${configPath} with active color ${request.color}${request.sha ? ` (sha ${request.sha})` : ""}`,
-      inProxy(["haproxy", "-c", "-f", `${configPath}.new`], "validate the rendered config (haproxy -c)"),
+      `validate it with haproxy -c on a candidate file beside ${configPath} (the live file is untouched)`,
     ],
     run: (ctx) =>
       sw
@@ -97,47 +99,79 @@ export function trafficSwitchSteps(
         .mapErr(fail(SWITCH_STEP_IDS.render)),
   });
 
+  const A = SWITCH_STEP_IDS.activate;
+  /** Puts the previous config back and makes it live again: the undo of `activate`. */
+  const putBackPrevious = (): ResultAsync<void, DriverError> =>
+    sw
+      .restorePrevious()
+      .andThen(({ revision }) =>
+        sw.reload().andThen(() => (revision === null ? okAsync(undefined) : sw.confirm(revision))),
+      );
+
   const activate = defineStep<ActivateOutput>({
-    id: SWITCH_STEP_IDS.activate,
+    id: A,
     title: `Install the ${request.color} config, reload, confirm it is live`,
     kind: "change",
     idempotent: true,
     describe: () => [
-      `install ${configPath} atomically: temp file + rename, previous kept`,
+      `install ${configPath} atomically: temp file + rename, previous kept as ${configPath}.prev`,
       `reload ${where} (graceful: no connection dropped)`,
       "confirm the running proxy loaded the new revision (runtime API)",
     ],
+    // A reload or confirm that fails after the install puts the previous config back itself:
+    // the runner undoes only completed steps, and a new config left on disk would go live
+    // at the next reload.
     run: (ctx) =>
       rendered(ctx).andThen((config) =>
         sw
           .install(config)
+          .mapErr(fail(A))
           .andThen(({ previousRevision }) =>
             sw
               .reload()
               .andThen(() => sw.confirm(config.revision))
-              .map((): ActivateOutput => ({ revision: config.revision, previousRevision })),
-          )
-          .mapErr(fail(SWITCH_STEP_IDS.activate)),
+              .map((): ActivateOutput => ({ revision: config.revision, previousRevision }))
+              .orElse((error) => {
+                ctx.log(`activation failed (${error.message}): putting the previous config back`);
+                return putBackPrevious()
+                  .mapErr((restoreError) =>
+                    stepError(
+                      A,
+                      error.reason,
+                      `${error.message}; putting the previous config back failed too: ${restoreError.message}`,
+                      {
+                        hint: `restore ${configPath} from ${configPath}.prev by hand, validate it (haproxy -c) and reload`,
+                        cause: error,
+                      },
+                    ),
+                  )
+                  .andThen(() => errAsync<ActivateOutput, StepError>(fromDriverError(A, error)));
+              }),
+          ),
       ),
     undo: (ctx) => {
       ctx.log("restoring the previous config");
-      return sw
-        .restorePrevious()
-        .andThen(({ revision }) =>
-          sw.reload().andThen(() => (revision === null ? okAsync(undefined) : sw.confirm(revision))),
-        )
-        .mapErr(fail(SWITCH_STEP_IDS.activate));
+      return putBackPrevious().mapErr(fail(A));
     },
+    // Live → done. Installed but never live (killed between install and reload) → the
+    // previous config is put back on disk, so neither a resume nor the next reload
+    // activates a config this run did not finish.
     reconcile: (ctx) =>
       rendered(ctx).andThen((config) =>
-        sw
-          .liveRevision()
-          .map((live) =>
-            live === config.revision
-              ? { done: true as const, output: { revision: config.revision, previousRevision: null } }
-              : { done: false as const },
-          )
-          .mapErr(fail(SWITCH_STEP_IDS.activate)),
+        ResultAsync.combine([sw.liveRevision(), sw.installedRevision()])
+          .mapErr(fail(A))
+          .andThen(([live, installed]): ResultAsync<Reconciled<ActivateOutput>, StepError> => {
+            if (live === config.revision)
+              return okAsync({ done: true, output: { revision: config.revision, previousRevision: null } });
+            if (installed !== config.revision) return okAsync({ done: false });
+            ctx.log(
+              "the new config was installed but never went live: putting the previous one back on disk",
+            );
+            return sw
+              .restorePrevious()
+              .mapErr(fail(A))
+              .map(() => ({ done: false }));
+          }),
       ),
   });
 

@@ -232,6 +232,19 @@ export class MockTrafficSwitch implements TrafficSwitch {
     );
   }
 
+  installedRevision(): ResultAsync<string | null, DriverError> {
+    return operation(
+      this.runtime,
+      { op: "traffic.installedRevision" },
+      () => ok(undefined),
+      () =>
+        this.#proxy("traffic.installedRevision", true).map((proxy) => {
+          const installed = readText(proxy, this.world.topology.haproxy.configPath);
+          return installed === null ? null : parseHaproxyConfig(installed).revision;
+        }),
+    );
+  }
+
   liveRevision(): ResultAsync<string | null, DriverError> {
     return operation(
       this.runtime,

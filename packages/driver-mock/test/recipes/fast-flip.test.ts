@@ -84,6 +84,24 @@ describe("fastFlip (Path 1) on the simulated fleet", () => {
     expect(["reverted", "revert_failed"]).toContain(error.kind);
     expect(f.world.traffic().liveColor).toBe("green");
     expect(f.world.traffic().activeColor).toBe("green");
+    // the new config is not left on disk for the next reload to pick up
+    expect(f.world.traffic().installedRevision).toBe(f.world.traffic().liveRevision);
+  });
+
+  it("puts the previous config back when the confirm fails after the install", async () => {
+    const f = fleet();
+    const before = f.world.traffic();
+    f.faults.fail("traffic.confirm", "failed", { times: 1, message: "the proxy did not load it" });
+    const plan = (await fastFlip(topology, f.drivers, who))._unsafeUnwrap();
+    const { result, events } = await run(f, plan);
+    expect(["reverted", "revert_failed"]).toContain(result._unsafeUnwrapErr().kind);
+    const after = f.world.traffic();
+    expect(after.liveColor).toBe("green");
+    expect(after.installedRevision).toBe(before.installedRevision);
+    expect(after.config).toBe(before.config);
+    expect(
+      events.some((e) => e.type === "step.log" && e.message.includes("putting the previous config back")),
+    ).toBe(true);
   });
 
   it("bad inputs get invalid_input and change nothing", async () => {

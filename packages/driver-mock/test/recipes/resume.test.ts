@@ -1,7 +1,14 @@
-import { fastFlip, MemoryJournal, type RollbackPlan, redeploy } from "@backflip/core";
+import {
+  fastFlip,
+  MemoryJournal,
+  type RenderedConfig,
+  type RollbackPlan,
+  type RunEvent,
+  redeploy,
+} from "@backflip/core";
 import { describe, expect, it } from "vitest";
 import { type Fleet, fleetSha } from "../../src/index";
-import { fleet, resume, run, topology } from "./fleet-run";
+import { expectConverged, fleet, resume, run, topology } from "./fleet-run";
 
 const A = fleetSha("resume A");
 const B = fleetSha("resume B");
@@ -23,16 +30,24 @@ const path2Fleet = () =>
     artifacts: [A, C, B],
   });
 
+/** The events a full, uninterrupted run of the plan journals. */
+async function eventsOfFullRun(
+  make: () => Fleet,
+  plan: (f: Fleet) => Promise<RollbackPlan>,
+): Promise<RunEvent[]> {
+  const f = make();
+  const journal = new MemoryJournal();
+  (await run(f, await plan(f), { journal })).result._unsafeUnwrap();
+  const ids = (await journal.list())._unsafeUnwrap();
+  return (await journal.read(ids[0]!))._unsafeUnwrap().map((r) => r.event);
+}
+
 /** How many journal records a full, uninterrupted run of the plan writes. */
 async function recordsOfFullRun(
   make: () => Fleet,
   plan: (f: Fleet) => Promise<RollbackPlan>,
 ): Promise<number> {
-  const f = make();
-  const journal = new MemoryJournal();
-  (await run(f, await plan(f), { journal })).result._unsafeUnwrap();
-  const ids = (await journal.list())._unsafeUnwrap();
-  return (await journal.read(ids[0]!))._unsafeUnwrap().length;
+  return (await eventsOfFullRun(make, plan)).length;
 }
 
 /** Kills the run after every possible number of records, resumes it, and checks it converged. */
@@ -85,6 +100,50 @@ describe("a killed run, resumed, converges (live color = state file = history he
       "blue",
       "green",
     );
+  });
+
+  it("a run killed between install and reload never leaves the new config installed", async () => {
+    for (const mode of ["revert", "continue"] as const) {
+      const f = fleet();
+      const before = f.world.traffic();
+      const plan = (await fastFlip(topology, f.drivers, who))._unsafeUnwrap();
+      const runId = `kill-in-activate-${mode}`;
+      // the journal dies just as `activate` starts …
+      const full = await eventsOfFullRun(fleet, async (g) =>
+        (await fastFlip(topology, g.drivers, who))._unsafeUnwrap(),
+      );
+      const startsAt = full.findIndex((e) => e.type === "step.started" && e.stepId === "activate");
+      (await run(f, plan, { journal: f.crashingJournal(startsAt), runId })).result._unsafeUnwrapErr();
+      // … as if the killed process had journaled `step.started` and installed the config, not reloaded
+      const written = (await f.journal.read(runId))._unsafeUnwrap();
+      const last = written.at(-1)!.event;
+      (
+        await f.journal.append(runId, {
+          seq: written.length,
+          event: { type: "step.started", stepId: "activate", runId, at: last.at, elapsedMs: last.elapsedMs },
+        })
+      )._unsafeUnwrap();
+      const rendered = written
+        .map((r) => r.event)
+        .find((e) => e.type === "step.succeeded" && e.stepId === "render-validate");
+      const config = (rendered as { output: RenderedConfig }).output;
+      (await f.drivers.traffic.install(config))._unsafeUnwrap();
+      expect(f.world.traffic().installedRevision).toBe(config.revision);
+
+      f.clock.advance(120_000);
+      const resumed = await resume(f, runId, mode);
+      const t = f.world.traffic();
+      if (mode === "revert") {
+        expect(resumed.isErr()).toBe(true);
+        expect(t.liveColor).toBe("green");
+        expect(t.installedRevision).toBe(before.installedRevision);
+        expect(t.config).toBe(before.config);
+      } else {
+        expect(resumed.isOk()).toBe(true);
+        expect(t.liveRevision).toBe(config.revision);
+        expectConverged(f, "blue");
+      }
+    }
   });
 
   it("a killed run can be reverted instead", async () => {
