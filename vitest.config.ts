@@ -16,7 +16,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "lab/test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ["default"],

@@ -66,9 +66,14 @@ export class RemoteFiles {
       );
   }
 
-  /** Reads a whole file as UTF-8; `null` when it does not exist. */
+  /**
+   * Reads a whole file as UTF-8; `null` when it does not exist. Kernel pseudo-files
+   * (`/proc`, `/sys`) are always read with `cat`: they report size 0, and file APIs that
+   * trust the size (Incus's) return them empty.
+   */
   read(path: string, op: string): ResultAsync<string | null, DriverError> {
-    const files = this.#shell.files;
+    const pseudo = path.startsWith("/proc/") || path.startsWith("/sys/");
+    const files = pseudo ? undefined : this.#shell.files;
     const read: ResultAsync<string, DriverError> = files
       ? files.readFile(path).map((bytes) => new TextDecoder().decode(bytes))
       : this.run(op, ["cat", "--", path]).map((r) => r.stdout);

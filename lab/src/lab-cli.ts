@@ -1,0 +1,67 @@
+/**
+ * `pnpm lab up | down | status`: the lab's entry point (see docs/lab.md).
+ * @module
+ */
+import { formatDriverError } from "@backflip/core";
+import { labDown } from "./lab-down";
+import { labStatus } from "./lab-status";
+import { labUp } from "./lab-up";
+
+const USAGE = `usage: pnpm lab up | down | status
+
+  up      provision env "lab" on the local Incus (idempotent): app containers
+          veza-lab-{backend,stream,web}-{blue,green}, veza-lab-haproxy, the fake registry
+  down    remove every container, process and state file the lab made
+  status  report each piece (exit 1 when something is missing or unhealthy)
+
+needs: scripts/backends up incus haproxy`;
+
+const log = (line: string) => console.log(line);
+const command = process.argv[2];
+
+async function main(): Promise<number> {
+  switch (command) {
+    case "up": {
+      const r = await labUp(log);
+      if (r.isErr()) {
+        console.error(`lab up failed: ${formatDriverError(r.error)}`);
+        return 1;
+      }
+      await r.value.host.close();
+      log("lab: up");
+      return 0;
+    }
+    case "down": {
+      const r = await labDown(log);
+      if (r.isErr()) {
+        console.error(`lab down failed: ${formatDriverError(r.error)}`);
+        return 1;
+      }
+      log("lab: down");
+      return 0;
+    }
+    case "status": {
+      const r = await labStatus();
+      for (const line of r.lines) log(line);
+      return r.ok ? 0 : 1;
+    }
+    case "-h":
+    case "--help":
+    case "help":
+      log(USAGE);
+      return 0;
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (cause: unknown) => {
+    console.error(cause);
+    process.exitCode = 1;
+  },
+);

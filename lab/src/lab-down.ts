@@ -1,0 +1,46 @@
+import { rm } from "node:fs/promises";
+import { type DriverError, driverError } from "@backflip/core";
+import { createIncusHost } from "@backflip/driver-incus";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { inOrder } from "./in-order";
+import { stopLabRegistry } from "./lab-registry";
+import { labApps, labStateDir, labTopology } from "./lab-settings";
+
+/**
+ * `pnpm lab down`: removes everything `lab up` made — every lab container (force-stopped
+ * first, through driver-incus), the fake registry process, and the lab state dir.
+ * Idempotent: what is already gone is skipped.
+ */
+export function labDown(log: (line: string) => void = () => {}): ResultAsync<void, DriverError> {
+  const topology = labTopology();
+  const names = [
+    ...labApps(topology).map((a) => a.name),
+    topology.haproxy.container,
+    topology.postgres.container,
+  ];
+  const host = createIncusHost();
+  if (host.isErr()) return errAsync(host.error);
+  const h = host.value;
+  return stopLabRegistry()
+    .map((stopped) => log(stopped ? "registry: stopped" : "registry: not running"))
+    .andThen(() =>
+      inOrder(names, (name) =>
+        h
+          .delete(name, { stopFirst: true })
+          .map(() => log(`${name}: deleted`))
+          .orElse((e) => (e.reason === "not_found" ? okAsync(log(`${name}: absent`)) : errAsync(e))),
+      ),
+    )
+    .andThen(() =>
+      ResultAsync.fromPromise(rm(labStateDir(), { recursive: true, force: true }), (cause) =>
+        driverError({
+          driver: "lab",
+          op: "down",
+          reason: "failed",
+          message: `could not remove ${labStateDir()}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        }),
+      ),
+    )
+    .map(() => log(`state: removed ${labStateDir()}`))
+    .andThen(() => h.close());
+}

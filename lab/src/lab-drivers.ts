@@ -1,0 +1,66 @@
+import { type DriverError, type Drivers, driverError, HttpHealthProbe, type Topology } from "@backflip/core";
+import { createForgejoRegistry, type ForgejoRegistry } from "@backflip/driver-forgejo";
+import { createHaproxySwitch, type HaproxySwitch } from "@backflip/driver-haproxy";
+import { createIncusHost, type IncusHost } from "@backflip/driver-incus";
+import { err, ok, type Result } from "neverthrow";
+import { readRegistryState } from "./lab-registry";
+import { labApps, labTopology } from "./lab-settings";
+
+/** The lab's drivers: real Incus, real HAProxy inside `veza-lab-haproxy`, the fake Forgejo, HTTP probes. */
+export interface LabDrivers extends Drivers {
+  readonly host: IncusHost;
+  readonly traffic: HaproxySwitch;
+  readonly probe: HttpHealthProbe;
+  readonly registry: ForgejoRegistry;
+  readonly topology: Topology;
+}
+
+/** HAProxy's frontend inside its container (joined to the public port by a proxy device). */
+export const HAPROXY_INNER_BIND = "127.0.0.1:80";
+
+/**
+ * The lab's traffic switch: `@backflip/driver-haproxy` over `incus exec veza-lab-haproxy`
+ * (the driver-incus Shell),
+ * reload by USR2 to the master (`/run/haproxy.pid`). Each
+ * server address is a 127.0.0.1 port inside the HAProxy container, joined by a proxy
+ * device to the same host port, itself joined to the app container.
+ */
+export function labTrafficSwitch(host: IncusHost, topology: Topology): Result<HaproxySwitch, DriverError> {
+  const servers: Record<string, Record<string, string>> = {};
+  for (const app of labApps(topology)) {
+    servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
+  }
+  return createHaproxySwitch({
+    shell: host.shell(topology.haproxy.container),
+    topology,
+    servers,
+    routes: { backend: "/api/", stream: "/stream/" },
+    binds: [HAPROXY_INNER_BIND],
+  });
+}
+
+/**
+ * Everything a recipe needs on the lab, for a lab brought up by `pnpm lab up` (the
+ * registry's address and token come from its state file). `failed` naming `lab up` when
+ * the registry state is missing.
+ */
+export function labDrivers(topology: Topology = labTopology()): Result<LabDrivers, DriverError> {
+  const state = readRegistryState();
+  if (state === null)
+    return err(
+      driverError({
+        driver: "lab",
+        op: "drivers",
+        reason: "unavailable",
+        message: "the lab's registry is not running (no forgejo.json in the lab state dir)",
+        hint: "run `pnpm lab up`",
+      }),
+    );
+  return createIncusHost().andThen((host) =>
+    labTrafficSwitch(host, topology).andThen((traffic) =>
+      createForgejoRegistry({ baseUrl: state.baseUrl, token: state.token, topology }).andThen((registry) =>
+        ok({ host, traffic, registry, probe: new HttpHealthProbe({ name: "lab" }), topology }),
+      ),
+    ),
+  );
+}

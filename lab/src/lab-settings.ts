@@ -1,0 +1,64 @@
+import { join } from "node:path";
+import { containerName, type Topology, vezaTopology } from "@backflip/core";
+
+/** The lab's environment name: containers are `veza-lab-*`. */
+export const LAB_ENV = "lab";
+
+/** The release file and stage directory every lab app container uses (the topology's `app` fields). */
+export const LAB_APP = { releaseFile: "/opt/veza/RELEASE", stageDir: "/opt/veza/releases" } as const;
+
+/** The port every app server listens on inside its own container (127.0.0.1 there). */
+export const APP_INNER_PORT = 8080;
+
+/**
+ * The lab's loopback ports (all in 18600–18699, on 127.0.0.1 only): HAProxy's public
+ * frontend, and each app container's health server joined to the host by an Incus proxy
+ * device (the HAProxy container reaches the same port numbers inside itself).
+ */
+export const LAB_PORTS = {
+  public: 18600,
+  app: {
+    blue: { backend: 18610, stream: 18611, web: 18612 },
+    green: { backend: 18620, stream: 18621, web: 18622 },
+  },
+} as const;
+
+/**
+ * The lab topology: `vezaTopology("lab")` with the public health URL on HAProxy's
+ * loopback frontend and the app layout spelled out. No `app.localHealthUrl`: each
+ * container answers on its own port, which the pattern cannot express, so Path 2's
+ * phase D checks RUNNING and the release file (see docs/lab.md).
+ */
+export function labTopology(): Topology {
+  return vezaTopology(LAB_ENV, {
+    publicHealthUrl: `http://127.0.0.1:${LAB_PORTS.public}/api/v1/health`,
+    app: { ...LAB_APP },
+  });
+}
+
+const appPorts: Readonly<Record<string, Readonly<Record<string, number>>>> = LAB_PORTS.app;
+
+/** One app container of the lab with its coordinates. */
+export interface LabApp {
+  readonly name: string;
+  readonly component: string;
+  readonly color: string;
+  readonly port: number;
+}
+
+/** Every app container of the lab, blue first, in component order. */
+export function labApps(topology: Topology = labTopology()): LabApp[] {
+  return topology.colors.flatMap((color) =>
+    topology.components.map((component) => ({
+      name: containerName(topology, component, color),
+      component,
+      color,
+      port: appPorts[color]?.[component] ?? 0,
+    })),
+  );
+}
+
+/** Where the lab keeps its state: `$BACKFLIP_BACKENDS_DIR/lab` (default /var/tmp/backflip-backends/lab). */
+export function labStateDir(): string {
+  return join(process.env.BACKFLIP_BACKENDS_DIR ?? "/var/tmp/backflip-backends", "lab");
+}

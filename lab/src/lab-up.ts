@@ -1,0 +1,196 @@
+import { type DriverError, driverError, type HealthProbe, type Topology } from "@backflip/core";
+import type { IncusHost } from "@backflip/driver-incus";
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { APP_INITTAB, APP_SERVER_PATHS, APP_SERVER_SCRIPT, HAPROXY_INITTAB } from "./app-server-script";
+import { inOrder } from "./in-order";
+import { type IncusDevice, IncusInstances } from "./incus-instances";
+import { CANONICAL_RELEASE, canonicalTrafficState, LAB_ACTOR } from "./lab-canonical";
+import { type LabDrivers, labDrivers } from "./lab-drivers";
+import { ensureLabRegistry } from "./lab-registry";
+import { APP_INNER_PORT, LAB_APP, LAB_PORTS, type LabApp, labApps, labTopology } from "./lab-settings";
+import { inContainer, provisionContainer } from "./provision-container";
+
+/** The image every lab container starts from (imported by `scripts/backends up incus`). */
+export const LAB_IMAGE = "busybox";
+
+const usrDevice: IncusDevice = { type: "disk", source: "/usr", path: "/usr", readonly: "true" };
+
+/** The devices of an app container: the host's `/usr` read-only, and its health server on a host loopback port. */
+export function appDevices(app: LabApp): Record<string, IncusDevice> {
+  return {
+    usr: usrDevice,
+    health: {
+      type: "proxy",
+      listen: `tcp:127.0.0.1:${app.port}`,
+      connect: `tcp:127.0.0.1:${APP_INNER_PORT}`,
+    },
+  };
+}
+
+/**
+ * The devices of the HAProxy container: the host's `/usr`, its frontend on the public
+ * loopback port, and one `bind=instance` proxy per app server so that 127.0.0.1:<port>
+ * inside it reaches the app container behind the same host port. No network device.
+ */
+export function haproxyDevices(topology: Topology): Record<string, IncusDevice> {
+  const devices: Record<string, IncusDevice> = {
+    usr: usrDevice,
+    public: { type: "proxy", listen: `tcp:127.0.0.1:${LAB_PORTS.public}`, connect: "tcp:127.0.0.1:80" },
+  };
+  for (const app of labApps(topology)) {
+    devices[`to-${app.component}-${app.color}`] = {
+      type: "proxy",
+      bind: "instance",
+      listen: `tcp:127.0.0.1:${app.port}`,
+      connect: `tcp:127.0.0.1:${app.port}`,
+    };
+  }
+  return devices;
+}
+
+/** A health URL answering, with retries (a server just started by init needs a moment). */
+export function waitHealthy(
+  probe: HealthProbe,
+  url: string,
+  bodyIncludes?: string,
+): ResultAsync<void, DriverError> {
+  return probe
+    .check({
+      url,
+      attempts: 120,
+      deadlineMs: 30_000,
+      intervalMs: 250,
+      attemptTimeoutMs: 2_000,
+      ...(bodyIncludes === undefined ? {} : { bodyIncludes }),
+    })
+    .map(() => undefined);
+}
+
+function provisionApp(d: LabDrivers, app: LabApp): ResultAsync<void, DriverError> {
+  const { host } = d;
+  return provisionContainer(
+    host,
+    app.name,
+    ["/opt/veza", LAB_APP.stageDir],
+    [
+      { path: APP_SERVER_PATHS.script, content: APP_SERVER_SCRIPT },
+      { path: APP_SERVER_PATHS.identity, content: `${app.component} ${app.color}\n` },
+      { path: "/etc/inittab", content: APP_INITTAB },
+    ],
+  )
+    .andThen(() => writeReleaseIfMissing(host, app.name, CANONICAL_RELEASE[app.color] ?? ""))
+    .andThen(() => waitHealthy(d.probe, `http://127.0.0.1:${app.port}${d.topology.healthPath}`));
+}
+
+function writeReleaseIfMissing(
+  host: IncusHost,
+  container: string,
+  sha: string,
+): ResultAsync<void, DriverError> {
+  return host
+    .pullFile(container, LAB_APP.releaseFile)
+    .map(() => undefined)
+    .orElse((e) =>
+      e.reason === "not_found"
+        ? host.pushFile(container, LAB_APP.releaseFile, `${sha}\n`, { mode: 0o644 })
+        : errAsync(e),
+    );
+}
+
+/** Installs a first `haproxy.cfg` (blue live) and the canonical state when the container has none. */
+function seedHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
+  const { host, traffic, topology } = d;
+  const state = canonicalTrafficState();
+  const haveConfig = host
+    .pullFile(topology.haproxy.container, topology.haproxy.configPath)
+    .map(() => true)
+    .orElse((e) => (e.reason === "not_found" ? okAsync(false) : errAsync(e)));
+  return haveConfig
+    .andThen((have) =>
+      have
+        ? okAsync(undefined)
+        : traffic
+            .render({
+              color: state.activeColor,
+              sha: CANONICAL_RELEASE.blue,
+              runId: "lab-up",
+              actor: LAB_ACTOR,
+            })
+            .andThen((cfg) => traffic.install(cfg))
+            .map(() => undefined),
+    )
+    .andThen(() =>
+      traffic
+        .readState()
+        .map(() => undefined)
+        .orElse((e) => (e.reason === "not_found" ? traffic.writeState(state) : errAsync(e))),
+    );
+}
+
+function provisionHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
+  const { host, topology } = d;
+  const name = topology.haproxy.container;
+  return provisionContainer(host, name, ["/etc/haproxy", "/run/haproxy", "/var/lib/veza"], [])
+    .andThen(() => seedHaproxy(d))
+    .andThen(() => host.pushFile(name, "/etc/inittab", HAPROXY_INITTAB, { mode: 0o644 }))
+    .andThen(() => inContainer(host, name, ["kill", "-HUP", "1"]))
+    .andThen(() => waitHealthy(d.probe, topology.publicHealthUrl));
+}
+
+/**
+ * `pnpm lab up`: provisions env `lab` on the local Incus through Backflip's drivers, and
+ * is idempotent (containers left by an earlier run are kept and re-provisioned, a dead
+ * registry is restarted, an existing traffic state is kept):
+ * the fake registry with every lab artifact; `veza-lab-{backend,stream,web}-{blue,green}`
+ * running the app server; `veza-lab-haproxy` running HAProxy master-worker, configured
+ * through driver-haproxy; the public URL answering.
+ */
+export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDrivers, DriverError> {
+  const topology = labTopology();
+  const instances = new IncusInstances();
+  const done = instances
+    .hasImageAlias(LAB_IMAGE)
+    .andThen((has) =>
+      has
+        ? okAsync(undefined)
+        : errAsync(
+            driverError({
+              driver: "lab",
+              op: "up",
+              reason: "not_found",
+              message: `Incus has no image \`${LAB_IMAGE}\``,
+              hint: "run `scripts/backends up incus` (it builds and imports the busybox image)",
+            }),
+          ),
+    )
+    .andThen(() => ensureLabRegistry())
+    .andThen(({ state, started }) => {
+      log(`registry: fake Forgejo ${started ? "started" : "running"} on ${state.baseUrl} (pid ${state.pid})`);
+      const drivers = labDrivers(topology);
+      return drivers.isErr() ? errAsync(drivers.error) : okAsync(drivers.value);
+    })
+    .andThen((d) =>
+      inOrder(labApps(topology), (app) =>
+        instances
+          .ensure({ name: app.name, devices: appDevices(app) }, LAB_IMAGE)
+          .andThen((outcome) =>
+            provisionApp(d, app).map(() => log(`${app.name}: ${outcome}, serving on 127.0.0.1:${app.port}`)),
+          ),
+      )
+        .andThen(() =>
+          instances.ensure(
+            { name: topology.haproxy.container, devices: haproxyDevices(topology) },
+            LAB_IMAGE,
+          ),
+        )
+        .andThen((outcome) =>
+          provisionHaproxy(d).map(() => {
+            log(`${topology.haproxy.container}: ${outcome}, public URL ${topology.publicHealthUrl}`);
+            return d;
+          }),
+        ),
+    );
+  return done
+    .andThen((d) => instances.close().map(() => d))
+    .orElse((e) => instances.close().andThen(() => errAsync(e)));
+}
