@@ -1,4 +1,12 @@
-import type { RollbackPlan, RunError, RunEvent, RunReport } from "@backflip/core";
+import type {
+  Decision,
+  Facts,
+  LeaseStatus,
+  RollbackPlan,
+  RunError,
+  RunEvent,
+  RunReport,
+} from "@backflip/core";
 import type { Result } from "neverthrow";
 
 /** Where the examples write their lines (stdout by default; tests capture them). */
@@ -75,4 +83,72 @@ export function printOutcome(result: Result<RunReport, RunError>, out: Out): boo
   }
   out(`The run succeeded.`);
   return true;
+}
+
+const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 12) : "-");
+
+/** Prints observed facts: active color, public health, history, containers per color, artifacts, migration state. */
+export function printFacts(facts: Facts, out: Out, options: { retention?: number } = {}): void {
+  const health = facts.publicHealth.healthy
+    ? `ok${facts.publicHealth.status ? ` (${facts.publicHealth.status})` : ""}`
+    : `FAILING${facts.publicHealth.status ? ` (${facts.publicHealth.status})` : ""}${facts.publicHealth.message ? `: ${facts.publicHealth.message}` : ""}`;
+  out(`env ${facts.env} — active color ${facts.activeColor} (release ${short(facts.liveSha)})`);
+  out(`public health ${facts.publicHealth.url}: ${health}`);
+  out(`prior color ${facts.priorColor ?? "-"} (release ${short(facts.priorSha)})`);
+  out("history (newest first):");
+  for (const h of facts.history)
+    out(
+      `  ${h.at}  ${h.color.padEnd(6)} ${short(h.sha)}${h.actor ? `  by ${h.actor}` : ""}${h.runId ? `  run ${h.runId}` : ""}`,
+    );
+  out("containers:");
+  for (const color of Object.values(facts.colors)) {
+    const summary = color.allRunning ? "all RUNNING" : color.anyMissing ? "some MISSING" : "not all running";
+    out(`  ${color.color}${color.color === facts.activeColor ? " (active)" : ""}: ${summary}`);
+    for (const c of color.containers)
+      out(`    ${c.name.padEnd(28)} ${c.status.padEnd(8)} release ${short(c.release)}`);
+  }
+  if (facts.artifacts) {
+    out(
+      `artifacts per history SHA${options.retention ? ` (registry keeps the newest ${options.retention} per component)` : ""}:`,
+    );
+    for (const [sha, components] of Object.entries(facts.artifacts)) {
+      const missing = Object.entries(components)
+        .filter(([, present]) => !present)
+        .map(([c]) => c);
+      out(`  ${short(sha)}  ${missing.length ? `MISSING ${missing.join(", ")}` : "all components present"}`);
+    }
+  }
+  if (facts.migration)
+    out(
+      `migrations: ${facts.migration.managed ? `version ${facts.migration.version ?? "none"}${facts.migration.dirty ? " DIRTY" : ", clean"}` : "not managed (no schema_migrations)"}`,
+    );
+}
+
+/** Prints the runs the journal holds that never finished, and who holds the environment's lock. */
+export function printInFlight(runs: readonly RunReport[], lock: LeaseStatus | null, out: Out): void {
+  if (runs.length === 0) out("runs in flight: none");
+  else {
+    out("runs in flight (unfinished in the journal):");
+    for (const r of runs)
+      out(
+        `  ${r.runId}  ${r.intent.path} on ${r.intent.env}, ${r.state}, by ${r.intent.actor} — resume or revert it`,
+      );
+  }
+  out(
+    lock
+      ? `lock: held by ${lock.lease.owner} until ${lock.lease.expiresAt}${lock.stale ? " (STALE: its holder is presumed dead)" : ""}`
+      : "lock: free",
+  );
+}
+
+/** Prints a decision: act or not, which path and recipe, why, the runbook's words, the caveats. */
+export function printDecision(decision: Decision, out: Out): void {
+  const what =
+    decision.action === "rollback"
+      ? `rollback — Path ${decision.path} (${decision.recipe})${decision.target?.color ? ` to ${decision.target.color}` : ""}${decision.target?.sha ? ` at ${short(decision.target.sha)}` : ""}`
+      : decision.action;
+  out(`decision: ${what}`);
+  out(`  why: ${decision.reason}`);
+  out(`  runbook: "${decision.runbook}"`);
+  for (const w of decision.warnings) out(`  ⚠ ${w}`);
 }

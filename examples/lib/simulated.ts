@@ -4,10 +4,13 @@ import { type RollbackPlan, type RunEvent, runPlan, type Topology, vezaTopology 
 import { createFleet, type Fleet, type FleetScenario } from "@backflip/driver-mock";
 import { type Out, printOutcome, printPlan, progressPrinter } from "./progress";
 
+/** The Veza topology of `env`, with each container's own health URL on the simulated fleet. */
+export function simulatedTopology(env: string): Topology {
+  return vezaTopology(env, { app: { localHealthUrl: "http://{container}.fleet/api/v1/health" } });
+}
+
 /** The staging topology, with each container's own health URL on the simulated fleet. */
-export const topology: Topology = vezaTopology("staging", {
-  app: { localHealthUrl: "http://{container}.fleet/api/v1/health" },
-});
+export const topology: Topology = simulatedTopology("staging");
 
 /** Real-world-ish latencies (milliseconds) so the live progress shows time passing. */
 const LATENCY: Record<string, number> = {
@@ -24,11 +27,15 @@ const LATENCY: Record<string, number> = {
   "snapshots.rollback": 200,
 };
 
-/** A simulated fleet on the example topology, with small latencies on the slow operations. */
-export function simulatedFleet(scenario?: FleetScenario): Fleet {
-  const fleet = createFleet({ topology, ...(scenario ? { scenario } : {}) });
+/** Gives the slow operations of a fleet real-world-ish latencies, so live progress shows time passing. */
+export function addLatencies(fleet: Fleet): Fleet {
   for (const [op, ms] of Object.entries(LATENCY)) fleet.faults.latency(op, ms);
   return fleet;
+}
+
+/** A simulated fleet on the example topology, with small latencies on the slow operations. */
+export function simulatedFleet(scenario?: FleetScenario): Fleet {
+  return addLatencies(createFleet({ topology, ...(scenario ? { scenario } : {}) }));
 }
 
 /** Prints the dry run, runs the plan on the fleet with live progress, prints the report; `ok` when it succeeded. */

@@ -37,7 +37,7 @@ export type { HealthProbe, ProbeRequest, ProbeResult } from "./ports/health-prob
 export type { Journal, JournalRecord } from "./ports/journal";
 export type { Lease, LeaseLock, LeaseStatus } from "./ports/lease-lock";
 export type { DispatchRequest, FollowOptions, Pipeline, PipelineRun, RunStatus } from "./ports/pipeline";
-export { FINAL_RUN_STATUSES } from "./ports/pipeline";
+export { FINAL_RUN_STATUSES, RUN_STATUSES } from "./ports/pipeline";
 export type { Shell, ShellFiles, ShellResult, ShellRunOptions } from "./ports/shell";
 export type { DataLossReport, DatasetSnapshot, SnapshotStore } from "./ports/snapshot-store";
 export type {
@@ -79,7 +79,15 @@ export type { LocalShellOptions } from "./shell/local-shell";
 export { LocalShell } from "./shell/local-shell";
 export { LocalShellFiles } from "./shell/local-shell-files";
 export type { ShellRun } from "./shell/parse-shell-run";
-export { parseShellRun, shellArgvSchema, shellRunOptionsSchema } from "./shell/parse-shell-run";
+export {
+  parseShellRun,
+  shellArgvSchema,
+  shellRunOptionsSchema,
+  startShellRun,
+  stdinBytes,
+} from "./shell/parse-shell-run";
+export type { StoppedRun } from "./shell/stopped-run-error";
+export { stoppedRunError } from "./shell/stopped-run-error";
 export type { RunCheckedOptions } from "./shell/run-checked";
 export { runChecked } from "./shell/run-checked";
 export type { HttpHealthProbeOptions } from "./probe/http-health-probe";

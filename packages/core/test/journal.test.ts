@@ -1,32 +1,19 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { JournalRecord, RunEvent } from "../src/index";
 import { FileJournal, MemoryJournal } from "../src/index";
 import { runJournalConformance } from "../src/testing/index";
+import { tempDirs } from "./support/temp-dirs";
 
-const dirs: string[] = [];
-async function tempDir() {
-  const dir = await mkdtemp(join(tmpdir(), "backflip-journal-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
+const tempDir = tempDirs("backflip-journal-");
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
 runJournalConformance({
   name: "file",
-  setup: async () => {
-    const dir = await mkdtemp(join(tmpdir(), "backflip-journal-conf-"));
-    return {
-      port: new FileJournal({ dir }),
-      fixtures: {},
-      teardown: () => rm(dir, { recursive: true, force: true }),
-    };
-  },
+  setup: async () => ({ port: new FileJournal({ dir: await tempDir() }), fixtures: {} }),
 });
 
 runJournalConformance({ name: "memory", setup: async () => ({ port: new MemoryJournal(), fixtures: {} }) });

@@ -1,32 +1,15 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FileLeaseLock, MemoryLeaseLock } from "../src/index";
 import { runLeaseLockConformance } from "../src/testing/index";
+import { tempDirs } from "./support/temp-dirs";
 
-const dirs: string[] = [];
-async function tempDir() {
-  const dir = await mkdtemp(join(tmpdir(), "backflip-lock-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs("backflip-lock-");
 
 runLeaseLockConformance({
   name: "file",
-  setup: async () => {
-    const dir = await mkdtemp(join(tmpdir(), "backflip-lock-conf-"));
-    return {
-      port: new FileLeaseLock({ dir }),
-      fixtures: {},
-      teardown: () => rm(dir, { recursive: true, force: true }),
-    };
-  },
+  setup: async () => ({ port: new FileLeaseLock({ dir: await tempDir() }), fixtures: {} }),
 });
 
 runLeaseLockConformance({

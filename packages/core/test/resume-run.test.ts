@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ok } from "neverthrow";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   FileJournal,
   FileLeaseLock,
@@ -17,12 +15,10 @@ import {
   resumeRun,
   runPlan,
 } from "../src/index";
+import { tempDirs } from "./support/temp-dirs";
 import { CrashingJournal, manualClock, type StepSpec, World } from "./support/world";
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs("backflip-resume-");
 
 /** The seq of the first event of a clean run of `specs` that `match` picks. */
 async function seqOf(specs: StepSpec[], match: (e: RunEvent) => boolean): Promise<number> {
@@ -245,8 +241,7 @@ describe("resumeRun", () => {
   });
 
   it("resumes from the file journal and file lock in a fresh 'process'", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "backflip-resume-"));
-    dirs.push(dir);
+    const dir = await tempDir();
     const files = {
       journal: new FileJournal({ dir: join(dir, "journal") }),
       lock: (now: () => Date) => new FileLeaseLock({ dir: join(dir, "locks"), now }),

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { okAsync, ResultAsync } from "neverthrow";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createPlan,
   FileJournal,
@@ -17,12 +15,10 @@ import {
   type Step,
   stepError,
 } from "../src/index";
+import { tempDirs } from "./support/temp-dirs";
 import { CrashingJournal, INTENT, manualClock, type StepSpec, World } from "./support/world";
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs("backflip-race-");
 
 function setup(world = new World()) {
   const journal = new MemoryJournal();
@@ -401,8 +397,7 @@ describe("runPlan", () => {
   });
 
   it("lets exactly one of two runners racing for one environment proceed", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "backflip-race-"));
-    dirs.push(dir);
+    const dir = await tempDir();
     const worlds = [new World(), new World()];
     const results = await Promise.all(
       worlds.map((world, i) =>

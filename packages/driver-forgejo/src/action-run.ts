@@ -1,4 +1,4 @@
-import type { PipelineRun, RunStatus } from "@backflip/core";
+import { type PipelineRun, RUN_STATUSES, type RunStatus } from "@backflip/core";
 import { z } from "zod";
 
 /** The fields the driver reads from Forgejo's `ActionRun` JSON. */
@@ -10,17 +10,6 @@ export interface ActionRunEntry {
   /** Creation time in ms since the epoch, when given. */
   readonly createdMs: number | undefined;
 }
-
-const RAW: readonly RunStatus[] = [
-  "unknown",
-  "waiting",
-  "running",
-  "success",
-  "failure",
-  "cancelled",
-  "skipped",
-  "blocked",
-];
 
 const runSchema = z.object({
   id: z.number().int().positive(),
@@ -42,7 +31,7 @@ const runSchema = z.object({
  */
 export function runStatus(status: string | undefined, conclusion?: string | null): RunStatus {
   const s = (status ?? "").toLowerCase();
-  if ((RAW as readonly string[]).includes(s)) return s as RunStatus;
+  if ((RUN_STATUSES as readonly string[]).includes(s)) return s as RunStatus;
   if (s === "completed") {
     const c = (conclusion ?? "").toLowerCase();
     if (c === "success" || c === "failure" || c === "cancelled" || c === "skipped") return c;

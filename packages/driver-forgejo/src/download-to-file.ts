@@ -3,9 +3,9 @@ import { createWriteStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { type DriverError, driverError } from "@backflip/core";
+import type { DriverError } from "@backflip/core";
 import type { Result } from "neverthrow";
-import { DRIVER, type ForgejoHttp } from "./forgejo-http";
+import { type ForgejoHttp, failedAttempt, giveUp } from "./forgejo-http";
 import { transportFailure } from "./transport-failure";
 
 /** What the registry's file listing says the download must be. */
@@ -32,15 +32,9 @@ export function downloadToFile(
 ): Promise<Result<void, DriverError>> {
   return http.retrying(op, async (n) => {
     const res = await http.send({ op, method: "GET", url, followRedirects: true, attempt: n });
-    if (res.kind === "transport") {
-      return { ok: false, error: http.transportError(op, "GET", url, res), retryable: res.transient };
-    }
-    if (res.status === 404) {
-      return { ok: false, error: await http.statusError(op, "GET", res, hint.notFound), retryable: false };
-    }
-    if (res.status !== 200) {
-      return { ok: false, error: await http.statusError(op, "GET", res), retryable: res.status >= 500 };
-    }
+    if (res.kind === "transport") return http.transportAttempt(op, "GET", url, res);
+    if (res.status === 404) return giveUp(await http.statusError(op, "GET", res, hint.notFound));
+    if (res.status !== 200) return http.statusAttempt(op, "GET", res);
     const temp = tempPathFor(dest);
     const hash = createHash("sha256");
     let bytes = 0;
@@ -66,46 +60,32 @@ export function downloadToFile(
       await rm(temp, { force: true });
       if ((localError as { syscall?: unknown } | undefined)?.syscall !== undefined) {
         const cause = http.redactor.cause(localError);
-        return {
-          ok: false,
-          error: driverError({
-            driver: DRIVER,
-            op,
-            reason: "failed",
-            message: `could not write next to ${dest}: ${cause.message}`,
-            hint: "check that the destination directory exists, is writable and has room",
-            cause,
-          }),
-          retryable: false,
-        };
+        return failedAttempt(
+          op,
+          `could not write next to ${dest}: ${cause.message}`,
+          "check that the destination directory exists, is writable and has room",
+          { cause },
+        );
       }
       const failure = transportFailure(error, http.redactor);
-      return {
-        ok: false,
-        error: http.transportError(op, "GET", res.url, failure),
-        retryable: failure.transient,
-      };
+      return http.transportAttempt(op, "GET", res.url, failure);
     }
     const sha256 = hash.digest("hex");
     if (bytes !== expected.size || sha256 !== expected.sha256) {
       await rm(temp, { force: true });
-      return {
-        ok: false,
-        error: driverError({
-          driver: DRIVER,
-          op,
-          reason: "failed",
-          message: `checksum mismatch for ${basename(dest)}: the registry lists sha256 ${expected.sha256} (${expected.size} bytes), the download was sha256 ${sha256} (${bytes} bytes); nothing was kept`,
-          hint: hint.mismatch,
+      return failedAttempt(
+        op,
+        `checksum mismatch for ${basename(dest)}: the registry lists sha256 ${expected.sha256} (${expected.size} bytes), the download was sha256 ${sha256} (${bytes} bytes); nothing was kept`,
+        hint.mismatch,
+        {
           details: {
             expectedSha256: expected.sha256,
             actualSha256: sha256,
             expectedSize: expected.size,
             actualSize: bytes,
           },
-        }),
-        retryable: false,
-      };
+        },
+      );
     }
     try {
       const handle = await open(temp, "r");
@@ -115,18 +95,12 @@ export function downloadToFile(
     } catch (error) {
       await rm(temp, { force: true });
       const cause = http.redactor.cause(error);
-      return {
-        ok: false,
-        error: driverError({
-          driver: DRIVER,
-          op,
-          reason: "failed",
-          message: `could not move the verified download onto ${dest}: ${cause.message}`,
-          hint: "check that the destination path is writable",
-          cause,
-        }),
-        retryable: false,
-      };
+      return failedAttempt(
+        op,
+        `could not move the verified download onto ${dest}: ${cause.message}`,
+        "check that the destination path is writable",
+        { cause },
+      );
     }
     return { ok: true, value: undefined };
   });

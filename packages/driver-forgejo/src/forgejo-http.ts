@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DriverError, type DriverErrorReason, driverError } from "@backflip/core";
-import { err, ok, type Result } from "neverthrow";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { type Dispatcher, request } from "undici";
 import type { ResolvedForgejoConfig } from "./forgejo-config";
 import type { ForgejoEvent } from "./forgejo-event";
@@ -35,10 +35,44 @@ export interface HttpResponse {
   readonly url: URL;
 }
 
+/** A failed attempt inside {@link ForgejoHttp.retrying}: tried again only when `retryable`. */
+export interface FailedAttempt {
+  readonly ok: false;
+  readonly error: DriverError;
+  readonly retryable: boolean;
+}
+
 /** One attempt's outcome inside {@link ForgejoHttp.retrying}. */
-export type Attempt<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: DriverError; readonly retryable: boolean };
+export type Attempt<T> = { readonly ok: true; readonly value: T } | FailedAttempt;
+
+/** An attempt that failed for good: {@link ForgejoHttp.retrying} does not try it again. */
+export function giveUp(error: DriverError): FailedAttempt {
+  return { ok: false, error, retryable: false };
+}
+
+/** A local failure (`failed`, not retried) of `op`, e.g. a file that cannot be written. */
+export function failedAttempt(
+  op: string,
+  message: string,
+  hint: string,
+  extra: { readonly cause?: unknown; readonly details?: Record<string, unknown> } = {},
+): FailedAttempt {
+  return giveUp(driverError({ driver: DRIVER, op, reason: "failed", message, hint, ...extra }));
+}
+
+/** The hint for an answer that is not Forgejo's. */
+const CHECK_BASE_URL = "check that baseUrl points at Forgejo's root URL";
+
+/** `failed`: `what` came back in a shape Forgejo does not document (`extraHint` adds to the hint). */
+export function malformedError(op: string, what: string, extraHint = ""): DriverError {
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason: "failed",
+    message: `${what} is not in the shape Forgejo documents`,
+    hint: `${CHECK_BASE_URL}${extraHint}`,
+  });
+}
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -92,6 +126,8 @@ export class ForgejoHttp {
         ...req.headers,
         ...(sameOrigin ? { authorization: `token ${this.#config.token}` } : {}),
       };
+      const sent = () =>
+        ({ type: "request", op: req.op, method, url: this.redactor.url(url), attempt: req.attempt }) as const;
       let response: Dispatcher.ResponseData;
       try {
         response = await request(url, {
@@ -110,24 +146,10 @@ export class ForgejoHttp {
         });
       } catch (error) {
         const failure = transportFailure(error, this.redactor, req.signal);
-        this.emit({
-          type: "request",
-          op: req.op,
-          method,
-          url: this.redactor.url(url),
-          attempt: req.attempt,
-          error: failure.code,
-        });
+        this.emit({ ...sent(), error: failure.code });
         return failure;
       }
-      this.emit({
-        type: "request",
-        op: req.op,
-        method,
-        url: this.redactor.url(url),
-        attempt: req.attempt,
-        status: response.statusCode,
-      });
+      this.emit({ ...sent(), status: response.statusCode });
       const location = response.headers.location;
       if (!req.followRedirects || !REDIRECTS.has(response.statusCode) || typeof location !== "string") {
         return {
@@ -255,6 +277,48 @@ export class ForgejoHttp {
     });
   }
 
+  /** {@link transportError} as an attempt's outcome: retried when the failure is transient. */
+  transportAttempt(
+    op: string,
+    method: string,
+    url: URL,
+    failure: TransportFailure,
+    hint?: string,
+  ): FailedAttempt {
+    return {
+      ok: false,
+      error: this.transportError(op, method, url, failure, hint),
+      retryable: failure.transient,
+    };
+  }
+
+  /** {@link statusError} as an attempt's outcome: a 5xx is retried. */
+  async statusAttempt(
+    op: string,
+    method: string,
+    response: HttpResponse,
+    hint?: string,
+  ): Promise<FailedAttempt> {
+    return {
+      ok: false,
+      error: await this.statusError(op, method, response, hint),
+      retryable: response.status >= 500,
+    };
+  }
+
+  /** Runs `work`; a throw (a bug, never an expected failure) becomes a secret-free `failed` error of `op`. */
+  guarded<T>(op: string, work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
+    return ResultAsync.fromPromise(work(), (error) =>
+      driverError({
+        driver: DRIVER,
+        op,
+        reason: "failed",
+        message: `unexpected failure: ${this.redactor.cause(error).message}`,
+        cause: this.redactor.cause(error),
+      }),
+    ).andThen((result) => result);
+  }
+
   /**
    * Runs `attempt` until it succeeds, fails for good, runs out of attempts, or the next
    * try would start after the policy's deadline. Retries only what `attempt` marks retryable.
@@ -307,46 +371,28 @@ export class ForgejoHttp {
     return this.retrying(op, async (n) => {
       const res = await this.send({ op, method: "GET", url, attempt: n });
       if (res.kind === "transport") {
-        return {
-          ok: false,
-          error: this.transportError(op, "GET", url, res, options.hint),
-          retryable: res.transient,
-        };
+        return this.transportAttempt(op, "GET", url, res, options.hint);
       }
       if (res.status === 404 && options.notFoundIsNull) {
         await res.body.dump();
         return { ok: true, value: null };
       }
       if (res.status < 200 || res.status > 299) {
-        return {
-          ok: false,
-          error: await this.statusError(op, "GET", res, options.hint),
-          retryable: res.status >= 500,
-        };
+        return this.statusAttempt(op, "GET", res, options.hint);
       }
       try {
         const data = await this.json(res);
         if (data === undefined) {
-          return {
-            ok: false,
-            error: driverError({
-              driver: DRIVER,
-              op,
-              reason: "failed",
-              message: `GET ${this.redactor.url(url)} answered ${res.status} with a body that is not JSON`,
-              hint: "check that baseUrl points at Forgejo's root URL",
-            }),
-            retryable: false,
-          };
+          return failedAttempt(
+            op,
+            `GET ${this.redactor.url(url)} answered ${res.status} with a body that is not JSON`,
+            CHECK_BASE_URL,
+          );
         }
         return { ok: true, value: { data, headers: res.headers } };
       } catch (error) {
         const failure = transportFailure(error, this.redactor);
-        return {
-          ok: false,
-          error: this.transportError(op, "GET", url, failure, options.hint),
-          retryable: failure.transient,
-        };
+        return this.transportAttempt(op, "GET", url, failure, options.hint);
       }
     });
   }

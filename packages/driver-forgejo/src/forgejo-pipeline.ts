@@ -10,11 +10,11 @@ import {
   type PipelineRun,
   parseInput,
 } from "@backflip/core";
-import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type ActionRunEntry, parseActionRun, parseRunList } from "./action-run";
 import { type ForgejoConfig, type ResolvedForgejoConfig, resolveForgejoConfig } from "./forgejo-config";
-import { type Attempt, DRIVER, ForgejoHttp } from "./forgejo-http";
+import { type Attempt, DRIVER, ForgejoHttp, giveUp, malformedError } from "./forgejo-http";
 import { gitRefSchema, runIdSchema, workflowFileSchema, workflowInputsSchema } from "./forgejo-names";
 
 const dispatchSchema = z.object({
@@ -33,6 +33,9 @@ const dispatchReplySchema = z.object({
 });
 
 const DISPATCH_EVENT = "workflow_dispatch";
+/** Added to the hint when an Actions answer is not Forgejo's. */
+const ACTIONS_HINT = " and the server runs Forgejo Actions";
+
 const isFinal = (run: PipelineRun) => FINAL_RUN_STATUSES.includes(run.status);
 
 /**
@@ -118,11 +121,7 @@ export class ForgejoPipeline implements Pipeline {
               : res.status >= 500
                 ? `the dispatch may have started a run: check ${workflow}'s runs before dispatching again`
                 : undefined;
-          return {
-            ok: false,
-            error: await this.#http.statusError("dispatch", "POST", res, hint),
-            retryable: false,
-          };
+          return giveUp(await this.#http.statusError("dispatch", "POST", res, hint));
         },
       );
       if (sent.isErr()) return err(sent.error);
@@ -208,11 +207,7 @@ export class ForgejoPipeline implements Pipeline {
       const sent = await this.#http.retrying("cancel", async (n): Promise<Attempt<number>> => {
         const res = await this.#http.send({ op: "cancel", method: "POST", url, attempt: n });
         if (res.kind === "transport") {
-          return {
-            ok: false,
-            error: this.#http.transportError("cancel", "POST", url, res),
-            retryable: res.transient,
-          };
+          return this.#http.transportAttempt("cancel", "POST", url, res);
         }
         if (res.status >= 200 && res.status < 300) {
           await res.body.dump();
@@ -222,11 +217,7 @@ export class ForgejoPipeline implements Pipeline {
           await res.body.dump();
           return { ok: true, value: res.status };
         }
-        return {
-          ok: false,
-          error: await this.#http.statusError("cancel", "POST", res),
-          retryable: res.status >= 500,
-        };
+        return this.#http.statusAttempt("cancel", "POST", res);
       });
       if (sent.isErr()) return err(sent.error);
       if (sent.value < 300) return ok(undefined);
@@ -247,15 +238,7 @@ export class ForgejoPipeline implements Pipeline {
   }
 
   #run<T>(work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
-    return ResultAsync.fromPromise(work(), (error) =>
-      driverError({
-        driver: DRIVER,
-        op: "pipeline",
-        reason: "failed",
-        message: `unexpected failure: ${this.#http.redactor.cause(error).message}`,
-        cause: this.#http.redactor.cause(error),
-      }),
-    ).andThen((result) => result);
+    return this.#http.guarded("pipeline", work);
   }
 
   #actionsUrl(segments: readonly string[], query: Record<string, string | number> = {}): URL {
@@ -286,22 +269,14 @@ export class ForgejoPipeline implements Pipeline {
           ...(signal ? { signal } : {}),
         });
         if (res.kind === "transport") {
-          return {
-            ok: false,
-            error: this.#http.transportError(op, "GET", url, res),
-            retryable: res.transient,
-          };
+          return this.#http.transportAttempt(op, "GET", url, res);
         }
         if (res.status !== 200) {
           const hint =
             res.status === 404
               ? `no run ${id} in ${this.#owner}/${this.#repo} (use the run id, not the run number)`
               : undefined;
-          return {
-            ok: false,
-            error: await this.#http.statusError(op, "GET", res, hint),
-            retryable: res.status >= 500,
-          };
+          return this.#http.statusAttempt(op, "GET", res, hint);
         }
         return { ok: true, value: await this.#http.json(res) };
       },
@@ -309,7 +284,7 @@ export class ForgejoPipeline implements Pipeline {
     );
     if (got.isErr()) return err(got.error);
     const run = parseActionRun(got.value);
-    return run ? ok(run.run) : err(this.#malformed(op, `run ${id}`));
+    return run ? ok(run.run) : err(malformedError(op, `run ${id}`, ACTIONS_HINT));
   }
 
   async #listRuns(op: string, workflow: string): Promise<Result<ActionRunEntry[], DriverError>> {
@@ -322,7 +297,7 @@ export class ForgejoPipeline implements Pipeline {
     const got = await this.#http.getJson(op, url);
     if (got.isErr()) return err(got.error);
     const list = parseRunList(got.value?.data);
-    return list ? ok(list.runs) : err(this.#malformed(op, "the runs list"));
+    return list ? ok(list.runs) : err(malformedError(op, "the runs list", ACTIONS_HINT));
   }
 
   /** After a 204: the new `workflow_dispatch` run of `workflow` created since `started`. */
@@ -331,7 +306,7 @@ export class ForgejoPipeline implements Pipeline {
     known: Set<number>,
     started: number,
   ): Promise<Result<PipelineRun, DriverError>> {
-    const giveUp = Date.now() + this.#config.runLookupTimeoutMs;
+    const lookupEnds = Date.now() + this.#config.runLookupTimeoutMs;
     const since = started - this.#config.clockSkewMs;
     for (;;) {
       const listed = await this.#listRuns("dispatch", workflow);
@@ -348,7 +323,7 @@ export class ForgejoPipeline implements Pipeline {
         .sort((a, b) => a.run.id - b.run.id);
       const found = candidates[0];
       if (found) return ok(found.run);
-      if (Date.now() + this.#config.runLookupPollMs > giveUp) {
+      if (Date.now() + this.#config.runLookupPollMs > lookupEnds) {
         return err(
           driverError({
             driver: DRIVER,
@@ -361,16 +336,6 @@ export class ForgejoPipeline implements Pipeline {
       }
       await sleep(this.#config.runLookupPollMs);
     }
-  }
-
-  #malformed(op: string, what: string): DriverError {
-    return driverError({
-      driver: DRIVER,
-      op,
-      reason: "failed",
-      message: `${what} is not in the shape Forgejo documents`,
-      hint: "check that baseUrl points at Forgejo's root URL and the server runs Forgejo Actions",
-    });
   }
 }
 

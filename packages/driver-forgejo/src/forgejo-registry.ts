@@ -12,12 +12,20 @@ import {
   shaSchema,
   simpleNameSchema,
 } from "@backflip/core";
-import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type ArtifactNaming, fileFor, packageFor } from "./artifact-naming";
 import { downloadToFile } from "./download-to-file";
 import { type ForgejoConfig, resolveForgejoConfig } from "./forgejo-config";
-import { type Attempt, DRIVER, ForgejoHttp, isDuplicate } from "./forgejo-http";
+import {
+  type Attempt,
+  DRIVER,
+  ForgejoHttp,
+  failedAttempt,
+  giveUp,
+  isDuplicate,
+  malformedError,
+} from "./forgejo-http";
 import { fileNameSchema, packageNameSchema } from "./forgejo-names";
 import { nextPage, type PackageEntry, parsePackageFiles, parsePackageList } from "./package-json";
 import {
@@ -247,15 +255,7 @@ export class ForgejoRegistry implements ArtifactRegistry {
   }
 
   #run<T>(work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
-    return ResultAsync.fromPromise(work(), (error) =>
-      driverError({
-        driver: DRIVER,
-        op: "registry",
-        reason: "failed",
-        message: `unexpected failure: ${this.#http.redactor.cause(error).message}`,
-        cause: this.#http.redactor.cause(error),
-      }),
-    ).andThen((result) => result);
+    return this.#http.guarded("registry", work);
   }
 
   #packageName(component: string, op: string): Result<string, DriverError> {
@@ -313,7 +313,7 @@ export class ForgejoRegistry implements ArtifactRegistry {
     if (got.isErr()) return err(got.error);
     if (got.value === null) return ok(null);
     const files = parsePackageFiles(got.value.data);
-    if (files === null) return err(this.#malformed(op, "the package file listing"));
+    if (files === null) return err(malformedError(op, "the package file listing"));
     const file = files.find((f) => f.name === n.file);
     return ok(file ? this.#info(n, file.size, file.sha256) : null);
   }
@@ -332,7 +332,7 @@ export class ForgejoRegistry implements ArtifactRegistry {
       if (got.isErr()) return err(got.error);
       if (got.value === null) break;
       const entries = parsePackageList(got.value.data);
-      if (entries === null) return err(this.#malformed(op, "the package listing"));
+      if (entries === null) return err(malformedError(op, "the package listing"));
       for (const e of entries) if (e.type === "generic" && e.name === pkg) found.set(e.version, e);
       const next = nextPage(got.value.headers, page, entries.length);
       if (next === null) break;
@@ -350,11 +350,7 @@ export class ForgejoRegistry implements ArtifactRegistry {
       const res = await this.#http.send({ op, method: "DELETE", url, attempt: n });
       if (res.kind === "transport") {
         maybeDone ||= !res.notSent;
-        return {
-          ok: false,
-          error: this.#http.transportError(op, "DELETE", url, res),
-          retryable: res.transient,
-        };
+        return this.#http.transportAttempt(op, "DELETE", url, res);
       }
       if (res.status === 204 || res.status === 200) {
         await res.body.dump();
@@ -367,11 +363,7 @@ export class ForgejoRegistry implements ArtifactRegistry {
       if (res.status >= 500) maybeDone = true;
       const hint =
         res.status === 404 ? `${what} is not in ${this.#owner}'s registry: nothing to delete` : undefined;
-      return {
-        ok: false,
-        error: await this.#http.statusError(op, "DELETE", res, hint),
-        retryable: res.status >= 500,
-      };
+      return this.#http.statusAttempt(op, "DELETE", res, hint);
     });
   }
 
@@ -394,33 +386,23 @@ export class ForgejoRegistry implements ArtifactRegistry {
       if (sourceError !== undefined) {
         if (res.kind === "response") await res.body.dump();
         const cause = this.#http.redactor.cause(sourceError);
-        return {
-          ok: false,
-          error: driverError({
-            driver: DRIVER,
-            op,
-            reason: "failed",
-            message: `reading the upload's source failed: ${cause.message}`,
-            hint: HINTS.unknownOutcome,
+        return failedAttempt(
+          op,
+          `reading the upload's source failed: ${cause.message}`,
+          HINTS.unknownOutcome,
+          {
             cause,
-          }),
-          retryable: false,
-        };
+          },
+        );
       }
       if (res.kind === "transport") {
         const error = this.#http.transportError(op, "PUT", url, res);
-        if (res.aborted || res.tls) return { ok: false, error, retryable: false };
+        if (res.aborted || res.tls) return giveUp(error);
         if (res.notSent && body.replayable) return { ok: false, error, retryable: res.transient };
         if (res.code === "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH") {
-          return {
-            ok: false,
-            error: invalidInput(
-              DRIVER,
-              op,
-              `the stream's declared size ${body.size} does not match its bytes`,
-            ),
-            retryable: false,
-          };
+          return giveUp(
+            invalidInput(DRIVER, op, `the stream's declared size ${body.size} does not match its bytes`),
+          );
         }
         return this.#settleUnknown(n, body, error, res.transient);
       }
@@ -434,7 +416,7 @@ export class ForgejoRegistry implements ArtifactRegistry {
       if (res.status === 409 || (res.status === 400 && isDuplicate(text)))
         return this.#settleConflict(n, body, error);
       if (res.status >= 500) return this.#settleUnknown(n, body, error, true);
-      return { ok: false, error, retryable: false };
+      return giveUp(error);
     });
   }
 
@@ -444,17 +426,13 @@ export class ForgejoRegistry implements ArtifactRegistry {
     const stored = await this.#stat(n, "upload");
     if (stored.isOk() && stored.value?.sha256 === mine.sha256) return { ok: true, value: stored.value };
     const theirs = stored.isOk() && stored.value?.sha256 ? stored.value.sha256 : "unknown";
-    return {
-      ok: false,
-      error: {
-        ...conflict,
-        reason: "conflict",
-        message: `${n.file} already exists with sha256 ${theirs}; this upload's sha256 is ${mine.sha256} (${conflict.message})`,
-        hint: HINTS.conflict,
-        details: { ...conflict.details, storedSha256: theirs, uploadSha256: mine.sha256 },
-      },
-      retryable: false,
-    };
+    return giveUp({
+      ...conflict,
+      reason: "conflict",
+      message: `${n.file} already exists with sha256 ${theirs}; this upload's sha256 is ${mine.sha256} (${conflict.message})`,
+      hint: HINTS.conflict,
+      details: { ...conflict.details, storedSha256: theirs, uploadSha256: mine.sha256 },
+    });
   }
 
   /**
@@ -472,48 +450,26 @@ export class ForgejoRegistry implements ArtifactRegistry {
     const mine = await body.digest();
     const stored = await this.#stat(n, "upload");
     if (stored.isErr()) {
-      return {
-        ok: false,
-        error: {
-          ...failure,
-          message: `${failure.message}; whether it was stored is unknown`,
-          hint: HINTS.unknownOutcome,
-        },
-        retryable: false,
-      };
+      return giveUp({
+        ...failure,
+        message: `${failure.message}; whether it was stored is unknown`,
+        hint: HINTS.unknownOutcome,
+      });
     }
     if (stored.value?.sha256 === mine.sha256) return { ok: true, value: stored.value };
     if (stored.value) {
-      return {
-        ok: false,
-        error: {
-          ...failure,
-          reason: "conflict",
-          message: `${failure.message}; the registry now holds ${n.file} with sha256 ${stored.value.sha256 ?? "unknown"}, not ours (${mine.sha256})`,
-          hint: HINTS.conflict,
-        },
-        retryable: false,
-      };
+      return giveUp({
+        ...failure,
+        reason: "conflict",
+        message: `${failure.message}; the registry now holds ${n.file} with sha256 ${stored.value.sha256 ?? "unknown"}, not ours (${mine.sha256})`,
+        hint: HINTS.conflict,
+      });
     }
     if (replayable) return { ok: false, error: failure, retryable: transient };
-    return {
-      ok: false,
-      error: {
-        ...failure,
-        message: `${failure.message}; nothing was stored`,
-        hint: "a stream cannot be sent twice: upload again from a file path or a fresh stream",
-      },
-      retryable: false,
-    };
-  }
-
-  #malformed(op: string, what: string): DriverError {
-    return driverError({
-      driver: DRIVER,
-      op,
-      reason: "failed",
-      message: `${what} is not in the shape Forgejo documents`,
-      hint: "check that baseUrl points at Forgejo's root URL",
+    return giveUp({
+      ...failure,
+      message: `${failure.message}; nothing was stored`,
+      hint: "a stream cannot be sent twice: upload again from a file path or a fresh stream",
     });
   }
 }

@@ -1,49 +1,21 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { vezaTopology } from "@backflip/core";
+import { selfSignedCertificate } from "@backflip/core/testing";
 import { type FakeForgejo, startFakeForgejo } from "@backflip/driver-forgejo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ForgejoEvent } from "../src/forgejo-event";
 import { createForgejoRegistry } from "../src/forgejo-registry";
 import { newSha } from "./helpers";
 
-const run = promisify(execFile);
-let dir: string;
 let fake: FakeForgejo;
 let cert: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "forgejo-tls-"));
-  const key = join(dir, "key.pem");
-  const crt = join(dir, "cert.pem");
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    key,
-    "-out",
-    crt,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=fake-forgejo",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-  ]);
-  cert = await readFile(crt, "utf8");
-  fake = await startFakeForgejo({ tls: { key: await readFile(key), cert } });
+  const made = (await selfSignedCertificate("fake-forgejo", "IP:127.0.0.1"))._unsafeUnwrap();
+  cert = made.cert;
+  fake = await startFakeForgejo({ tls: made });
 });
 afterAll(async () => {
   await fake?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("TLS", () => {

@@ -6,11 +6,13 @@ import {
   driverError,
   instanceNameSchema,
   parseInput,
-  parseShellRun,
   type Shell,
   type ShellFiles,
   type ShellResult,
   type ShellRunOptions,
+  startShellRun,
+  stdinBytes,
+  stoppedRunError,
 } from "@backflip/core";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import type { IncusClient } from "./incus-client";
@@ -97,20 +99,9 @@ export class IncusShell implements Shell {
     const checked = parseInput(instanceNameSchema, this.#init.instance, {
       driver: DRIVER,
       op: "run",
-    }).andThen(() => parseShellRun(DRIVER, argv, options));
+    }).andThen(() => startShellRun(DRIVER, this.name, argv, options));
     if (checked.isErr()) return errAsync(checked.error);
     const { argv: args, options: opts } = checked.value;
-    if (opts.signal?.aborted) {
-      return errAsync(
-        driverError({
-          driver: DRIVER,
-          op: "run",
-          reason: "aborted",
-          message: `\`${args[0]}\` on ${this.name} was not started: the run was already aborted`,
-          details: { program: args[0] },
-        }),
-      );
-    }
     return ResultAsync.fromSafePromise(this.#execute(args, opts, true)).andThen((r) => r);
   }
 
@@ -135,14 +126,9 @@ export class IncusShell implements Shell {
     const base = `/1.0/instances/${encodeURIComponent(instance)}`;
     const notRunningHint = `start ${instance} first (\`incus start ${instance}\`), or check its name with \`incus list\``;
 
-    const stdin =
-      opts.stdin === undefined
-        ? undefined
-        : typeof opts.stdin === "string"
-          ? Buffer.from(opts.stdin)
-          : opts.stdin;
-    const stdinPath = stdin && stdin.length > 0 ? `/tmp/.backflip-stdin-${execId}` : undefined;
-    if (stdinPath && stdin) {
+    const stdin = stdinBytes(opts.stdin);
+    const stdinPath = stdin.length > 0 ? `/tmp/.backflip-stdin-${execId}` : undefined;
+    if (stdinPath) {
       const pushed = await client.send(
         "run",
         {
@@ -289,23 +275,15 @@ function stopped(
   shellName: string,
   gaveUp: boolean,
 ): DriverError {
-  const end = gaveUp
-    ? "it was sent SIGTERM then SIGKILL, but Incus did not report its end: check `incus operation list`"
-    : "it and its children were ended (SIGTERM, then SIGKILL after a grace)";
-  return why === "timeout"
-    ? driverError({
-        driver: DRIVER,
-        op: "run",
-        reason: "timeout",
-        message: `\`${program}\` on ${shellName} did not finish within ${opts.timeoutMs} ms; ${end}`,
-        hint: "the command hangs or is slow: check the instance, or raise timeoutMs",
-        details: { program, timeoutMs: opts.timeoutMs, durationMs },
-      })
-    : driverError({
-        driver: DRIVER,
-        op: "run",
-        reason: "aborted",
-        message: `\`${program}\` on ${shellName} was aborted; ${end}`,
-        details: { program, durationMs },
-      });
+  return stoppedRunError(DRIVER, {
+    why,
+    program,
+    shellName,
+    timeoutMs: opts.timeoutMs,
+    durationMs,
+    ended: gaveUp
+      ? "it was sent SIGTERM then SIGKILL, but Incus did not report its end: check `incus operation list`"
+      : "it and its children were ended (SIGTERM, then SIGKILL after a grace)",
+    timeoutHint: "the command hangs or is slow: check the instance, or raise timeoutMs",
+  });
 }

@@ -2,11 +2,19 @@ import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
+import {
+  backendEnv,
+  type SelfSignedCertificate,
+  selfSignedCertificate,
+  skipUnlessBackend,
+} from "@backflip/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIncusHost } from "../src/create-incus-host";
 import { destroy, incus, incusAvailable, launch } from "./incus-lab";
-import { makeCert, type TestCert } from "./test-certs";
+
+/** A throwaway self-signed certificate (see `selfSignedCertificate`). */
+const certificate = async (cn: string, san?: string): Promise<SelfSignedCertificate> =>
+  (await selfSignedCertificate(cn, san))._unsafeUnwrap();
 
 const env = backendEnv("incus");
 const skip = skipUnlessBackend(
@@ -19,13 +27,16 @@ const NAME = `bf-incus-https-${process.pid.toString(36)}`;
 describe.skipIf(skip)("incus over HTTPS (real, loopback)", () => {
   const url = env?.INCUS_HTTPS_URL ?? "";
   let serverCert: string;
-  let trusted: TestCert;
-  let stranger: TestCert;
+  let trusted: SelfSignedCertificate;
+  let stranger: SelfSignedCertificate;
   let fingerprint: string;
 
   beforeAll(async () => {
     serverCert = await readFile(env?.INCUS_SERVER_CERT ?? "", "utf8");
-    [trusted, stranger] = await Promise.all([makeCert("bf-incus-trusted"), makeCert("bf-incus-stranger")]);
+    [trusted, stranger] = await Promise.all([
+      certificate("bf-incus-trusted"),
+      certificate("bf-incus-stranger"),
+    ]);
     fingerprint = new X509Certificate(trusted.cert).fingerprint256.replaceAll(":", "").toLowerCase();
     const dir = await mkdtemp(join(tmpdir(), "bf-incus-trust-"));
     await writeFile(join(dir, "client.crt"), trusted.cert);

@@ -2,20 +2,24 @@ import { X509Certificate } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { PeerCertificate } from "node:tls";
+import { type SelfSignedCertificate, selfSignedCertificate } from "@backflip/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIncusHost } from "../src/create-incus-host";
 import { incusTlsConnectOptions } from "../src/incus-tls";
-import { makeCert, type TestCert } from "./test-certs";
 
-let server: TestCert;
-let other: TestCert;
-let client: TestCert;
+/** A throwaway self-signed certificate (see `selfSignedCertificate`). */
+const certificate = async (cn: string, san?: string): Promise<SelfSignedCertificate> =>
+  (await selfSignedCertificate(cn, san))._unsafeUnwrap();
+
+let server: SelfSignedCertificate;
+let other: SelfSignedCertificate;
+let client: SelfSignedCertificate;
 
 beforeAll(async () => {
   [server, other, client] = await Promise.all([
-    makeCert("incus-server", "IP:127.0.0.1"),
-    makeCert("someone-else", "IP:127.0.0.1"),
-    makeCert("backflip-client"),
+    certificate("incus-server", "IP:127.0.0.1"),
+    certificate("someone-else", "IP:127.0.0.1"),
+    certificate("backflip-client"),
   ]);
 });
 

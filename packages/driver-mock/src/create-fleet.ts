@@ -10,8 +10,6 @@ import {
   invalidInput,
   type Journal,
   type LeaseLock,
-  MemoryJournal,
-  MemoryLeaseLock,
   type Pipeline,
   parseTopology,
   type Shell,
@@ -21,22 +19,12 @@ import {
   vezaTopology,
 } from "@backflip/core";
 import { err, ok, type Result } from "neverthrow";
-import { MockAlertSource } from "./drivers/mock-alert-source";
-import { MockArtifactRegistry } from "./drivers/mock-artifact-registry";
-import { MockContainerHost } from "./drivers/mock-container-host";
-import { MockDatabase } from "./drivers/mock-database";
-import { MockHealthProbe } from "./drivers/mock-health-probe";
-import { MockPipeline } from "./drivers/mock-pipeline";
-import { MockShell } from "./drivers/mock-shell";
-import { MockSnapshotStore } from "./drivers/mock-snapshot-store";
-import { MockTrafficSwitch } from "./drivers/mock-traffic-switch";
+import { assembleFleet } from "./assemble-fleet";
 import type { FleetRuntime } from "./drivers/operation";
 import { type FaultInjector, FaultTable } from "./fault-injector";
 import { type ClockMode, type FleetClock, ManualClock } from "./fleet-clock";
-import { FleetJournal } from "./fleet-journal";
-import { FleetLeaseLock } from "./fleet-lease-lock";
 import { defaultScenario, type FleetScenario, parseScenario } from "./fleet-scenario";
-import { FleetWorld } from "./fleet-world";
+import type { FleetWorld } from "./fleet-world";
 import { seedWorld } from "./world/seed-world";
 import { WorldState } from "./world/world-state";
 
@@ -124,36 +112,12 @@ export function tryCreateFleet(options: FleetOptions = {}): Result<Fleet, Driver
   );
   seedWorld(world, scenario.value);
 
-  const store = new MemoryJournal();
-  const drivers: FleetDrivers = {
-    host: new MockContainerHost(world, runtime),
-    traffic: new MockTrafficSwitch(world, runtime),
-    probe: new MockHealthProbe(world, runtime, options.probeFallback),
-    registry: new MockArtifactRegistry(world, runtime),
-    pipeline: new MockPipeline(world, runtime, { realPollCapMs: cap }),
-    database: new MockDatabase(world, runtime),
-    snapshots: new MockSnapshotStore(world, runtime),
-    hostShell: new MockShell("mock:host", "hostShell", "host", runtime, () => ok(world.host)),
-    alerts: new MockAlertSource(world, runtime),
-  };
-  const healthPath = topology.value.healthPath;
-  return ok({
-    topology: topology.value,
-    drivers,
-    world: new FleetWorld(world),
-    faults: runtime.faults,
-    clock,
-    journal: new FleetJournal(store, runtime),
-    lock: new FleetLeaseLock(new MemoryLeaseLock({ now: () => clock.now() }), runtime),
-    crashingJournal: (afterRecords: number) =>
-      new FleetJournal(
-        store,
-        runtime,
-        Number.isInteger(afterRecords) && afterRecords >= 0 ? afterRecords : 0,
-      ),
-    publicHealthUrl: topology.value.publicHealthUrl,
-    containerHealthUrl: (container: string) => `http://${container}.fleet${healthPath}`,
-  });
+  return ok(
+    assembleFleet(topology.value, world, runtime, {
+      realPollCapMs: cap,
+      probeFallback: options.probeFallback,
+    }),
+  );
 }
 
 /**

@@ -34,6 +34,7 @@ import {
 import {
   type ContainerRole,
   type ContainerState,
+  containerBasics,
   type DbRow,
   type DbValue,
   emptyImage,
@@ -590,12 +591,7 @@ function notFound(op: string, message: string): DriverError {
 
 function view(world: WorldState, c: ContainerState): ContainerView {
   return {
-    name: c.name,
-    role: c.role,
-    ...(c.component === undefined ? {} : { component: c.component }),
-    ...(c.color === undefined ? {} : { color: c.color }),
-    status: c.status,
-    healthy: c.healthy,
+    ...containerBasics(c),
     sha: releaseOf(world, c),
     files: new Map([...c.image.files].map(([p, b]) => [p, new Uint8Array(b)])),
     snapshots: c.snapshots.map((s) => s.name),

@@ -12,6 +12,8 @@ export { SHELL_COMMANDS } from "./drivers/shell-programs";
 export type { FailOptions, FaultInjector } from "./fault-injector";
 export type { ClockMode, FleetClock } from "./fleet-clock";
 export type { FleetOp } from "./fleet-ops";
+export type { FleetSnapshot, RestoreFleetOptions } from "./fleet-snapshot";
+export { FLEET_SNAPSHOT_FORMAT, restoreFleet, snapshotFleet } from "./fleet-snapshot";
 export { FLEET_OPS } from "./fleet-ops";
 export type { ColorScenario, FleetScenario } from "./fleet-scenario";
 export { defaultScenario, fleetSha } from "./fleet-scenario";

@@ -1,46 +1,56 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
+import { open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
-
-async function write(path: string, data: string | Uint8Array, mode: number | undefined): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
-  const handle = await open(tmp, "wx", mode ?? 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (cause) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw cause;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw cause;
-  }
-  const dir = await open(dirname(path), "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
+import { fsyncDir } from "./fsync-dir";
 
 /**
  * Replaces a local file atomically: a temp file in the same directory, fsync, rename
  * over `path`, fsync of the directory. Readers see the old or the new file, never a mix.
+ * Keeps the target's mode unless `mode` is given (new files get 0644) and, when run as
+ * root, its owner. Rejects with the underlying `ErrnoException`.
+ */
+export async function replaceFileAtomically(
+  path: string,
+  data: string | Uint8Array,
+  mode?: number,
+): Promise<void> {
+  const existing = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+  const finalMode = mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    try {
+      await handle.writeFile(data);
+      if (existing && process.getuid?.() === 0) await handle.chown(existing.uid, existing.gid);
+      await handle.chmod(finalMode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDir(dir);
+}
+
+/**
+ * {@link replaceFileAtomically} as a `ResultAsync`: failures become a `DriverError`
+ * from `driver` (`not_found` when the directory is missing, else `failed`).
  */
 export function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   driver: string,
-  options: { mode?: number } = {},
 ): ResultAsync<void, DriverError> {
-  return ResultAsync.fromPromise(write(path, data, options.mode), (cause) =>
+  return ResultAsync.fromPromise(replaceFileAtomically(path, data), (cause) =>
     driverError({
       driver,
       op: "writeFileAtomic",

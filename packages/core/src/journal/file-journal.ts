@@ -1,7 +1,9 @@
-import { mkdir, open, readdir, readFile, truncate } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
+import { fsyncDir } from "../fs/fsync-dir";
+import { writeSynced } from "../fs/write-synced";
 import type { Journal, JournalRecord } from "../ports/journal";
 import { runIdSchema } from "../runner/run-id";
 import { checkRunId, encodeRecord, scanJournal } from "./journal-records";
@@ -30,15 +32,6 @@ function ioError(op: string, path: string, cause: unknown): DriverError {
     hint: "check the journal directory (disk full, permissions); then resume the run",
     cause,
   });
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -109,13 +102,7 @@ export class FileJournal implements Journal {
           }),
         );
       }
-      const handle = await open(path, "a");
-      try {
-        await handle.writeFile(line, "utf8");
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeSynced(path, line, "a");
       if (created) await fsyncDir(this.#dir);
       this.#next.set(runId, seq + 1);
       return ok(undefined);

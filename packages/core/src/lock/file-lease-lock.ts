@@ -1,18 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
+import { fsyncDir } from "../fs/fsync-dir";
+import { writeSynced } from "../fs/write-synced";
 import type { Lease, LeaseLock, LeaseStatus } from "../ports/lease-lock";
-import { parseInput } from "../validate/parse-input";
 import {
-  acquireOptionsSchema,
   heldError,
   isStale,
   leaseSchema,
-  lockKeySchema,
   lostError,
-  ttlSchema,
+  newLease,
+  notLockedError,
+  parseAcquire,
+  parseLease,
+  parseLockKey,
+  parseRenew,
 } from "./lease-input";
 
 const DRIVER = "file-lock";
@@ -38,25 +42,6 @@ function ioError(op: string, path: string, cause: unknown): DriverError {
 }
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function writeDurably(path: string, text: string): Promise<void> {
-  const handle = await open(path, "wx");
-  try {
-    await handle.writeFile(text, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 async function readLease(path: string): Promise<Lease | undefined> {
   let text: string;
@@ -135,21 +120,10 @@ export class FileLeaseLock implements LeaseLock {
     return (await maxMarker(join(this.#dir, `${key}.fence`))) === token;
   }
 
-  #lease(key: string, owner: string, token: number, ttlMs: number, acquiredAt?: string): Lease {
-    const now = this.#now();
-    return {
-      key,
-      owner,
-      token,
-      acquiredAt: acquiredAt ?? now.toISOString(),
-      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-    };
-  }
-
   /** Replaces the lock file with `lease` (only ever done by the lease's holder). */
   async #replace(lease: Lease): Promise<void> {
     const temp = this.#temp(lease.key);
-    await writeDurably(temp, JSON.stringify(lease));
+    await writeSynced(temp, JSON.stringify(lease), "wx");
     await rename(temp, this.#lockPath(lease.key));
     await fsyncDir(this.#dir);
   }
@@ -181,111 +155,97 @@ export class FileLeaseLock implements LeaseLock {
 
   /** Takes the lease on `key` (atomic, exclusive), or `conflict` naming the holder, stale or not. */
   acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError> {
-    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "acquire" });
-    if (k.isErr()) return errAsync(k.error);
-    const o = parseInput(acquireOptionsSchema, options, { driver: DRIVER, op: "acquire" });
-    if (o.isErr()) return errAsync(o.error);
-    const { owner, ttlMs } = o.value;
-    return this.#run("acquire", async () => {
-      await mkdir(this.#dir, { recursive: true });
-      const path = this.#lockPath(key);
-      const held = await readLease(path);
-      if (held) return err(heldError(DRIVER, "acquire", held, isStale(held, this.#now())));
-      let lease = this.#lease(key, owner, await this.#nextToken(key), ttlMs);
-      const temp = this.#temp(key);
-      await writeDurably(temp, JSON.stringify(lease));
-      try {
-        await link(temp, path);
-      } catch (e) {
-        if (code(e) !== "EEXIST") throw e;
-        const winner = await readLease(path);
-        return err(
-          winner
-            ? heldError(DRIVER, "acquire", winner, isStale(winner, this.#now()))
-            : driverError({
-                driver: DRIVER,
-                op: "acquire",
-                reason: "conflict",
-                message: `${key} was locked and released while acquiring: try again`,
-              }),
-        );
-      } finally {
-        await unlink(temp).catch(() => undefined);
-      }
-      await fsyncDir(this.#dir);
-      if (!(await this.#isLatestToken(key, lease.token))) {
-        lease = { ...lease, token: await this.#nextToken(key) };
-        await this.#replace(lease);
-      }
-      return ok(lease);
-    });
+    return parseAcquire(DRIVER, key, options).asyncAndThen(({ owner, ttlMs }) =>
+      this.#run("acquire", async () => {
+        await mkdir(this.#dir, { recursive: true });
+        const path = this.#lockPath(key);
+        const held = await readLease(path);
+        if (held) return err(heldError(DRIVER, "acquire", held, isStale(held, this.#now())));
+        let lease = newLease(key, owner, await this.#nextToken(key), this.#now(), ttlMs);
+        const temp = this.#temp(key);
+        await writeSynced(temp, JSON.stringify(lease), "wx");
+        try {
+          await link(temp, path);
+        } catch (e) {
+          if (code(e) !== "EEXIST") throw e;
+          const winner = await readLease(path);
+          return err(
+            winner
+              ? heldError(DRIVER, "acquire", winner, isStale(winner, this.#now()))
+              : driverError({
+                  driver: DRIVER,
+                  op: "acquire",
+                  reason: "conflict",
+                  message: `${key} was locked and released while acquiring: try again`,
+                }),
+          );
+        } finally {
+          await unlink(temp).catch(() => undefined);
+        }
+        await fsyncDir(this.#dir);
+        if (!(await this.#isLatestToken(key, lease.token))) {
+          lease = { ...lease, token: await this.#nextToken(key) };
+          await this.#replace(lease);
+        }
+        return ok(lease);
+      }),
+    );
   }
 
   /** Extends the lease when it is still the current one (same token); `conflict` when it was lost. */
   renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
-    const l = parseInput(leaseSchema, lease, { driver: DRIVER, op: "renew" });
-    if (l.isErr()) return errAsync(l.error);
-    const t = parseInput(ttlSchema, ttlMs, { driver: DRIVER, op: "renew" });
-    if (t.isErr()) return errAsync(t.error);
-    return this.#run("renew", async () => {
-      const held = await readLease(this.#lockPath(lease.key));
-      if (held?.token !== lease.token) return err(lostError(DRIVER, lease, held));
-      const renewed = this.#lease(held.key, held.owner, held.token, t.value, held.acquiredAt);
-      await this.#replace(renewed);
-      return ok(renewed);
-    });
+    return parseRenew(DRIVER, lease, ttlMs).asyncAndThen((ttl) =>
+      this.#run("renew", async () => {
+        const held = await readLease(this.#lockPath(lease.key));
+        if (held?.token !== lease.token) return err(lostError(DRIVER, lease, held));
+        const renewed = newLease(held.key, held.owner, held.token, this.#now(), ttl, held.acquiredAt);
+        await this.#replace(renewed);
+        return ok(renewed);
+      }),
+    );
   }
 
   /** Releases the lease if it is still the current one; a lease already gone is fine. */
   release(lease: Lease): ResultAsync<void, DriverError> {
-    const l = parseInput(leaseSchema, lease, { driver: DRIVER, op: "release" });
-    if (l.isErr()) return errAsync(l.error);
-    return this.#run("release", async () => {
-      const held = await readLease(this.#lockPath(lease.key));
-      if (held?.token === lease.token)
-        await this.#removeIf(lease.key, (found) => found.token === lease.token);
-      return ok(undefined);
-    });
+    return parseLease(DRIVER, "release", lease).asyncAndThen(() =>
+      this.#run("release", async () => {
+        const held = await readLease(this.#lockPath(lease.key));
+        if (held?.token === lease.token)
+          await this.#removeIf(lease.key, (found) => found.token === lease.token);
+        return ok(undefined);
+      }),
+    );
   }
 
   /** The current lease on `key` and whether it is stale, or `null`. */
   inspect(key: string): ResultAsync<LeaseStatus | null, DriverError> {
-    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "inspect" });
-    if (k.isErr()) return errAsync(k.error);
-    return this.#run("inspect", async () => {
-      const held = await readLease(this.#lockPath(key));
-      return ok(held ? { lease: held, stale: isStale(held, this.#now()) } : null);
-    });
+    return parseLockKey(DRIVER, "inspect", key).asyncAndThen(() =>
+      this.#run("inspect", async () => {
+        const held = await readLease(this.#lockPath(key));
+        return ok(held ? { lease: held, stale: isStale(held, this.#now()) } : null);
+      }),
+    );
   }
 
   /** Removes an expired lease and returns it; `conflict` when it is live, `not_found` when there is none. */
   breakStale(key: string): ResultAsync<Lease, DriverError> {
-    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "breakStale" });
-    if (k.isErr()) return errAsync(k.error);
-    return this.#run("breakStale", async () => {
-      const held = await readLease(this.#lockPath(key));
-      if (!held) {
-        return err(
-          driverError({
-            driver: DRIVER,
-            op: "breakStale",
-            reason: "not_found",
-            message: `${key} is not locked`,
-          }),
-        );
-      }
-      if (!isStale(held, this.#now())) return err(heldError(DRIVER, "breakStale", held, false));
-      const broken = await this.#removeIf(key, (found) => found.token === held.token);
-      return broken
-        ? ok(broken)
-        : err(
-            driverError({
-              driver: DRIVER,
-              op: "breakStale",
-              reason: "conflict",
-              message: `the lease on ${key} changed while it was being broken: inspect it again`,
-            }),
-          );
-    });
+    return parseLockKey(DRIVER, "breakStale", key).asyncAndThen(() =>
+      this.#run("breakStale", async () => {
+        const held = await readLease(this.#lockPath(key));
+        if (!held) return err(notLockedError(DRIVER, key));
+        if (!isStale(held, this.#now())) return err(heldError(DRIVER, "breakStale", held, false));
+        const broken = await this.#removeIf(key, (found) => found.token === held.token);
+        return broken
+          ? ok(broken)
+          : err(
+              driverError({
+                driver: DRIVER,
+                op: "breakStale",
+                reason: "conflict",
+                message: `the lease on ${key} changed while it was being broken: inspect it again`,
+              }),
+            );
+      }),
+    );
   }
 }

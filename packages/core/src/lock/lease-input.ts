@@ -1,9 +1,11 @@
+import type { Result } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { Lease } from "../ports/lease-lock";
+import { parseInput } from "../validate/parse-input";
 
 /** A lock key (usually an environment name): safe as a file name. */
-export const lockKeySchema = z
+const lockKeySchema = z
   .string()
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
@@ -11,7 +13,7 @@ export const lockKeySchema = z
   );
 
 /** `acquire` options: an owner for people to read, a time-to-live in milliseconds. */
-export const acquireOptionsSchema = z.object({
+const acquireOptionsSchema = z.object({
   owner: z
     .string()
     .min(1)
@@ -34,7 +36,58 @@ export const leaseSchema = z.object({
 });
 
 /** A time-to-live for `renew`. */
-export const ttlSchema = acquireOptionsSchema.shape.ttlMs;
+const ttlSchema = acquireOptionsSchema.shape.ttlMs;
+
+/** Validates the key passed to `op` (`invalid_input` from `driver` otherwise). */
+export function parseLockKey(driver: string, op: string, key: string): Result<string, DriverError> {
+  return parseInput(lockKeySchema, key, { driver, op });
+}
+
+/** Validates `acquire`'s key, then its options; returns the options. */
+export function parseAcquire(
+  driver: string,
+  key: string,
+  options: { owner: string; ttlMs: number },
+): Result<{ owner: string; ttlMs: number }, DriverError> {
+  return parseLockKey(driver, "acquire", key).andThen(() =>
+    parseInput(acquireOptionsSchema, options, { driver, op: "acquire" }),
+  );
+}
+
+/** Validates the lease passed back to `op` (`renew` or `release`). */
+export function parseLease(driver: string, op: string, lease: Lease): Result<Lease, DriverError> {
+  return parseInput(leaseSchema, lease, { driver, op });
+}
+
+/** Validates `renew`'s lease, then its time-to-live; returns the time-to-live. */
+export function parseRenew(driver: string, lease: Lease, ttlMs: number): Result<number, DriverError> {
+  return parseLease(driver, "renew", lease).andThen(() =>
+    parseInput(ttlSchema, ttlMs, { driver, op: "renew" }),
+  );
+}
+
+/** A lease on `key` expiring `ttlMs` after `now` (acquired `now` unless `acquiredAt` is given). */
+export function newLease(
+  key: string,
+  owner: string,
+  token: number,
+  now: Date,
+  ttlMs: number,
+  acquiredAt?: string,
+): Lease {
+  return {
+    key,
+    owner,
+    token,
+    acquiredAt: acquiredAt ?? now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+  };
+}
+
+/** The `not_found` `breakStale` returns when `key` holds no lease. */
+export function notLockedError(driver: string, key: string): DriverError {
+  return driverError({ driver, op: "breakStale", reason: "not_found", message: `${key} is not locked` });
+}
 
 /** True when `lease` has expired at `now`. */
 export function isStale(lease: Lease, now: Date): boolean {

@@ -1,15 +1,16 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import type { Lease, LeaseLock, LeaseStatus } from "../ports/lease-lock";
-import { parseInput } from "../validate/parse-input";
 import {
-  acquireOptionsSchema,
   heldError,
   isStale,
-  leaseSchema,
-  lockKeySchema,
   lostError,
-  ttlSchema,
+  newLease,
+  notLockedError,
+  parseAcquire,
+  parseLease,
+  parseLockKey,
+  parseRenew,
 } from "./lease-input";
 
 const DRIVER = "memory-lock";
@@ -38,72 +39,53 @@ export class MemoryLeaseLock implements LeaseLock {
 
   /** Takes the lease on `key`, or `conflict` naming the holder (stale or not). */
   acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError> {
-    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "acquire" });
-    if (k.isErr()) return errAsync(k.error);
-    const o = parseInput(acquireOptionsSchema, options, { driver: DRIVER, op: "acquire" });
-    if (o.isErr()) return errAsync(o.error);
-    const now = this.#now();
-    const held = this.#leases.get(key);
-    if (held) return errAsync(heldError(DRIVER, "acquire", held, isStale(held, now)));
-    const token = (this.#lastToken.get(key) ?? 0) + 1;
-    this.#lastToken.set(key, token);
-    const lease: Lease = {
-      key,
-      owner: o.value.owner,
-      token,
-      acquiredAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + o.value.ttlMs).toISOString(),
-    };
-    this.#leases.set(key, lease);
-    return okAsync({ ...lease });
+    return parseAcquire(DRIVER, key, options).asyncAndThen(({ owner, ttlMs }) => {
+      const now = this.#now();
+      const held = this.#leases.get(key);
+      if (held) return errAsync(heldError(DRIVER, "acquire", held, isStale(held, now)));
+      const token = (this.#lastToken.get(key) ?? 0) + 1;
+      this.#lastToken.set(key, token);
+      const lease = newLease(key, owner, token, now, ttlMs);
+      this.#leases.set(key, lease);
+      return okAsync({ ...lease });
+    });
   }
 
   /** Extends the lease when it is still the current one (same token). */
   renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
-    const l = parseInput(leaseSchema, lease, { driver: DRIVER, op: "renew" });
-    if (l.isErr()) return errAsync(l.error);
-    const t = parseInput(ttlSchema, ttlMs, { driver: DRIVER, op: "renew" });
-    if (t.isErr()) return errAsync(t.error);
-    const held = this.#leases.get(lease.key);
-    if (held?.token !== lease.token) return errAsync(lostError(DRIVER, lease, held));
-    const renewed = { ...held, expiresAt: new Date(this.#now().getTime() + t.value).toISOString() };
-    this.#leases.set(lease.key, renewed);
-    return okAsync({ ...renewed });
+    return parseRenew(DRIVER, lease, ttlMs).asyncAndThen((ttl) => {
+      const held = this.#leases.get(lease.key);
+      if (held?.token !== lease.token) return errAsync(lostError(DRIVER, lease, held));
+      const renewed = newLease(held.key, held.owner, held.token, this.#now(), ttl, held.acquiredAt);
+      this.#leases.set(lease.key, renewed);
+      return okAsync({ ...renewed });
+    });
   }
 
   /** Releases the lease if it is still the current one; a lease already gone is fine. */
   release(lease: Lease): ResultAsync<void, DriverError> {
-    const l = parseInput(leaseSchema, lease, { driver: DRIVER, op: "release" });
-    if (l.isErr()) return errAsync(l.error);
-    if (this.#leases.get(lease.key)?.token === lease.token) this.#leases.delete(lease.key);
-    return okAsync(undefined);
+    return parseLease(DRIVER, "release", lease).asyncAndThen(() => {
+      if (this.#leases.get(lease.key)?.token === lease.token) this.#leases.delete(lease.key);
+      return okAsync(undefined);
+    });
   }
 
   /** The current lease on `key` and whether it is stale, or `null`. */
   inspect(key: string): ResultAsync<LeaseStatus | null, DriverError> {
-    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "inspect" });
-    if (k.isErr()) return errAsync(k.error);
-    const held = this.#leases.get(key);
-    return okAsync(held ? { lease: { ...held }, stale: isStale(held, this.#now()) } : null);
+    return parseLockKey(DRIVER, "inspect", key).asyncAndThen(() => {
+      const held = this.#leases.get(key);
+      return okAsync(held ? { lease: { ...held }, stale: isStale(held, this.#now()) } : null);
+    });
   }
 
   /** Removes an expired lease and returns it; `conflict` when it is live, `not_found` when there is none. */
   breakStale(key: string): ResultAsync<Lease, DriverError> {
-    const k = parseInput(lockKeySchema, key, { driver: DRIVER, op: "breakStale" });
-    if (k.isErr()) return errAsync(k.error);
-    const held = this.#leases.get(key);
-    if (!held) {
-      return errAsync(
-        driverError({
-          driver: DRIVER,
-          op: "breakStale",
-          reason: "not_found",
-          message: `${key} is not locked`,
-        }),
-      );
-    }
-    if (!isStale(held, this.#now())) return errAsync(heldError(DRIVER, "breakStale", held, false));
-    this.#leases.delete(key);
-    return okAsync({ ...held });
+    return parseLockKey(DRIVER, "breakStale", key).asyncAndThen(() => {
+      const held = this.#leases.get(key);
+      if (!held) return errAsync(notLockedError(DRIVER, key));
+      if (!isStale(held, this.#now())) return errAsync(heldError(DRIVER, "breakStale", held, false));
+      this.#leases.delete(key);
+      return okAsync({ ...held });
+    });
   }
 }

@@ -1,16 +1,20 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 
+/** Every status a workflow run can have (Forgejo's raw values), as a list. */
+export const RUN_STATUSES = [
+  "unknown",
+  "waiting",
+  "running",
+  "success",
+  "failure",
+  "cancelled",
+  "skipped",
+  "blocked",
+] as const;
+
 /** A workflow run's status (Forgejo's raw values). Final: success, failure, cancelled, skipped. */
-export type RunStatus =
-  | "unknown"
-  | "waiting"
-  | "running"
-  | "success"
-  | "failure"
-  | "cancelled"
-  | "skipped"
-  | "blocked";
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** The final statuses of a workflow run. */
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ["success", "failure", "cancelled", "skipped"];

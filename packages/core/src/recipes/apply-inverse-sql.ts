@@ -2,18 +2,25 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import type { MigrationState } from "../ports/database";
 import type { Topology } from "../topology/topology";
-import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema } from "../validate/schemas";
+import { definedFields } from "./defined-fields";
 import { incusExec } from "./describe-command";
 import type { Drivers } from "./drivers";
-import { parseRecipeInput, RECIPE_DRIVER, recipeBaseSchema, requireDriver } from "./recipe-input";
+import { migrationStateCommand } from "./migration-caveat";
+import {
+  parseParams,
+  parseRecipeInputWith,
+  recipeBaseSchema,
+  recipeError,
+  requireDriver,
+} from "./recipe-input";
 
 const sqlSchema = z
   .string()
@@ -64,85 +71,74 @@ export function applyInverseSqlPlanFromIntent(
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
   return requireDriver(drivers, "database", "applyInverseSql").andThen((database) =>
-    parseInput(inverseSqlParams, intent.params ?? {}, {
-      driver: RECIPE_DRIVER,
-      op: "applyInverseSql",
-    }).andThen(({ sql, expectedVersionAfter, statementTimeoutMs, lockTimeoutMs }) => {
-      const { container, user, database: dbName } = topology.postgres;
-      const lines = sql.split("\n").length;
-      const digest = createHash("sha256").update(sql).digest("hex").slice(0, 16);
-      const readState = (id: string, kind: "check" | "verify", title: string) =>
-        defineStep<MigrationState>({
-          id,
-          title,
-          kind,
-          idempotent: true,
+    parseParams(inverseSqlParams, intent, "applyInverseSql").andThen(
+      ({ sql, expectedVersionAfter, statementTimeoutMs, lockTimeoutMs }) => {
+        const { container, user, database: dbName } = topology.postgres;
+        const lines = sql.split("\n").length;
+        const digest = createHash("sha256").update(sql).digest("hex").slice(0, 16);
+        const readState = (id: string, kind: "check" | "verify", title: string) =>
+          defineStep<MigrationState>({
+            id,
+            title,
+            kind,
+            idempotent: true,
+            describe: () => [migrationStateCommand(topology)],
+            run: (ctx) =>
+              database
+                .migrationState()
+                .mapErr((e) => fromDriverError(id, e))
+                .andThen((state) => {
+                  ctx.log(
+                    `schema_migrations: version ${state.version ?? "none"}${state.dirty ? " (dirty)" : ""}`,
+                  );
+                  if (
+                    kind === "verify" &&
+                    expectedVersionAfter !== undefined &&
+                    state.version !== expectedVersionAfter
+                  )
+                    return errAsync(
+                      stepError(
+                        id,
+                        "failed",
+                        `schema_migrations is at ${state.version ?? "none"}, expected ${expectedVersionAfter}`,
+                        {
+                          hint: "the SQL was applied (committed): check the schema by hand before running Path 2",
+                        },
+                      ),
+                    );
+                  return okAsync(state);
+                }),
+          });
+        const apply = defineStep<{ sha256: string; lines: number }>({
+          id: APPLY_STEP_ID,
+          title: `Apply the inverse SQL (${lines} lines) in one transaction`,
+          kind: "change",
           describe: () => [
-            incusExec(container, [
-              "psql",
-              "-U",
-              user,
-              dbName,
-              "-c",
-              "SELECT version, dirty FROM schema_migrations LIMIT 1",
-            ]),
+            `${incusExec(container, ["psql", "-U", user, dbName, "-v", "ON_ERROR_STOP=1", "--single-transaction"])} < inverse.sql  # sha256 ${digest}…`,
           ],
           run: (ctx) =>
             database
-              .migrationState()
-              .mapErr((e) => fromDriverError(id, e))
-              .andThen((state) => {
-                ctx.log(
-                  `schema_migrations: version ${state.version ?? "none"}${state.dirty ? " (dirty)" : ""}`,
-                );
-                if (
-                  kind === "verify" &&
-                  expectedVersionAfter !== undefined &&
-                  state.version !== expectedVersionAfter
-                )
-                  return errAsync(
-                    stepError(
-                      id,
-                      "failed",
-                      `schema_migrations is at ${state.version ?? "none"}, expected ${expectedVersionAfter}`,
-                      {
-                        hint: "the SQL was applied (committed): check the schema by hand before running Path 2",
-                      },
-                    ),
-                  );
-                return okAsync(state);
-              }),
-        });
-      const apply = defineStep<{ sha256: string; lines: number }>({
-        id: APPLY_STEP_ID,
-        title: `Apply the inverse SQL (${lines} lines) in one transaction`,
-        kind: "change",
-        describe: () => [
-          `${incusExec(container, ["psql", "-U", user, dbName, "-v", "ON_ERROR_STOP=1", "--single-transaction"])} < inverse.sql  # sha256 ${digest}…`,
-        ],
-        run: (ctx) =>
-          database
-            .applySql(sql, {
-              signal: ctx.signal,
-              ...(statementTimeoutMs === undefined ? {} : { statementTimeoutMs }),
-              ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
-            })
-            .map(() => ({ sha256: digest, lines }))
-            .mapErr((e) =>
-              fromDriverError(
-                APPLY_STEP_ID,
-                e,
-                "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
+              .applySql(sql, {
+                signal: ctx.signal,
+                ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
+              })
+              .map(() => ({ sha256: digest, lines }))
+              .mapErr((e) =>
+                fromDriverError(
+                  APPLY_STEP_ID,
+                  e,
+                  "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
+                ),
               ),
-            ),
-      });
-      const steps: Step[] = [
-        readState(BEFORE_STEP_ID, "check", "Read the migration state before"),
-        apply,
-        readState(AFTER_STEP_ID, "verify", "Read the migration state after"),
-      ] as Step[];
-      return createPlan(intent, steps);
-    }),
+        });
+        const steps: Step[] = [
+          readState(BEFORE_STEP_ID, "check", "Read the migration state before"),
+          apply,
+          readState(AFTER_STEP_ID, "verify", "Read the migration state after"),
+        ] as Step[];
+        return createPlan(intent, steps);
+      },
+    ),
   );
 }
 
@@ -156,8 +152,13 @@ export function applyInverseSql(
   drivers: Drivers,
   input: ApplyInverseSqlInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInput("applyInverseSql", topology, inverseSqlInput, input).andThen((p) =>
-    requireDriver(drivers, "database", "applyInverseSql").map(() => p),
+  const parsed = parseRecipeInputWith(
+    "applyInverseSql",
+    topology,
+    inverseSqlInput,
+    input,
+    drivers,
+    "database",
   );
   if (parsed.isErr()) return errAsync(parsed.error);
   const { topology: t, input: args } = parsed.value;
@@ -165,13 +166,12 @@ export function applyInverseSql(
     args.sql !== undefined
       ? okAsync<string, DriverError>(args.sql)
       : ResultAsync.fromPromise(readFile(args.sqlFile ?? "", "utf8"), (cause) =>
-          driverError({
-            driver: RECIPE_DRIVER,
-            op: "applyInverseSql",
-            reason: "not_found",
-            message: `cannot read ${args.sqlFile}: ${cause instanceof Error ? cause.message : String(cause)}`,
-            cause,
-          }),
+          recipeError(
+            "applyInverseSql",
+            "not_found",
+            `cannot read ${args.sqlFile}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          ),
         );
   return sql.andThen((text) => {
     const intent: PlanIntent = {
@@ -181,11 +181,11 @@ export function applyInverseSql(
       reason: args.reason,
       params: {
         sql: text,
-        ...(args.expectedVersionAfter === undefined
-          ? {}
-          : { expectedVersionAfter: args.expectedVersionAfter }),
-        ...(args.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: args.statementTimeoutMs }),
-        ...(args.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: args.lockTimeoutMs }),
+        ...definedFields({
+          expectedVersionAfter: args.expectedVersionAfter,
+          statementTimeoutMs: args.statementTimeoutMs,
+          lockTimeoutMs: args.lockTimeoutMs,
+        }),
       },
     };
     return applyInverseSqlPlanFromIntent(t, drivers, intent);

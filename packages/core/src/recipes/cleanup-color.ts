@@ -1,20 +1,21 @@
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import { colorContainers, type Topology } from "../topology/topology";
-import { parseInput } from "../validate/parse-input";
+import { definedFields } from "./defined-fields";
 import type { Drivers } from "./drivers";
 import { notLiveCheck } from "./not-live-check";
 import { pipelineSteps } from "./pipeline-steps";
 import {
   colorSchema,
+  parseParams,
   parseRecipeInput,
-  RECIPE_DRIVER,
   recipeBaseSchema,
+  recipeError,
   requireDriver,
 } from "./recipe-input";
 import { HINTS } from "./runbook-text";
@@ -59,68 +60,67 @@ export function cleanupColorPlanFromIntent(
   drivers: Drivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  return parseInput(cleanupParams(topology), intent.params ?? {}, {
-    driver: RECIPE_DRIVER,
-    op: "cleanupColor",
-  }).andThen(({ color, via, followDeadlineMs }) => {
-    const names = colorContainers(topology, color);
-    const { host } = drivers;
-    const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, topology, color, {
-      title: `Verify ${color} is not the live color`,
-      message: `${color} is the live color: refusing to clean it up`,
-      hint: HINTS.neverCleanLive,
-    });
-    const deletes = names.map((name) =>
-      defineStep<{ deleted: boolean }>({
-        id: `delete-${name}`,
-        title: `Delete ${name} (stopping it first)`,
-        kind: "change",
+  return parseParams(cleanupParams(topology), intent, "cleanupColor").andThen(
+    ({ color, via, followDeadlineMs }) => {
+      const names = colorContainers(topology, color);
+      const { host } = drivers;
+      const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, topology, color, {
+        title: `Verify ${color} is not the live color`,
+        message: `${color} is the live color: refusing to clean it up`,
+        hint: HINTS.neverCleanLive,
+      });
+      const deletes = names.map((name) =>
+        defineStep<{ deleted: boolean }>({
+          id: `delete-${name}`,
+          title: `Delete ${name} (stopping it first)`,
+          kind: "change",
+          idempotent: true,
+          describe: () => [`incus delete --force ${name}`],
+          run: () =>
+            host
+              .delete(name, { stopFirst: true })
+              .map(() => ({ deleted: true }))
+              .orElse((e) => (e.reason === "not_found" ? okAsync({ deleted: false }) : errAsync(e)))
+              .mapErr((e) => fromDriverError(`delete-${name}`, e)),
+        }),
+      );
+      const viaPipeline = (): Result<Step[], DriverError> =>
+        requireDriver(drivers, "pipeline", "cleanupColor").map((pipeline) =>
+          pipelineSteps(
+            pipeline,
+            {
+              workflow: topology.workflows.cleanup,
+              ref: topology.workflows.ref,
+              inputs: { env: topology.env, color },
+            },
+            {
+              deadlineMs: followDeadlineMs ?? 10 * 60_000,
+              hint: "the cleanup run did not succeed: read its log",
+            },
+          ),
+        );
+      const gone = defineStep<void>({
+        id: GONE_STEP_ID,
+        title: `Verify no ${color} app container is left`,
+        kind: "verify",
         idempotent: true,
-        describe: () => [`incus delete --force ${name}`],
+        describe: () => [`incus list ${names.join(" ")} --format csv -c n,s`],
         run: () =>
           host
-            .delete(name, { stopFirst: true })
-            .map(() => ({ deleted: true }))
-            .orElse((e) => (e.reason === "not_found" ? okAsync({ deleted: false }) : errAsync(e)))
-            .mapErr((e) => fromDriverError(`delete-${name}`, e)),
-      }),
-    );
-    const viaPipeline = (): Result<Step[], DriverError> =>
-      requireDriver(drivers, "pipeline", "cleanupColor").map((pipeline) =>
-        pipelineSteps(
-          pipeline,
-          {
-            workflow: topology.workflows.cleanup,
-            ref: topology.workflows.ref,
-            inputs: { env: topology.env, color },
-          },
-          {
-            deadlineMs: followDeadlineMs ?? 10 * 60_000,
-            hint: "the cleanup run did not succeed: read its log",
-          },
-        ),
-      );
-    const gone = defineStep<void>({
-      id: GONE_STEP_ID,
-      title: `Verify no ${color} app container is left`,
-      kind: "verify",
-      idempotent: true,
-      describe: () => [`incus list ${names.join(" ")} --format csv -c n,s`],
-      run: () =>
-        host
-          .list({ names })
-          .mapErr((e) => fromDriverError(GONE_STEP_ID, e))
-          .andThen((left) =>
-            left.length === 0
-              ? okAsync(undefined)
-              : errAsync(
-                  stepError(GONE_STEP_ID, "failed", `still there: ${left.map((i) => i.name).join(", ")}`),
-                ),
-          ),
-    });
-    const changes: Result<Step[], DriverError> = via === "native" ? ok(deletes as Step[]) : viaPipeline();
-    return changes.andThen((middle) => createPlan(intent, [notLive, ...middle, gone] as Step[]));
-  });
+            .list({ names })
+            .mapErr((e) => fromDriverError(GONE_STEP_ID, e))
+            .andThen((left) =>
+              left.length === 0
+                ? okAsync(undefined)
+                : errAsync(
+                    stepError(GONE_STEP_ID, "failed", `still there: ${left.map((i) => i.name).join(", ")}`),
+                  ),
+            ),
+      });
+      const changes: Result<Step[], DriverError> = via === "native" ? ok(deletes as Step[]) : viaPipeline();
+      return changes.andThen((middle) => createPlan(intent, [notLive, ...middle, gone] as Step[]));
+    },
+  );
 }
 
 /**
@@ -143,11 +143,7 @@ export function cleanupColor(
   return drivers.traffic.readState().andThen((state) => {
     if (state.activeColor === args.color)
       return err(
-        driverError({
-          driver: RECIPE_DRIVER,
-          op: "cleanupColor",
-          reason: "conflict",
-          message: `${args.color} is the live color: refusing to clean it up`,
+        recipeError("cleanupColor", "conflict", `${args.color} is the live color: refusing to clean it up`, {
           hint: HINTS.neverCleanLive,
         }),
       );
@@ -160,7 +156,7 @@ export function cleanupColor(
       params: {
         color: args.color,
         via,
-        ...(args.followDeadlineMs === undefined ? {} : { followDeadlineMs: args.followDeadlineMs }),
+        ...definedFields({ followDeadlineMs: args.followDeadlineMs }),
       },
     };
     return cleanupColorPlanFromIntent(t, drivers, intent);

@@ -83,8 +83,13 @@ function newColorCameUp(facts: Facts, context: DecideContext): boolean {
   return facts.liveSha === context.badSha;
 }
 
-const none = (rule: DecisionRule, reason: string, runbook: string): Decision => ({
-  action: "none",
+const noRollback = (
+  rule: DecisionRule,
+  reason: string,
+  runbook: string,
+  action: "none" | "fix-forward" = "none",
+): Decision => ({
+  action,
   rule,
   reason,
   runbook,
@@ -102,34 +107,39 @@ const none = (rule: DecisionRule, reason: string, runbook: string): Decision => 
  */
 export function decide(facts: Facts, context: DecideContext): Decision {
   if (!newColorCameUp(facts, context))
-    return none(
+    return noRollback(
       "never-came-up",
       `the bad deploy${context.badSha ? ` (${short(context.badSha)})` : ""} is not live: HAProxy is on ${facts.activeColor}${facts.liveSha ? ` (${short(facts.liveSha)})` : ""}`,
       RUNBOOK.neverCameUp,
     );
   if (!context.onCall && !context.paged)
-    return none("not-on-call", "you are not on call and were not paged", RUNBOOK.notOnCall);
+    return noRollback("not-on-call", "you are not on call and were not paged", RUNBOOK.notOnCall);
   if (context.symptom === "single-user-report")
-    return none("single-user-report", "a single user reported the bug: triage it first", RUNBOOK.singleUser);
+    return noRollback(
+      "single-user-report",
+      "a single user reported the bug: triage it first",
+      RUNBOOK.singleUser,
+    );
   if (context.symptom === "performance-regression")
-    return {
-      ...none(
-        "performance-regression",
-        "the new SHA is up but slow: scale, then fix forward",
-        RUNBOOK.performance,
-      ),
-      action: "fix-forward",
-    };
+    return noRollback(
+      "performance-regression",
+      "the new SHA is up but slow: scale, then fix forward",
+      RUNBOOK.performance,
+      "fix-forward",
+    );
   if (context.symptom === "cosmetic-bug")
-    return {
-      ...none("cosmetic-bug", "a cosmetic bug: hot-fix and ship it as a normal commit", RUNBOOK.cosmetic),
-      action: "fix-forward",
-    };
+    return noRollback(
+      "cosmetic-bug",
+      "a cosmetic bug: hot-fix and ship it as a normal commit",
+      RUNBOOK.cosmetic,
+      "fix-forward",
+    );
 
   const healthNote =
     context.symptom === "public-probe-failing" && facts.publicHealth.healthy
       ? [`the public probe ${facts.publicHealth.url} passes right now: confirm the failure before acting`]
       : [];
+  const withCaveats = [...caveats(facts), ...healthNote];
   if (context.hostBroken)
     return {
       action: "rollback",
@@ -149,7 +159,7 @@ export function decide(facts: Facts, context: DecideContext): Decision {
       rule: "schema-poisoned",
       reason: "a destructive migration broke the schema: apply its inverse SQL, then run Path 2",
       runbook: RUNBOOK.path3Schema,
-      warnings: [...caveats(facts), ...healthNote],
+      warnings: withCaveats,
     };
 
   const priorColor = facts.priorColor ?? Object.keys(facts.colors).find((c) => c !== facts.activeColor);
@@ -189,7 +199,7 @@ export function decide(facts: Facts, context: DecideContext): Decision {
       rule: "path-2",
       reason: `${because}, and the history names no SHA to roll back to: pick one (git log) and redeploy it`,
       runbook: `${RUNBOOK.path2} ${RUNBOOK.path2When}`,
-      warnings: [...caveats(facts), ...healthNote],
+      warnings: withCaveats,
     };
   const presence = facts.artifacts?.[targetSha];
   const missing = presence ? Object.entries(presence).filter(([, present]) => !present) : [];
@@ -202,7 +212,7 @@ export function decide(facts: Facts, context: DecideContext): Decision {
       rule: "path-3-purged",
       reason: `${because}, and the registry no longer holds ${missing.map(([c]) => c).join(", ")} for ${short(targetSha)}: rebuild and push, then run Path 2`,
       runbook: `${RUNBOOK.path3Purged} ${RUNBOOK.path3Rebuild}`,
-      warnings: [...caveats(facts), ...healthNote],
+      warnings: withCaveats,
     };
   return {
     action: "rollback",
@@ -214,8 +224,7 @@ export function decide(facts: Facts, context: DecideContext): Decision {
     runbook: `${RUNBOOK.path2} ${RUNBOOK.path2When}`,
     warnings: [
       ...(presence ? [] : [`artifact presence for ${short(targetSha)} is unknown: redeploy checks it first`]),
-      ...caveats(facts),
-      ...healthNote,
+      ...withCaveats,
     ],
   };
 }

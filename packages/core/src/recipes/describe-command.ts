@@ -4,8 +4,3 @@ import { quoteForShell } from "../shell/quote-for-shell";
 export function incusExec(container: string, argv: readonly string[]): string {
   return `incus exec ${container} -- ${argv.map(quoteForShell).join(" ")}`;
 }
-
-/** Renders an argv as one command line for the dry run. */
-export function commandLine(argv: readonly string[]): string {
-  return argv.map(quoteForShell).join(" ");
-}

@@ -1,23 +1,24 @@
 import { err, errAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import type { Step } from "../plan/step";
 import type { Topology } from "../topology/topology";
-import { parseInput } from "../validate/parse-input";
 import { shaSchema } from "../validate/schemas";
 import { colorRunningCheck } from "./color-running-check";
 import { convergedStep } from "./converged-step";
+import { definedFields } from "./defined-fields";
 import type { Drivers } from "./drivers";
 import { notLiveCheck } from "./not-live-check";
 import { publicProbeStep } from "./public-probe-step";
 import {
   colorSchema,
+  parseParams,
   parseRecipeInput,
   probeOptionsSchema,
-  RECIPE_DRIVER,
   recipeBaseSchema,
+  recipeError,
 } from "./recipe-input";
 import { HINTS } from "./runbook-text";
 import { trafficSwitchSteps } from "./traffic-switch-steps";
@@ -51,10 +52,7 @@ export function fastFlipPlanFromIntent(
   drivers: Drivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  return parseInput(fastFlipParams(topology), intent.params ?? {}, {
-    driver: RECIPE_DRIVER,
-    op: "fastFlip",
-  }).andThen(({ target, sha, probe }) => {
+  return parseParams(fastFlipParams(topology), intent, "fastFlip").andThen(({ target, sha, probe }) => {
     const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, topology, target, {
       title: `Verify ${target} is not already the live color`,
       message: `${target} is already live: nothing to flip`,
@@ -65,7 +63,7 @@ export function fastFlipPlanFromIntent(
       colorRunningCheck(drivers.host, topology, target),
       ...trafficSwitchSteps(
         drivers.traffic,
-        { color: target, ...(sha ? { sha } : {}), actor: intent.actor },
+        { color: target, ...definedFields({ sha }), actor: intent.actor },
         topology,
       ),
       publicProbeStep(drivers.probe, topology, probe),
@@ -94,11 +92,7 @@ export function fastFlip(
     const target = args.target ?? prior?.color ?? t.colors.find((c) => c !== state.activeColor);
     if (target === undefined || target === state.activeColor)
       return err(
-        driverError({
-          driver: RECIPE_DRIVER,
-          op: "fastFlip",
-          reason: "conflict",
-          message: `${target ?? "the target"} is already live: nothing to flip`,
+        recipeError("fastFlip", "conflict", `${target ?? "the target"} is already live: nothing to flip`, {
           hint: `if ${state.activeColor} itself is broken, ${HINTS.usePath2}`,
         }),
       );
@@ -109,10 +103,10 @@ export function fastFlip(
       env: t.env,
       from: state.activeColor,
       to: target,
-      ...(sha ? { sha } : {}),
+      ...definedFields({ sha }),
       actor: args.actor,
       reason: args.reason,
-      params: { target, ...(sha ? { sha } : {}), ...(args.probe ? { probe: args.probe } : {}) },
+      params: { target, ...definedFields({ sha, probe: args.probe }) },
     };
     return fastFlipPlanFromIntent(t, drivers, intent);
   });

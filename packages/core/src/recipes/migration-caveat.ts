@@ -1,5 +1,6 @@
-import { okAsync } from "neverthrow";
+import { okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
+import type { DriverError } from "../errors/driver-error";
 import { defineStep, type Step } from "../plan/step";
 import type { Database, MigrationState } from "../ports/database";
 import type { Topology } from "../topology/topology";
@@ -7,7 +8,7 @@ import { incusExec } from "./describe-command";
 import { HINTS, RUNBOOK } from "./runbook-text";
 
 /** The step id of {@link migrationCaveatStep}. */
-export const MIGRATION_CAVEAT_STEP_ID = "migration-caveat";
+const MIGRATION_CAVEAT_STEP_ID = "migration-caveat";
 
 /** One migration warning: `not_rolled_back` (always, when managed), `schema_changed`, `dirty`, `unreadable`. */
 export interface MigrationWarning {
@@ -52,6 +53,39 @@ export function migrationWarnings(
   return warnings;
 }
 
+/** The warnings of {@link migrationWarnings} read at planning time; none without a database driver. */
+export function plannedMigrationWarnings(
+  database: Database | undefined,
+  expectedVersion?: number,
+): ResultAsync<MigrationWarning[], DriverError> {
+  return database
+    ? database.migrationState().map((state) => migrationWarnings(state, expectedVersion))
+    : okAsync([]);
+}
+
+/** The command that shows the migration state, as the runbook runs it (for `describe`). */
+export function migrationStateCommand(topology: Topology): string {
+  const { container, user, database } = topology.postgres;
+  return incusExec(container, [
+    "psql",
+    "-U",
+    user,
+    database,
+    "-c",
+    "SELECT version, dirty FROM schema_migrations LIMIT 1",
+  ]);
+}
+
+/** {@link migrationCaveatStep} as a list: empty without a database driver. */
+export function migrationCaveatSteps(
+  database: Database | undefined,
+  topology: Topology,
+  expectedVersion?: number,
+  plannedWarnings: readonly MigrationWarning[] = [],
+): Step<MigrationCaveat>[] {
+  return database ? [migrationCaveatStep(database, topology, expectedVersion, plannedWarnings)] : [];
+}
+
 /** The zod schema of a {@link MigrationWarning} (intent params carry them). */
 export const migrationWarningSchema = z.object({
   code: z.enum(["not_rolled_back", "schema_changed", "dirty", "unreadable"]),
@@ -63,7 +97,7 @@ export const migrationWarningSchema = z.object({
  * `step.log` lines (so it lands in the journal, the report and the postmortem). It never
  * blocks the rollback: an unreadable state is itself reported as a warning.
  */
-export function migrationCaveatStep(
+function migrationCaveatStep(
   database: Database,
   topology: Topology,
   expectedVersion?: number,
@@ -77,16 +111,7 @@ export function migrationCaveatStep(
     title: `Read the migration state (warning: migrations are not rolled back${flags ? `; ${flags}: see Path 3` : ""})`,
     kind: "check",
     idempotent: true,
-    describe: () => [
-      incusExec(topology.postgres.container, [
-        "psql",
-        "-U",
-        topology.postgres.user,
-        topology.postgres.database,
-        "-c",
-        "SELECT version, dirty FROM schema_migrations LIMIT 1",
-      ]),
-    ],
+    describe: () => [migrationStateCommand(topology)],
     run: (ctx) =>
       database
         .migrationState()

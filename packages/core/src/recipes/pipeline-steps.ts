@@ -2,6 +2,7 @@ import { errAsync, okAsync } from "neverthrow";
 import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { DispatchRequest, Pipeline, PipelineRun } from "../ports/pipeline";
+import { definedFields } from "./defined-fields";
 
 /** The step id of the dispatch step of {@link pipelineSteps}. */
 export const DISPATCH_STEP_ID = "dispatch-workflow";
@@ -57,7 +58,7 @@ export function pipelineSteps(
       return pipeline
         .follow(run.id, {
           deadlineMs: options.deadlineMs,
-          ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+          ...definedFields({ pollMs: options.pollMs }),
           signal: ctx.signal,
           onStatus: (r) => ctx.log(`run ${r.id}: ${r.status}`),
         })

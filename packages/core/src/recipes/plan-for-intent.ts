@@ -1,5 +1,5 @@
 import { err, type Result } from "neverthrow";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import type { RollbackPlan } from "../plan/rollback-plan";
 import type { Topology } from "../topology/topology";
@@ -8,7 +8,7 @@ import { cleanupColorPlanFromIntent } from "./cleanup-color";
 import type { Drivers } from "./drivers";
 import { fastFlipPlanFromIntent } from "./fast-flip";
 import { rebuildAndPushPlanFromIntent } from "./rebuild-and-push";
-import { RECIPE_DRIVER } from "./recipe-input";
+import { recipeError } from "./recipe-input";
 import { redeployPlanFromIntent } from "./redeploy";
 import { redeployViaPipelinePlanFromIntent } from "./redeploy-via-pipeline";
 import { restoreSnapshotPlanFromIntent } from "./restore-snapshot";
@@ -27,13 +27,12 @@ export function planForIntent(
 ): Result<RollbackPlan, DriverError> {
   if (intent.env !== topology.env)
     return err(
-      driverError({
-        driver: RECIPE_DRIVER,
-        op: "planForIntent",
-        reason: "invalid_input",
-        message: `the run is for env ${intent.env}, the topology is ${topology.env}`,
-        hint: "resume with the topology of the run's environment",
-      }),
+      recipeError(
+        "planForIntent",
+        "invalid_input",
+        `the run is for env ${intent.env}, the topology is ${topology.env}`,
+        { hint: "resume with the topology of the run's environment" },
+      ),
     );
   switch (intent.path) {
     case "fast-flip":
@@ -52,11 +51,7 @@ export function planForIntent(
       return cleanupColorPlanFromIntent(topology, drivers, intent);
     default:
       return err(
-        driverError({
-          driver: RECIPE_DRIVER,
-          op: "planForIntent",
-          reason: "unsupported",
-          message: `no recipe rebuilds a "${intent.path}" plan`,
+        recipeError("planForIntent", "unsupported", `no recipe rebuilds a "${intent.path}" plan`, {
           hint: "resume a custom plan with your own rebuild function",
         }),
       );

@@ -2,7 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { type DeployAlertStatus, deployAlertStatus } from "../metrics/deploy-alert-status";
 import type { PlanIntent, RecipePath } from "../plan/plan-intent";
@@ -14,7 +14,7 @@ import { colorContainers, type Topology } from "../topology/topology";
 import { parseInput } from "../validate/parse-input";
 import type { Decision } from "./decide";
 import { POSTMORTEM_TEMPLATE } from "./postmortem-template";
-import { RECIPE_DRIVER } from "./recipe-input";
+import { RECIPE_DRIVER, recipeError } from "./recipe-input";
 
 /** What {@link postIncident} needs: the run's events (from `onEvent` or the journal) and what only people know. */
 export interface PostIncidentInput {
@@ -86,7 +86,7 @@ const ms = (n: number | undefined) =>
   n === undefined ? "—" : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`;
 
 const failure = (op: string, reason: DriverError["reason"], message: string, cause?: unknown) =>
-  driverError({ driver: RECIPE_DRIVER, op, reason, message, ...(cause === undefined ? {} : { cause }) });
+  recipeError(op, reason, message, cause === undefined ? {} : { cause });
 
 /** Appends `text` to `path` atomically: the whole new file goes to a temp file in the same directory, then a rename. */
 function appendAtomically(path: string, text: string): ResultAsync<void, DriverError> {

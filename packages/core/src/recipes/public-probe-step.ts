@@ -3,6 +3,7 @@ import { fromDriverError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { HealthProbe, ProbeResult } from "../ports/health-probe";
 import type { Topology } from "../topology/topology";
+import { definedFields } from "./defined-fields";
 import type { probeOptionsSchema } from "./recipe-input";
 
 /** The step id of {@link publicProbeStep}. */
@@ -38,7 +39,7 @@ export function publicProbeStep(
           attempts,
           deadlineMs,
           intervalMs: options.intervalMs ?? 500,
-          ...(options.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: options.attemptTimeoutMs }),
+          ...definedFields({ attemptTimeoutMs: options.attemptTimeoutMs }),
           signal: ctx.signal,
         })
         .mapErr((e) =>

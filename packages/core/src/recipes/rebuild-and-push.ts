@@ -3,19 +3,24 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { err, errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import type { ArtifactInfo, ArtifactRegistry } from "../ports/artifact-registry";
 import type { Topology } from "../topology/topology";
-import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema, shaSchema } from "../validate/schemas";
 import { artifactsCheck, artifactUrl } from "./artifacts-check";
 import type { Drivers } from "./drivers";
 import { inOrder } from "./in-order";
-import { parseRecipeInput, RECIPE_DRIVER, recipeBaseSchema, requireDriver } from "./recipe-input";
+import {
+  parseParams,
+  parseRecipeInputWith,
+  recipeBaseSchema,
+  recipeError,
+  requireDriver,
+} from "./recipe-input";
 
 const artifactList = (t: Topology) =>
   z
@@ -46,14 +51,12 @@ const LOCAL_STEP_ID = "local-artifacts";
 const VERIFY_STEP_ID = "artifacts-pushed";
 
 const localError = (path: string) => (cause: unknown) =>
-  driverError({
-    driver: RECIPE_DRIVER,
-    op: "rebuildAndPush",
-    reason: "not_found",
-    message: `cannot read the local artefact ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-    hint: "build it first (go build … && tar --use-compress-program=zstd -cf …)",
-    cause,
-  });
+  recipeError(
+    "rebuildAndPush",
+    "not_found",
+    `cannot read the local artefact ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    { hint: "build it first (go build … && tar --use-compress-program=zstd -cf …)", cause },
+  );
 
 function hashFile(path: string): ResultAsync<Omit<LocalArtifact, "component">, DriverError> {
   return ResultAsync.fromPromise(
@@ -118,10 +121,7 @@ export function rebuildAndPushPlanFromIntent(
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
   return requireDriver(drivers, "registry", "rebuildAndPush").andThen((registry) =>
-    parseInput(rebuildParams(topology), intent.params ?? {}, {
-      driver: RECIPE_DRIVER,
-      op: "rebuildAndPush",
-    }).andThen(({ sha, push }) => {
+    parseParams(rebuildParams(topology), intent, "rebuildAndPush").andThen(({ sha, push }) => {
       const local = defineStep<LocalArtifact[]>({
         id: LOCAL_STEP_ID,
         title: `Check the ${push.length} locally built artefact(s) for ${sha.slice(0, 12)}`,
@@ -158,13 +158,11 @@ export function rebuildAndPush(
   drivers: Drivers,
   input: RebuildAndPushInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInput("rebuildAndPush", topology, rebuildInput, input).andThen((p) =>
-    requireDriver(drivers, "registry", "rebuildAndPush").map((registry) => ({ ...p, registry })),
-  );
+  const parsed = parseRecipeInputWith("rebuildAndPush", topology, rebuildInput, input, drivers, "registry");
   if (parsed.isErr()) return errAsync(parsed.error);
-  const { topology: t, input: args, registry } = parsed.value;
+  const { topology: t, input: args, driver: registry } = parsed.value;
   const refuse = (reason: "invalid_input" | "conflict", message: string, hint: string) =>
-    err(driverError({ driver: RECIPE_DRIVER, op: "rebuildAndPush", reason, message, hint }));
+    err(recipeError("rebuildAndPush", reason, message, { hint }));
   return inOrder(args.artifacts, (a) => hashFile(a.path))
     .andThen(() =>
       ResultAsync.combine(

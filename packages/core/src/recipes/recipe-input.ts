@@ -1,12 +1,23 @@
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
+import type { PlanIntent } from "../plan/plan-intent";
 import { parseTopology, type Topology } from "../topology/topology";
 import { parseInput } from "../validate/parse-input";
 import type { Drivers } from "./drivers";
 
 /** The `driver` name recipe errors carry. */
 export const RECIPE_DRIVER = "recipe";
+
+/** An error of recipe `op` (planning, or a step's own check), with the runbook's next move as `hint`. */
+export function recipeError(
+  op: string,
+  reason: DriverError["reason"],
+  message: string,
+  extra: { readonly hint?: string; readonly cause?: unknown } = {},
+): DriverError {
+  return driverError({ driver: RECIPE_DRIVER, op, reason, message, ...extra });
+}
 
 /** Who runs a recipe: a login-like name (it is written into history lines). */
 export const actorSchema = z
@@ -50,6 +61,32 @@ export function parseRecipeInput<S extends z.ZodType>(
       (parsed) => ({ topology: t, input: parsed }),
     ),
   );
+}
+
+/**
+ * {@link parseRecipeInput} for a recipe that needs the optional driver `key`: the
+ * validated topology and input, and that driver (`unsupported` when it is missing).
+ */
+export function parseRecipeInputWith<S extends z.ZodType, K extends keyof Drivers>(
+  op: string,
+  topology: Topology,
+  schema: (topology: Topology) => S,
+  input: unknown,
+  drivers: Drivers,
+  key: K,
+): Result<{ topology: Topology; input: z.output<S>; driver: NonNullable<Drivers[K]> }, DriverError> {
+  return parseRecipeInput(op, topology, schema, input).andThen((parsed) =>
+    requireDriver(drivers, key, op).map((driver) => ({ ...parsed, driver })),
+  );
+}
+
+/** Validates the params a plan's intent recorded (also on resume); `invalid_input` naming the field. */
+export function parseParams<S extends z.ZodType>(
+  schema: S,
+  intent: PlanIntent,
+  op: string,
+): Result<z.output<S>, DriverError> {
+  return parseInput(schema, intent.params ?? {}, { driver: RECIPE_DRIVER, op });
 }
 
 /** The optional driver a recipe needs, or `unsupported` naming it. */

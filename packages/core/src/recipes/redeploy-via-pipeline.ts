@@ -7,22 +7,17 @@ import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import type { TrafficState } from "../ports/traffic-switch";
 import type { Topology } from "../topology/topology";
-import { parseInput } from "../validate/parse-input";
 import { shaSchema } from "../validate/schemas";
 import { artifactsCheck, resolveArtifacts } from "./artifacts-check";
+import { definedFields } from "./defined-fields";
 import type { Drivers } from "./drivers";
-import {
-  type MigrationWarning,
-  migrationCaveatStep,
-  migrationWarningSchema,
-  migrationWarnings,
-} from "./migration-caveat";
+import { migrationCaveatSteps, migrationWarningSchema, plannedMigrationWarnings } from "./migration-caveat";
 import { pipelineSteps } from "./pipeline-steps";
 import { publicProbeStep } from "./public-probe-step";
 import {
-  parseRecipeInput,
+  parseParams,
+  parseRecipeInputWith,
   probeOptionsSchema,
-  RECIPE_DRIVER,
   recipeBaseSchema,
   requireDriver,
 } from "./recipe-input";
@@ -74,57 +69,54 @@ export function redeployViaPipelinePlanFromIntent(
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
   return requireDriver(drivers, "pipeline", "redeployViaPipeline").andThen((pipeline) =>
-    parseInput(viaPipelineParams, intent.params ?? {}, {
-      driver: RECIPE_DRIVER,
-      op: "redeployViaPipeline",
-    }).andThen(({ sha, expectedSchemaVersion, follow, probe, warnings }) => {
-      const releaseLive = defineStep<TrafficState>({
-        id: RELEASE_LIVE_STEP_ID,
-        title: `Verify ${sha.slice(0, 12)} is live (history head)`,
-        kind: "verify",
-        idempotent: true,
-        describe: () => [`head -1 ${topology.haproxy.historyFile}`],
-        run: () =>
-          drivers.traffic
-            .readState()
-            .mapErr((e) => fromDriverError(RELEASE_LIVE_STEP_ID, e))
-            .andThen((state) => {
-              const head = state.history[0];
-              return head?.sha === sha && head.color === state.activeColor
-                ? okAsync(state)
-                : errAsync(
-                    stepError(
-                      RELEASE_LIVE_STEP_ID,
-                      "failed",
-                      `the history head is ${head ? `${head.color} ${head.sha ?? "(no sha)"}` : "empty"}, not ${sha}`,
-                      { hint: "read the rollback.yml run's log" },
-                    ),
-                  );
-            }),
-      });
-      const steps: Step[] = [
-        ...(drivers.registry ? [artifactsCheck(drivers.registry, topology, sha)] : []),
-        ...(drivers.database
-          ? [migrationCaveatStep(drivers.database, topology, expectedSchemaVersion, warnings)]
-          : []),
-        ...pipelineSteps(
-          pipeline,
-          {
-            workflow: topology.workflows.rollback,
-            ref: topology.workflows.ref,
-            inputs: { env: topology.env, mode: "full", target_color: "", release_sha: sha },
-          },
-          {
-            deadlineMs: follow?.deadlineMs ?? 20 * 60_000,
-            ...(follow?.pollMs === undefined ? {} : { pollMs: follow.pollMs }),
-            hint: "the rollback.yml run did not succeed (its Phase F reverts HAProxy on failure): read the run's log; if the build artefacts or the host are the problem, go to Path 3",
-          },
-        ),
-        publicProbeStep(drivers.probe, topology, probe),
-        releaseLive,
-      ] as Step[];
-      return createPlan(intent, steps);
-    }),
+    parseParams(viaPipelineParams, intent, "redeployViaPipeline").andThen(
+      ({ sha, expectedSchemaVersion, follow, probe, warnings }) => {
+        const releaseLive = defineStep<TrafficState>({
+          id: RELEASE_LIVE_STEP_ID,
+          title: `Verify ${sha.slice(0, 12)} is live (history head)`,
+          kind: "verify",
+          idempotent: true,
+          describe: () => [`head -1 ${topology.haproxy.historyFile}`],
+          run: () =>
+            drivers.traffic
+              .readState()
+              .mapErr((e) => fromDriverError(RELEASE_LIVE_STEP_ID, e))
+              .andThen((state) => {
+                const head = state.history[0];
+                return head?.sha === sha && head.color === state.activeColor
+                  ? okAsync(state)
+                  : errAsync(
+                      stepError(
+                        RELEASE_LIVE_STEP_ID,
+                        "failed",
+                        `the history head is ${head ? `${head.color} ${head.sha ?? "(no sha)"}` : "empty"}, not ${sha}`,
+                        { hint: "read the rollback.yml run's log" },
+                      ),
+                    );
+              }),
+        });
+        const steps: Step[] = [
+          ...(drivers.registry ? [artifactsCheck(drivers.registry, topology, sha)] : []),
+          ...migrationCaveatSteps(drivers.database, topology, expectedSchemaVersion, warnings),
+          ...pipelineSteps(
+            pipeline,
+            {
+              workflow: topology.workflows.rollback,
+              ref: topology.workflows.ref,
+              inputs: { env: topology.env, mode: "full", target_color: "", release_sha: sha },
+            },
+            {
+              deadlineMs: follow?.deadlineMs ?? 20 * 60_000,
+              ...definedFields({ pollMs: follow?.pollMs }),
+              hint: "the rollback.yml run did not succeed (its Phase F reverts HAProxy on failure): read the run's log; if the build artefacts or the host are the problem, go to Path 3",
+            },
+          ),
+          publicProbeStep(drivers.probe, topology, probe),
+          releaseLive,
+        ] as Step[];
+        return createPlan(intent, steps);
+      },
+    ),
   );
 }
 
@@ -139,8 +131,13 @@ export function redeployViaPipeline(
   drivers: Drivers,
   input: RedeployViaPipelineInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInput("redeployViaPipeline", topology, viaPipelineInput, input).andThen((p) =>
-    requireDriver(drivers, "pipeline", "redeployViaPipeline").map(() => p),
+  const parsed = parseRecipeInputWith(
+    "redeployViaPipeline",
+    topology,
+    viaPipelineInput,
+    input,
+    drivers,
+    "pipeline",
   );
   if (parsed.isErr()) return errAsync(parsed.error);
   const { topology: t, input: args } = parsed.value;
@@ -150,10 +147,7 @@ export function redeployViaPipeline(
   return artifacts
     .andThen(() => drivers.traffic.readState())
     .andThen((state) =>
-      (drivers.database
-        ? drivers.database.migrationState().map((m) => migrationWarnings(m, args.expectedSchemaVersion))
-        : okAsync<MigrationWarning[], DriverError>([])
-      ).andThen((warnings) => {
+      plannedMigrationWarnings(drivers.database, args.expectedSchemaVersion).andThen((warnings) => {
         const intent: PlanIntent = {
           path: "redeploy-pipeline",
           env: t.env,
@@ -163,11 +157,11 @@ export function redeployViaPipeline(
           reason: args.reason,
           params: {
             sha: args.sha,
-            ...(args.expectedSchemaVersion === undefined
-              ? {}
-              : { expectedSchemaVersion: args.expectedSchemaVersion }),
-            ...(args.follow ? { follow: args.follow } : {}),
-            ...(args.probe ? { probe: args.probe } : {}),
+            ...definedFields({
+              expectedSchemaVersion: args.expectedSchemaVersion,
+              follow: args.follow,
+              probe: args.probe,
+            }),
             warnings,
           },
         };

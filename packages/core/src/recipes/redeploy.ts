@@ -1,29 +1,25 @@
-import { err, errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { err, errAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import type { Step } from "../plan/step";
 import { colorContainers, otherColor, type Topology } from "../topology/topology";
-import { parseInput } from "../validate/parse-input";
 import { shaSchema } from "../validate/schemas";
 import { artifactsCheck, resolveArtifacts } from "./artifacts-check";
 import { convergedStep } from "./converged-step";
+import { definedFields } from "./defined-fields";
 import type { Drivers } from "./drivers";
 import { idleColorCheck } from "./idle-color-check";
-import {
-  type MigrationWarning,
-  migrationCaveatStep,
-  migrationWarningSchema,
-  migrationWarnings,
-} from "./migration-caveat";
+import { migrationCaveatSteps, migrationWarningSchema, plannedMigrationWarnings } from "./migration-caveat";
 import { publicProbeStep } from "./public-probe-step";
 import {
   colorSchema,
-  parseRecipeInput,
+  parseParams,
+  parseRecipeInputWith,
   probeOptionsSchema,
-  RECIPE_DRIVER,
   recipeBaseSchema,
+  recipeError,
   requireDriver,
 } from "./recipe-input";
 import { HINTS } from "./runbook-text";
@@ -67,35 +63,27 @@ export function redeployPlanFromIntent(
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
   return requireDriver(drivers, "registry", "redeploy").andThen((registry) =>
-    parseInput(redeployParams(topology), intent.params ?? {}, {
-      driver: RECIPE_DRIVER,
-      op: "redeploy",
-    }).andThen(({ sha, live, idle, expectedSchemaVersion, probe, warnings }) => {
-      if (live === idle)
-        return err(
-          driverError({
-            driver: RECIPE_DRIVER,
-            op: "redeploy",
-            reason: "invalid_input",
-            message: "the idle color must differ from the live one",
-          }),
-        );
-      const flip = trafficSwitchSteps(drivers.traffic, { color: idle, sha, actor: intent.actor }, topology);
-      const steps: Step[] = [
-        artifactsCheck(registry, topology, sha),
-        idleColorCheck(drivers, topology, live, idle),
-        ...(drivers.database
-          ? [migrationCaveatStep(drivers.database, topology, expectedSchemaVersion, warnings)]
-          : []),
-        ...flip.slice(0, 2),
-        stageArtifactsStep(drivers.host, registry, topology, idle, sha),
-        startColorStep(drivers.host, drivers.probe, topology, idle, sha),
-        ...flip.slice(2),
-        publicProbeStep(drivers.probe, topology, probe),
-        convergedStep(drivers.traffic, idle),
-      ] as Step[];
-      return createPlan(intent, steps);
-    }),
+    parseParams(redeployParams(topology), intent, "redeploy").andThen(
+      ({ sha, live, idle, expectedSchemaVersion, probe, warnings }) => {
+        if (live === idle)
+          return err(
+            recipeError("redeploy", "invalid_input", "the idle color must differ from the live one"),
+          );
+        const flip = trafficSwitchSteps(drivers.traffic, { color: idle, sha, actor: intent.actor }, topology);
+        const steps: Step[] = [
+          artifactsCheck(registry, topology, sha),
+          idleColorCheck(drivers, topology, live, idle),
+          ...migrationCaveatSteps(drivers.database, topology, expectedSchemaVersion, warnings),
+          ...flip.slice(0, 2),
+          stageArtifactsStep(drivers.host, registry, topology, idle, sha),
+          startColorStep(drivers.host, drivers.probe, topology, idle, sha),
+          ...flip.slice(2),
+          publicProbeStep(drivers.probe, topology, probe),
+          convergedStep(drivers.traffic, idle),
+        ] as Step[];
+        return createPlan(intent, steps);
+      },
+    ),
   );
 }
 
@@ -113,11 +101,9 @@ export function redeploy(
   drivers: Drivers,
   input: RedeployInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInput("redeploy", topology, redeployInput, input).andThen((p) =>
-    requireDriver(drivers, "registry", "redeploy").map((registry) => ({ ...p, registry })),
-  );
+  const parsed = parseRecipeInputWith("redeploy", topology, redeployInput, input, drivers, "registry");
   if (parsed.isErr()) return errAsync(parsed.error);
-  const { topology: t, input: args, registry } = parsed.value;
+  const { topology: t, input: args, driver: registry } = parsed.value;
   return resolveArtifacts(registry, t, args.sha, "redeploy")
     .andThen(() => drivers.traffic.readState())
     .andThen((state) => {
@@ -125,11 +111,7 @@ export function redeploy(
       const idle = otherColor(t, live);
       if (state.history[0]?.sha === args.sha && state.history[0]?.color === live)
         return errAsync(
-          driverError({
-            driver: RECIPE_DRIVER,
-            op: "redeploy",
-            reason: "conflict",
-            message: `${args.sha.slice(0, 12)} is already live on ${live}`,
+          recipeError("redeploy", "conflict", `${args.sha.slice(0, 12)} is already live on ${live}`, {
             hint: "pick the SHA you are rolling back TO (active-color.history, git log)",
           }),
         );
@@ -138,18 +120,11 @@ export function redeploy(
         const missing = names.filter((n) => !instances.some((i) => i.name === n));
         if (missing.length > 0)
           return errAsync(
-            driverError({
-              driver: RECIPE_DRIVER,
-              op: "redeploy",
-              reason: "not_found",
-              message: `the idle color ${idle} has no ${missing.join(", ")}`,
+            recipeError("redeploy", "not_found", `the idle color ${idle} has no ${missing.join(", ")}`, {
               hint: HINTS.usePipeline,
             }),
           );
-        const migration = drivers.database
-          ? drivers.database.migrationState().map((m) => migrationWarnings(m, args.expectedSchemaVersion))
-          : okAsync<MigrationWarning[], DriverError>([]);
-        return migration.andThen((warnings) => {
+        return plannedMigrationWarnings(drivers.database, args.expectedSchemaVersion).andThen((warnings) => {
           const intent: PlanIntent = {
             path: "redeploy",
             env: t.env,
@@ -162,10 +137,7 @@ export function redeploy(
               sha: args.sha,
               live,
               idle,
-              ...(args.expectedSchemaVersion === undefined
-                ? {}
-                : { expectedSchemaVersion: args.expectedSchemaVersion }),
-              ...(args.probe ? { probe: args.probe } : {}),
+              ...definedFields({ expectedSchemaVersion: args.expectedSchemaVersion, probe: args.probe }),
               warnings,
             },
           };

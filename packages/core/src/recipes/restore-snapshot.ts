@@ -1,17 +1,23 @@
 import { err, errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import type { DataLossReport } from "../ports/snapshot-store";
 import { datasetName, type Topology } from "../topology/topology";
-import { parseInput } from "../validate/parse-input";
 import { datasetNameSchema, instanceNameSchema, shaSchema, snapshotNameSchema } from "../validate/schemas";
 import { describeDataLoss } from "./describe-data-loss";
 import type { Drivers } from "./drivers";
-import { parseRecipeInput, RECIPE_DRIVER, recipeBaseSchema, requireDriver } from "./recipe-input";
+import {
+  parseParams,
+  parseRecipeInput,
+  parseRecipeInputWith,
+  recipeBaseSchema,
+  recipeError,
+  requireDriver,
+} from "./recipe-input";
 import { RUNBOOK } from "./runbook-text";
 
 const restoreInput = () =>
@@ -73,11 +79,9 @@ export function planRestoreSnapshot(
   drivers: Drivers,
   input: RestoreSnapshotInput,
 ): ResultAsync<RestoreSnapshotPreview, DriverError> {
-  const parsed = parseRecipeInput("restoreSnapshot", topology, restoreInput, input).andThen((p) =>
-    requireDriver(drivers, "snapshots", "restoreSnapshot").map((snapshots) => ({ ...p, snapshots })),
-  );
+  const parsed = parseRecipeInputWith("restoreSnapshot", topology, restoreInput, input, drivers, "snapshots");
   if (parsed.isErr()) return errAsync(parsed.error);
-  const { topology: t, input: args, snapshots } = parsed.value;
+  const { topology: t, input: args, driver: snapshots } = parsed.value;
   const container = args.container ?? t.postgres.container;
   const dataset = datasetName(t, container);
   const named = args.snapshot ?? (args.sha ? `${t.zfs.snapshotPrefix}${args.sha}` : undefined);
@@ -88,13 +92,12 @@ export function planRestoreSnapshot(
         return newest
           ? okAsync(newest.name)
           : errAsync(
-              driverError({
-                driver: RECIPE_DRIVER,
-                op: "restoreSnapshot",
-                reason: "not_found",
-                message: `${dataset} has no ${t.zfs.snapshotPrefix}* snapshot`,
-                hint: "list the dataset's snapshots (zfs list -t snapshot) and name one",
-              }),
+              recipeError(
+                "restoreSnapshot",
+                "not_found",
+                `${dataset} has no ${t.zfs.snapshotPrefix}* snapshot`,
+                { hint: "list the dataset's snapshots (zfs list -t snapshot) and name one" },
+              ),
             );
       });
   return snapshot.andThen((name) =>
@@ -114,10 +117,7 @@ export function restoreSnapshotPlanFromIntent(
   drivers: Drivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  const params = parseInput(restoreParams, intent.params ?? {}, {
-    driver: RECIPE_DRIVER,
-    op: "restoreSnapshot",
-  });
+  const params = parseParams(restoreParams, intent, "restoreSnapshot");
   return requireDriver(drivers, "snapshots", "restoreSnapshot").andThen((snapshots) =>
     params.andThen(({ container, dataset, snapshot, report }) => {
       const summary = describeDataLoss(report);

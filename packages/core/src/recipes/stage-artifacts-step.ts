@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import { fromDriverError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { ArtifactRegistry } from "../ports/artifact-registry";
@@ -10,7 +10,7 @@ import type { ContainerHost } from "../ports/container-host";
 import { appLayout, artifactFileName, containerName, type Topology } from "../topology/topology";
 import { artifactUrl } from "./artifacts-check";
 import { inOrder } from "./in-order";
-import { RECIPE_DRIVER } from "./recipe-input";
+import { recipeError } from "./recipe-input";
 
 /** The step id of {@link stageArtifactsStep}. */
 export const STAGE_STEP_ID = "stage-artifacts";
@@ -26,13 +26,12 @@ export interface StageOutput {
 const decoder = new TextDecoder();
 
 const localError = (op: string) => (cause: unknown) =>
-  driverError({
-    driver: RECIPE_DRIVER,
+  recipeError(
     op,
-    reason: "failed",
-    message: `local file operation failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-    cause,
-  });
+    "failed",
+    `local file operation failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+    { cause },
+  );
 
 function readRelease(
   host: ContainerHost,

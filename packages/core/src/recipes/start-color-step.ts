@@ -1,5 +1,5 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { type DriverError, driverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import { fromDriverError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { ContainerHost } from "../ports/container-host";
@@ -7,7 +7,7 @@ import type { HealthProbe } from "../ports/health-probe";
 import { appLayout, containerName, localHealthUrl, type Topology } from "../topology/topology";
 import { incusExec } from "./describe-command";
 import { inOrder } from "./in-order";
-import { RECIPE_DRIVER } from "./recipe-input";
+import { recipeError } from "./recipe-input";
 
 /** The step id of {@link startColorStep}. */
 export const START_STEP_ID = "start-and-check";
@@ -49,26 +49,18 @@ export function startColorStep(
       .andThen((info) =>
         info.running
           ? host.pullFile(t.name, releaseFile)
-          : errAsync(
-              driverError({
-                driver: RECIPE_DRIVER,
-                op: "startColor",
-                reason: "failed",
-                message: `${t.name} is ${info.status} after start`,
-              }),
-            ),
+          : errAsync(recipeError("startColor", "failed", `${t.name} is ${info.status} after start`)),
       )
       .andThen((bytes) => {
         const release = decoder.decode(bytes).trim();
         return release === sha
           ? okAsync(undefined)
           : errAsync(
-              driverError({
-                driver: RECIPE_DRIVER,
-                op: "startColor",
-                reason: "failed",
-                message: `${t.name} carries release ${release || "none"}, not ${sha}`,
-              }),
+              recipeError(
+                "startColor",
+                "failed",
+                `${t.name} carries release ${release || "none"}, not ${sha}`,
+              ),
             );
       })
       .andThen(() =>

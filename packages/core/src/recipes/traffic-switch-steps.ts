@@ -195,14 +195,19 @@ export function trafficSwitchSteps(
       ctx.log(`restoring the active color ${prior.activeColor} and the history`);
       return sw.writeState(prior).mapErr(fail(SWITCH_STEP_IDS.record));
     },
+    // Recorded → done. Killed after the color was written but before the history (the
+    // driver writes the color first) → the prior color is put back, so a revert does not
+    // leave the state file naming a color the proxy no longer routes to.
     reconcile: (ctx) =>
       sw
         .readState()
-        .map((state) =>
-          state.history[0]?.runId === ctx.runId
-            ? { done: true as const, output: state }
-            : { done: false as const },
-        )
+        .andThen((state): ResultAsync<Reconciled<TrafficState>, DriverError> => {
+          if (state.history[0]?.runId === ctx.runId) return okAsync({ done: true, output: state });
+          const prior = ctx.output<TrafficState>(SWITCH_STEP_IDS.readState);
+          if (!prior || prior.activeColor === state.activeColor) return okAsync({ done: false });
+          ctx.log(`the color was written but not the history: putting ${prior.activeColor} back`);
+          return sw.writeState(prior).map(() => ({ done: false as const }));
+        })
         .mapErr(fail(SWITCH_STEP_IDS.record)),
   });
 

@@ -2,20 +2,16 @@ import { err, type Result, type ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import { invalidInput } from "../errors/invalid-input";
 import type { RollbackPlan } from "../plan/rollback-plan";
-import { defaultOwner } from "./default-owner";
+import { driveRun, withRunLease } from "./drive-run";
 import { EventLog } from "./event-log";
-import { finishRun } from "./finish-run";
 import { guarded } from "./guarded";
-import { holdLease } from "./lease-keeper";
 import { readRun } from "./read-run";
 import { refuseUnacknowledged } from "./refuse-unacknowledged";
-import { RunEngine } from "./run-engine";
 import type { RunError } from "./run-error";
 import { runFailure } from "./run-failure";
 import { checkPlan, checkResumeInput, checkSameSteps } from "./run-input";
 import type { ResumeOptions } from "./run-options";
 import { outcomeOf } from "./run-outcome";
-import { DEFAULT_LOCK_TTL_MS } from "./run-plan";
 import { foldRecords } from "./run-progress";
 import type { RunReport } from "./run-report";
 
@@ -69,15 +65,8 @@ export function resumeRun(runId: string, options: ResumeOptions): ResultAsync<Ru
       const refusal = refuseUnacknowledged(plan.value, options.acknowledgeDataLoss, runId);
       if (refusal) return err(refusal);
       const now = options.now ?? (() => new Date());
-      const owner = options.owner ?? defaultOwner();
-      const keeper = await holdLease(options.lock, progress.intent.env, {
-        owner: `${owner} run ${runId}`,
-        ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
-        runId,
-        breakStale: options.breakStaleLock === true,
-      });
-      if (keeper.isErr()) return err(keeper.error);
-      try {
+      const breakStale = options.breakStaleLock === true;
+      return withRunLease(options, progress.intent.env, runId, breakStale, (keeper) => {
         const first = records.value[0]!.event;
         const log = new EventLog({
           runId,
@@ -87,20 +76,8 @@ export function resumeRun(runId: string, options: ResumeOptions): ResultAsync<Ru
           records: records.value,
           onEvent: options.onEvent,
         });
-        log.track(progress);
-        const end = await new RunEngine({
-          plan: plan.value,
-          progress,
-          log,
-          signal: options.signal,
-          acknowledgeDataLoss: options.acknowledgeDataLoss === true,
-          mode: options.mode ?? "continue",
-          leaseLost: keeper.value.lost,
-        }).drive();
-        return await finishRun(end, progress, keeper.value, log);
-      } finally {
-        keeper.value.stop();
-      }
+        return driveRun(plan.value, progress, log, keeper, options, options.mode ?? "continue");
+      });
     },
     () => runId,
   );

@@ -1,12 +1,9 @@
 import { err, type Result, type ResultAsync } from "neverthrow";
 import type { RollbackPlan } from "../plan/rollback-plan";
-import { defaultOwner } from "./default-owner";
+import { driveRun, withRunLease } from "./drive-run";
 import { EventLog } from "./event-log";
-import { finishRun } from "./finish-run";
 import { guarded } from "./guarded";
-import { holdLease } from "./lease-keeper";
 import { refuseUnacknowledged } from "./refuse-unacknowledged";
-import { RunEngine } from "./run-engine";
 import type { RunError } from "./run-error";
 import type { RunEvent, StepSummary } from "./run-event";
 import { runFailure } from "./run-failure";
@@ -16,8 +13,7 @@ import type { RunOptions } from "./run-options";
 import { startProgress } from "./run-progress";
 import type { RunReport } from "./run-report";
 
-/** Lease time-to-live when the options give none. */
-export const DEFAULT_LOCK_TTL_MS = 60_000;
+export { DEFAULT_LOCK_TTL_MS } from "./drive-run";
 
 function summaries(plan: RollbackPlan): StepSummary[] {
   return plan.describe().steps.map((s) => ({
@@ -57,35 +53,28 @@ export function runPlan(plan: RollbackPlan, options: RunOptions): ResultAsync<Ru
       }
       const now = options.now ?? (() => new Date());
       const { journal } = options;
-      runId = options.runId ?? newRunId(now());
+      const id = options.runId ?? newRunId(now());
+      runId = id;
       if (options.runId) {
-        const existing = await journal.read(runId);
+        const existing = await journal.read(id);
         if (existing.isOk() && existing.value.length > 0) {
           return err(
-            runFailure("invalid_input", `run ${runId} is already in the journal`, {
-              runId,
+            runFailure("invalid_input", `run ${id} is already in the journal`, {
+              runId: id,
               hint: "resume it with resumeRun, or pick a new run id",
             }),
           );
         }
       }
-      const owner = options.owner ?? defaultOwner();
-      const keeper = await holdLease(options.lock, plan.intent.env, {
-        owner: `${owner} run ${runId}`,
-        ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
-        runId,
-        breakStale: false,
-      });
-      if (keeper.isErr()) return err(keeper.error);
-      const log = new EventLog({
-        runId,
-        journal,
-        now,
-        startedMs: now().getTime(),
-        records: [],
-        onEvent: options.onEvent,
-      });
-      try {
+      return withRunLease(options, plan.intent.env, id, false, async (keeper, owner) => {
+        const log = new EventLog({
+          runId: id,
+          journal,
+          now,
+          startedMs: now().getTime(),
+          records: [],
+          onEvent: options.onEvent,
+        });
         const started = await log.emit({
           type: "plan.started",
           intent: plan.intent,
@@ -93,33 +82,21 @@ export function runPlan(plan: RollbackPlan, options: RunOptions): ResultAsync<Ru
           steps: summaries(plan),
         });
         if (!started) {
-          await keeper.value.release();
+          await keeper.release();
           return err(
             runFailure(
               "journal_failed",
               `the journal could not be written: ${log.failure?.message}; nothing ran`,
               {
-                runId,
+                runId: id,
                 ...(log.failure ? { cause: log.failure, hint: log.failure.hint } : {}),
               },
             ),
           );
         }
         const progress = startProgress(log.records[0]!.event as Extract<RunEvent, { type: "plan.started" }>);
-        log.track(progress);
-        const end = await new RunEngine({
-          plan,
-          progress,
-          log,
-          signal: options.signal,
-          acknowledgeDataLoss: options.acknowledgeDataLoss === true,
-          mode: "continue",
-          leaseLost: keeper.value.lost,
-        }).drive();
-        return await finishRun(end, progress, keeper.value, log);
-      } finally {
-        keeper.value.stop();
-      }
+        return driveRun(plan, progress, log, keeper, options, "continue");
+      });
     },
     () => runId,
   );

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
+import { replaceFileAtomically } from "../fs/write-file-atomic";
 import type { ShellFiles } from "../ports/shell";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema } from "../validate/schemas";
@@ -44,41 +43,10 @@ export class LocalShellFiles implements ShellFiles {
       { path, data, options },
       { driver: DRIVER, op: "writeFileAtomic" },
     ).asyncAndThen((input) =>
-      ResultAsync.fromPromise(writeAtomic(input.path, input.data, input.options?.mode), (e) =>
+      ResultAsync.fromPromise(replaceFileAtomically(input.path, input.data, input.options?.mode), (e) =>
         fileError("writeFileAtomic", input.path, e as NodeJS.ErrnoException),
       ),
     );
-  }
-}
-
-async function writeAtomic(path: string, data: string | Uint8Array, mode: number | undefined): Promise<void> {
-  const existing = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return undefined;
-    throw e;
-  });
-  const finalMode = mode ?? (existing ? existing.mode & 0o7777 : 0o644);
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    try {
-      await handle.writeFile(data);
-      if (existing && process.getuid?.() === 0) await handle.chown(existing.uid, existing.gid);
-      await handle.chmod(finalMode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  const dirHandle = await open(dir, "r");
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
   }
 }
 

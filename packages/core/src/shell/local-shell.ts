@@ -8,7 +8,8 @@ import type { Shell, ShellFiles, ShellResult, ShellRunOptions } from "../ports/s
 import { parseInput } from "../validate/parse-input";
 import { CappedOutput } from "./capped-output";
 import { LocalShellFiles } from "./local-shell-files";
-import { parseShellRun } from "./parse-shell-run";
+import { startShellRun } from "./parse-shell-run";
+import { stoppedRunError } from "./stopped-run-error";
 
 const DRIVER = "local-shell";
 const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
@@ -54,22 +55,10 @@ export class LocalShell implements Shell {
   /** Runs `argv[0]` with the remaining arguments; a non-zero exit is a result, not an error. */
   run(argv: readonly string[], options?: ShellRunOptions): ResultAsync<ShellResult, DriverError> {
     const checked = this.#options.andThen((shellOptions) =>
-      parseShellRun(DRIVER, argv, options).map((call) => ({ ...call, shellOptions })),
+      startShellRun(DRIVER, this.name, argv, options).map((call) => ({ ...call, shellOptions })),
     );
     if (checked.isErr()) return errAsync(checked.error);
     const { argv: args, options: opts, shellOptions } = checked.value;
-    const program = args[0] ?? "";
-    if (opts.signal?.aborted) {
-      return errAsync(
-        driverError({
-          driver: DRIVER,
-          op: "run",
-          reason: "aborted",
-          message: `\`${program}\` on ${this.name} was not started: the run was already aborted`,
-          details: { program },
-        }),
-      );
-    }
     return checkCwd(opts.cwd).andThen(() =>
       ResultAsync.fromSafePromise(execute(args, opts, shellOptions.killGraceMs, this.name)).andThen((r) => r),
     );
@@ -196,22 +185,15 @@ function stopped(
   durationMs: number,
   shellName: string,
 ): DriverError {
-  return why === "timeout"
-    ? driverError({
-        driver: DRIVER,
-        op: "run",
-        reason: "timeout",
-        message: `\`${program}\` on ${shellName} did not finish within ${opts.timeoutMs} ms; its process group was killed`,
-        hint: "the command hangs or is slow: check the target, or raise timeoutMs",
-        details: { program, timeoutMs: opts.timeoutMs, durationMs },
-      })
-    : driverError({
-        driver: DRIVER,
-        op: "run",
-        reason: "aborted",
-        message: `\`${program}\` on ${shellName} was aborted; its process group was killed`,
-        details: { program, durationMs },
-      });
+  return stoppedRunError(DRIVER, {
+    why,
+    program,
+    shellName,
+    timeoutMs: opts.timeoutMs,
+    durationMs,
+    ended: "its process group was killed",
+    timeoutHint: "the command hangs or is slow: check the target, or raise timeoutMs",
+  });
 }
 
 function spawnFailure(error: NodeJS.ErrnoException, program: string, shellName: string): DriverError {

@@ -1,6 +1,6 @@
-import type { Result } from "neverthrow";
+import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
-import type { DriverError } from "../errors/driver-error";
+import { type DriverError, driverError } from "../errors/driver-error";
 import type { ShellRunOptions } from "../ports/shell";
 import { abortSignalSchema } from "../validate/abort-signal-schema";
 import { parseInput } from "../validate/parse-input";
@@ -51,4 +51,35 @@ export function parseShellRun(
       options: okOptions as ShellRunOptions,
     })),
   );
+}
+
+/**
+ * {@link parseShellRun}, then the check every Shell makes before starting anything: a
+ * signal that is already aborted is `aborted` ("was not started"), and nothing runs.
+ * `shellName` names the shell in that message.
+ */
+export function startShellRun(
+  driver: string,
+  shellName: string,
+  argv: unknown,
+  options: unknown,
+): Result<ShellRun, DriverError> {
+  return parseShellRun(driver, argv, options).andThen((call) => {
+    if (!call.options.signal?.aborted) return ok(call);
+    const program = call.argv[0] ?? "";
+    return err(
+      driverError({
+        driver,
+        op: "run",
+        reason: "aborted",
+        message: `\`${program}\` on ${shellName} was not started: the run was already aborted`,
+        details: { program },
+      }),
+    );
+  });
+}
+
+/** A run's stdin as bytes (UTF-8 for a string); empty when there is none. */
+export function stdinBytes(stdin: string | Uint8Array | undefined): Uint8Array {
+  return typeof stdin === "string" ? new TextEncoder().encode(stdin) : (stdin ?? new Uint8Array());
 }

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DriverError } from "../errors/driver-error";
 import type { ContainerHost } from "../ports/container-host";
-import type { ConformanceFixture, ConformanceTarget } from "./conformance-target";
+import type { ConformanceTarget } from "./conformance-target";
+import { fixturePerTest } from "./fixture-per-test";
 
 /** What the {@link runContainerHostConformance} suite needs besides the driver. */
 export interface ContainerHostFixtures {
@@ -52,19 +53,12 @@ export function runContainerHostConformance(
   target: ConformanceTarget<ContainerHost, ContainerHostFixtures>,
 ): void {
   describe.skipIf(target.skip)(`ContainerHost conformance: ${target.name}`, () => {
-    let ctx: ConformanceFixture<ContainerHost, ContainerHostFixtures>;
-    const host = () => ctx.port;
-    const running = () => ctx.fixtures.running;
-    const stopped = () => ctx.fixtures.stopped;
-    const missing = () => ctx.fixtures.missing ?? "bf-conformance-missing";
+    const ctx = fixturePerTest(target);
+    const host = () => ctx().port;
+    const running = () => ctx().fixtures.running;
+    const stopped = () => ctx().fixtures.stopped;
+    const missing = () => ctx().fixtures.missing ?? "bf-conformance-missing";
     const tmpPath = (what: string) => `/tmp/bf-conformance-${what}-${Date.now().toString(36)}`;
-
-    beforeEach(async () => {
-      ctx = await target.setup();
-    });
-    afterEach(async () => {
-      await ctx.teardown?.();
-    });
 
     it("lists instances with their status and a running flag", async () => {
       const all = (await host().list())._unsafeUnwrap();
@@ -115,8 +109,9 @@ export function runContainerHostConformance(
     });
 
     it("deletes a running instance with stopFirst (needs the disposable fixture)", async (t) => {
-      if (!ctx.fixtures.disposable) return t.skip("no disposable fixture");
-      const name = await ctx.fixtures.disposable();
+      const { disposable } = ctx().fixtures;
+      if (!disposable) return t.skip("no disposable fixture");
+      const name = await disposable();
       (await host().delete(name, { stopFirst: true }))._unsafeUnwrap();
       expectReason(await host().state(name), "not_found");
     });
@@ -142,7 +137,7 @@ export function runContainerHostConformance(
       const bytes = new Uint8Array([0, 1, 2, 250, 255, 10]);
       (await host().pushFile(running(), path, bytes, { mode: 0o640 }))._unsafeUnwrap();
       expect(Array.from((await host().pullFile(running(), path))._unsafeUnwrap())).toEqual(Array.from(bytes));
-      if (ctx.fixtures.statInShell) {
+      if (ctx().fixtures.statInShell) {
         const mode = (await host().shell(running()).run(["stat", "-c", "%a", path]))._unsafeUnwrap();
         expect(mode.stdout.trim()).toBe("640");
       }
@@ -186,7 +181,7 @@ export function runContainerHostConformance(
     });
 
     it("rejects invalid names, paths and patterns with invalid_input, sending nothing", async () => {
-      const before = ctx.fixtures.requests?.();
+      const before = ctx().fixtures.requests?.();
       for (const bad of BAD_NAMES) {
         expectReason(await host().state(bad), "invalid_input");
         expectReason(await host().start(bad), "invalid_input");
@@ -202,7 +197,7 @@ export function runContainerHostConformance(
       expectReason(await host().list({ pattern: "no spaces allowed" }), "invalid_input");
       expectReason(await host().list({ pattern: "{unclosed" }), "invalid_input");
       expectReason(await host().shell(running()).run([]), "invalid_input");
-      if (before !== undefined) expect(ctx.fixtures.requests?.()).toBe(before);
+      if (before !== undefined) expect(ctx().fixtures.requests?.()).toBe(before);
     });
   });
 }

@@ -1,11 +1,14 @@
-import type { Result } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { type DriverError, formatDriverError } from "../errors/driver-error";
 import type { Database, MigrationState } from "../ports/database";
 import type { ConformanceTarget } from "./conformance-target";
+import { errValue, okValue } from "./result-values";
+import { withFixture } from "./with-fixture";
 
 /** golang-migrate states a fixture can put the database in. */
-export type MigrationFixtureState = "no-table" | "no-row" | { readonly version: number; readonly dirty: boolean };
+export type MigrationFixtureState =
+  | "no-table"
+  | "no-row"
+  | { readonly version: number; readonly dirty: boolean };
 
 /**
  * What {@link runDatabaseConformance} needs besides the database: two scripts in the
@@ -29,14 +32,7 @@ export interface DatabaseFixtures {
  */
 export function runDatabaseConformance(target: ConformanceTarget<Database, DatabaseFixtures>): void {
   describe.skipIf(target.skip ?? false)(`Database conformance: ${target.name}`, () => {
-    const withDb = async (use: (db: Database, f: DatabaseFixtures) => Promise<void>) => {
-      const fixture = await target.setup();
-      try {
-        await use(fixture.port, fixture.fixtures);
-      } finally {
-        await fixture.teardown?.();
-      }
-    };
+    const withDb = (use: (db: Database, f: DatabaseFixtures) => Promise<void>) => withFixture(target, use);
 
     it("has a name", async () => {
       await withDb(async (db) => {
@@ -70,7 +66,9 @@ export function runDatabaseConformance(target: ConformanceTarget<Database, Datab
 
     it("returns invalid_input for a non-positive timeout", async () => {
       await withDb(async (db, f) => {
-        expect(errValue(await db.applySql(f.goodScript, { statementTimeoutMs: 0 })).reason).toBe("invalid_input");
+        expect(errValue(await db.applySql(f.goodScript, { statementTimeoutMs: 0 })).reason).toBe(
+          "invalid_input",
+        );
         expect(errValue(await db.applySql(f.goodScript, { lockTimeoutMs: -5 })).reason).toBe("invalid_input");
         expect(await f.effectsVisible("good")).toBe(false);
       });
@@ -78,15 +76,25 @@ export function runDatabaseConformance(target: ConformanceTarget<Database, Datab
 
     it("returns aborted for an already aborted signal and applies nothing", async () => {
       await withDb(async (db, f) => {
-        expect(errValue(await db.applySql(f.goodScript, { signal: AbortSignal.abort() })).reason).toBe("aborted");
+        expect(errValue(await db.applySql(f.goodScript, { signal: AbortSignal.abort() })).reason).toBe(
+          "aborted",
+        );
         expect(await f.effectsVisible("good")).toBe(false);
       });
     });
 
     const states: ReadonlyArray<readonly [string, MigrationFixtureState, MigrationState]> = [
-      ["not managed (no schema_migrations table)", "no-table", { managed: false, version: null, dirty: false }],
+      [
+        "not managed (no schema_migrations table)",
+        "no-table",
+        { managed: false, version: null, dirty: false },
+      ],
       ["never migrated (no row)", "no-row", { managed: true, version: null, dirty: false }],
-      ["a clean version", { version: 20_240_101_120_000, dirty: false }, { managed: true, version: 20_240_101_120_000, dirty: false }],
+      [
+        "a clean version",
+        { version: 20_240_101_120_000, dirty: false },
+        { managed: true, version: 20_240_101_120_000, dirty: false },
+      ],
       ["a dirty version", { version: 42, dirty: true }, { managed: true, version: 42, dirty: true }],
     ];
     for (const [what, state, expected] of states) {
@@ -98,14 +106,4 @@ export function runDatabaseConformance(target: ConformanceTarget<Database, Datab
       });
     }
   });
-}
-
-function okValue<T>(result: Result<T, DriverError>): T {
-  if (result.isErr()) return expect.fail(`expected success, got ${formatDriverError(result.error)}`);
-  return result.value;
-}
-
-function errValue<T>(result: Result<T, DriverError>): DriverError {
-  if (result.isOk()) return expect.fail(`expected an error, got ${JSON.stringify(result.value)}`);
-  return result.error;
 }

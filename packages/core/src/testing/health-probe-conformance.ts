@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Result } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DriverError, formatDriverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import type { HealthProbe, ProbeRequest, ProbeResult } from "../ports/health-probe";
 import type { ConformanceTarget } from "./conformance-target";
+import { errValue as failure, okValue } from "./result-values";
+import { withFixture } from "./with-fixture";
 
 /** A secret the suite sends in headers and URLs; it must never show up in an error. */
 const SECRET = "s3cret-conformance-token";
@@ -87,14 +89,8 @@ export function runHealthProbeConformance(target: ConformanceTarget<HealthProbe>
       await server.stop();
     });
 
-    const check = async (request: ProbeRequest): Promise<Result<ProbeResult, DriverError>> => {
-      const fixture = await target.setup();
-      try {
-        return await fixture.port.check(request);
-      } finally {
-        await fixture.teardown?.();
-      }
-    };
+    const check = (request: ProbeRequest): Promise<Result<ProbeResult, DriverError>> =>
+      withFixture(target, async (probe) => probe.check(request));
     const fast = { intervalMs: 10, attemptTimeoutMs: 2000, deadlineMs: 20_000 };
 
     it("passes on a 2xx with the status, attempts and body", async () => {
@@ -249,14 +245,7 @@ export function runHealthProbeConformance(target: ConformanceTarget<HealthProbe>
   });
 }
 
-/** The value of a result that must be a success. */
-function okValue(result: Result<ProbeResult, DriverError>): ProbeResult {
-  if (result.isErr()) return expect.fail(`expected success, got ${formatDriverError(result.error)}`);
-  return result.value;
-}
-
 /** The error of a result that must be a failure. */
 function errValue(result: Result<ProbeResult, DriverError>): DriverError {
-  if (result.isOk()) return expect.fail(`expected an error, got HTTP ${result.value.status}`);
-  return result.error;
+  return failure(result, (r) => `HTTP ${r.status}`);
 }

@@ -7,6 +7,8 @@
 export { backendEnv, backendsDir } from "./backend-env";
 export type { ConformanceFixture, ConformanceTarget } from "./conformance-target";
 export { skipUnlessBackend } from "./require-backend";
+export type { SelfSignedCertificate } from "./self-signed-certificate";
+export { selfSignedCertificate } from "./self-signed-certificate";
 // conformance suites (one file per port):
 export { runJournalConformance } from "./journal-conformance";
 export { runLeaseLockConformance } from "./lease-lock-conformance";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Journal, JournalRecord } from "../ports/journal";
 import type { RunEvent } from "../runner/run-event";
-import type { ConformanceFixture, ConformanceTarget } from "./conformance-target";
+import type { ConformanceTarget } from "./conformance-target";
+import { withFixture } from "./with-fixture";
 
 function event(runId: string, i: number): RunEvent {
   return i === 0
@@ -42,15 +43,6 @@ function event(runId: string, i: number): RunEvent {
 const records = (runId: string, n: number): JournalRecord[] =>
   Array.from({ length: n }, (_, seq) => ({ seq, event: event(runId, seq) }));
 
-async function withJournal(target: ConformanceTarget<Journal>, test: (journal: Journal) => Promise<void>) {
-  const fixture: ConformanceFixture<Journal, Record<string, never>> = await target.setup();
-  try {
-    await test(fixture.port);
-  } finally {
-    await fixture.teardown?.();
-  }
-}
-
 /**
  * The Journal conformance suite: run it against every journal (file, memory, a
  * driver's own). Each test gets a fresh, empty journal from `target.setup()`.
@@ -58,7 +50,7 @@ async function withJournal(target: ConformanceTarget<Journal>, test: (journal: J
 export function runJournalConformance(target: ConformanceTarget<Journal>): void {
   describe.skipIf(target.skip ?? false)(`Journal conformance: ${target.name}`, () => {
     it("reads back appended records in order, unchanged", () =>
-      withJournal(target, async (journal) => {
+      withFixture(target, async (journal) => {
         const written = records("20261126T053300Z-3fa9c1", 5);
         for (const record of written) {
           expect((await journal.append("20261126T053300Z-3fa9c1", record)).isOk()).toBe(true);
@@ -68,7 +60,7 @@ export function runJournalConformance(target: ConformanceTarget<Journal>): void 
       }));
 
     it("keeps runs apart and lists them", () =>
-      withJournal(target, async (journal) => {
+      withFixture(target, async (journal) => {
         for (const record of records("run-b", 2)) await journal.append("run-b", record);
         for (const record of records("run-a", 3)) await journal.append("run-a", record);
         expect((await journal.read("run-a"))._unsafeUnwrap()).toHaveLength(3);
@@ -77,14 +69,14 @@ export function runJournalConformance(target: ConformanceTarget<Journal>): void 
       }));
 
     it("lists nothing and reads not_found when empty", () =>
-      withJournal(target, async (journal) => {
+      withFixture(target, async (journal) => {
         expect((await journal.list())._unsafeUnwrap()).toEqual([]);
         const read = await journal.read("no-such-run");
         expect(read._unsafeUnwrapErr().reason).toBe("not_found");
       }));
 
     it("accepts appends to different runs at the same time", () =>
-      withJournal(target, async (journal) => {
+      withFixture(target, async (journal) => {
         const ids = ["p1", "p2", "p3", "p4"];
         await Promise.all(
           ids.map(async (id) => {
@@ -97,7 +89,7 @@ export function runJournalConformance(target: ConformanceTarget<Journal>): void 
       }));
 
     it("refuses run ids that are not plain names (invalid_input), writing nothing", () =>
-      withJournal(target, async (journal) => {
+      withFixture(target, async (journal) => {
         for (const bad of ["", "../escape", "a/b", ".hidden", "x\ny"]) {
           const append = await journal.append(bad, records(bad, 1)[0]!);
           expect(append._unsafeUnwrapErr().reason).toBe("invalid_input");

@@ -1,22 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { LeaseLock } from "../ports/lease-lock";
-import type { ConformanceFixture, ConformanceTarget } from "./conformance-target";
+import type { ConformanceTarget } from "./conformance-target";
+import { withFixture } from "./with-fixture";
 
 /** Long enough that a lease taken in a test never expires by itself during it. */
 const LONG = 60_000;
 /** Short enough to expire in the test; the suite waits `EXPIRED_AFTER` for it. */
 const SHORT = 30;
 const EXPIRED_AFTER = 120;
-
-async function withLock(target: ConformanceTarget<LeaseLock>, test: (lock: LeaseLock) => Promise<void>) {
-  const fixture: ConformanceFixture<LeaseLock, Record<string, never>> = await target.setup();
-  try {
-    await test(fixture.port);
-  } finally {
-    await fixture.teardown?.();
-  }
-}
 
 /**
  * The LeaseLock conformance suite: run it against every lease lock (file, memory, a
@@ -26,7 +18,7 @@ async function withLock(target: ConformanceTarget<LeaseLock>, test: (lock: Lease
 export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): void {
   describe.skipIf(target.skip ?? false)(`LeaseLock conformance: ${target.name}`, () => {
     it("grants a free key with owner, token and expiry", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         const lease = (await lock.acquire("staging", { owner: "alice run 1", ttlMs: LONG }))._unsafeUnwrap();
         expect(lease).toMatchObject({ key: "staging", owner: "alice run 1" });
         expect(lease.token).toBeGreaterThan(0);
@@ -36,7 +28,7 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("refuses a held key with conflict naming the holder", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         await lock.acquire("staging", { owner: "alice run 1", ttlMs: LONG });
         const second = await lock.acquire("staging", { owner: "bob run 2", ttlMs: LONG });
         const error = second._unsafeUnwrapErr();
@@ -46,7 +38,7 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("lets exactly one of several racers take a key", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         const results = await Promise.all(
           Array.from({ length: 8 }, (_, i) => lock.acquire("prod", { owner: `racer ${i}`, ttlMs: LONG })),
         );
@@ -56,13 +48,13 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("keeps keys independent", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         expect((await lock.acquire("staging", { owner: "a", ttlMs: LONG })).isOk()).toBe(true);
         expect((await lock.acquire("prod", { owner: "b", ttlMs: LONG })).isOk()).toBe(true);
       }));
 
     it("gives each new lease on a key a larger fencing token", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         let last = 0;
         for (let i = 0; i < 4; i++) {
           const lease = (await lock.acquire("staging", { owner: `run ${i}`, ttlMs: LONG }))._unsafeUnwrap();
@@ -73,7 +65,7 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("renews a held lease (same token, later expiry) and refuses a lost one", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         const lease = (await lock.acquire("staging", { owner: "alice", ttlMs: 1_000 }))._unsafeUnwrap();
         const renewed = (await lock.renew(lease, LONG))._unsafeUnwrap();
         expect(renewed.token).toBe(lease.token);
@@ -83,7 +75,7 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("releases idempotently, and never someone else's lease", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         const first = (await lock.acquire("staging", { owner: "alice", ttlMs: LONG }))._unsafeUnwrap();
         expect((await lock.release(first)).isOk()).toBe(true);
         expect((await lock.release(first)).isOk()).toBe(true);
@@ -94,7 +86,7 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("reports an expired lease as stale with its owner, and breaks it only on request", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         const dead = (await lock.acquire("staging", { owner: "alice run 1", ttlMs: SHORT }))._unsafeUnwrap();
         await sleep(EXPIRED_AFTER);
         const status = (await lock.inspect("staging"))._unsafeUnwrap();
@@ -113,7 +105,7 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("refuses to break a live lease, and says not_found for a free key", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         expect((await lock.breakStale("staging"))._unsafeUnwrapErr().reason).toBe("not_found");
         const live = (await lock.acquire("staging", { owner: "alice", ttlMs: LONG }))._unsafeUnwrap();
         const refused = (await lock.breakStale("staging"))._unsafeUnwrapErr();
@@ -123,7 +115,7 @@ export function runLeaseLockConformance(target: ConformanceTarget<LeaseLock>): v
       }));
 
     it("refuses bad keys and options with invalid_input, taking nothing", () =>
-      withLock(target, async (lock) => {
+      withFixture(target, async (lock) => {
         for (const key of ["", "../etc", "a/b", ".x"]) {
           expect((await lock.acquire(key, { owner: "a", ttlMs: LONG }))._unsafeUnwrapErr().reason).toBe(
             "invalid_input",

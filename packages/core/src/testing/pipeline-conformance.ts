@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DispatchRequest, Pipeline, PipelineRun, RunStatus } from "../ports/pipeline";
-import type { ConformanceFixture, ConformanceTarget } from "./conformance-target";
+import { describe, expect, it } from "vitest";
+import { type DispatchRequest, type Pipeline, type PipelineRun, RUN_STATUSES } from "../ports/pipeline";
+import type { ConformanceTarget } from "./conformance-target";
+import { fixturePerTest } from "./fixture-per-test";
 
 /** What the {@link runPipelineConformance} suite needs besides the driver. */
 export interface PipelineFixtures {
@@ -18,17 +19,6 @@ export interface PipelineFixtures {
   readonly deadlineMs?: number;
 }
 
-const STATUSES: readonly RunStatus[] = [
-  "unknown",
-  "waiting",
-  "running",
-  "success",
-  "failure",
-  "cancelled",
-  "skipped",
-  "blocked",
-];
-
 /**
  * The `Pipeline` contract, as vitest tests. Semantics every driver must keep: `dispatch`
  * returns the run (its API id); `follow` resolves with the run once it is final — a
@@ -39,25 +29,18 @@ const STATUSES: readonly RunStatus[] = [
  */
 export function runPipelineConformance(target: ConformanceTarget<Pipeline, PipelineFixtures>): void {
   describe.skipIf(target.skip)(`Pipeline conformance: ${target.name}`, () => {
-    let ctx: ConformanceFixture<Pipeline, PipelineFixtures>;
+    const ctx = fixturePerTest(target);
 
-    beforeEach(async () => {
-      ctx = await target.setup();
-    });
-    afterEach(async () => {
-      await ctx.teardown?.();
-    });
-
-    const pollMs = () => ctx.fixtures.pollMs ?? 50;
-    const deadlineMs = () => ctx.fixtures.deadlineMs ?? 20_000;
+    const pollMs = () => ctx().fixtures.pollMs ?? 50;
+    const deadlineMs = () => ctx().fixtures.deadlineMs ?? 20_000;
 
     it("dispatches a workflow and follows it to success, reporting status changes", async () => {
-      const run = (await ctx.port.dispatch(ctx.fixtures.succeeds))._unsafeUnwrap();
+      const run = (await ctx().port.dispatch(ctx().fixtures.succeeds))._unsafeUnwrap();
       expect(Number.isInteger(run.id) && run.id > 0).toBe(true);
-      expect(STATUSES).toContain(run.status);
+      expect(RUN_STATUSES).toContain(run.status);
       const seen: PipelineRun[] = [];
       const final = (
-        await ctx.port.follow(run.id, {
+        await ctx().port.follow(run.id, {
           deadlineMs: deadlineMs(),
           pollMs: pollMs(),
           onStatus: (r) => seen.push(r),
@@ -67,37 +50,37 @@ export function runPipelineConformance(target: ConformanceTarget<Pipeline, Pipel
       expect(final.status).toBe("success");
       expect(seen.at(-1)?.status).toBe("success");
       for (let i = 1; i < seen.length; i++) expect(seen[i]?.status).not.toBe(seen[i - 1]?.status);
-      expect((await ctx.port.getRun(run.id))._unsafeUnwrap().status).toBe("success");
+      expect((await ctx().port.getRun(run.id))._unsafeUnwrap().status).toBe("success");
     });
 
     it("follows a failing workflow to failure as a value, not an error", async () => {
-      const run = (await ctx.port.dispatch(ctx.fixtures.fails))._unsafeUnwrap();
-      const final = await ctx.port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() });
+      const run = (await ctx().port.dispatch(ctx().fixtures.fails))._unsafeUnwrap();
+      const final = await ctx().port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() });
       expect(final._unsafeUnwrap().status).toBe("failure");
     });
 
     it("times out following a run that does not finish, then cancels it", async () => {
-      const run = (await ctx.port.dispatch(ctx.fixtures.longRunning))._unsafeUnwrap();
-      const late = await ctx.port.follow(run.id, { deadlineMs: pollMs() * 4, pollMs: pollMs() });
+      const run = (await ctx().port.dispatch(ctx().fixtures.longRunning))._unsafeUnwrap();
+      const late = await ctx().port.follow(run.id, { deadlineMs: pollMs() * 4, pollMs: pollMs() });
       expect(late._unsafeUnwrapErr().reason).toBe("timeout");
-      (await ctx.port.cancel(run.id))._unsafeUnwrap();
-      const final = await ctx.port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() });
+      (await ctx().port.cancel(run.id))._unsafeUnwrap();
+      const final = await ctx().port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() });
       expect(final._unsafeUnwrap().status).toBe("cancelled");
-      (await ctx.port.cancel(run.id))._unsafeUnwrap();
-      expect((await ctx.port.getRun(run.id))._unsafeUnwrap().status).toBe("cancelled");
+      (await ctx().port.cancel(run.id))._unsafeUnwrap();
+      expect((await ctx().port.getRun(run.id))._unsafeUnwrap().status).toBe("cancelled");
     });
 
     it("cancelling a finished run is a no-op", async () => {
-      const run = (await ctx.port.dispatch(ctx.fixtures.succeeds))._unsafeUnwrap();
-      (await ctx.port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() }))._unsafeUnwrap();
-      (await ctx.port.cancel(run.id))._unsafeUnwrap();
-      expect((await ctx.port.getRun(run.id))._unsafeUnwrap().status).toBe("success");
+      const run = (await ctx().port.dispatch(ctx().fixtures.succeeds))._unsafeUnwrap();
+      (await ctx().port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() }))._unsafeUnwrap();
+      (await ctx().port.cancel(run.id))._unsafeUnwrap();
+      expect((await ctx().port.getRun(run.id))._unsafeUnwrap().status).toBe("success");
     });
 
     it("stops following with aborted when the signal fires", async () => {
-      const run = (await ctx.port.dispatch(ctx.fixtures.longRunning))._unsafeUnwrap();
+      const run = (await ctx().port.dispatch(ctx().fixtures.longRunning))._unsafeUnwrap();
       const controller = new AbortController();
-      const following = ctx.port.follow(run.id, {
+      const following = ctx().port.follow(run.id, {
         deadlineMs: deadlineMs(),
         pollMs: pollMs(),
         signal: controller.signal,
@@ -105,16 +88,16 @@ export function runPipelineConformance(target: ConformanceTarget<Pipeline, Pipel
       const timer = setTimeout(() => controller.abort(), pollMs() * 3);
       expect((await following)._unsafeUnwrapErr().reason).toBe("aborted");
       clearTimeout(timer);
-      (await ctx.port.cancel(run.id))._unsafeUnwrap();
+      (await ctx().port.cancel(run.id))._unsafeUnwrap();
     });
 
     it("an unknown run and an unknown workflow are not_found", async () => {
-      expect((await ctx.port.getRun(2_000_000_000))._unsafeUnwrapErr().reason).toBe("not_found");
-      expect((await ctx.port.dispatch(ctx.fixtures.missing))._unsafeUnwrapErr().reason).toBe("not_found");
+      expect((await ctx().port.getRun(2_000_000_000))._unsafeUnwrapErr().reason).toBe("not_found");
+      expect((await ctx().port.dispatch(ctx().fixtures.missing))._unsafeUnwrapErr().reason).toBe("not_found");
     });
 
     it("rejects bad input with invalid_input", async () => {
-      const good = ctx.fixtures.succeeds;
+      const good = ctx().fixtures.succeeds;
       const bad: DispatchRequest[] = [
         { ...good, workflow: "../escape.yml" },
         { ...good, workflow: "" },
@@ -122,12 +105,12 @@ export function runPipelineConformance(target: ConformanceTarget<Pipeline, Pipel
         { ...good, inputs: { mode: 3 as unknown as string } },
       ];
       for (const request of bad) {
-        expect((await ctx.port.dispatch(request))._unsafeUnwrapErr().reason).toBe("invalid_input");
+        expect((await ctx().port.dispatch(request))._unsafeUnwrapErr().reason).toBe("invalid_input");
       }
-      expect((await ctx.port.getRun(-1))._unsafeUnwrapErr().reason).toBe("invalid_input");
-      expect((await ctx.port.getRun(1.5))._unsafeUnwrapErr().reason).toBe("invalid_input");
-      expect((await ctx.port.cancel(0))._unsafeUnwrapErr().reason).toBe("invalid_input");
-      const follow = await ctx.port.follow(-1, { deadlineMs: deadlineMs() });
+      expect((await ctx().port.getRun(-1))._unsafeUnwrapErr().reason).toBe("invalid_input");
+      expect((await ctx().port.getRun(1.5))._unsafeUnwrapErr().reason).toBe("invalid_input");
+      expect((await ctx().port.cancel(0))._unsafeUnwrapErr().reason).toBe("invalid_input");
+      const follow = await ctx().port.follow(-1, { deadlineMs: deadlineMs() });
       expect(follow._unsafeUnwrapErr().reason).toBe("invalid_input");
     });
   });

@@ -1,8 +1,10 @@
 import type { Result } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { type DriverError, formatDriverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import type { Shell, ShellResult } from "../ports/shell";
 import type { ConformanceTarget } from "./conformance-target";
+import { errValue as failure, okValue } from "./result-values";
+import { withFixture } from "./with-fixture";
 
 /** Arguments no shell may interpret: quotes, expansions, globs, operators, newlines, a leading dash. */
 const AWKWARD_ARGS = [
@@ -35,14 +37,7 @@ const AWKWARD_ARGS = [
  */
 export function runShellConformance(target: ConformanceTarget<Shell>): void {
   describe.skipIf(target.skip ?? false)(`Shell conformance: ${target.name}`, () => {
-    const withShell = async (use: (shell: Shell) => Promise<void>) => {
-      const fixture = await target.setup();
-      try {
-        await use(fixture.port);
-      } finally {
-        await fixture.teardown?.();
-      }
-    };
+    const withShell = (use: (shell: Shell) => Promise<void>) => withFixture(target, use);
     it("has a name", async () => {
       await withShell(async (shell) => {
         expect(typeof shell.name).toBe("string");
@@ -221,16 +216,9 @@ export function runShellConformance(target: ConformanceTarget<Shell>): void {
   });
 }
 
-/** The value of a result that must be a success. */
-function okValue(result: Result<ShellResult, DriverError>): ShellResult {
-  if (result.isErr()) return expect.fail(`expected success, got ${formatDriverError(result.error)}`);
-  return result.value;
-}
-
 /** The error of a result that must be a failure. */
 function errValue(result: Result<ShellResult, DriverError>): DriverError {
-  if (result.isOk()) return expect.fail(`expected an error, got exit code ${result.value.exitCode}`);
-  return result.error;
+  return failure(result, (r) => `exit code ${r.exitCode}`);
 }
 
 /** Asserts that `marker` does not exist on the shell's side. */

@@ -1,8 +1,10 @@
 import type { Result } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { type DriverError, formatDriverError } from "../errors/driver-error";
+import type { DriverError } from "../errors/driver-error";
 import type { DatasetSnapshot, SnapshotStore } from "../ports/snapshot-store";
 import type { ConformanceTarget } from "./conformance-target";
+import { errValue, okValue } from "./result-values";
+import { withFixture } from "./with-fixture";
 
 /** What {@link runSnapshotStoreConformance} needs besides the store: a fresh dataset and a way to see its data. */
 export interface SnapshotStoreFixtures {
@@ -21,16 +23,12 @@ export interface SnapshotStoreFixtures {
  * data-loss plan, a rollback that is refused without acknowledgement and restores the
  * data with it, and `invalid_input` for bad names before anything changes.
  */
-export function runSnapshotStoreConformance(target: ConformanceTarget<SnapshotStore, SnapshotStoreFixtures>): void {
+export function runSnapshotStoreConformance(
+  target: ConformanceTarget<SnapshotStore, SnapshotStoreFixtures>,
+): void {
   describe.skipIf(target.skip ?? false)(`SnapshotStore conformance: ${target.name}`, () => {
-    const withStore = async (use: (store: SnapshotStore, f: SnapshotStoreFixtures) => Promise<void>) => {
-      const fixture = await target.setup();
-      try {
-        await use(fixture.port, fixture.fixtures);
-      } finally {
-        await fixture.teardown?.();
-      }
-    };
+    const withStore = (use: (store: SnapshotStore, f: SnapshotStoreFixtures) => Promise<void>) =>
+      withFixture(target, use);
     const names = (snapshots: readonly DatasetSnapshot[]) => snapshots.map((s) => s.name);
 
     it("has a name and lists no snapshots of a fresh dataset", async () => {
@@ -122,7 +120,9 @@ export function runSnapshotStoreConformance(target: ConformanceTarget<SnapshotSt
         okValue(await store.create(f.dataset, "pre-deploy-refused"));
         await f.writeData("after");
         okValue(await store.create(f.dataset, "later"));
-        const refused = errValue(await store.rollback(f.dataset, "pre-deploy-refused", { acknowledgeDataLoss: false }));
+        const refused = errValue(
+          await store.rollback(f.dataset, "pre-deploy-refused", { acknowledgeDataLoss: false }),
+        );
         expect(refused.reason).toBe("invalid_input");
         expect(refused.message).toContain("pre-deploy-refused");
         expect(refused.message).toContain("later");
@@ -137,7 +137,9 @@ export function runSnapshotStoreConformance(target: ConformanceTarget<SnapshotSt
         okValue(await store.create(f.dataset, "pre-deploy-restore"));
         await f.writeData("written after the snapshot");
         okValue(await store.create(f.dataset, "after-1"));
-        const report = okValue(await store.rollback(f.dataset, "pre-deploy-restore", { acknowledgeDataLoss: true }));
+        const report = okValue(
+          await store.rollback(f.dataset, "pre-deploy-restore", { acknowledgeDataLoss: true }),
+        );
         expect(report.target.name).toBe("pre-deploy-restore");
         expect(names(report.destroyedSnapshots)).toEqual(["after-1"]);
         expect(await f.readData()).toBe("at the snapshot");
@@ -154,14 +156,4 @@ export function runSnapshotStoreConformance(target: ConformanceTarget<SnapshotSt
       });
     });
   });
-}
-
-function okValue<T>(result: Result<T, DriverError>): T {
-  if (result.isErr()) return expect.fail(`expected success, got ${formatDriverError(result.error)}`);
-  return result.value;
-}
-
-function errValue<T>(result: Result<T, DriverError>): DriverError {
-  if (result.isOk()) return expect.fail(`expected an error, got ${JSON.stringify(result.value)}`);
-  return result.error;
 }

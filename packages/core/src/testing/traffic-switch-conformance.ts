@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
-import type { ConformanceFixture, ConformanceTarget } from "./conformance-target";
+import type { ConformanceTarget } from "./conformance-target";
+import { fixturePerTest } from "./fixture-per-test";
 
 /** What the {@link runTrafficSwitchConformance} suite needs besides the driver. */
 export interface TrafficSwitchFixtures {
@@ -39,162 +40,155 @@ export function runTrafficSwitchConformance(
   target: ConformanceTarget<TrafficSwitch, TrafficSwitchFixtures>,
 ): void {
   describe.skipIf(target.skip)(`TrafficSwitch conformance: ${target.name}`, () => {
-    let ctx: ConformanceFixture<TrafficSwitch, TrafficSwitchFixtures>;
-
-    beforeEach(async () => {
-      ctx = await target.setup();
-    });
-    afterEach(async () => {
-      await ctx.teardown?.();
-    });
+    const ctx = fixturePerTest(target);
 
     let counter = 0;
     const request = (overrides: Partial<SwitchRequest> = {}): SwitchRequest => ({
-      ...ctx.fixtures.switchTo,
+      ...ctx().fixtures.switchTo,
       runId: `conformance-${process.pid}-${++counter}`,
       ...overrides,
     });
-    const state = async (): Promise<TrafficState> => (await ctx.port.readState())._unsafeUnwrap();
-    const unknown = () => ctx.fixtures.unknownColor ?? "purple";
+    const state = async (): Promise<TrafficState> => (await ctx().port.readState())._unsafeUnwrap();
+    const unknown = () => ctx().fixtures.unknownColor ?? "purple";
 
     it("reads the active color and the history, newest first", async () => {
       const s = await state();
-      expect(s.activeColor).toBe(ctx.fixtures.activeColor);
-      expect(ctx.port.colors).toContain(s.activeColor);
-      expect(ctx.port.colors).toContain(ctx.fixtures.switchTo.color);
-      expect(ctx.fixtures.switchTo.color).not.toBe(ctx.fixtures.activeColor);
+      expect(s.activeColor).toBe(ctx().fixtures.activeColor);
+      expect(ctx().port.colors).toContain(s.activeColor);
+      expect(ctx().port.colors).toContain(ctx().fixtures.switchTo.color);
+      expect(ctx().fixtures.switchTo.color).not.toBe(ctx().fixtures.activeColor);
       expect(Array.isArray(s.history)).toBe(true);
     });
 
     it("render stamps a revision naming the color and the run into the content", async () => {
       const req = request();
-      const config = (await ctx.port.render(req))._unsafeUnwrap();
+      const config = (await ctx().port.render(req))._unsafeUnwrap();
       expect(config.color).toBe(req.color);
       expect(config.revision).toContain(req.color);
       expect(config.revision).toContain(req.runId);
       expect(config.content).toContain(config.revision);
-      const other = (await ctx.port.render(request()))._unsafeUnwrap();
+      const other = (await ctx().port.render(request()))._unsafeUnwrap();
       expect(other.revision).not.toBe(config.revision);
     });
 
     it("validate accepts a rendered config and rejects a broken one, the live file byte-identical", async () => {
-      const before = await ctx.fixtures.readLive();
-      const revision = (await ctx.port.liveRevision())._unsafeUnwrap();
-      const config = (await ctx.port.render(request()))._unsafeUnwrap();
-      expect((await ctx.port.validate(config)).isOk()).toBe(true);
-      const rejected = await ctx.port.validate((ctx.fixtures.breakConfig ?? broken)(config));
+      const before = await ctx().fixtures.readLive();
+      const revision = (await ctx().port.liveRevision())._unsafeUnwrap();
+      const config = (await ctx().port.render(request()))._unsafeUnwrap();
+      expect((await ctx().port.validate(config)).isOk()).toBe(true);
+      const rejected = await ctx().port.validate((ctx().fixtures.breakConfig ?? broken)(config));
       expect(rejected.isErr()).toBe(true);
       expect(["invalid_input", "failed"]).toContain(rejected._unsafeUnwrapErr().reason);
-      expect(await ctx.fixtures.readLive()).toBe(before);
-      expect((await ctx.port.liveRevision())._unsafeUnwrap()).toBe(revision);
+      expect(await ctx().fixtures.readLive()).toBe(before);
+      expect((await ctx().port.liveRevision())._unsafeUnwrap()).toBe(revision);
     });
 
     it("install replaces the live file, keeps the previous one, and repeating it keeps it too", async () => {
-      const before = await ctx.fixtures.readLive();
-      const revision = (await ctx.port.liveRevision())._unsafeUnwrap();
-      const config = (await ctx.port.render(request()))._unsafeUnwrap();
-      (await ctx.port.validate(config))._unsafeUnwrap();
-      const first = (await ctx.port.install(config))._unsafeUnwrap();
+      const before = await ctx().fixtures.readLive();
+      const revision = (await ctx().port.liveRevision())._unsafeUnwrap();
+      const config = (await ctx().port.render(request()))._unsafeUnwrap();
+      (await ctx().port.validate(config))._unsafeUnwrap();
+      const first = (await ctx().port.install(config))._unsafeUnwrap();
       expect(first.previousRevision).toBe(revision);
-      expect(await ctx.fixtures.readLive()).toBe(config.content);
-      const again = (await ctx.port.install(config))._unsafeUnwrap();
+      expect(await ctx().fixtures.readLive()).toBe(config.content);
+      const again = (await ctx().port.install(config))._unsafeUnwrap();
       expect(again.previousRevision).toBe(revision);
-      const restored = (await ctx.port.restorePrevious())._unsafeUnwrap();
+      const restored = (await ctx().port.restorePrevious())._unsafeUnwrap();
       expect(restored.revision).toBe(revision);
-      expect(await ctx.fixtures.readLive()).toBe(before);
+      expect(await ctx().fixtures.readLive()).toBe(before);
       // Restoring twice is harmless.
-      expect((await ctx.port.restorePrevious())._unsafeUnwrap().revision).toBe(revision);
-      expect(await ctx.fixtures.readLive()).toBe(before);
+      expect((await ctx().port.restorePrevious())._unsafeUnwrap().revision).toBe(revision);
+      expect(await ctx().fixtures.readLive()).toBe(before);
     });
 
     it("restorePrevious with nothing kept is not_found and changes nothing", async () => {
-      const before = await ctx.fixtures.readLive();
-      const result = await ctx.port.restorePrevious();
+      const before = await ctx().fixtures.readLive();
+      const result = await ctx().port.restorePrevious();
       expect(result._unsafeUnwrapErr().reason).toBe("not_found");
-      expect(await ctx.fixtures.readLive()).toBe(before);
+      expect(await ctx().fixtures.readLive()).toBe(before);
     });
 
     it("reload makes the installed revision live, confirm and liveRevision agree, and undo brings the previous back", async () => {
-      const revision = (await ctx.port.liveRevision())._unsafeUnwrap();
-      const config = (await ctx.port.render(request()))._unsafeUnwrap();
-      (await ctx.port.validate(config))._unsafeUnwrap();
-      (await ctx.port.install(config))._unsafeUnwrap();
-      (await ctx.port.reload())._unsafeUnwrap();
-      (await ctx.port.confirm(config.revision))._unsafeUnwrap();
-      expect((await ctx.port.liveRevision())._unsafeUnwrap()).toBe(config.revision);
+      const revision = (await ctx().port.liveRevision())._unsafeUnwrap();
+      const config = (await ctx().port.render(request()))._unsafeUnwrap();
+      (await ctx().port.validate(config))._unsafeUnwrap();
+      (await ctx().port.install(config))._unsafeUnwrap();
+      (await ctx().port.reload())._unsafeUnwrap();
+      (await ctx().port.confirm(config.revision))._unsafeUnwrap();
+      expect((await ctx().port.liveRevision())._unsafeUnwrap()).toBe(config.revision);
 
-      const restored = (await ctx.port.restorePrevious())._unsafeUnwrap();
+      const restored = (await ctx().port.restorePrevious())._unsafeUnwrap();
       expect(restored.revision).toBe(revision);
-      (await ctx.port.reload())._unsafeUnwrap();
-      if (revision !== null) (await ctx.port.confirm(revision))._unsafeUnwrap();
-      expect((await ctx.port.liveRevision())._unsafeUnwrap()).toBe(revision);
+      (await ctx().port.reload())._unsafeUnwrap();
+      if (revision !== null) (await ctx().port.confirm(revision))._unsafeUnwrap();
+      expect((await ctx().port.liveRevision())._unsafeUnwrap()).toBe(revision);
     });
 
     it("confirm of a revision the proxy does not run fails", async () => {
-      const result = await ctx.port.confirm(`${ctx.fixtures.switchTo.color}:-:never-rendered`);
+      const result = await ctx().port.confirm(`${ctx().fixtures.switchTo.color}:-:never-rendered`);
       expect(result._unsafeUnwrapErr().reason).toBe("failed");
     });
 
     it("record writes the active color and prepends one history line per run", async () => {
       const before = await state();
       const req = request();
-      const recorded = (await ctx.port.record(req))._unsafeUnwrap();
+      const recorded = (await ctx().port.record(req))._unsafeUnwrap();
       expect(recorded.activeColor).toBe(req.color);
       expect(recorded.history[0]).toMatchObject({ color: req.color, runId: req.runId, actor: req.actor });
       if (req.sha !== undefined) expect(recorded.history[0]?.sha).toBe(req.sha);
       expect(Number.isNaN(Date.parse(recorded.history[0]?.at ?? ""))).toBe(false);
-      expect(recorded.history.slice(1)).toEqual(before.history.slice(0, ctx.fixtures.historyLimit - 1));
+      expect(recorded.history.slice(1)).toEqual(before.history.slice(0, ctx().fixtures.historyLimit - 1));
       expect(await state()).toEqual(recorded);
       // The same run recording again (a resumed run) adds nothing.
-      const again = (await ctx.port.record(req))._unsafeUnwrap();
+      const again = (await ctx().port.record(req))._unsafeUnwrap();
       expect(again).toEqual(recorded);
       expect(await state()).toEqual(recorded);
     });
 
     it("keeps the history bounded, newest first", async () => {
-      const colors = [ctx.fixtures.switchTo.color, ctx.fixtures.activeColor];
+      const colors = [ctx().fixtures.switchTo.color, ctx().fixtures.activeColor];
       const ids: string[] = [];
-      for (let i = 0; i < ctx.fixtures.historyLimit + 3; i++) {
+      for (let i = 0; i < ctx().fixtures.historyLimit + 3; i++) {
         const req = request({ color: colors[i % 2] as string });
         ids.push(req.runId);
-        (await ctx.port.record(req))._unsafeUnwrap();
+        (await ctx().port.record(req))._unsafeUnwrap();
       }
       const s = await state();
-      expect(s.history).toHaveLength(ctx.fixtures.historyLimit);
-      expect(s.history.map((e) => e.runId)).toEqual(ids.reverse().slice(0, ctx.fixtures.historyLimit));
+      expect(s.history).toHaveLength(ctx().fixtures.historyLimit);
+      expect(s.history.map((e) => e.runId)).toEqual(ids.reverse().slice(0, ctx().fixtures.historyLimit));
       expect(s.activeColor).toBe(s.history[0]?.color);
     });
 
     it("writeState overwrites the active color and the history exactly", async () => {
       const before = await state();
-      (await ctx.port.record(request()))._unsafeUnwrap();
-      (await ctx.port.writeState(before))._unsafeUnwrap();
+      (await ctx().port.record(request()))._unsafeUnwrap();
+      (await ctx().port.writeState(before))._unsafeUnwrap();
       expect(await state()).toEqual(before);
       const custom: TrafficState = {
-        activeColor: ctx.fixtures.switchTo.color,
+        activeColor: ctx().fixtures.switchTo.color,
         history: [
-          { at: "2026-01-02T03:04:05.000Z", color: ctx.fixtures.switchTo.color, runId: "r2", actor: "ops" },
-          { at: "2026-01-01T03:04:05.000Z", color: ctx.fixtures.activeColor },
+          { at: "2026-01-02T03:04:05.000Z", color: ctx().fixtures.switchTo.color, runId: "r2", actor: "ops" },
+          { at: "2026-01-01T03:04:05.000Z", color: ctx().fixtures.activeColor },
         ],
       };
-      (await ctx.port.writeState(custom))._unsafeUnwrap();
+      (await ctx().port.writeState(custom))._unsafeUnwrap();
       expect(await state()).toEqual(custom);
     });
 
     it("a color outside the topology is invalid_input and changes nothing", async () => {
       const before = await state();
-      const live = await ctx.fixtures.readLive();
+      const live = await ctx().fixtures.readLive();
       const bad = request({ color: unknown() });
-      expect((await ctx.port.render(bad))._unsafeUnwrapErr().reason).toBe("invalid_input");
-      expect((await ctx.port.record(bad))._unsafeUnwrapErr().reason).toBe("invalid_input");
+      expect((await ctx().port.render(bad))._unsafeUnwrapErr().reason).toBe("invalid_input");
+      expect((await ctx().port.record(bad))._unsafeUnwrapErr().reason).toBe("invalid_input");
       expect(
-        (await ctx.port.writeState({ ...before, activeColor: unknown() }))._unsafeUnwrapErr().reason,
+        (await ctx().port.writeState({ ...before, activeColor: unknown() }))._unsafeUnwrapErr().reason,
       ).toBe("invalid_input");
-      const config = (await ctx.port.render(request()))._unsafeUnwrap();
+      const config = (await ctx().port.render(request()))._unsafeUnwrap();
       const foreign = { ...config, color: unknown() };
-      expect((await ctx.port.install(foreign))._unsafeUnwrapErr().reason).toBe("invalid_input");
+      expect((await ctx().port.install(foreign))._unsafeUnwrapErr().reason).toBe("invalid_input");
       expect(await state()).toEqual(before);
-      expect(await ctx.fixtures.readLive()).toBe(live);
+      expect(await ctx().fixtures.readLive()).toBe(live);
     });
   });
 }

@@ -1,19 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import type { RunStatus } from "@backflip/core";
+import { RUN_STATUSES } from "@backflip/core";
 import type { FakeRun } from "./fake-actions";
 import { caller, echo, type FakeContext, hasScope, isoSeconds } from "./fake-context";
 import { drain, type FakeReply, jsonReply } from "./fake-reply";
-
-const STATUSES: readonly RunStatus[] = [
-  "unknown",
-  "waiting",
-  "running",
-  "success",
-  "failure",
-  "cancelled",
-  "skipped",
-  "blocked",
-];
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -147,7 +136,7 @@ async function dispatch(
 
 function listRuns(ctx: FakeContext, url: URL, repo: string): FakeReply {
   const statuses = url.searchParams.getAll("status");
-  const unknown = statuses.find((s) => !STATUSES.includes(s as RunStatus));
+  const unknown = statuses.find((s) => !(RUN_STATUSES as readonly string[]).includes(s));
   if (unknown) return jsonReply(400, { message: `invalid status ${unknown}` });
   const events = url.searchParams.getAll("event");
   const workflow = url.searchParams.get("workflow_id");

@@ -8,6 +8,7 @@ import {
   type ShellFiles,
   type ShellResult,
   type ShellRunOptions,
+  stdinBytes,
 } from "@backflip/core";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import type { FleetOp } from "../fleet-ops";
@@ -106,7 +107,7 @@ export class MockShell implements Shell {
         const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
         const stdout = new CappedStream(max);
         const stderr = new CappedStream(max);
-        const stdin = typeof opts.stdin === "string" ? utf8(opts.stdin) : (opts.stdin ?? new Uint8Array());
+        const stdin = stdinBytes(opts.stdin);
         let exitCode: number;
         try {
           exitCode = await runProgram(args, {

@@ -43,6 +43,24 @@ export interface ContainerState {
   snapshots: SnapshotState[];
 }
 
+/** The fields of a container every copy of it carries: name, role, component, color, status, health. */
+export type ContainerBasics = Pick<
+  ContainerState,
+  "name" | "role" | "component" | "color" | "status" | "healthy"
+>;
+
+/** `c`'s {@link ContainerBasics}, without the optional fields it does not have. */
+export function containerBasics(c: ContainerBasics): ContainerBasics {
+  return {
+    name: c.name,
+    role: c.role,
+    ...(c.component === undefined ? {} : { component: c.component }),
+    ...(c.color === undefined ? {} : { color: c.color }),
+    status: c.status,
+    healthy: c.healthy,
+  };
+}
+
 /** A ZFS dataset: a container's disk, or a standalone one (`container: null`, own image). */
 export interface DatasetState {
   readonly name: string;

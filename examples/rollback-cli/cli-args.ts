@@ -1,0 +1,97 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { envNameSchema } from "@backflip/core";
+import { err, ok, type Result } from "neverthrow";
+import { z } from "zod";
+
+/** The `options` of a `node:util` `parseArgs` config. */
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS = {
+  env: { type: "string" },
+  target: { type: "string" },
+  "state-dir": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies OptionSpec;
+
+/** Options of every command that runs a plan. */
+export const RUN_OPTIONS = {
+  actor: { type: "string" },
+  reason: { type: "string" },
+  "metrics-file": { type: "string" },
+  "lock-ttl": { type: "string" },
+} as const satisfies OptionSpec;
+
+/** The validated global options. */
+export const globalSchema = z.object({
+  /** Default: `staging` on the simulated fleet, `lab` on the lab. */
+  env: envNameSchema.optional(),
+  target: z.enum(["simulated", "lab"]).default("simulated"),
+  "state-dir": z.string().min(1, "must not be empty").default("./.backflip"),
+  json: z.boolean().default(false),
+  help: z.boolean().default(false),
+});
+
+/** An empty string (a workflow's empty input) counts as absent. */
+export const optional = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+/** A whole number of seconds given as text. */
+export const secondsSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,5}$/, "expected a whole number of seconds ≥ 1")
+  .transform(Number);
+
+/** Who acts: a login-like name (it is written into history lines and the lock's owner). */
+export const actorSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/, "expected a name like alice or alice@host (no spaces)");
+
+/** Why, in the operator's words: one line without control characters. */
+export const reasonSchema = z
+  .string()
+  .min(1, "say why")
+  .max(500)
+  .refine((s) => !/\p{Cc}/u.test(s), "one line without control characters");
+
+/** The validated run options: who, why, where metrics go, the lock's time-to-live. */
+export const runSchema = z.object({
+  actor: actorSchema.optional(),
+  reason: reasonSchema.optional(),
+  "metrics-file": optional(z.string()),
+  "lock-ttl": optional(secondsSchema),
+});
+
+/** Raw parsed arguments. */
+export interface RawArgs {
+  readonly values: Record<string, string | boolean | string[] | undefined>;
+  readonly positionals: string[];
+}
+
+/** Parses argv strictly with `parseArgs`: an unknown option or a missing value is a usage error. */
+export function parseRaw(
+  argv: readonly string[],
+  options: OptionSpec,
+  positionals: number,
+): Result<RawArgs, string> {
+  try {
+    const parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals > 0 });
+    if (parsed.positionals.length > positionals)
+      return err(`unexpected argument "${parsed.positionals[positionals]}"`);
+    return ok({ values: parsed.values as RawArgs["values"], positionals: parsed.positionals });
+  } catch (cause) {
+    return err((cause as Error).message);
+  }
+}
+
+/** Validates parsed values with a zod schema; the error names each bad option as `--name`. */
+export function validate<S extends z.ZodType>(schema: S, values: unknown): Result<z.output<S>, string> {
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return ok(parsed.data);
+  return err(
+    parsed.error.issues
+      .map((i) => (i.path.length ? `--${i.path.join(".")}: ${i.message}` : i.message))
+      .join("; "),
+  );
+}

@@ -1,0 +1,118 @@
+import { userInfo } from "node:os";
+import type { DriverError, RollbackPlan } from "@backflip/core";
+import type { ResultAsync } from "neverthrow";
+import type { z } from "zod";
+import { type globalSchema, type OptionSpec, type RawArgs, validate } from "./cli-args";
+import { EXIT, type ExitCode, exitForDriverError } from "./exit-codes";
+import { fail, failDriver, type Output } from "./output";
+import { openTarget, type Target } from "./target";
+
+/** The global options once validated. */
+export type Globals = z.output<typeof globalSchema>;
+
+/** One subcommand: its options, its help, and what it does. */
+export interface Command {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** The full `--help` text: usage, options, examples. */
+  readonly help: string;
+  /** Its own options (the global ones are added). */
+  readonly options: OptionSpec;
+  /** How many positional arguments it takes. */
+  readonly positionals: number;
+  /** Validates the parsed arguments, then acts (opening targets through `session`); returns the exit code. */
+  run(args: RawArgs, out: Output, session: Session): Promise<ExitCode>;
+}
+
+/** Validates with zod, or reports a usage error (exit 2) and returns `null`. */
+export function validateOrFail<S extends z.ZodType>(
+  out: Output,
+  command: string,
+  schema: S,
+  values: unknown,
+): z.output<S> | null {
+  const parsed = validate(schema, values);
+  if (parsed.isOk()) return parsed.value;
+  fail(out, EXIT.usage, { message: parsed.error, hint: `see: rollback ${command} --help`, reason: "usage" });
+  return null;
+}
+
+/** The targets one command opened: `main` closes them when the command is done. */
+export class Session {
+  readonly #opened: Target[] = [];
+
+  /** Opens the target the global options name, or reports why not and returns the exit code. */
+  async open(globals: Globals, out: Output): Promise<Target | ExitCode> {
+    const target = await openTarget({
+      kind: globals.target,
+      env: globals.env,
+      stateDir: globals["state-dir"],
+    });
+    if (target.isErr()) return failDriver(out, exitForDriverError(target.error), target.error);
+    this.#opened.push(target.value);
+    return target.value;
+  }
+
+  /** Closes every target opened (a real target's connections). */
+  async close(): Promise<void> {
+    await Promise.all(this.#opened.splice(0).map((t) => t.close()));
+  }
+}
+
+/** Awaits a recipe's plan, or reports why it could not be planned and returns the exit code. */
+export async function planOrFail(
+  out: Output,
+  plan: ResultAsync<RollbackPlan, DriverError>,
+): Promise<RollbackPlan | ExitCode> {
+  const planned = await plan;
+  if (planned.isErr()) return failDriver(out, exitForDriverError(planned.error), planned.error);
+  return planned.value;
+}
+
+/** Who acts when `--actor` is not given: `$BACKFLIP_ACTOR`, else the login name. */
+export function defaultActor(): string {
+  if (process.env.BACKFLIP_ACTOR) return process.env.BACKFLIP_ACTOR;
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+/** The help text's shared part: the global options. */
+export const GLOBAL_HELP = `Global options:
+  --env NAME          environment (default staging; lab with --target lab)
+  --target KIND       simulated (default) | lab (the real lab: pnpm lab up)
+  --state-dir DIR     journal, locks and the simulated world (default ./.backflip)
+  --json              JSON on stdout: one object per line
+  -h, --help          this help`;
+
+/** The help text's part for commands that run a plan. */
+export const RUN_HELP = `Run options:
+  --actor NAME        who runs it (default $BACKFLIP_ACTOR or your login)
+  --reason TEXT       why, one line (recorded in the history and journal)
+  --metrics-file F    write the deploy metrics textfile F (atomically) after the run
+  --lock-ttl SECONDS  the environment lock's time-to-live, renewed while running (default 60)`;
+
+/** Who and why for a command that runs a plan: `--reason` is required unless it is only a dry run. */
+export function whoOrFail(
+  out: Output,
+  args: { actor?: string | undefined; reason?: string | undefined },
+  dryRun: boolean,
+): { actor: string; reason: string } | ExitCode {
+  const reason = args.reason ?? (dryRun ? "dry run" : undefined);
+  if (!reason)
+    return fail(out, EXIT.usage, {
+      message: "--reason is required: say why (it goes into the history and the journal)",
+      reason: "usage",
+    });
+  return { actor: args.actor ?? defaultActor(), reason };
+}
+
+/** Says a destructive command only showed its plan, and how to run it. */
+export function dryRunOnly(out: Output, confirm: string): ExitCode {
+  out.text(`nothing was changed: this command is destructive; re-run with ${confirm} to do it.`);
+  out.object({ type: "dry-run", confirm });
+  return EXIT.ok;
+}

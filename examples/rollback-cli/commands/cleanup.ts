@@ -1,0 +1,72 @@
+import { cleanupColor, simpleNameSchema } from "@backflip/core";
+import { z } from "zod";
+import { printPlan } from "../../lib/progress";
+import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
+import {
+  type Command,
+  dryRunOnly,
+  GLOBAL_HELP,
+  planOrFail,
+  RUN_HELP,
+  validateOrFail,
+  whoOrFail,
+} from "../command";
+import { executePlan } from "../execute-plan";
+import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+
+const schema = globalSchema.extend(runSchema.shape).extend({
+  color: simpleNameSchema,
+  via: z.enum(["native", "pipeline"], { error: "expected native or pipeline" }).default("native"),
+  yes: z.boolean().default(false),
+});
+
+/** `rollback cleanup --color C`: reclaims a failed color's slot (the cleanup-failed.yml workflow). Dry run unless `--yes`. */
+export const cleanupCommand: Command = {
+  name: "cleanup",
+  summary: "destroy a failed color's app containers (never the live one); dry run unless --yes",
+  positionals: 0,
+  options: { ...RUN_OPTIONS, color: { type: "string" }, via: { type: "string" }, yes: { type: "boolean" } },
+  help: `Usage: rollback cleanup --color C [--yes] [options]
+
+The runbook's "Veza cleanup" workflow: once forensics are done, destroy the failed
+color's app containers to reclaim the slot. Refused for the live color. Without --yes
+it only prints the plan.
+
+Options:
+  --color C             the failed color (required)
+  --via native|pipeline delete through the container host (default), or dispatch cleanup-failed.yml
+  --yes                 really do it
+
+${RUN_HELP}
+
+${GLOBAL_HELP}
+
+Examples:
+  rollback cleanup --color green
+  rollback cleanup --color green --yes --reason "forensics done, INC-42"
+
+${EXIT_CODES_HELP}`,
+  async run(raw, out, session) {
+    const args = validateOrFail(out, "cleanup", schema, raw.values);
+    if (!args) return EXIT.usage;
+    const who = whoOrFail(out, args, !args.yes);
+    if (typeof who === "number") return who;
+    const target = await session.open(args, out);
+    if (typeof target === "number") return target;
+    const plan = await planOrFail(
+      out,
+      cleanupColor(target.topology, target.drivers, { ...who, color: args.color, via: args.via }),
+    );
+    if (typeof plan === "number") return plan;
+    if (!args.yes) {
+      printPlan(plan, out.text);
+      out.object({ type: "plan", plan: plan.describe() });
+      return dryRunOnly(out, "--yes");
+    }
+    return executePlan(target, plan, out, {
+      actor: who.actor,
+      metricsFile: args["metrics-file"],
+      lockTtlS: args["lock-ttl"],
+    });
+  },
+};

@@ -1,0 +1,22 @@
+import type { Command } from "../command";
+import { cleanupCommand } from "./cleanup";
+import { decideCommand } from "./decide";
+import { inverseSqlCommand } from "./inverse-sql";
+import { pushArtifactCommand } from "./push-artifact";
+import { restoreSnapshotCommand } from "./restore-snapshot";
+import { resumeCommand } from "./resume";
+import { planCommand, rollbackCommand } from "./rollback";
+import { statusCommand } from "./status";
+
+/** Every subcommand, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  statusCommand,
+  decideCommand,
+  planCommand,
+  rollbackCommand,
+  resumeCommand,
+  cleanupCommand,
+  pushArtifactCommand,
+  inverseSqlCommand,
+  restoreSnapshotCommand,
+];

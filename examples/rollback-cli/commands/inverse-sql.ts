@@ -1,0 +1,77 @@
+import { resolve } from "node:path";
+import { applyInverseSql } from "@backflip/core";
+import { z } from "zod";
+import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
+import { type Command, GLOBAL_HELP, planOrFail, RUN_HELP, validateOrFail, whoOrFail } from "../command";
+import { executePlan, showPlan } from "../execute-plan";
+import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+
+const schema = globalSchema.extend(runSchema.shape).extend({
+  file: z
+    .string()
+    .min(1)
+    .transform((p) => resolve(p)),
+  "expected-version": optional(
+    z
+      .string()
+      .regex(/^[0-9]{1,12}$/, "expected a whole number")
+      .transform(Number),
+  ),
+  "dry-run": z.boolean().default(false),
+});
+
+/** `rollback inverse-sql --file F`: Path 3 — apply a destructive migration's inverse SQL in one transaction. */
+export const inverseSqlCommand: Command = {
+  name: "inverse-sql",
+  summary: "Path 3: apply a destructive migration's inverse SQL in one transaction (then --mode full)",
+  positionals: 0,
+  options: {
+    ...RUN_OPTIONS,
+    file: { type: "string" },
+    "expected-version": { type: "string" },
+    "dry-run": { type: "boolean" },
+  },
+  help: `Usage: rollback inverse-sql --file F [options]
+
+Path 3, "a destructive migration poisoned the schema": the runbook's
+\`incus exec <env>-postgres -- psql -U veza veza < /tmp/inverse.sql\`. Reads the migration
+state, applies the SQL in one transaction (ON_ERROR_STOP: all or nothing), reads the
+state again. Then run Path 2.
+
+Options:
+  --file F                 the inverse SQL (from the migration's PR description), required
+  --expected-version N     the schema_migrations version it leaves: verified after
+  --dry-run                print the plan and stop
+
+${RUN_HELP}
+
+${GLOBAL_HELP}
+
+Examples:
+  rollback inverse-sql --file /tmp/inverse.sql --expected-version 41 --reason "migration 42 dropped users.email"
+
+${EXIT_CODES_HELP}`,
+  async run(raw, out, session) {
+    const args = validateOrFail(out, "inverse-sql", schema, raw.values);
+    if (!args) return EXIT.usage;
+    const who = whoOrFail(out, args, args["dry-run"]);
+    if (typeof who === "number") return who;
+    const target = await session.open(args, out);
+    if (typeof target === "number") return target;
+    const plan = await planOrFail(
+      out,
+      applyInverseSql(target.topology, target.drivers, {
+        ...who,
+        sqlFile: args.file,
+        ...(args["expected-version"] === undefined ? {} : { expectedVersionAfter: args["expected-version"] }),
+      }),
+    );
+    if (typeof plan === "number") return plan;
+    if (args["dry-run"]) return showPlan(plan, out);
+    return executePlan(target, plan, out, {
+      actor: who.actor,
+      metricsFile: args["metrics-file"],
+      lockTtlS: args["lock-ttl"],
+    });
+  },
+};

@@ -1,0 +1,78 @@
+import { resolve } from "node:path";
+import { rebuildAndPush, shaSchema } from "@backflip/core";
+import { z } from "zod";
+import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
+import { type Command, GLOBAL_HELP, planOrFail, RUN_HELP, validateOrFail, whoOrFail } from "../command";
+import { executePlan, showPlan } from "../execute-plan";
+import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+
+const artifactSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*=.+$/, "expected COMPONENT=PATH, e.g. backend=/tmp/veza-backend-<sha>.tar.zst")
+  .transform((text) => {
+    const at = text.indexOf("=");
+    return { component: text.slice(0, at), path: resolve(text.slice(at + 1)) };
+  });
+
+const schema = globalSchema.extend(runSchema.shape).extend({
+  "release-sha": shaSchema,
+  artifact: z.array(artifactSchema).min(1, "give at least one --artifact COMPONENT=PATH"),
+  "dry-run": z.boolean().default(false),
+});
+
+/** `rollback push-artifact`: Path 3 — push tarballs you rebuilt into the registry, then run Path 2. */
+export const pushArtifactCommand: Command = {
+  name: "push-artifact",
+  summary: "Path 3: push rebuilt tarballs for a SHA the registry purged (then run --mode full)",
+  positionals: 0,
+  options: {
+    ...RUN_OPTIONS,
+    "release-sha": { type: "string" },
+    artifact: { type: "string", multiple: true },
+    "dry-run": { type: "boolean" },
+  },
+  help: `Usage: rollback push-artifact --release-sha SHA --artifact COMPONENT=PATH... [options]
+
+Path 3, "Forgejo registry has been purged of the SHA you need": you rebuilt the
+tarballs (go build … && tar --use-compress-program=zstd -cf /tmp/veza-<component>-<sha>.tar.zst …);
+this checks each file (size, sha256), uploads it, and verifies the registry has it.
+Every component the registry is missing must be given. Then run \`rollback rollback --mode full\`.
+
+Options:
+  --release-sha SHA              the 40-hex SHA the tarballs were built from (required)
+  --artifact COMPONENT=PATH      one per component, repeatable
+  --dry-run                      print the plan and stop
+
+${RUN_HELP}
+
+${GLOBAL_HELP}
+
+Examples:
+  rollback push-artifact --release-sha 0123456789abcdef0123456789abcdef01234567 \\
+    --artifact backend=/tmp/veza-backend-0123456789abcdef0123456789abcdef01234567.tar.zst --reason "registry purged"
+
+${EXIT_CODES_HELP}`,
+  async run(raw, out, session) {
+    const args = validateOrFail(out, "push-artifact", schema, raw.values);
+    if (!args) return EXIT.usage;
+    const who = whoOrFail(out, args, args["dry-run"]);
+    if (typeof who === "number") return who;
+    const target = await session.open(args, out);
+    if (typeof target === "number") return target;
+    const plan = await planOrFail(
+      out,
+      rebuildAndPush(target.topology, target.drivers, {
+        ...who,
+        sha: args["release-sha"],
+        artifacts: args.artifact,
+      }),
+    );
+    if (typeof plan === "number") return plan;
+    if (args["dry-run"]) return showPlan(plan, out);
+    return executePlan(target, plan, out, {
+      actor: who.actor,
+      metricsFile: args["metrics-file"],
+      lockTtlS: args["lock-ttl"],
+    });
+  },
+};

@@ -1,0 +1,79 @@
+import { planForIntent, resumeRun, runIdSchema } from "@backflip/core";
+import { z } from "zod";
+import { actorSchema, globalSchema, optional, secondsSchema } from "../cli-args";
+import { type Command, defaultActor, GLOBAL_HELP, validateOrFail } from "../command";
+import { cliOwner, eventSink, finishRun } from "../execute-plan";
+import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+
+const schema = globalSchema.extend({
+  runId: runIdSchema,
+  revert: z.boolean().default(false),
+  "break-stale-lock": z.boolean().default(false),
+  "acknowledge-data-loss": z.boolean().default(false),
+  actor: actorSchema.optional(),
+  "metrics-file": optional(z.string()),
+  "lock-ttl": optional(secondsSchema),
+});
+
+/** `rollback resume <run-id>`: picks up a run that was cut short, from its journal. */
+export const resumeCommand: Command = {
+  name: "resume",
+  summary: "resume a run cut short (killed, journal failed) from its journal; --revert undoes it",
+  positionals: 1,
+  options: {
+    revert: { type: "boolean" },
+    "break-stale-lock": { type: "boolean" },
+    "acknowledge-data-loss": { type: "boolean" },
+    actor: { type: "string" },
+    "metrics-file": { type: "string" },
+    "lock-ttl": { type: "string" },
+  },
+  help: `Usage: rollback resume <run-id> [options]
+
+Picks a run up from its journal (\`rollback status\` lists the runs in flight). Completed
+steps are never run again; a step cut short is reconciled against the world (did it take
+effect?), re-run when that is safe, or left for a person when not. A finished run just
+reports its outcome.
+
+Options:
+  --revert                 undo the run's completed changes instead of finishing it
+  --break-stale-lock       break the lock the killed run left, once it has expired
+                           (a live lock is never broken: exit 4 names its owner)
+  --acknowledge-data-loss  needed again to resume a snapshot restore
+  --actor NAME             who resumes it (default $BACKFLIP_ACTOR or your login)
+  --metrics-file F         write the deploy metrics textfile after the run
+  --lock-ttl SECONDS       the lock's time-to-live (default 60)
+
+${GLOBAL_HELP}
+
+Examples:
+  rollback resume 20261126T053300Z-3fa9c1
+  rollback resume 20261126T053300Z-3fa9c1 --break-stale-lock
+  rollback resume 20261126T053300Z-3fa9c1 --revert --break-stale-lock --json
+
+${EXIT_CODES_HELP}`,
+  async run(raw, out, session) {
+    const args = validateOrFail(out, "resume", schema, { ...raw.values, runId: raw.positionals[0] ?? "" });
+    if (!args) return EXIT.usage;
+    const target = await session.open(args, out);
+    if (typeof target === "number") return target;
+    const sink = eventSink(out);
+    let finishedHere = false;
+    const result = await resumeRun(args.runId, {
+      journal: target.journal,
+      lock: target.lock,
+      owner: cliOwner(args.actor ?? defaultActor()),
+      rebuild: (intent) => planForIntent(target.topology, target.drivers, intent),
+      mode: args.revert ? "revert" : "continue",
+      breakStaleLock: args["break-stale-lock"],
+      onEvent: (event) => {
+        if (event.type === "plan.finished") finishedHere = true;
+        sink(event);
+      },
+      ...(args["acknowledge-data-loss"] ? { acknowledgeDataLoss: true } : {}),
+      ...(args["lock-ttl"] ? { lockTtlMs: args["lock-ttl"] * 1000 } : {}),
+    });
+    // a run that had already finished is only reported: its metrics were written then
+    return finishRun(target, result, out, finishedHere ? args["metrics-file"] : undefined);
+  },
+};

@@ -1,0 +1,130 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type DriverError, driverError, type Journal, type JournalRecord } from "@backflip/core";
+import { createFleet, type Fleet, restoreFleet, snapshotFleet } from "@backflip/driver-mock";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { addLatencies, simulatedTopology } from "../lib/simulated";
+import type { Target } from "./target";
+import { stateStores } from "./target";
+import { writeFileAtomic } from "./write-file-atomic";
+
+/** The file holding the simulated world between CLI invocations. */
+export const FLEET_FILE = "fleet.json";
+
+const DRIVER = "rollback-cli";
+
+/**
+ * The journal of the simulated target: saves the world to `fleet.json` before every
+ * record is appended. The world on disk is therefore never behind the journal — like a
+ * real fleet, whose changes are made before the step that made them is recorded — so a
+ * process killed at any point leaves a state `resume` can reconcile.
+ */
+class WorldSavingJournal implements Journal {
+  readonly name: string;
+  /** True once a record was appended through this journal: this process ran something. */
+  appended = false;
+
+  constructor(
+    readonly inner: Journal,
+    readonly saveWorld: () => ResultAsync<void, DriverError>,
+  ) {
+    this.name = `${inner.name} (world saved before each record)`;
+  }
+
+  append(runId: string, record: JournalRecord): ResultAsync<void, DriverError> {
+    this.appended = true;
+    return this.saveWorld().andThen(() => this.inner.append(runId, record));
+  }
+
+  read(runId: string): ResultAsync<JournalRecord[], DriverError> {
+    return this.inner.read(runId);
+  }
+
+  list(): ResultAsync<string[], DriverError> {
+    return this.inner.list();
+  }
+}
+
+/**
+ * A fresh simulated world for `env`: blue and green running, green active — and green's
+ * deploy is bad (its containers answer unhealthy, so the public probe fails), which is
+ * the incident the runbook starts from.
+ */
+export function freshIncidentFleet(env: string): Fleet {
+  const fleet = createFleet({ topology: simulatedTopology(env), now: new Date(), clock: "realtime" });
+  fleet.world.setColor("green", { healthy: false });
+  return fleet;
+}
+
+function readFleet(path: string, env: string): ResultAsync<{ fleet: Fleet; fresh: boolean }, DriverError> {
+  return ResultAsync.fromPromise(readFile(path, "utf8"), (cause) => cause as NodeJS.ErrnoException)
+    .map((text): string | null => text)
+    .orElse((cause) =>
+      cause.code === "ENOENT"
+        ? okAsync<string | null, DriverError>(null)
+        : errAsync(
+            driverError({
+              driver: DRIVER,
+              op: "open",
+              reason: "unavailable",
+              message: `cannot read ${path}: ${cause.message}`,
+              cause,
+            }),
+          ),
+    )
+    .andThen((text) => {
+      if (text === null) return okAsync({ fleet: freshIncidentFleet(env), fresh: true });
+      const bad = (message: string) =>
+        errAsync(
+          driverError({
+            driver: DRIVER,
+            op: "open",
+            reason: "invalid_input",
+            message: `${path}: ${message}`,
+            hint: "use another --state-dir, or delete the file to start from a fresh simulated world",
+          }),
+        );
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (cause) {
+        return bad(`not JSON (${(cause as Error).message})`);
+      }
+      const fleet = restoreFleet(json, { now: new Date(), clock: "realtime" });
+      if (fleet.isErr()) return bad(fleet.error.message);
+      if (fleet.value.topology.env !== env)
+        return bad(`the simulated fleet there is for env ${fleet.value.topology.env}, not ${env}`);
+      return okAsync({ fleet: fleet.value, fresh: false });
+    });
+}
+
+/**
+ * The simulated target: the fleet of `@backflip/driver-mock`, kept in
+ * `<state-dir>/fleet.json` between invocations (a fresh incident world when missing),
+ * with real-world-ish latencies so progress shows time passing. Journal and lock are the
+ * same file-backed ones a real target uses.
+ */
+export function openSimulatedTarget(env: string, stateDir: string): ResultAsync<Target, DriverError> {
+  const path = join(resolve(stateDir), FLEET_FILE);
+  return readFleet(path, env).map(({ fleet, fresh }) => {
+    addLatencies(fleet);
+    const stores = stateStores(stateDir);
+    const saveWorld = () => {
+      const snap = snapshotFleet(fleet);
+      return snap.isErr() ? errAsync(snap.error) : writeFileAtomic(path, `${JSON.stringify(snap.value)}\n`);
+    };
+    const journal = new WorldSavingJournal(stores.journal, saveWorld);
+    return {
+      kind: "simulated" as const,
+      description: `simulated fleet (${fresh ? "fresh incident world, not saved yet" : path})`,
+      topology: fleet.topology,
+      drivers: fleet.drivers,
+      journal,
+      lock: stores.lock,
+      // only a process that ran something saves: one refused by the lock must not write
+      // its stale copy over the world the lock holder is changing
+      save: () => (journal.appended ? saveWorld() : okAsync(undefined)),
+      close: async () => undefined,
+    };
+  });
+}
