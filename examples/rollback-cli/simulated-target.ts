@@ -1,12 +1,17 @@
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { type DriverError, driverError, type Journal, type JournalRecord } from "@backflip/core";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import {
+  type DriverError,
+  driverError,
+  type Journal,
+  type JournalRecord,
+  LocalShellFiles,
+} from "@backflip/core";
 import { createFleet, type Fleet, restoreFleet, snapshotFleet } from "@backflip/driver-mock";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { addLatencies, simulatedTopology } from "../lib/simulated";
 import type { Target } from "./target";
 import { stateStores } from "./target";
-import { writeFileAtomic } from "./write-file-atomic";
 
 /** The file holding the simulated world between CLI invocations. */
 export const FLEET_FILE = "fleet.json";
@@ -111,7 +116,21 @@ export function openSimulatedTarget(env: string, stateDir: string): ResultAsync<
     const stores = stateStores(stateDir);
     const saveWorld = () => {
       const snap = snapshotFleet(fleet);
-      return snap.isErr() ? errAsync(snap.error) : writeFileAtomic(path, `${JSON.stringify(snap.value)}\n`);
+      return snap.isErr()
+        ? errAsync(snap.error)
+        : ResultAsync.fromPromise(mkdir(dirname(path), { recursive: true }), (cause) =>
+            driverError({
+              driver: "rollback-cli",
+              op: "write",
+              reason: "unavailable",
+              message: `cannot create ${dirname(path)}: ${(cause as Error).message}`,
+              hint: "check the state directory (permissions, disk full)",
+            }),
+          ).andThen(() =>
+            new LocalShellFiles().writeFileAtomic(resolve(path), `${JSON.stringify(snap.value)}\n`, {
+              mode: 0o600,
+            }),
+          );
     };
     const journal = new WorldSavingJournal(stores.journal, saveWorld);
     return {
