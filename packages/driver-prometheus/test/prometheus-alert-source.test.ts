@@ -2,8 +2,22 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { DEPLOY_FAILED_ALERT, DeployMetrics, deployAlertStatus, serveMetrics } from "@backflip/core";
+import {
+  createPlan,
+  DEPLOY_FAILED_ALERT,
+  DeployMetrics,
+  defineStep,
+  deployAlertStatus,
+  MemoryJournal,
+  MemoryLeaseLock,
+  postIncident,
+  type RunEvent,
+  runPlan,
+  serveMetrics,
+  stepError,
+} from "@backflip/core";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
+import { errAsync, okAsync } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusAlertSource } from "../src/index";
 import { freePort, startPrometheus, type TestPrometheus } from "./start-prometheus";
@@ -26,6 +40,36 @@ const eventually = async (check: () => Promise<boolean>, seconds: number) => {
 
 describe.skipIf(skip)("VezaDeployFailed on real Prometheus", () => {
   const metrics = new DeployMetrics();
+  const lock = new MemoryLeaseLock();
+
+  /** A real run on env staging whose one change succeeds or fails (and is undone); the metrics observe it. */
+  async function rollbackRun(works: boolean): Promise<{ state: string; events: RunEvent[] }> {
+    const change = defineStep({
+      id: "switch",
+      title: "Switch traffic",
+      kind: "change",
+      describe: () => ["switch"],
+      run: () => (works ? okAsync({}) : errAsync(stepError("switch", "failed", "the reload was refused"))),
+      undo: () => okAsync(undefined),
+    });
+    const plan = createPlan({ path: "fast-flip", env: "staging", actor: "alice", reason: "test" }, [change]);
+    const events: RunEvent[] = [];
+    const result = await runPlan(plan._unsafeUnwrap(), {
+      journal: new MemoryJournal(),
+      lock,
+      onEvent: (e) => {
+        events.push(e);
+        metrics.observe(e);
+      },
+    });
+    return {
+      state: result.match(
+        (r) => r.state,
+        (e) => e.report?.state ?? e.kind,
+      ),
+      events,
+    };
+  }
   let prometheus: TestPrometheus;
   let closeMetrics: () => Promise<void>;
   let alerts: PrometheusAlertSource;
@@ -48,33 +92,28 @@ describe.skipIf(skip)("VezaDeployFailed on real Prometheus", () => {
     expect(check.status).toBe(0);
   });
 
-  it("fires after a failed run and clears after a successful one", async () => {
-    metrics.recordRun({
-      env: "staging",
-      path: "fast-flip",
-      state: "reverted",
-      durationMs: 900,
-      finishedAt: new Date(),
-    });
+  it("fires after a failed run and clears after a successful one; postIncident reports both", async () => {
+    const failed = await rollbackRun(false);
+    expect(failed.state).toBe("reverted");
     const fired = await eventually(async () => (await alerts.isFiring(query)).unwrapOr(false), 45);
     expect(fired).toBe(true);
     const samples = (await alerts.evaluate("veza_deploy_last_failure_timestamp"))._unsafeUnwrap();
     expect(samples.map((s) => s.metric.env)).toContain("staging");
     expect((await deployAlertStatus(alerts, "staging"))._unsafeUnwrap()).toEqual({ state: "firing" });
+    const firingEntry = (await postIncident({ events: failed.events, alerts }))._unsafeUnwrap();
+    expect(firingEntry.alert).toEqual({ state: "firing" });
+    expect(firingEntry.markdown).toContain("The alert VezaDeployFailed still fires");
 
-    metrics.recordRun({
-      env: "staging",
-      path: "fast-flip",
-      state: "succeeded",
-      durationMs: 800,
-      finishedAt: new Date(),
-    });
+    const succeeded = await rollbackRun(true);
+    expect(succeeded.state).toBe("succeeded");
     const cleared = await alerts.waitUntilCleared(query, { deadlineMs: 45_000, pollMs: 500 });
     expect(cleared.isOk()).toBe(true);
     expect((await alerts.isFiring(query))._unsafeUnwrap()).toBe(false);
-    expect((await deployAlertStatus(alerts, "staging", { waitMs: 5000 }))._unsafeUnwrap()).toEqual({
-      state: "cleared",
-    });
+    const clearedEntry = (
+      await postIncident({ events: succeeded.events, alerts, alertWaitMs: 5000 })
+    )._unsafeUnwrap();
+    expect(clearedEntry.alert).toEqual({ state: "cleared" });
+    expect(clearedEntry.markdown).toContain("The alert VezaDeployFailed has cleared");
   });
 
   it("rejects a bad expression with Prometheus's own message", async () => {
