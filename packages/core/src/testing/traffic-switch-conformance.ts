@@ -91,11 +91,15 @@ export function runTrafficSwitchConformance(
       const first = (await ctx().port.install(config))._unsafeUnwrap();
       expect(first.previousRevision).toBe(revision);
       expect(await ctx().fixtures.readLive()).toBe(config.content);
+      // Installed, not live yet: the file on disk and the running proxy disagree until a reload.
+      expect((await ctx().port.installedRevision())._unsafeUnwrap()).toBe(config.revision);
+      expect((await ctx().port.liveRevision())._unsafeUnwrap()).toBe(revision);
       const again = (await ctx().port.install(config))._unsafeUnwrap();
       expect(again.previousRevision).toBe(revision);
       const restored = (await ctx().port.restorePrevious())._unsafeUnwrap();
       expect(restored.revision).toBe(revision);
       expect(await ctx().fixtures.readLive()).toBe(before);
+      expect((await ctx().port.installedRevision())._unsafeUnwrap()).toBe(revision);
       // Restoring twice is harmless.
       expect((await ctx().port.restorePrevious())._unsafeUnwrap().revision).toBe(revision);
       expect(await ctx().fixtures.readLive()).toBe(before);
