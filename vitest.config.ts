@@ -16,9 +16,16 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "lab/test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ["default"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"] },
+      },
+      // The lab's test files share the same containers: one file at a time.
+      { extends: true, test: { name: "lab", include: ["lab/test/**/*.test.ts"], fileParallelism: false } },
+    ],
   },
 });

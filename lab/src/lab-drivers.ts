@@ -23,9 +23,14 @@ export const HAPROXY_INNER_BIND = "127.0.0.1:80";
  * (the driver-incus Shell),
  * reload by USR2 to the master (`/run/haproxy.pid`). Each
  * server address is a 127.0.0.1 port inside the HAProxy container, joined by a proxy
- * device to the same host port, itself joined to the app container.
+ * device to the same host port, itself joined to the app container. `options.template`
+ * replaces the driver's default `haproxy.cfg` template (the fault tests pass a broken one).
  */
-export function labTrafficSwitch(host: IncusHost, topology: Topology): Result<HaproxySwitch, DriverError> {
+export function labTrafficSwitch(
+  host: IncusHost,
+  topology: Topology,
+  options: { readonly template?: string } = {},
+): Result<HaproxySwitch, DriverError> {
   const servers: Record<string, Record<string, string>> = {};
   for (const app of labApps(topology)) {
     servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
@@ -36,6 +41,7 @@ export function labTrafficSwitch(host: IncusHost, topology: Topology): Result<Ha
     servers,
     routes: { backend: "/api/", stream: "/stream/" },
     binds: [HAPROXY_INNER_BIND],
+    ...(options.template === undefined ? {} : { template: options.template }),
   });
 }
 

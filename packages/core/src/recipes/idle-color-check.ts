@@ -9,6 +9,13 @@ import { HINTS } from "./runbook-text";
 /** The step id of {@link idleColorCheck}. */
 export const IDLE_COLOR_STEP_ID = "pick-idle-color";
 
+/** What the idle-color check saw: the idle and live colors, and which idle containers were RUNNING before any change. */
+export interface IdleColorOutput {
+  readonly color: string;
+  readonly live: string;
+  readonly running: readonly string[];
+}
+
 /**
  * Phase B: traffic is still on `live` (as when the plan was made) and every container
  * of the idle color exists (this SDK stages into existing containers; recreating them is
@@ -19,7 +26,7 @@ export function idleColorCheck(
   topology: Topology,
   live: string,
   idle: string,
-): Step<{ color: string; live: string }> {
+): Step<IdleColorOutput> {
   const names = colorContainers(topology, idle);
   return defineStep({
     id: IDLE_COLOR_STEP_ID,
@@ -52,7 +59,8 @@ export function idleColorCheck(
                 hint: HINTS.usePipeline,
               }),
             );
-          return okAsync({ color: idle, live });
+          const running = instances.filter((i) => i.running).map((i) => i.name);
+          return okAsync({ color: idle, live, running });
         }),
   });
 }

@@ -6,6 +6,7 @@ import type { ContainerHost } from "../ports/container-host";
 import type { HealthProbe } from "../ports/health-probe";
 import { appLayout, containerName, localHealthUrl, type Topology } from "../topology/topology";
 import { incusExec } from "./describe-command";
+import { IDLE_COLOR_STEP_ID, type IdleColorOutput } from "./idle-color-check";
 import { inOrder } from "./in-order";
 import { recipeError } from "./recipe-input";
 
@@ -25,7 +26,8 @@ const decoder = new TextDecoder();
  * up the staged release), then checks each locally: RUNNING, its release file says `sha`,
  * and its own health URL answers (when `app.localHealthUrl` is configured). On a failed
  * check the containers it started are stopped again and nothing is flipped. Undo stops
- * the containers it started.
+ * the containers it started: those the idle-color check saw stopped before the run, so a
+ * re-run after a kill mid-restart never counts a container it stopped itself.
  */
 export function startColorStep(
   host: ContainerHost,
@@ -95,9 +97,14 @@ export function startColorStep(
       )
         .mapErr((e) => fromDriverError(START_STEP_ID, e))
         .andThen((rows) => {
+          // Which containers were running before the run (the idle-color check saw them): a
+          // container stopped by an interrupted earlier attempt of this step is not "started".
+          const before = ctx.output<Partial<IdleColorOutput>>(IDLE_COLOR_STEP_ID)?.running;
+          const wasStopped = (r: { name: string; was: string }) =>
+            before ? !before.includes(r.name) : r.was === "stopped";
           const output: StartOutput = {
-            started: rows.filter((r) => r.was === "stopped").map((r) => r.name),
-            restarted: rows.filter((r) => r.was === "running").map((r) => r.name),
+            started: rows.filter(wasStopped).map((r) => r.name),
+            restarted: rows.filter((r) => !wasStopped(r)).map((r) => r.name),
           };
           ctx.log(`started ${rows.map((r) => r.name).join(", ")}`);
           return inOrder(targets, (t) => checkOne(t, ctx.signal))

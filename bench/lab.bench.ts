@@ -1,0 +1,183 @@
+/**
+ * `pnpm bench:lab`: the runbook's paths end to end on the lab (real Incus, HAProxy inside
+ * `veza-lab-haproxy`, the fake registry), through the recipes and the runner with a
+ * file journal (fsync per record) and a file lease lock, as an on-call engineer would run
+ * them:
+ *
+ * - Path 1 (`fastFlip` planning + `runPlan`) ≥ 20 times, flipping blue ↔ green, while wrk
+ *   (Debian's, loopback only, bounded duration) keeps a steady load on the public URL
+ *   through the lab's HAProxy;
+ * - Path 2 native redeploy of an older SHA once (`redeploy` planning + `runPlan`).
+ *
+ * The per-step medians, taken from the runs' events, and one `incus exec` round trip into
+ * the HAProxy container (what each HAProxy operation costs at least) say where the time
+ * goes. Last line:
+ * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>`
+ * (failed: wrk socket errors plus non-2xx responses). Targets: fast flip p50 ≤ 150 ms,
+ * p95 ≤ 250 ms; redeploy ≤ 15 s; failed = 0. Needs `scripts/backends up incus haproxy`
+ * and wrk (`apt-get install wrk`); brings the lab up itself and leaves it reset.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import {
+  FileJournal,
+  FileLeaseLock,
+  fastFlip,
+  formatDriverError,
+  type RollbackPlan,
+  type RunEvent,
+  redeploy,
+  runPlan,
+} from "@backflip/core";
+import type { LabDrivers } from "../lab/src/lab-drivers";
+import { LAB_RELEASES } from "../lab/src/lab-releases";
+import { resetLab } from "../lab/src/lab-reset";
+import { labUp } from "../lab/src/lab-up";
+
+const FLIPS = 24;
+const WRK_MAX_S = 180;
+const TARGETS = { p50: 150, p95: 250, redeployS: 15 } as const;
+const who = { actor: "bench", reason: "pnpm bench:lab" };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+
+/** Median duration of each step over runs, from their `step.succeeded` events, in step order. */
+function stepProfile(runs: RunEvent[][]): string {
+  const byStep = new Map<string, number[]>();
+  for (const events of runs)
+    for (const e of events)
+      if (e.type === "step.succeeded") byStep.set(e.stepId, [...(byStep.get(e.stepId) ?? []), e.durationMs]);
+  return [...byStep].map(([id, ms]) => `${id} ${percentile(ms, 50)}`).join(", ");
+}
+
+function unwrapPlan(r: Awaited<ReturnType<typeof fastFlip>>, what: string): RollbackPlan {
+  if (r.isErr()) throw new Error(`${what}: ${formatDriverError(r.error)}`);
+  return r.value;
+}
+
+/** Plans and runs one recipe; its wall time (planning + run), the run's events and the planning time. */
+async function timed(
+  dir: string,
+  plan: () => ReturnType<typeof fastFlip>,
+  what: string,
+): Promise<{ ms: number; planMs: number; events: RunEvent[] }> {
+  const events: RunEvent[] = [];
+  const t0 = performance.now();
+  const p = unwrapPlan(await plan(), what);
+  const planMs = performance.now() - t0;
+  const r = await runPlan(p, {
+    journal: new FileJournal({ dir: join(dir, "journal") }),
+    lock: new FileLeaseLock({ dir: join(dir, "locks") }),
+    owner: "bench",
+    onEvent: (e) => events.push(e),
+  });
+  const ms = performance.now() - t0;
+  if (r.isErr()) throw new Error(`${what}: ${r.error.kind}: ${r.error.message}`);
+  return { ms, planMs, events };
+}
+
+async function main(): Promise<void> {
+  const up = await labUp();
+  if (up.isErr())
+    throw new Error(`lab up: ${formatDriverError(up.error)} (needs scripts/backends up incus haproxy)`);
+  const d: LabDrivers = up.value;
+  const dir = await mkdtemp(join(tmpdir(), "backflip-bench-lab-"));
+  try {
+    (await resetLab(d))._unsafeUnwrap();
+
+    // The floor under every HAProxy operation: one `incus exec` round trip into its container.
+    const shell = d.host.shell(d.topology.haproxy.container);
+    const execs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      (await shell.run(["true"]))._unsafeUnwrap();
+      execs.push(performance.now() - t0);
+    }
+
+    // A steady load through the lab's HAProxy: 4 connections, each waiting 1 ms between requests.
+    const pacing = join(dir, "pacing.lua");
+    await writeFile(pacing, "function delay()\n  return 1\nend\n");
+    const wrk = spawn(
+      "nice",
+      ["-n", "10", "wrk", "-t1", "-c4", `-d${WRK_MAX_S}s`, "-s", pacing, d.topology.publicHealthUrl],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let report = "";
+    wrk.stdout.on("data", (chunk: Buffer) => {
+      report += chunk.toString();
+    });
+    const wrkDone = new Promise((r) => wrk.once("exit", r));
+    await sleep(1000);
+
+    const flips: { ms: number; planMs: number; events: RunEvent[] }[] = [];
+    for (let i = 0; i < FLIPS; i++) {
+      flips.push(await timed(dir, () => fastFlip(d.topology, d, who), `fast flip ${i + 1}`));
+      await sleep(100);
+    }
+    await sleep(500);
+    wrk.kill("SIGINT");
+    await Promise.race([wrkDone, sleep(5000)]);
+    const requests = Number(/(\d+) requests in/.exec(report)?.[1] ?? Number.NaN);
+    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(report)?.[1] ?? 0);
+    const failed = (socketErrors?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0) + non2xx;
+
+    (await resetLab(d))._unsafeUnwrap();
+    const probe = { attempts: 60, deadlineMs: 30_000, intervalMs: 100 };
+    const path2 = await timed(
+      dir,
+      () => redeploy(d.topology, d, { ...who, sha: LAB_RELEASES.old, probe }),
+      "redeploy",
+    );
+
+    const totals = flips.map((f) => f.ms);
+    const p50 = percentile(totals, 50);
+    const p95 = percentile(totals, 95);
+    const redeployS = path2.ms / 1000;
+    console.log(`wrk: ${report.trim().split("\n").join(" | ")}`);
+    console.log(
+      `fast flip x${FLIPS}: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (planning p50 ${percentile(
+        flips.map((f) => f.planMs),
+        50,
+      ).toFixed(1)} ms); step medians (ms): ${stepProfile(flips.map((f) => f.events))}`,
+    );
+    console.log(
+      `one incus exec round trip into ${d.topology.haproxy.container} (through driver-incus): p50 ${percentile(
+        execs,
+        50,
+      ).toFixed(1)} ms; render-validate, activate, record and post-run-facts each make one or more`,
+    );
+    console.log(
+      `redeploy: ${redeployS.toFixed(2)} s (planning ${path2.planMs.toFixed(0)} ms); steps (ms): ${stepProfile([path2.events])}`,
+    );
+    const missed = [
+      p50 > TARGETS.p50 ? `fast flip p50 ${p50.toFixed(0)} ms > ${TARGETS.p50} ms` : "",
+      p95 > TARGETS.p95 ? `fast flip p95 ${p95.toFixed(0)} ms > ${TARGETS.p95} ms` : "",
+      redeployS > TARGETS.redeployS ? `redeploy ${redeployS.toFixed(1)} s > ${TARGETS.redeployS} s` : "",
+      failed > 0 ? `${failed} failed requests` : "",
+    ].filter(Boolean);
+    console.log(missed.length > 0 ? `targets missed: ${missed.join("; ")}` : "targets met");
+    if (failed > 0) process.exitCode = 1;
+    console.log(
+      `lab fast_flip_p50_ms=${Math.round(p50)} fast_flip_p95_ms=${Math.round(p95)} redeploy_s=${redeployS.toFixed(
+        1,
+      )} requests=${requests} failed=${failed}`,
+    );
+  } finally {
+    await resetLab(d);
+    await d.host.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((cause: unknown) => {
+  console.error(cause);
+  process.exitCode = 1;
+});
