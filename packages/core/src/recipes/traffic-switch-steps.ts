@@ -153,26 +153,32 @@ export function trafficSwitchSteps(
       ctx.log("restoring the previous config");
       return putBackPrevious().mapErr(fail(A));
     },
-    // Live → done. Installed but never live (killed between install and reload) → the
-    // previous config is put back on disk, so neither a resume nor the next reload
+    // Live → done. Installed but not live: a reload may still be in flight (the run was
+    // killed mid-reload), so it gets the confirm window; live by then → done. Never live →
+    // the previous config is put back on disk, so neither a resume nor the next reload
     // activates a config this run did not finish.
     reconcile: (ctx) =>
-      rendered(ctx).andThen((config) =>
-        ResultAsync.combine([sw.liveRevision(), sw.installedRevision()])
-          .mapErr(fail(A))
-          .andThen(([live, installed]): ResultAsync<Reconciled<ActivateOutput>, StepError> => {
-            if (live === config.revision)
-              return okAsync({ done: true, output: { revision: config.revision, previousRevision: null } });
+      rendered(ctx).andThen((config) => {
+        const done = okAsync<Reconciled<ActivateOutput>, DriverError>({
+          done: true,
+          output: { revision: config.revision, previousRevision: null },
+        });
+        return ResultAsync.combine([sw.liveRevision(), sw.installedRevision()])
+          .andThen(([live, installed]): ResultAsync<Reconciled<ActivateOutput>, DriverError> => {
+            if (live === config.revision) return done;
             if (installed !== config.revision) return okAsync({ done: false });
-            ctx.log(
-              "the new config was installed but never went live: putting the previous one back on disk",
-            );
             return sw
-              .restorePrevious()
-              .mapErr(fail(A))
-              .map(() => ({ done: false }));
-          }),
-      ),
+              .confirm(config.revision)
+              .andThen(() => done)
+              .orElse(() => {
+                ctx.log(
+                  "the new config was installed but never went live: putting the previous one back on disk",
+                );
+                return sw.restorePrevious().map(() => ({ done: false as const }));
+              });
+          })
+          .mapErr(fail(A));
+      }),
   });
 
   const record = defineStep<TrafficState>({
