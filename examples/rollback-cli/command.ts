@@ -2,7 +2,9 @@ import { userInfo } from "node:os";
 import type { DriverError, RollbackPlan } from "@backflip/core";
 import type { ResultAsync } from "neverthrow";
 import type { z } from "zod";
+import { printPlan } from "../lib/progress";
 import { type globalSchema, type OptionSpec, type RawArgs, validate } from "./cli-args";
+import { executePlan } from "./execute-plan";
 import { EXIT, type ExitCode, exitForDriverError } from "./exit-codes";
 import { fail, failDriver, type Output } from "./output";
 import { openTarget, type Target } from "./target";
@@ -61,7 +63,7 @@ export class Session {
 }
 
 /** Awaits a recipe's plan, or reports why it could not be planned and returns the exit code. */
-export async function planOrFail(
+async function planOrFail(
   out: Output,
   plan: ResultAsync<RollbackPlan, DriverError>,
 ): Promise<RollbackPlan | ExitCode> {
@@ -96,7 +98,7 @@ export const RUN_HELP = `Run options:
   --lock-ttl SECONDS  the environment lock's time-to-live, renewed while running (default 60)`;
 
 /** Who and why for a command that runs a plan: `--reason` is required unless it is only a dry run. */
-export function whoOrFail(
+function whoOrFail(
   out: Output,
   args: { actor?: string | undefined; reason?: string | undefined },
   dryRun: boolean,
@@ -110,9 +112,61 @@ export function whoOrFail(
   return { actor: args.actor ?? defaultActor(), reason };
 }
 
-/** Says a destructive command only showed its plan, and how to run it. */
-export function dryRunOnly(out: Output, confirm: string): ExitCode {
+/** Shows a destructive command's plan, says nothing was changed and how to run it. */
+export function dryRunOnly(out: Output, plan: RollbackPlan, confirm: string): ExitCode {
+  printPlan(plan, out.text);
+  out.object({ type: "plan", plan: plan.describe() });
   out.text(`nothing was changed: this command is destructive; re-run with ${confirm} to do it.`);
   out.object({ type: "dry-run", confirm });
   return EXIT.ok;
+}
+
+/** The options every command that runs a plan shares. */
+export type RunArgs = Globals & {
+  readonly actor?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly "metrics-file"?: string | undefined;
+  readonly "lock-ttl"?: number | undefined;
+};
+
+/** A command's plan, with who asked for it and the target it runs on. */
+export interface Planned {
+  readonly who: { actor: string; reason: string };
+  readonly target: Target;
+  readonly plan: RollbackPlan;
+}
+
+/**
+ * The start every plan-running command shares: who and why, the target, then the recipe's
+ * plan — or the exit code of the first of them that failed (already reported on `out`).
+ */
+export async function planOnTarget(
+  out: Output,
+  session: Session,
+  args: RunArgs,
+  dryRun: boolean,
+  build: (target: Target, who: Planned["who"]) => ResultAsync<RollbackPlan, DriverError>,
+): Promise<Planned | ExitCode> {
+  const who = whoOrFail(out, args, dryRun);
+  if (typeof who === "number") return who;
+  const target = await session.open(args, out);
+  if (typeof target === "number") return target;
+  const plan = await planOrFail(out, build(target, who));
+  if (typeof plan === "number") return plan;
+  return { who, target, plan };
+}
+
+/** Runs a planned command with the run options its arguments give. */
+export function runPlanned(
+  out: Output,
+  { who, target, plan }: Planned,
+  args: RunArgs,
+  extra: { acknowledgeDataLoss?: boolean } = {},
+): Promise<ExitCode> {
+  return executePlan(target, plan, out, {
+    actor: who.actor,
+    metricsFile: args["metrics-file"],
+    lockTtlS: args["lock-ttl"],
+    ...extra,
+  });
 }

@@ -1,17 +1,15 @@
 import { cleanupColor, simpleNameSchema } from "@backflip/core";
 import { z } from "zod";
-import { printPlan } from "../../lib/progress";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import {
   type Command,
   dryRunOnly,
   GLOBAL_HELP,
-  planOrFail,
+  planOnTarget,
   RUN_HELP,
+  runPlanned,
   validateOrFail,
-  whoOrFail,
 } from "../command";
-import { executePlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
@@ -49,24 +47,11 @@ ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
     const args = validateOrFail(out, "cleanup", schema, raw.values);
     if (!args) return EXIT.usage;
-    const who = whoOrFail(out, args, !args.yes);
-    if (typeof who === "number") return who;
-    const target = await session.open(args, out);
-    if (typeof target === "number") return target;
-    const plan = await planOrFail(
-      out,
+    const planned = await planOnTarget(out, session, args, !args.yes, (target, who) =>
       cleanupColor(target.topology, target.drivers, { ...who, color: args.color, via: args.via }),
     );
-    if (typeof plan === "number") return plan;
-    if (!args.yes) {
-      printPlan(plan, out.text);
-      out.object({ type: "plan", plan: plan.describe() });
-      return dryRunOnly(out, "--yes");
-    }
-    return executePlan(target, plan, out, {
-      actor: who.actor,
-      metricsFile: args["metrics-file"],
-      lockTtlS: args["lock-ttl"],
-    });
+    if (typeof planned === "number") return planned;
+    if (!args.yes) return dryRunOnly(out, planned.plan, "--yes");
+    return runPlanned(out, planned, args);
   },
 };

@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import { applyInverseSql } from "@backflip/core";
 import { z } from "zod";
 import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
-import { type Command, GLOBAL_HELP, planOrFail, RUN_HELP, validateOrFail, whoOrFail } from "../command";
-import { executePlan, showPlan } from "../execute-plan";
+import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
+import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
@@ -54,24 +54,15 @@ ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
     const args = validateOrFail(out, "inverse-sql", schema, raw.values);
     if (!args) return EXIT.usage;
-    const who = whoOrFail(out, args, args["dry-run"]);
-    if (typeof who === "number") return who;
-    const target = await session.open(args, out);
-    if (typeof target === "number") return target;
-    const plan = await planOrFail(
-      out,
+    const planned = await planOnTarget(out, session, args, args["dry-run"], (target, who) =>
       applyInverseSql(target.topology, target.drivers, {
         ...who,
         sqlFile: args.file,
         ...(args["expected-version"] === undefined ? {} : { expectedVersionAfter: args["expected-version"] }),
       }),
     );
-    if (typeof plan === "number") return plan;
-    if (args["dry-run"]) return showPlan(plan, out);
-    return executePlan(target, plan, out, {
-      actor: who.actor,
-      metricsFile: args["metrics-file"],
-      lockTtlS: args["lock-ttl"],
-    });
+    if (typeof planned === "number") return planned;
+    if (args["dry-run"]) return showPlan(planned.plan, out);
+    return runPlanned(out, planned, args);
   },
 };

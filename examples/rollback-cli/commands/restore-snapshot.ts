@@ -1,19 +1,17 @@
 import { instanceNameSchema, planRestoreSnapshot, restoreSnapshot, snapshotNameSchema } from "@backflip/core";
 import { z } from "zod";
-import { printPlan } from "../../lib/progress";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import {
   type Command,
   dryRunOnly,
   GLOBAL_HELP,
-  planOrFail,
+  planOnTarget,
   RUN_HELP,
+  runPlanned,
   validateOrFail,
-  whoOrFail,
 } from "../command";
-import { executePlan } from "../execute-plan";
-import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
-import { fail, failDriver } from "../output";
+import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { fail } from "../output";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
   container: instanceNameSchema,
@@ -62,33 +60,24 @@ ${EXIT_CODES_HELP}`,
     const args = validateOrFail(out, "restore-snapshot", schema, raw.values);
     if (!args) return EXIT.usage;
     const dryRun = !args.yes;
-    const who = whoOrFail(out, args, dryRun);
-    if (typeof who === "number") return who;
-    const target = await session.open(args, out);
-    if (typeof target === "number") return target;
-    const input = { ...who, container: args.container, snapshot: args.snapshot };
-    const preview = await planRestoreSnapshot(target.topology, target.drivers, input);
-    if (preview.isErr()) return failDriver(out, exitForDriverError(preview.error), preview.error);
-    out.text(`DATA LOSS: ${preview.value.summary}`);
-    out.object({ type: "data-loss", ...preview.value });
-    const plan = await planOrFail(out, restoreSnapshot(target.topology, target.drivers, input));
-    if (typeof plan === "number") return plan;
-    if (dryRun) {
-      printPlan(plan, out.text);
-      out.object({ type: "plan", plan: plan.describe() });
-      return dryRunOnly(out, "--yes --acknowledge-data-loss");
-    }
+    let loss = "";
+    const planned = await planOnTarget(out, session, args, dryRun, (target, who) => {
+      const input = { ...who, container: args.container, snapshot: args.snapshot };
+      return planRestoreSnapshot(target.topology, target.drivers, input).andThen((preview) => {
+        loss = preview.summary;
+        out.text(`DATA LOSS: ${preview.summary}`);
+        out.object({ type: "data-loss", ...preview });
+        return restoreSnapshot(target.topology, target.drivers, input);
+      });
+    });
+    if (typeof planned === "number") return planned;
+    if (dryRun) return dryRunOnly(out, planned.plan, "--yes --acknowledge-data-loss");
     if (!args["acknowledge-data-loss"])
       return fail(out, EXIT.usage, {
-        message: `--yes without --acknowledge-data-loss: ${preview.value.summary}`,
+        message: `--yes without --acknowledge-data-loss: ${loss}`,
         hint: "add --acknowledge-data-loss if losing that is acceptable",
         reason: "usage",
       });
-    return executePlan(target, plan, out, {
-      actor: who.actor,
-      metricsFile: args["metrics-file"],
-      lockTtlS: args["lock-ttl"],
-      acknowledgeDataLoss: true,
-    });
+    return runPlanned(out, planned, args, { acknowledgeDataLoss: true });
   },
 };

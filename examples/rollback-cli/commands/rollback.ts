@@ -10,8 +10,8 @@ import {
 import type { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
-import { type Command, GLOBAL_HELP, planOrFail, RUN_HELP, validateOrFail, whoOrFail } from "../command";
-import { executePlan, showPlan } from "../execute-plan";
+import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
+import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import type { Target } from "../target";
 
@@ -110,18 +110,12 @@ ${EXIT_CODES_HELP}`,
       const args = validateOrFail(out, name, schema, raw.values);
       if (!args) return EXIT.usage;
       const dryRun = !running || args["dry-run"];
-      const who = whoOrFail(out, args, dryRun);
-      if (typeof who === "number") return who;
-      const target = await session.open(args, out);
-      if (typeof target === "number") return target;
-      const plan = await planOrFail(out, rollbackPlan(target, args, who));
-      if (typeof plan === "number") return plan;
-      if (dryRun) return showPlan(plan, out);
-      return executePlan(target, plan, out, {
-        actor: who.actor,
-        metricsFile: args["metrics-file"],
-        lockTtlS: args["lock-ttl"],
-      });
+      const planned = await planOnTarget(out, session, args, dryRun, (target, who) =>
+        rollbackPlan(target, args, who),
+      );
+      if (typeof planned === "number") return planned;
+      if (dryRun) return showPlan(planned.plan, out);
+      return runPlanned(out, planned, args);
     },
   };
 }
