@@ -31,7 +31,11 @@ export interface ForgejoConfig {
   readonly headersTimeoutMs?: number;
   /** Fail a transfer that stalls this long between two chunks (ms). Default 60 000. */
   readonly bodyTimeoutMs?: number;
-  /** An undici dispatcher to send through (proxies, pools, tests); excludes `ca`. */
+  /**
+   * An undici dispatcher to send through (proxies, pools, tests); excludes `ca`. File
+   * uploads reuse their read buffers, so it must send a body chunk before pulling many more
+   * (undici's own dispatchers do; one that keeps chunks to send later must copy them).
+   */
   readonly dispatcher?: Dispatcher;
   /** Ask dispatch for the run (`return_run_info`, Forgejo ≥ 11). Default true. */
   readonly returnRunInfo?: boolean;

@@ -80,6 +80,8 @@ const HINTS = {
   conflict:
     "packages are immutable: a different artifact is already stored for this SHA; if it is wrong, delete the version (deleteVersion) and push again",
   unknownOutcome: "check with stat whether the artifact arrived before pushing again",
+  hashFailed:
+    "the upload's sha256 could not be computed, so its outcome is unverified: upload the same file again (an identical stored artifact is accepted) or check with stat",
 } as const;
 
 const PAGE_LIMIT = 50;
@@ -382,7 +384,11 @@ export class ForgejoRegistry implements ArtifactRegistry {
         },
         body: body.attempt(),
       });
-      const { sourceError } = body.progress;
+      const { sourceError, hashError } = body.progress;
+      if (hashError !== undefined) {
+        if (res.kind === "response") await res.body.dump();
+        return giveUp(this.#hashFailed(hashError));
+      }
       if (sourceError !== undefined) {
         if (res.kind === "response") await res.body.dump();
         const cause = this.#http.redactor.cause(sourceError);
@@ -408,8 +414,9 @@ export class ForgejoRegistry implements ArtifactRegistry {
       }
       if (res.status === 201 || res.status === 200) {
         await res.body.dump();
-        const mine = await body.digest();
-        return { ok: true, value: this.#info(n, mine.size, mine.sha256) };
+        const mine = await this.#digest(body);
+        if (mine.isErr()) return giveUp(mine.error);
+        return { ok: true, value: this.#info(n, mine.value.size, mine.value.sha256) };
       }
       const text = await this.#http.text(res);
       const error = this.#http.httpError(op, "PUT", url, res.status, text);
@@ -420,9 +427,34 @@ export class ForgejoRegistry implements ArtifactRegistry {
     });
   }
 
+  /** The body's digest; a failed hashing worker is a `failed` error, other failures throw as before. */
+  async #digest(body: UploadBody): Promise<Result<{ sha256: string; size: number }, DriverError>> {
+    try {
+      return ok(await body.digest());
+    } catch (error) {
+      const { hashError } = body.progress;
+      if (hashError === undefined) throw error;
+      return err(this.#hashFailed(hashError));
+    }
+  }
+
+  #hashFailed(hashError: unknown): DriverError {
+    const cause = this.#http.redactor.cause(hashError);
+    return driverError({
+      driver: DRIVER,
+      op: "upload",
+      reason: "failed",
+      message: `hashing the upload on a worker thread failed: ${cause.message}`,
+      hint: HINTS.hashFailed,
+      cause,
+    });
+  }
+
   /** A 409: success only when the stored file has our digest. */
   async #settleConflict(n: Names, body: UploadBody, conflict: DriverError): Promise<Attempt<ArtifactInfo>> {
-    const mine = await body.digest();
+    const digest = await this.#digest(body);
+    if (digest.isErr()) return giveUp(digest.error);
+    const mine = digest.value;
     const stored = await this.#stat(n, "upload");
     if (stored.isOk() && stored.value?.sha256 === mine.sha256) return { ok: true, value: stored.value };
     const theirs = stored.isOk() && stored.value?.sha256 ? stored.value.sha256 : "unknown";
@@ -447,7 +479,9 @@ export class ForgejoRegistry implements ArtifactRegistry {
   ): Promise<Attempt<ArtifactInfo>> {
     if (!body.isFile && body.replayable) return { ok: false, error: failure, retryable: transient };
     const replayable = body.replayable;
-    const mine = await body.digest();
+    const digest = await this.#digest(body);
+    if (digest.isErr()) return giveUp(digest.error);
+    const mine = digest.value;
     const stored = await this.#stat(n, "upload");
     if (stored.isErr()) {
       return giveUp({
