@@ -34,7 +34,7 @@ export type {
 } from "./ports/container-host";
 export type { ApplySqlOptions, Database, MigrationState } from "./ports/database";
 export type { HealthProbe, ProbeRequest, ProbeResult } from "./ports/health-probe";
-export type { Journal, JournalRecord } from "./ports/journal";
+export type { AppendOptions, Journal, JournalRecord } from "./ports/journal";
 export type { Lease, LeaseLock, LeaseStatus } from "./ports/lease-lock";
 export type { DispatchRequest, FollowOptions, Pipeline, PipelineRun, RunStatus } from "./ports/pipeline";
 export { FINAL_RUN_STATUSES, RUN_STATUSES } from "./ports/pipeline";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ok } from "neverthrow";
+import { ok, okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import {
   FileJournal,
@@ -16,7 +16,7 @@ import {
   runPlan,
 } from "../src/index";
 import { tempDirs } from "./support/temp-dirs";
-import { CrashingJournal, manualClock, type StepSpec, World } from "./support/world";
+import { CrashingJournal, INTENT, manualClock, type StepSpec, World } from "./support/world";
 
 const tempDir = tempDirs("backflip-resume-");
 
@@ -174,6 +174,33 @@ describe("resumeRun", () => {
     expect(again.kind).toBe("refused");
     expect(again.report).toEqual(refused.report);
     expect(world.calls).toEqual(["check:k1:fail"]);
+  });
+
+  it("releases the lease a run left when it was killed after plan.finished, and only that run's", async () => {
+    const world = new World();
+    const journal = new MemoryJournal();
+    const lock = new MemoryLeaseLock();
+    const specs: StepSpec[] = [{ id: "c1", kind: "change" }];
+    // A process killed after journaling plan.finished, before releasing its lease.
+    const killedBeforeRelease: LeaseLock = {
+      name: "killed-before-release",
+      acquire: (key, o) => lock.acquire(key, o),
+      renew: (lease, ttl) => lock.renew(lease, ttl),
+      release: () => okAsync(undefined),
+      inspect: (key) => lock.inspect(key),
+      breakStale: (key) => lock.breakStale(key),
+    };
+    const first = (await runPlan(world.plan(specs), { journal, lock: killedBeforeRelease }))._unsafeUnwrap();
+    const second = (
+      await runPlan(world.plan(specs, { ...INTENT, env: "prod" }), { journal, lock: killedBeforeRelease })
+    )._unsafeUnwrap();
+    const options = { journal, lock, rebuild: () => ok(world.plan(specs)) };
+    expect((await resumeRun(first.runId, options))._unsafeUnwrap()).toEqual(first);
+    expect((await lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
+    // Another run's lease on prod stays when a run that did not take it is resumed.
+    expect((await resumeRun(first.runId, options)).isOk()).toBe(true);
+    expect((await lock.inspect("prod"))._unsafeUnwrap()?.lease.owner).toContain(`run ${second.runId}`);
+    expect(world.calls).toEqual(["run:c1", "run:c1"]);
   });
 
   it("refuses a rebuilt plan whose step ids differ, running nothing", async () => {

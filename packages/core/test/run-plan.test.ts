@@ -5,6 +5,7 @@ import {
   createPlan,
   FileJournal,
   FileLeaseLock,
+  type Journal,
   loadRun,
   MemoryJournal,
   MemoryLeaseLock,
@@ -154,6 +155,43 @@ describe("runPlan", () => {
     const records = (await journal.read(error.runId!))._unsafeUnwrap();
     expect(replayRun(records)._unsafeUnwrap()).toEqual(error.report);
     expect((await lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
+  });
+
+  it("syncs the journal before every side effect and at the end; checks and verifications ride along", async () => {
+    const world = new World();
+    const { options } = setup(world);
+    const synced: { type: string; stepId?: string; sync: boolean }[] = [];
+    const memory = new MemoryJournal();
+    const journal: Journal = {
+      name: "spy",
+      append: (runId, record, o) => {
+        const e = record.event;
+        synced.push({ type: e.type, ...("stepId" in e ? { stepId: e.stepId } : {}), sync: o?.sync ?? true });
+        return memory.append(runId, record);
+      },
+      read: (runId) => memory.read(runId),
+      list: () => memory.list(),
+    };
+    const specs: StepSpec[] = [
+      { id: "k1", kind: "check" },
+      { id: "c1", kind: "change" },
+      { id: "c2", kind: "change", fail: true },
+      { id: "v1", kind: "verify" },
+    ];
+    (await runPlan(world.plan(specs), { ...options, journal }))._unsafeUnwrapErr();
+    const flag = (type: string, stepId?: string) =>
+      synced.find((r) => r.type === type && r.stepId === stepId)?.sync;
+    expect(flag("step.started", "c1")).toBe(true);
+    expect(flag("step.started", "c2")).toBe(true);
+    expect(flag("step.undo.started", "c1")).toBe(true);
+    expect(flag("plan.finished")).toBe(true);
+    expect(flag("plan.started")).toBe(false);
+    expect(flag("step.started", "k1")).toBe(false);
+    expect(flag("step.succeeded", "k1")).toBe(false);
+    // Every record before a change step's side effects is on disk by the time they run.
+    const c1 = synced.findIndex((r) => r.type === "step.started" && r.stepId === "c1");
+    expect(synced.slice(0, c1).every((r) => !r.sync)).toBe(true);
+    expect(synced.at(-1)).toMatchObject({ type: "plan.finished", sync: true });
   });
 
   it("reverts completed changes newest first when a change fails", async () => {

@@ -1,10 +1,10 @@
-import { mkdir, readdir, readFile, truncate } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, truncate } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDir } from "../fs/fsync-dir";
 import { writeSynced } from "../fs/write-synced";
-import type { Journal, JournalRecord } from "../ports/journal";
+import type { AppendOptions, Journal, JournalRecord } from "../ports/journal";
 import { runIdSchema } from "../runner/run-id";
 import { checkRunId, encodeRecord, scanJournal } from "./journal-records";
 
@@ -36,7 +36,8 @@ function ioError(op: string, path: string, cause: unknown): DriverError {
 
 /**
  * The durable journal: one JSONL file per run in a directory, one line per record,
- * fsync'd before `append` returns. Reading tolerates a torn last line (a crash during
+ * fsync'd before `append` returns (a `sync: false` record is written, and fsync'd with
+ * the next synced one). Reading tolerates a torn last line (a crash during
  * an append that never returned); the next append cuts that tail off first. Appends
  * must come in `seq` order (`conflict` otherwise), so two writers cannot interleave.
  */
@@ -47,6 +48,8 @@ export class FileJournal implements Journal {
   readonly #next = new Map<string, number>();
   /** Appends to one run are serialised. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Runs whose new file's directory entry is not fsync'd yet (created by an unsynced append). */
+  readonly #dirPending = new Set<string>();
 
   /** A journal writing into `options.dir`. */
   constructor(options: FileJournalOptions) {
@@ -58,14 +61,14 @@ export class FileJournal implements Journal {
     return join(this.#dir, `${runId}${EXT}`);
   }
 
-  /** Appends one record and fsyncs it (and the directory, for a new file). */
-  append(runId: string, record: JournalRecord): ResultAsync<void, DriverError> {
+  /** Appends one record and fsyncs it (and the directory, for a new file) unless `options.sync` is false. */
+  append(runId: string, record: JournalRecord, options: AppendOptions = {}): ResultAsync<void, DriverError> {
     const id = checkRunId(DRIVER, "append", runId);
     if (id.isErr()) return errAsync(id.error);
     const line = encodeRecord(DRIVER, record);
     if (line.isErr()) return errAsync(line.error);
     const previous = this.#queues.get(runId) ?? Promise.resolve();
-    const work = previous.then(() => this.#append(runId, record.seq, line.value));
+    const work = previous.then(() => this.#append(runId, record.seq, line.value, options.sync ?? true));
     this.#queues.set(
       runId,
       work.catch(() => undefined),
@@ -73,7 +76,7 @@ export class FileJournal implements Journal {
     return new ResultAsync(work);
   }
 
-  async #append(runId: string, seq: number, line: string): Promise<Result<void, DriverError>> {
+  async #append(runId: string, seq: number, line: string, sync: boolean): Promise<Result<void, DriverError>> {
     const path = this.pathOf(runId);
     try {
       let created = false;
@@ -102,8 +105,13 @@ export class FileJournal implements Journal {
           }),
         );
       }
-      await writeSynced(path, line, "a");
-      if (created) await fsyncDir(this.#dir);
+      if (!sync) {
+        await appendFile(path, line, "utf8");
+        if (created) this.#dirPending.add(runId);
+      } else {
+        await writeSynced(path, line, "a");
+        if (created || this.#dirPending.delete(runId)) await fsyncDir(this.#dir);
+      }
       this.#next.set(runId, seq + 1);
       return ok(undefined);
     } catch (cause) {

@@ -9,11 +9,22 @@ export interface JournalRecord {
   readonly event: RunEvent;
 }
 
+/** Options of {@link Journal.append}. */
+export interface AppendOptions {
+  /** Make the record durable before returning (default `true`). */
+  readonly sync?: boolean;
+}
+
 /** Durable, append-only record of every run: what makes resume and revert possible. */
 export interface Journal {
   readonly name: string;
-  /** Appends one record durably (the file journal fsyncs) before the runner goes on. */
-  append(runId: string, record: JournalRecord): ResultAsync<void, DriverError>;
+  /**
+   * Appends one record; with `sync` (the default) durably (the file journal fsyncs)
+   * before it returns. `sync: false` lets the record reach stable storage with the next
+   * synced one: a killed process keeps it, an OS crash keeps a prefix of the run's
+   * records that ends at or after the last synced one.
+   */
+  append(runId: string, record: JournalRecord, options?: AppendOptions): ResultAsync<void, DriverError>;
   /** All records of a run, in order; `not_found` when there is no such run. */
   read(runId: string): ResultAsync<JournalRecord[], DriverError>;
   /** Ids of every run in the journal. */

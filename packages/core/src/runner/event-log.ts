@@ -1,5 +1,6 @@
 import type { DriverError } from "../errors/driver-error";
 import { driverError } from "../errors/driver-error";
+import type { StepKind } from "../plan/step";
 import type { Journal, JournalRecord } from "../ports/journal";
 import type { RunEvent, RunEventBase } from "./run-event";
 import { applyEvent, type RunProgress } from "./run-progress";
@@ -23,9 +24,9 @@ export interface EventLogInit {
   readonly onEvent?: (event: RunEvent) => void;
 }
 
-async function appendSafely(journal: Journal, runId: string, record: JournalRecord) {
+async function appendSafely(journal: Journal, runId: string, record: JournalRecord, sync: boolean) {
   try {
-    const result = await journal.append(runId, record);
+    const result = await journal.append(runId, record, { sync });
     return result.isErr() ? result.error : undefined;
   } catch (cause) {
     return driverError({
@@ -39,7 +40,8 @@ async function appendSafely(journal: Journal, runId: string, record: JournalReco
 }
 
 /**
- * The run's event stream: every event is appended to the journal (awaited) before it is
+ * The run's event stream: every event is appended to the journal (awaited; synced when
+ * it must be durable before the run goes on, see `#mustSync`) before it is
  * folded into the run's progress and passed to `onEvent`, one at a time, in order.
  * The first failed append stops the stream for good: nothing after it is journaled or
  * observed, which is exactly what a killed process leaves behind. Nothing is written
@@ -93,6 +95,25 @@ export class EventLog {
     return this.#failure === undefined;
   }
 
+  /**
+   * Whether `event` must be durable before the run goes on: anything about a change step
+   * (its start precedes its side effects), every undo (a side effect), and the end of the
+   * run. Checks, verifications, logs and transitions are synced with the next such record:
+   * after an OS crash the journal still ends at a point a killed run could have reached.
+   */
+  #mustSync(event: RunEvent): boolean {
+    if (event.type === "plan.finished") return true;
+    if (event.type.startsWith("step.undo") || event.type === "step.undone") return true;
+    if (event.type === "step.log" || !("stepId" in event)) return false;
+    return this.#kindOf(event.stepId) !== "check" && this.#kindOf(event.stepId) !== "verify";
+  }
+
+  /** A step's kind, from the run's `plan.started` record (`undefined` when unknown: then synced). */
+  #kindOf(stepId: string): StepKind | undefined {
+    const first = this.#records[0]?.event;
+    return first?.type === "plan.started" ? first.steps.find((st) => st.id === stepId)?.kind : undefined;
+  }
+
   async #write(body: RunEventBody): Promise<void> {
     if (this.#failure || this.#closed) return;
     const at = this.#init.now();
@@ -103,7 +124,7 @@ export class EventLog {
       elapsedMs: at.getTime() - this.#init.startedMs,
     } as RunEvent;
     const record: JournalRecord = { seq: this.#records.length, event };
-    const failure = await appendSafely(this.#init.journal, this.runId, record);
+    const failure = await appendSafely(this.#init.journal, this.runId, record, this.#mustSync(event));
     if (failure) {
       this.#failure = failure;
       return;

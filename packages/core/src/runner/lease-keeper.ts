@@ -103,3 +103,14 @@ export async function holdLease(
     },
   });
 }
+
+/**
+ * Releases the lease on `key` when it is still held by the finished run `runId` (a run
+ * killed after `plan.finished`, before its release): nothing of that run is in flight
+ * any more. Any other holder's lease, and any lock error, is left alone.
+ */
+export async function releaseFinishedRunLease(lock: LeaseLock, key: string, runId: string): Promise<void> {
+  const status = await call(lock, "inspect", () => lock.inspect(key));
+  const lease = status.isOk() ? status.value?.lease : undefined;
+  if (lease?.owner.endsWith(` run ${runId}`)) await call(lock, "release", () => lock.release(lease));
+}

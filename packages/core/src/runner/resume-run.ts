@@ -5,6 +5,7 @@ import type { RollbackPlan } from "../plan/rollback-plan";
 import { driveRun, withRunLease } from "./drive-run";
 import { EventLog } from "./event-log";
 import { guarded } from "./guarded";
+import { releaseFinishedRunLease } from "./lease-keeper";
 import { readRun } from "./read-run";
 import { refuseUnacknowledged } from "./refuse-unacknowledged";
 import type { RunError } from "./run-error";
@@ -31,7 +32,8 @@ function rebuild(options: ResumeOptions, intent: RollbackPlan["intent"]): Result
 /**
  * Picks up a run from its journal, e.g. after the process running it was killed.
  *
- * - A finished run: returns its outcome; nothing runs, no lease is taken.
+ * - A finished run: returns its outcome; nothing runs, no lease is taken (a lease the run
+ *   itself left, killed after `plan.finished`, is released).
  * - Otherwise the plan is rebuilt from the recorded intent (`invalid_input` unless it has
  *   the recorded step ids), the lease on the environment is taken (`lock_held` while the
  *   killed run's lease is live; a stale one is broken only with `breakStaleLock`), and the
@@ -59,7 +61,10 @@ export function resumeRun(runId: string, options: ResumeOptions): ResultAsync<Ru
           }),
         );
       }
-      if (progress.finished) return outcomeOf(progress);
+      if (progress.finished) {
+        await releaseFinishedRunLease(options.lock, progress.intent.env, runId);
+        return outcomeOf(progress);
+      }
       const plan = rebuild(options, progress.intent).andThen((p) => checkSameSteps(p, progress));
       if (plan.isErr()) return err(invalid(plan.error, runId));
       const refusal = refuseUnacknowledged(plan.value, options.acknowledgeDataLoss, runId);

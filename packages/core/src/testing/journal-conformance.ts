@@ -59,6 +59,16 @@ export function runJournalConformance(target: ConformanceTarget<Journal>): void 
         expect(read._unsafeUnwrap()).toEqual(written);
       }));
 
+    it("reads back records appended without sync like synced ones, in order", () =>
+      withFixture(target, async (journal) => {
+        const written = records("run-lazy", 4);
+        for (const record of written) {
+          const sync = record.seq === 2;
+          expect((await journal.append("run-lazy", record, { sync })).isOk()).toBe(true);
+        }
+        expect((await journal.read("run-lazy"))._unsafeUnwrap()).toEqual(written);
+      }));
+
     it("keeps runs apart and lists them", () =>
       withFixture(target, async (journal) => {
         for (const record of records("run-b", 2)) await journal.append("run-b", record);
