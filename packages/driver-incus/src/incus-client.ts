@@ -1,7 +1,8 @@
+import type { Duplex } from "node:stream";
 import type { DriverError } from "@backflip/core";
 import { driverError } from "@backflip/core";
 import { err, errAsync, ok, ResultAsync } from "neverthrow";
-import { type Dispatcher, request } from "undici";
+import { type Dispatcher, request, upgrade } from "undici";
 import { DRIVER, incusError, transportError } from "./incus-error";
 
 /** One request to the Incus API; `project` is added to every query by the client. */
@@ -242,6 +243,21 @@ export class IncusClient {
         }),
       );
     });
+  }
+
+  /**
+   * Upgrades `GET path` to `protocol` (e.g. Incus's `/sftp`) and returns the raw stream;
+   * the caller owns it and must destroy it.
+   */
+  upgrade(op: string, path: string, protocol: string): ResultAsync<Duplex, DriverError> {
+    const label = `GET ${path} (upgrade: ${protocol})`;
+    this.#sent++;
+    return ResultAsync.fromPromise(
+      upgrade(this.url(path), { method: "GET", protocol, dispatcher: this.#conn.dispatcher }).then(
+        ({ socket }) => socket,
+      ),
+      (cause) => transportError(op, label, this.#conn.endpoint, cause),
+    );
   }
 
   /** Closes the connection's sockets. */

@@ -20,16 +20,18 @@ import { z } from "zod";
 import type { IncusClient, IncusResponse } from "./incus-client";
 import { DRIVER } from "./incus-error";
 import { IncusShell } from "./incus-shell";
+import { InstanceSftp } from "./instance-sftp";
 import { compileNamePattern } from "./name-pattern";
+import { SftpFailure } from "./sftp-session";
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
 
 /** Incus status codes this driver branches on. */
 const STOPPED = 102;
 const RUNNING = 103;
 const READY = 113;
 const ERROR = 112;
-
-/** How many symlinks {@link IncusHost.pullFile} follows before giving up. */
-const MAX_SYMLINKS = 8;
 
 /** Tunables of an {@link IncusHost}, already validated by `createIncusHost`. */
 export interface IncusHostSettings {
@@ -95,11 +97,13 @@ export class IncusHost implements ContainerHost {
   readonly name = DRIVER;
   readonly #client: IncusClient;
   readonly #settings: IncusHostSettings;
+  readonly #sftp: InstanceSftp;
 
   /** A host over `client`; prefer `createIncusHost`, which validates options. */
   constructor(client: IncusClient, settings: IncusHostSettings) {
     this.#client = client;
     this.#settings = settings;
+    this.#sftp = new InstanceSftp(client);
   }
 
   /** The Incus project every request targets. */
@@ -146,6 +150,8 @@ export class IncusHost implements ContainerHost {
     );
     if (checked.isErr()) return errAsync(checked.error);
     const { n, t } = checked.value;
+    // An open file session keeps a process in the instance: end it before its state changes.
+    this.#sftp.drop(n);
     const timeoutS = t ?? this.#settings.timeoutS;
     return this.#instance("start", n).andThen((inst) =>
       isUp(inst.status_code)
@@ -174,6 +180,8 @@ export class IncusHost implements ContainerHost {
     );
     if (checked.isErr()) return errAsync(checked.error);
     const { n, t, force } = checked.value;
+    // An open file session keeps a process in the instance: end it before its state changes.
+    this.#sftp.drop(n);
     const graceS = t ?? this.#settings.stopTimeoutS;
     const hint = force
       ? undefined
@@ -209,6 +217,7 @@ export class IncusHost implements ContainerHost {
     );
     if (checked.isErr()) return errAsync(checked.error);
     const { n, stopFirst } = checked.value;
+    this.#sftp.drop(n);
     return this.#instance("delete", n)
       .andThen((inst) => {
         if (inst.status_code === STOPPED || inst.status_code === ERROR) return okAsync(undefined);
@@ -246,14 +255,17 @@ export class IncusHost implements ContainerHost {
         readFile: (path) => this.pullFile(name, path),
         writeFileAtomic: (path, data, options) =>
           this.pushFile(name, path, data, options?.mode === undefined ? {} : { mode: options.mode }),
+        rename: (from, to) => this.renameFile(name, from, to),
+        remove: (path) => this.removeFile(name, path),
       },
     });
   }
 
   /**
-   * Writes a file inside the running instance atomically: the bytes go to a temp file in
-   * the same directory (created with `meta`, else the replaced file's owner and mode),
-   * then `mv -f` renames it over `path`; on failure the temp file is removed.
+   * Writes a file inside the instance (running or stopped) atomically, over its SFTP
+   * session: the bytes go to a temp file in the same directory (created with `meta`, else
+   * the replaced file's owner and mode, else root and 0644), which is then renamed over
+   * `path`; on failure the temp file is removed.
    */
   pushFile(
     name: string,
@@ -277,49 +289,65 @@ export class IncusHost implements ContainerHost {
       posix.dirname(p),
       `.${posix.basename(p)}.backflip-${randomBytes(6).toString("hex")}`,
     );
-    return this.#existingMeta(n, p)
-      .andThen((existing) =>
-        this.#client.send("pushFile", {
-          method: "POST",
-          path: `${instancePath(n)}/files`,
-          query: { path: tmp },
-          bytes,
-          headers: metaHeaders({ ...existing, ...m }),
-        }),
-      )
-      .andThen(() =>
-        this.shell(n)
-          .run(["mv", "-f", tmp, p], { timeoutMs: this.#settings.timeoutS * 1000 })
-          .andThen((r) =>
-            r.exitCode === 0
-              ? okAsync(undefined)
-              : errAsync(
-                  driverError({
-                    driver: DRIVER,
-                    op: "pushFile",
-                    reason: "failed",
-                    message: `renaming ${tmp} over ${p} in ${n} failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
-                    details: { instance: n, path: p, exitCode: r.exitCode },
-                  }),
-                ),
-          )
-          .orElse((e) =>
-            this.#client
-              .send("pushFile", { method: "DELETE", path: `${instancePath(n)}/files`, query: { path: tmp } })
-              .andThen(() => errAsync(e))
-              .orElse(() => errAsync(e)),
-          ),
-      );
+    return this.#sftp.run("pushFile", n, `writing ${p}`, async (sftp) => {
+      const existing = await sftp.stat(p).catch((e: unknown) => {
+        if (e instanceof SftpFailure && e.code === 2) return null;
+        throw e;
+      });
+      if (existing?.mode !== undefined && (existing.mode & S_IFMT) === S_IFDIR) {
+        throw invalidInput(DRIVER, "pushFile", `${p} is a directory in ${n}`);
+      }
+      await sftp.createFile(tmp, bytes, {
+        mode: m.mode ?? (existing?.mode === undefined ? 0o644 : existing.mode & 0o7777),
+        uid: m.uid ?? existing?.uid ?? 0,
+        gid: m.gid ?? existing?.gid ?? 0,
+      });
+      await sftp.rename(tmp, p).catch(async (e: unknown) => {
+        await sftp.remove(tmp).catch(() => undefined);
+        throw e;
+      });
+    });
   }
 
-  /** Reads a file from the instance, following symlinks; `not_found` when missing. */
+  /** Renames a file over another in the instance, atomically (same filesystem). */
+  renameFile(name: string, from: string, to: string): ResultAsync<void, DriverError> {
+    const checked = this.#name("renameFile", name).andThen((n) =>
+      parseInput(filePathSchema, from, { driver: DRIVER, op: "renameFile" }).andThen((f) =>
+        parseInput(filePathSchema, to, { driver: DRIVER, op: "renameFile" }).map((t) => ({ n, f, t })),
+      ),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, f, t } = checked.value;
+    return this.#sftp.run("renameFile", n, `renaming ${f} over ${t}`, (sftp) => sftp.rename(f, t));
+  }
+
+  /** Removes a file from the instance; a missing file is not an error. */
+  removeFile(name: string, path: string): ResultAsync<void, DriverError> {
+    const checked = this.#name("removeFile", name).andThen((n) =>
+      parseInput(filePathSchema, path, { driver: DRIVER, op: "removeFile" }).map((p) => ({ n, p })),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, p } = checked.value;
+    return this.#sftp.run("removeFile", n, `removing ${p}`, (sftp) => sftp.remove(p));
+  }
+
+  /**
+   * Reads a whole file from the instance over its SFTP session, following symlinks and
+   * reading to EOF (so `/proc` files read fully); `not_found` when missing.
+   */
   pullFile(name: string, path: string): ResultAsync<Uint8Array, DriverError> {
     const checked = this.#name("pullFile", name).andThen((n) =>
       parseInput(absolutePathSchema, path, { driver: DRIVER, op: "pullFile" }).map((p) => ({ n, p })),
     );
     if (checked.isErr()) return errAsync(checked.error);
     const { n, p } = checked.value;
-    return this.#pull(n, p, 0);
+    return this.#sftp.run("pullFile", n, `reading ${p}`, async (sftp) => {
+      const st = await sftp.stat(p);
+      if (st.mode !== undefined && (st.mode & S_IFMT) === S_IFDIR) {
+        throw invalidInput(DRIVER, "pullFile", `${p} is a directory in ${n}`);
+      }
+      return new Uint8Array(await sftp.readFile(p));
+    });
   }
 
   /** Creates a snapshot (stateless) and returns it with its creation time. */
@@ -364,6 +392,8 @@ export class IncusHost implements ContainerHost {
     const checked = this.#snapshotArgs("restoreSnapshot", name, snapshot);
     if (checked.isErr()) return errAsync(checked.error);
     const { n, s } = checked.value;
+    // An open file session keeps a process in the instance: end it before its state changes.
+    this.#sftp.drop(n);
     // Checked first: Incus reports a missing snapshot only as a failed operation.
     return this.#client
       .sync("restoreSnapshot", { method: "GET", path: snapshotPath(n, s) })
@@ -447,6 +477,7 @@ export class IncusHost implements ContainerHost {
 
   /** Closes this host's connections; later calls fail with `unavailable`. */
   close(): ResultAsync<void, DriverError> {
+    this.#sftp.close();
     return this.#client.close();
   }
 
@@ -484,55 +515,6 @@ export class IncusHost implements ContainerHost {
       .orElse(() => errAsync(error))
       .andThen((inst) => (reached(inst.status_code) ? okAsync(undefined) : errAsync(error)));
   }
-
-  /** The owner and mode of the file `path` replaces, or none when it is new. */
-  #existingMeta(name: string, path: string): ResultAsync<FileMeta, DriverError> {
-    return this.#client
-      .send("pushFile", { method: "HEAD", path: `${instancePath(name)}/files`, query: { path } })
-      .andThen((res): Result<FileMeta, DriverError> => {
-        const type = header(res, "x-incus-type");
-        if (type === "directory") {
-          return err(invalidInput(DRIVER, "pushFile", `${path} is a directory in ${name}`));
-        }
-        const mode = Number.parseInt(header(res, "x-incus-mode") ?? "", 8);
-        const uid = Number.parseInt(header(res, "x-incus-uid") ?? "", 10);
-        const gid = Number.parseInt(header(res, "x-incus-gid") ?? "", 10);
-        return ok({
-          ...(Number.isInteger(mode) && type === "file" ? { mode } : {}),
-          ...(Number.isInteger(uid) ? { uid } : {}),
-          ...(Number.isInteger(gid) ? { gid } : {}),
-        });
-      })
-      .orElse((e) => (e.reason === "not_found" && e.details?.code === 404 ? okAsync({}) : errAsync(e)));
-  }
-
-  #pull(name: string, path: string, hops: number): ResultAsync<Uint8Array, DriverError> {
-    return this.#client
-      .send(
-        "pullFile",
-        { method: "GET", path: `${instancePath(name)}/files`, query: { path } },
-        `check that ${path} exists in ${name} (\`incus exec ${name} -- ls -l ${path}\`)`,
-      )
-      .andThen((res) => {
-        const type = header(res, "x-incus-type");
-        if (type === "directory") {
-          return errAsync(invalidInput(DRIVER, "pullFile", `${path} is a directory in ${name}`));
-        }
-        if (type !== "symlink") return okAsync(new Uint8Array(res.body));
-        if (hops >= MAX_SYMLINKS) {
-          return errAsync(
-            driverError({
-              driver: DRIVER,
-              op: "pullFile",
-              reason: "failed",
-              message: `${path} in ${name}: more than ${MAX_SYMLINKS} levels of symbolic links`,
-            }),
-          );
-        }
-        const target = res.body.toString("utf8");
-        return this.#pull(name, posix.resolve(posix.dirname(path), target), hops + 1);
-      });
-  }
 }
 
 function toInfo(inst: RawInstance): InstanceInfo {
@@ -557,18 +539,4 @@ function snapshotPath(name: string, snapshot: string): string {
   return `${instancePath(name)}/snapshots/${encodeURIComponent(snapshot)}`;
 }
 
-function header(res: IncusResponse, name: string): string | undefined {
-  const value = res.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** The files API headers for a new regular file: type, overwrite, and owner/mode when known. */
-function metaHeaders(meta: FileMeta): Record<string, string> {
-  return {
-    "x-incus-type": "file",
-    "x-incus-write": "overwrite",
-    ...(meta.mode === undefined ? {} : { "x-incus-mode": meta.mode.toString(8).padStart(4, "0") }),
-    ...(meta.uid === undefined ? {} : { "x-incus-uid": String(meta.uid) }),
-    ...(meta.gid === undefined ? {} : { "x-incus-gid": String(meta.gid) }),
-  };
-}

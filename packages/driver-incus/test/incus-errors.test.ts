@@ -191,49 +191,6 @@ describe("the Incus envelope over a mocked transport", () => {
     expect((await host.deleteSnapshot("web", "s1"))._unsafeUnwrapErr().reason).toBe("aborted");
   });
 
-  it("pushes raw bytes as application/octet-stream with the files API headers, then renames", async () => {
-    let posted: { path: string; headers: Record<string, string>; body: string } | undefined;
-    pool()
-      .intercept({ path: "/1.0/instances/web/files?path=%2Fetc%2Fapp.conf&project=veza", method: "HEAD" })
-      .reply(404, "", JSON_HEADERS);
-    pool()
-      .intercept({
-        path: (p) => p.startsWith("/1.0/instances/web/files?path=%2Fetc%2F.app.conf.backflip-"),
-        method: "POST",
-      })
-      .reply(
-        200,
-        (req) => {
-          posted = { path: req.path, headers: req.headers as Record<string, string>, body: String(req.body) };
-          return sync({});
-        },
-        JSON_HEADERS,
-      );
-    pool()
-      .intercept({ path: "/1.0/instances/web/exec?project=veza", method: "POST" })
-      .reply(400, error(400, "Instance is not running"), JSON_HEADERS);
-    pool()
-      .intercept({
-        path: (p) => p.startsWith("/1.0/instances/web/files?path=%2Fetc%2F.app.conf.backflip-"),
-        method: "DELETE",
-      })
-      .reply(200, sync({}), JSON_HEADERS);
-    const e = (
-      await host.pushFile("web", "/etc/app.conf", "key=value\n", { mode: 0o640, uid: 0, gid: 33 })
-    )._unsafeUnwrapErr();
-    expect(e.reason).toBe("conflict");
-    expect(posted?.body).toBe("key=value\n");
-    expect(posted?.headers).toMatchObject({
-      "content-type": "application/octet-stream",
-      "x-incus-type": "file",
-      "x-incus-write": "overwrite",
-      "x-incus-mode": "0640",
-      "x-incus-uid": "0",
-      "x-incus-gid": "33",
-    });
-    expect(agent.pendingInterceptors()).toEqual([]);
-  });
-
   it("runs exec with record-output and reads its logs with the project added to their URLs", async () => {
     const log = (n: string) => `/1.0/instances/web/logs/exec-output/exec_op5.${n}`;
     let sent: Record<string, unknown> | undefined;

@@ -156,6 +156,37 @@ describe.skipIf(skip)("incus (real)", () => {
       expect(new TextDecoder().decode((await files?.readFile(path))?._unsafeUnwrap())).toBe("via shell");
     });
 
+    it("renames and removes files through the shell's files, and reads /proc files whole", async () => {
+      const files = host.shell(RUNNING).files;
+      const from = `/tmp/bf-from-${tag}`;
+      const to = `/tmp/bf-to-${tag}`;
+      (await files?.writeFileAtomic(from, "moved"))?._unsafeUnwrap();
+      (await files?.writeFileAtomic(to, "old"))?._unsafeUnwrap();
+      (await files?.rename?.(from, to))?._unsafeUnwrap();
+      expect(new TextDecoder().decode((await host.pullFile(RUNNING, to))._unsafeUnwrap())).toBe("moved");
+      expect((await host.pullFile(RUNNING, from))._unsafeUnwrapErr().reason).toBe("not_found");
+      (await files?.remove?.(to))?._unsafeUnwrap();
+      (await files?.remove?.(to))?._unsafeUnwrap();
+      expect((await host.pullFile(RUNNING, to))._unsafeUnwrapErr().reason).toBe("not_found");
+      const cmdline = new TextDecoder().decode(
+        (await host.pullFile(RUNNING, "/proc/1/cmdline"))._unsafeUnwrap(),
+      );
+      expect(cmdline).toContain("init");
+    });
+
+    it("writes into a stopped container, and stops one right after a write (its file session ends first)", async () => {
+      (await host.pushFile(STOPPED, "/root/while-off", "written while stopped\n"))._unsafeUnwrap();
+      expect(
+        new TextDecoder().decode((await host.pullFile(STOPPED, "/root/while-off"))._unsafeUnwrap()),
+      ).toBe("written while stopped\n");
+      (await host.pushFile(RUNNING, "/root/before-stop", "x"))._unsafeUnwrap();
+      (await host.stop(RUNNING, { timeoutS: 20 }))._unsafeUnwrap();
+      (await host.start(RUNNING))._unsafeUnwrap();
+      expect((await host.pullFile(RUNNING, "/root/before-stop"))._unsafeUnwrap()).toEqual(
+        new TextEncoder().encode("x"),
+      );
+    });
+
     it("reads config with an ETag and writes conditionally with If-Match", async () => {
       const read = (await host.readConfig(RUNNING))._unsafeUnwrap();
       (await host.patchConfig(RUNNING, { "user.backflip": "one" }, { etag: read.etag }))._unsafeUnwrap();

@@ -43,6 +43,10 @@ export interface ShellFiles {
     data: string | Uint8Array,
     options?: { mode?: number },
   ): ResultAsync<void, DriverError>;
+  /** Renames `from` over `to` atomically (same directory). Optional: drivers fall back to `mv`. */
+  rename?(from: string, to: string): ResultAsync<void, DriverError>;
+  /** Removes a file; a missing file is not an error. Optional: drivers fall back to `rm -f`. */
+  remove?(path: string): ResultAsync<void, DriverError>;
 }
 
 /**
