@@ -33,7 +33,7 @@ import type { RuntimeApi, RuntimeApiFactory } from "./runtime-api";
 import { shellRuntimeApi } from "./shell-runtime-api";
 import { formatHistoryLine, parseActiveColor, parseHistory } from "./state-files";
 import { switchRequestSchema, trafficStateSchema } from "./switch-input";
-import { waitForRevision } from "./wait-for-revision";
+import { retryUnavailable, waitForRevision } from "./wait-for-revision";
 
 /** A {@link TrafficSwitch} over HAProxy, plus what bootstrapping and inspecting it needs. */
 export interface HaproxySwitch extends TrafficSwitch {
@@ -72,6 +72,9 @@ interface Settings {
   readonly confirmTimeoutMs: number;
   readonly now: () => Date;
 }
+
+/** How long a lone `liveRevision` retries a socket that is briefly unavailable. */
+const LIVE_REVISION_GRACE_MS = 2000;
 
 const sha256 = (content: string) => createHash("sha256").update(content).digest("hex");
 
@@ -345,6 +348,14 @@ function haproxySwitch(s: Settings): HaproxySwitch {
         .send("get var proc.cfg_rev")
         .mapErr((e) => ({ ...e, op: "liveRevision" }))
         .andThen((reply) => {
+          if (reply === "") {
+            // HAProxy always answers something: the socket went away (a reload, or a proxy in front of it).
+            return errAsync(
+              haproxyError("liveRevision", "unavailable", "the stats socket closed without a reply", {
+                hint: "HAProxy may be reloading: ask again",
+              }),
+            );
+          }
           const value = /^proc\.cfg_rev: type=\w+ value=<(.*)>\s*$/m.exec(reply)?.[1];
           if (value !== undefined) return okAsync(value);
           if (/Variable not found/i.test(reply)) return okAsync(null);
@@ -483,7 +494,9 @@ function haproxySwitch(s: Settings): HaproxySwitch {
         .map((content) => (content === null ? null : revisionOf(s, content)));
     },
 
-    liveRevision,
+    // Right after a reload the socket may briefly answer nothing (an old worker stopping):
+    // asked on its own, the live revision gets a short grace before `unavailable` stands.
+    liveRevision: () => retryUnavailable(liveRevision, LIVE_REVISION_GRACE_MS),
 
     confirm(revision) {
       if (typeof revision !== "string" || !/^\S+$/.test(revision)) {

@@ -37,7 +37,7 @@ export function commandFailure(
 
 /**
  * File access on the HAProxy host through its {@link Shell}: the Shell's `files`
- * capability when it has one, otherwise plain commands (`cat`, `dd conv=fsync`, `mv`,
+ * capability when it has one (and its rename/remove when offered), otherwise plain commands (`cat`, `dd conv=fsync`, `mv`,
  * `sync`, `rm`) that exist in any busybox. Never assumes the files are local.
  */
 export class RemoteFiles {
@@ -110,8 +110,17 @@ export class RemoteFiles {
     return this.run(op, ["dd", `of=${path}`, "conv=fsync"], { stdin: content }).map(() => undefined);
   }
 
-  /** Renames `from` over `to` (same directory: atomic), then fsyncs the directory. */
+  /**
+   * Renames `from` over `to` (same directory: atomic): through the Shell's `files` when it
+   * can rename (one round trip, no exec), else `mv` then an fsync of the directory.
+   */
   rename(from: string, to: string, op: string): ResultAsync<void, DriverError> {
+    const files = this.#shell.files;
+    if (files?.rename) {
+      return files
+        .rename(from, to)
+        .mapErr((e) => ({ ...e, op, message: `renaming ${from} over ${to}: ${e.message}` }));
+    }
     return this.run(op, ["mv", "-f", "--", from, to]).andThen(() =>
       this.run(op, ["sync", "--", dirOf(to)]).map(() => undefined),
     );
@@ -119,6 +128,8 @@ export class RemoteFiles {
 
   /** Removes a file if it exists. */
   remove(path: string, op: string): ResultAsync<void, DriverError> {
+    const files = this.#shell.files;
+    if (files?.remove) return files.remove(path).mapErr((e) => ({ ...e, op }));
     return this.run(op, ["rm", "-f", "--", path]).map(() => undefined);
   }
 

@@ -41,7 +41,10 @@ function exchange(socketPath: string, line: string, timeoutMs: number): Promise<
     socket.setTimeout(timeoutMs, () =>
       socket.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
     );
-    socket.on("connect", () => socket.end(`${line}\n`));
+    // `quit` closes the connection after the reply, on the stats socket and the master CLI
+    // alike. No half-close instead: a proxy in front of the socket (an Incus proxy device)
+    // may drop the connection on the client's EOF before it has relayed the reply.
+    socket.on("connect", () => socket.write(`${line};quit\n`));
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", reject);
     socket.on("close", (hadError) => {

@@ -52,3 +52,21 @@ export function waitForRevision(
     error === undefined ? okAsync(undefined) : errAsync(error),
   );
 }
+
+/**
+ * Calls `read` again while it fails `unavailable` (a socket briefly gone during a
+ * reload), every 10 ms for up to `graceMs`; any other outcome is returned as it is.
+ */
+export function retryUnavailable<T>(
+  read: () => ResultAsync<T, DriverError>,
+  graceMs: number,
+): ResultAsync<T, DriverError> {
+  const deadline = Date.now() + graceMs;
+  const attempt = (): ResultAsync<T, DriverError> =>
+    read().orElse((e) =>
+      e.reason === "unavailable" && Date.now() < deadline
+        ? ResultAsync.fromSafePromise(sleep(10)).andThen(attempt)
+        : errAsync(e),
+    );
+  return attempt();
+}
