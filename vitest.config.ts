@@ -1,7 +1,16 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * Example tests that use the lab: they change its containers, or read them while a lab
+ * file may be changing them (a restore stops PostgreSQL for seconds).
+ */
+const LAB_EXAMPLE_TESTS = [
+  "examples/rollback-cli/rollback-cli.test.ts",
+  "examples/rollback-cli/rollback-cli-lab-path3.test.ts",
+];
 
 /** Tests run against the TypeScript sources: no build is needed before `pnpm test`. */
 export default defineConfig({
@@ -22,10 +31,22 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"] },
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
+          // Tests that change the lab run in the lab project, one lab file at a time.
+          exclude: [...configDefaults.exclude, ...LAB_EXAMPLE_TESTS],
+        },
       },
       // The lab's test files share the same containers: one file at a time.
-      { extends: true, test: { name: "lab", include: ["lab/test/**/*.test.ts"], fileParallelism: false } },
+      {
+        extends: true,
+        test: {
+          name: "lab",
+          include: ["lab/test/**/*.test.ts", ...LAB_EXAMPLE_TESTS],
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

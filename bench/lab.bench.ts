@@ -57,6 +57,12 @@ function stepProfile(runs: RunEvent[][]): string {
   return [...byStep].map(([id, ms]) => `${id} ${percentile(ms, 50)}`).join(", ");
 }
 
+/** What a run spent outside planning and its steps: the runner, the journal's fsyncs, the lock. */
+function outsideSteps(run: { ms: number; planMs: number; events: RunEvent[] }): number {
+  const inSteps = run.events.reduce((sum, e) => sum + (e.type === "step.succeeded" ? e.durationMs : 0), 0);
+  return run.ms - run.planMs - inSteps;
+}
+
 function unwrapPlan(r: Awaited<ReturnType<typeof fastFlip>>, what: string): RollbackPlan {
   if (r.isErr()) throw new Error(`${what}: ${formatDriverError(r.error)}`);
   return r.value;
@@ -142,11 +148,14 @@ async function main(): Promise<void> {
     const p95 = percentile(totals, 95);
     const redeployS = path2.ms / 1000;
     console.log(`wrk: ${report.trim().split("\n").join(" | ")}`);
+    const planP50 = percentile(
+      flips.map((f) => f.planMs),
+      50,
+    );
+    const outsideP50 = percentile(flips.map(outsideSteps), 50);
     console.log(
-      `fast flip x${FLIPS}: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (planning p50 ${percentile(
-        flips.map((f) => f.planMs),
-        50,
-      ).toFixed(1)} ms); step medians (ms): ${stepProfile(flips.map((f) => f.events))}`,
+      `fast flip x${FLIPS}: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (planning p50 ${planP50.toFixed(1)} ms, ` +
+        `outside steps p50 ${outsideP50.toFixed(1)} ms); step medians (ms): ${stepProfile(flips.map((f) => f.events))}`,
     );
     console.log(
       `one incus exec round trip into ${d.topology.haproxy.container} (through driver-incus): p50 ${percentile(

@@ -1,15 +1,37 @@
 import { type DriverError, driverError } from "@backflip/core";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { labDrivers } from "../../lab/src/lab-drivers";
+import { closeLabDrivers, labDataDrivers } from "../../lab/src/lab-data-drivers";
+import { type LabDrivers, labDrivers } from "../../lab/src/lab-drivers";
+import { missingPath3Backends } from "../../lab/src/lab-postgres-settings";
 import { readRegistryState } from "../../lab/src/lab-registry";
 import { LAB_ENV, labStateDir, labTopology } from "../../lab/src/lab-settings";
 import { stateStores, type Target } from "./target";
 
 /**
+ * The lab's drivers, with Path 3's database (psql in `veza-lab-postgres`), snapshots
+ * (driver-zfs over SSH) and host shell when the lab has its postgres container; without
+ * them on a lab brought up without zfs, sshd and postgres (Path 3's data commands then
+ * say which driver is missing).
+ */
+function withDataDrivers(d: LabDrivers): ResultAsync<LabDrivers, DriverError> {
+  if (missingPath3Backends().length > 0) return okAsync<LabDrivers, DriverError>(d);
+  return d.host
+    .state(d.topology.postgres.container)
+    .map(() => true)
+    .orElse((e) => (e.reason === "not_found" ? okAsync(false) : errAsync(e)))
+    .andThen((present): ResultAsync<LabDrivers, DriverError> => {
+      if (!present) return okAsync(d);
+      const data = labDataDrivers(d.host, d.topology);
+      return data.isErr() ? errAsync(data.error) : okAsync({ ...d, ...data.value });
+    });
+}
+
+/**
  * The lab target: the real lab of `lab/` (`pnpm lab up`) — Incus containers
- * `veza-lab-*`, HAProxy inside `veza-lab-haproxy`, the lab's registry — with the drivers
- * the lab itself builds from its connection facts in `$BACKFLIP_BACKENDS_DIR/lab/`.
- * Only env `lab`. The journal and lock live under the CLI's state directory.
+ * `veza-lab-*`, HAProxy inside `veza-lab-haproxy`, the lab's registry, and PostgreSQL in
+ * `veza-lab-postgres` on its ZFS dataset — with the drivers the lab itself builds from its
+ * connection facts in `$BACKFLIP_BACKENDS_DIR/lab/`. Only env `lab`. The journal and
+ * lock live under the CLI's state directory.
  */
 export function openLabTarget(env: string, stateDir: string): ResultAsync<Target, DriverError> {
   if (env !== LAB_ENV)
@@ -25,18 +47,19 @@ export function openLabTarget(env: string, stateDir: string): ResultAsync<Target
   const topology = labTopology();
   const drivers = labDrivers(topology);
   if (drivers.isErr()) return errAsync(drivers.error);
-  const d = drivers.value;
   const stores = stateStores(stateDir);
-  return okAsync({
-    kind: "lab" as const,
-    description: `the lab (state ${labStateDir()}, registry ${readRegistryState()?.baseUrl ?? "?"})`,
-    topology,
-    drivers: d,
-    journal: stores.journal,
-    lock: stores.lock,
-    save: () => okAsync(undefined),
-    close: async () => {
-      await d.host.close();
-    },
-  });
+  return withDataDrivers(drivers.value)
+    .orElse((e) => drivers.value.host.close().andThen(() => errAsync(e)))
+    .map((d) => ({
+      kind: "lab" as const,
+      description: `the lab (state ${labStateDir()}, registry ${readRegistryState()?.baseUrl ?? "?"})`,
+      topology,
+      drivers: d,
+      journal: stores.journal,
+      lock: stores.lock,
+      save: () => okAsync(undefined),
+      close: async () => {
+        await closeLabDrivers(d);
+      },
+    }));
 }

@@ -40,8 +40,14 @@ export const APP_INITTAB = `::sysinit:/bin/busybox ip link set lo up
 ::respawn:/bin/sleep 100000
 `;
 
-/** HAProxy's `/etc/inittab`: loopback up, HAProxy master-worker in the foreground (master pid in /run/haproxy.pid). */
+/** HAProxy's master CLI socket inside its container (`-S`): reloads go through it. */
+export const HAPROXY_MASTER_SOCKET = "/run/haproxy/master.sock";
+
+/**
+ * HAProxy's `/etc/inittab`: loopback up, HAProxy master-worker in the foreground (master
+ * pid in /run/haproxy.pid, master CLI on {@link HAPROXY_MASTER_SOCKET}).
+ */
 export const HAPROXY_INITTAB = `::sysinit:/bin/busybox ip link set lo up
-::respawn:/usr/sbin/haproxy -W -db -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid
+::respawn:/usr/sbin/haproxy -W -db -S ${HAPROXY_MASTER_SOCKET} -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid
 ::respawn:/bin/sleep 100000
 `;

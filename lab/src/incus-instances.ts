@@ -79,6 +79,13 @@ export class IncusInstances {
     });
   }
 
+  /** The instance's config keys (`volatile.idmap.next`, …), `null` when it does not exist. */
+  config(name: string): ResultAsync<Record<string, string> | null, DriverError> {
+    return this.#send("GET", `/1.0/instances/${encodeURIComponent(name)}`).map((found) =>
+      found === null ? null : ((found.metadata as { config?: Record<string, string> }).config ?? {}),
+    );
+  }
+
   /** Whether an image alias exists (the lab's `busybox`). */
   hasImageAlias(alias: string): ResultAsync<boolean, DriverError> {
     return this.#send("GET", `/1.0/images/aliases/${encodeURIComponent(alias)}`).map((env) => env !== null);

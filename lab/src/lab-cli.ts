@@ -11,10 +11,12 @@ const USAGE = `usage: pnpm lab up | down | status
 
   up      provision env "lab" on the local Incus (idempotent): app containers
           veza-lab-{backend,stream,web}-{blue,green}, veza-lab-haproxy, the fake registry
+          and veza-lab-postgres (PostgreSQL on the zfs-fuse dataset of pool rpool,
+          pre-deploy-<sha> snapshots; skipped without zfs, sshd, postgres)
   down    remove every container, process and state file the lab made
   status  report each piece (exit 1 when something is missing or unhealthy)
 
-needs: scripts/backends up incus haproxy`;
+needs: scripts/backends up incus haproxy (and zfs sshd postgres for veza-lab-postgres)`;
 
 const log = (line: string) => console.log(line);
 const command = process.argv[2];

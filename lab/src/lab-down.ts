@@ -3,12 +3,15 @@ import { type DriverError, driverError } from "@backflip/core";
 import { createIncusHost } from "@backflip/driver-incus";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { inOrder } from "./in-order";
+import { teardownLabPool } from "./lab-pool-teardown";
 import { stopLabRegistry } from "./lab-registry";
 import { labApps, labStateDir, labTopology } from "./lab-settings";
 
 /**
  * `pnpm lab down`: removes everything `lab up` made — every lab container (force-stopped
- * first, through driver-incus), the fake registry process, and the lab state dir.
+ * first, through driver-incus), the fake registry process, the ZFS pool `rpool` with
+ * `veza-lab-postgres`'s dataset and snapshots (over SSH), and the lab state dir (the
+ * pool's file with it).
  * Idempotent: what is already gone is skipped.
  */
 export function labDown(log: (line: string) => void = () => {}): ResultAsync<void, DriverError> {
@@ -31,6 +34,7 @@ export function labDown(log: (line: string) => void = () => {}): ResultAsync<voi
           .orElse((e) => (e.reason === "not_found" ? okAsync(log(`${name}: absent`)) : errAsync(e))),
       ),
     )
+    .andThen(() => teardownLabPool(topology, log))
     .andThen(() =>
       ResultAsync.fromPromise(rm(labStateDir(), { recursive: true, force: true }), (cause) =>
         driverError({

@@ -1,10 +1,17 @@
+import { join } from "node:path";
 import { type DriverError, type Drivers, driverError, HttpHealthProbe, type Topology } from "@backflip/core";
 import { createForgejoRegistry, type ForgejoRegistry } from "@backflip/driver-forgejo";
-import { createHaproxySwitch, type HaproxySwitch } from "@backflip/driver-haproxy";
+import {
+  createHaproxySwitch,
+  type HaproxySwitch,
+  shellRuntimeApi,
+  unixSocketRuntimeApi,
+} from "@backflip/driver-haproxy";
 import { createIncusHost, type IncusHost } from "@backflip/driver-incus";
 import { err, ok, type Result } from "neverthrow";
+import { HAPROXY_MASTER_SOCKET } from "./app-server-script";
 import { readRegistryState } from "./lab-registry";
-import { labApps, labTopology } from "./lab-settings";
+import { labApps, labStateDir, labTopology } from "./lab-settings";
 
 /** The lab's drivers: real Incus, real HAProxy inside `veza-lab-haproxy`, the fake Forgejo, HTTP probes. */
 export interface LabDrivers extends Drivers {
@@ -19,9 +26,21 @@ export interface LabDrivers extends Drivers {
 export const HAPROXY_INNER_BIND = "127.0.0.1:80";
 
 /**
+ * HAProxy's sockets inside its container: the stats socket (the driver's default) and the
+ * master CLI. Each is joined to a host unix socket ({@link labHostSocket}) by a proxy device.
+ */
+export const HAPROXY_SOCKETS = { admin: "/run/haproxy/admin.sock", master: HAPROXY_MASTER_SOCKET } as const;
+
+/** The host end of the proxy device joining one of HAProxy's sockets: `<lab state dir>/haproxy-<name>.sock`. */
+export function labHostSocket(name: keyof typeof HAPROXY_SOCKETS): string {
+  return join(labStateDir(), `haproxy-${name}.sock`);
+}
+
+/**
  * The lab's traffic switch: `@backflip/driver-haproxy` over `incus exec veza-lab-haproxy`
- * (the driver-incus Shell),
- * reload by USR2 to the master (`/run/haproxy.pid`). Each
+ * (the driver-incus Shell, whose files go over one SFTP session), the runtime API and
+ * the reload (`reload` on the master CLI) through the sockets' proxy devices
+ * ({@link labHostSocket}): a flip runs one exec, `haproxy -c`. Each
  * server address is a 127.0.0.1 port inside the HAProxy container, joined by a proxy
  * device to the same host port, itself joined to the app container. `options.template`
  * replaces the driver's default `haproxy.cfg` template (the fault tests pass a broken one).
@@ -35,12 +54,22 @@ export function labTrafficSwitch(
   for (const app of labApps(topology)) {
     servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
   }
+  const shell = host.shell(topology.haproxy.container);
   return createHaproxySwitch({
-    shell: host.shell(topology.haproxy.container),
+    shell,
     topology,
     servers,
     routes: { backend: "/api/", stream: "/stream/" },
     binds: [HAPROXY_INNER_BIND],
+    statsSocket: HAPROXY_SOCKETS.admin,
+    reload: { method: "master-cli", socket: HAPROXY_SOCKETS.master },
+    // HAProxy's sockets through their proxy devices; any other socket through `incus exec` + socat.
+    runtimeApi: (socket) =>
+      socket === HAPROXY_SOCKETS.admin
+        ? unixSocketRuntimeApi(labHostSocket("admin"))
+        : socket === HAPROXY_SOCKETS.master
+          ? unixSocketRuntimeApi(labHostSocket("master"))
+          : shellRuntimeApi(shell, socket),
     ...(options.template === undefined ? {} : { template: options.template }),
   });
 }

@@ -2,6 +2,7 @@ import type { DriverError } from "@backflip/core";
 import { okAsync, type ResultAsync } from "neverthrow";
 import { inOrder } from "./in-order";
 import { CANONICAL_RELEASE, canonicalTrafficState, LAB_ACTOR } from "./lab-canonical";
+import { resetLabDatabase } from "./lab-database-reset";
 import type { LabDrivers } from "./lab-drivers";
 import { seedLabRegistry } from "./lab-registry-seed";
 import { LAB_APP, labApps } from "./lab-settings";
@@ -11,8 +12,9 @@ import { waitHealthy } from "./lab-up";
  * Puts a provisioned lab back in the state `lab up` leaves it in, through the drivers:
  * every lab artifact in the registry, every app container RUNNING with its canonical
  * release (blue `current`, green `prior`), HAProxy routing to blue, the canonical state
- * file and history, and the public URL answering from blue. Tests call it so that they
- * run in any order, and twice in a row.
+ * file and history, and the public URL answering from blue; and `veza-lab-postgres`
+ * running with its snapshots and data as `lab up` leaves them ({@link resetLabDatabase}).
+ * Tests call it so that they run in any order, and twice in a row.
  */
 export function resetLab(d: LabDrivers): ResultAsync<void, DriverError> {
   const { host, traffic, topology } = d;
@@ -51,5 +53,6 @@ export function resetLab(d: LabDrivers): ResultAsync<void, DriverError> {
         waitHealthy(d.probe, `http://127.0.0.1:${app.port}${topology.healthPath}`, `"status":"ok"`),
       ),
     )
-    .andThen(() => waitHealthy(d.probe, topology.publicHealthUrl, `"color":"${canonical.activeColor}"`));
+    .andThen(() => waitHealthy(d.probe, topology.publicHealthUrl, `"color":"${canonical.activeColor}"`))
+    .andThen(() => resetLabDatabase(d));
 }

@@ -1,6 +1,7 @@
 import { formatDriverError } from "@backflip/core";
 import { okAsync } from "neverthrow";
 import { labDrivers } from "./lab-drivers";
+import { labPostgresStatus } from "./lab-postgres-status";
 import { readRegistryState, registryAlive } from "./lab-registry";
 import { labArtifactRefs } from "./lab-registry-seed";
 import { labApps, labStateDir, labTopology } from "./lab-settings";
@@ -13,7 +14,8 @@ export interface LabStatus {
 
 /**
  * `pnpm lab status`: the registry process and its artifacts, every lab container's
- * state and health answer, HAProxy's live revision and state file, and the public URL.
+ * state and health answer, HAProxy's live revision and state file, the public URL,
+ * `veza-lab-postgres` with its schema version, the pool, the dataset and its snapshots.
  * Read-only.
  */
 export async function labStatus(): Promise<LabStatus> {
@@ -76,6 +78,9 @@ export async function labStatus(): Promise<LabStatus> {
   (pub.isOk() ? lines.push.bind(lines) : bad)(
     `public: ${topology.publicHealthUrl} → ${pub.isOk() ? pub.value.body.trim() : formatDriverError(pub.error)}`,
   );
+  const data = await labPostgresStatus(topology, instances);
+  if (!data.ok) ok = false;
+  lines.push(...data.lines);
   await d.host.close();
   return { ok, lines };
 }

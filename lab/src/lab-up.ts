@@ -5,7 +5,8 @@ import { APP_INITTAB, APP_SERVER_PATHS, APP_SERVER_SCRIPT, HAPROXY_INITTAB } fro
 import { inOrder } from "./in-order";
 import { type IncusDevice, IncusInstances } from "./incus-instances";
 import { CANONICAL_RELEASE, canonicalTrafficState, LAB_ACTOR } from "./lab-canonical";
-import { type LabDrivers, labDrivers } from "./lab-drivers";
+import { HAPROXY_SOCKETS, type LabDrivers, labDrivers, labHostSocket } from "./lab-drivers";
+import { provisionLabPostgres } from "./lab-postgres";
 import { ensureLabRegistry } from "./lab-registry";
 import { APP_INNER_PORT, LAB_APP, LAB_PORTS, type LabApp, labApps, labTopology } from "./lab-settings";
 import { inContainer, provisionContainer } from "./provision-container";
@@ -29,13 +30,24 @@ export function appDevices(app: LabApp): Record<string, IncusDevice> {
 
 /**
  * The devices of the HAProxy container: the host's `/usr`, its frontend on the public
- * loopback port, and one `bind=instance` proxy per app server so that 127.0.0.1:<port>
+ * loopback port, its stats socket and master CLI on host unix sockets (the runtime API
+ * and reloads without an exec), and one `bind=instance` proxy per app server so that 127.0.0.1:<port>
  * inside it reaches the app container behind the same host port. No network device.
  */
 export function haproxyDevices(topology: Topology): Record<string, IncusDevice> {
   const devices: Record<string, IncusDevice> = {
     usr: usrDevice,
     public: { type: "proxy", listen: `tcp:127.0.0.1:${LAB_PORTS.public}`, connect: "tcp:127.0.0.1:80" },
+    admin: {
+      type: "proxy",
+      listen: `unix:${labHostSocket("admin")}`,
+      connect: `unix:${HAPROXY_SOCKETS.admin}`,
+    },
+    master: {
+      type: "proxy",
+      listen: `unix:${labHostSocket("master")}`,
+      connect: `unix:${HAPROXY_SOCKETS.master}`,
+    },
   };
   for (const app of labApps(topology)) {
     devices[`to-${app.component}-${app.color}`] = {
@@ -191,6 +203,7 @@ export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDr
         ),
     );
   return done
+    .andThen((d) => provisionLabPostgres(d, instances, LAB_IMAGE, log).map(() => d))
     .andThen((d) => instances.close().map(() => d))
     .orElse((e) => instances.close().andThen(() => errAsync(e)));
 }

@@ -155,9 +155,10 @@ export class LabChild {
   }
 
   /**
-   * Runs a gated child on until `stepId` starts, lets it go on freely, and kills it
-   * (SIGKILL) `delayMs` later: a point inside the step. The journal's length and its last
-   * record at the kill.
+   * Runs a gated child on until `stepId` starts, lets it go on freely until the step's end
+   * record, and kills it (SIGKILL) `delayMs` after the start: a point inside the step, or
+   * just after its end when the step was quicker. The journal's length and its last record
+   * at the kill.
    */
   async killInStep(
     stepId: string,
@@ -169,8 +170,12 @@ export class LabChild {
       this.go();
       if (type === `step.started ${stepId}`) break;
     }
+    // Free until the step ends; a kill that comes later lands right after its end record.
     const free = (async () => {
-      for (let t = await this.nextRecord(); t !== null; t = await this.nextRecord()) this.go();
+      for (let t = await this.nextRecord(); t !== null; t = await this.nextRecord()) {
+        if (t === `step.succeeded ${stepId}` || t === `step.failed ${stepId}`) return;
+        this.go();
+      }
     })();
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     const exit = await this.kill();

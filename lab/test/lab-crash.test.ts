@@ -41,14 +41,17 @@ const path1Kills = Array.from({ length: PATH1_RECORDS }, (_, i) => i + 1).map((n
   n,
   mode: n % 2 === 1 ? ("continue" as const) : ("revert" as const),
 }));
-/** Path 1: random points inside its three slow steps (typical durations ~100, ~270, ~110 ms). */
+/**
+ * Path 1: random points inside its three longest steps (typical durations ~60, ~40, ~10
+ * ms); a point past a step's end kills the run just after that step's end record.
+ */
 const path1InStep = [
-  { step: "render-validate", ms: delay(90), mode: "continue" as const },
-  { step: "render-validate", ms: delay(90), mode: "revert" as const },
-  { step: "activate", ms: delay(250), mode: "continue" as const },
-  { step: "activate", ms: delay(250), mode: "revert" as const },
-  { step: "record", ms: delay(100), mode: "continue" as const },
-  { step: "record", ms: delay(100), mode: "revert" as const },
+  { step: "render-validate", ms: delay(80), mode: "continue" as const },
+  { step: "render-validate", ms: delay(80), mode: "revert" as const },
+  { step: "activate", ms: delay(60), mode: "continue" as const },
+  { step: "activate", ms: delay(60), mode: "revert" as const },
+  { step: "record", ms: delay(15), mode: "continue" as const },
+  { step: "record", ms: delay(15), mode: "revert" as const },
 ];
 /**
  * Path 2 (~13 s a run, so not every N): a kill while each step is in flight (the record
