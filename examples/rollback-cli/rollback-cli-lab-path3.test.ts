@@ -5,11 +5,9 @@
  * `--acknowledge-data-loss`, then done). These change the lab, so this file runs in the
  * root config's `lab` project (one lab file at a time) and leaves the lab reset.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeLabDrivers, type LabPath3Drivers, labPath3Drivers } from "../../lab/src/lab-data-drivers";
@@ -19,33 +17,7 @@ import { labPsql, waitPostgresReady } from "../../lab/src/lab-postgres-shell";
 import { LAB_RELEASES, labArtifact } from "../../lab/src/lab-releases";
 import { resetLab } from "../../lab/src/lab-reset";
 import { labUp } from "../../lab/src/lab-up";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as its own process (`node --import tsx main.ts …`) and collects its output. */
-function cli(...args: string[]): Promise<Ran> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, BACKFLIP_ACTOR: "tester" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise<Ran>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+import { runCli } from "./start-cli";
 
 const stateDir = () => mkdtemp(join(tmpdir(), "rollback-cli-lab-path3-"));
 
@@ -94,12 +66,12 @@ describe.skipIf(
     const dir = await stateDir();
     const common = ["--target", "lab", "--release-sha", sha, ...args, "--state-dir", dir];
 
-    const dry = await cli("push-artifact", ...common, "--dry-run");
+    const dry = await runCli("push-artifact", ...common, "--dry-run");
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("--upload-file");
     expect((await d.registry.stat({ component: "backend", sha }))._unsafeUnwrap()).toBeNull();
 
-    const ran = await cli("push-artifact", ...common, "--reason", "registry purged of the old release");
+    const ran = await runCli("push-artifact", ...common, "--reason", "registry purged of the old release");
     expect(ran.code, `${ran.stdout}\n${ran.stderr}`).toBe(0);
     for (const component of t().components) {
       const info = (await d.registry.stat({ component, sha }))._unsafeUnwrap();
@@ -113,12 +85,12 @@ describe.skipIf(
     const dir = await stateDir();
     const common = ["--target", "lab", "--file", file, "--expected-version", "3", "--state-dir", dir];
 
-    const dry = await cli("inverse-sql", ...common, "--dry-run");
+    const dry = await runCli("inverse-sql", ...common, "--dry-run");
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("psql");
     expect(await migration()).toMatchObject({ version: LAB_SCHEMA_VERSION });
 
-    const ran = await cli("inverse-sql", ...common, "--reason", "migration 4 broke the prior binary");
+    const ran = await runCli("inverse-sql", ...common, "--reason", "migration 4 broke the prior binary");
     expect(ran.code, `${ran.stdout}\n${ran.stderr}`).toBe(0);
     expect(await migration()).toEqual({ managed: true, version: 3, dirty: false });
     expect(await contentAt(3)).toBe(true);
@@ -131,12 +103,12 @@ describe.skipIf(
     const dir = await stateDir();
     const common = ["--target", "lab", "--container", t().postgres.container, "--snapshot", snapshot];
 
-    const dry = await cli("restore-snapshot", ...common, "--state-dir", dir);
+    const dry = await runCli("restore-snapshot", ...common, "--state-dir", dir);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("DATA LOSS");
     expect(dry.stdout).toContain(`zfs rollback -r rpool/incus/containers/veza-lab-postgres@${snapshot}`);
 
-    const unacknowledged = await cli(
+    const unacknowledged = await runCli(
       "restore-snapshot",
       ...common,
       "--yes",
@@ -149,7 +121,7 @@ describe.skipIf(
     expect(unacknowledged.stderr + unacknowledged.stdout).toContain("--acknowledge-data-loss");
     expect(await sql("SELECT count(*) FROM tracks WHERE id = 200")).toBe("1");
 
-    const ran = await cli(
+    const ran = await runCli(
       "restore-snapshot",
       ...common,
       "--yes",

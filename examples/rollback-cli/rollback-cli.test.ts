@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { FileLeaseLock } from "@backflip/core";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { type Fleet, snapshotFleet } from "@backflip/driver-mock";
@@ -10,36 +8,7 @@ import { describe, expect, it } from "vitest";
 import { readRegistryState, registryAlive } from "../../lab/src/lab-registry";
 import { COMMANDS } from "./commands";
 import { FLEET_FILE, freshIncidentFleet } from "./simulated-target";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts the CLI as its own process (`node --import tsx main.ts …`), as a person or a workflow would. */
-function start(args: readonly string[]): { child: ChildProcess; done: Promise<Ran> } {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, BACKFLIP_ACTOR: "tester" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const done = new Promise<Ran>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
-
-const cli = (...args: string[]) => start(args).done;
+import { runCli, startCli } from "./start-cli";
 
 const stateDir = () => mkdtemp(join(tmpdir(), "rollback-cli-test-"));
 
@@ -57,14 +26,14 @@ async function writeWorld(dir: string, fleet: Fleet): Promise<void> {
 }
 
 async function status(dir: string): Promise<Record<string, unknown> & { facts: Record<string, unknown> }> {
-  const ran = await cli("status", "--state-dir", dir, "--json");
+  const ran = await runCli("status", "--state-dir", dir, "--json");
   expect(ran.code).toBe(0);
   return JSON.parse(ran.stdout) as Record<string, unknown> & { facts: Record<string, unknown> };
 }
 
 describe.concurrent("rollback CLI: help", () => {
   it("the top-level help lists every command and the exit codes", async () => {
-    const ran = await cli("--help");
+    const ran = await runCli("--help");
     expect(ran.code).toBe(0);
     for (const c of COMMANDS) expect(ran.stdout).toContain(`  ${c.name}`);
     expect(ran.stdout).toContain("Exit codes:");
@@ -73,7 +42,7 @@ describe.concurrent("rollback CLI: help", () => {
 
   it("every command answers --help with its usage, examples and exit codes, and touches nothing", async () => {
     const dir = await stateDir();
-    const all = await Promise.all(COMMANDS.map((c) => cli(c.name, "--help", "--state-dir", dir)));
+    const all = await Promise.all(COMMANDS.map((c) => runCli(c.name, "--help", "--state-dir", dir)));
     COMMANDS.forEach((c, i) => {
       const ran = all[i];
       expect(ran?.code).toBe(0);
@@ -114,14 +83,14 @@ describe.concurrent("rollback CLI: bad usage exits 2 and writes nothing", () => 
   for (const [what, args, message] of cases)
     it(`${what}`, async () => {
       const dir = await stateDir();
-      const ran = await cli(...args, "--state-dir", dir);
+      const ran = await runCli(...args, "--state-dir", dir);
       expect(ran.code).toBe(2);
       expect(ran.stderr).toMatch(message);
       expect(await readdir(dir)).toEqual([]);
     });
 
   it("with --json the usage error is a JSON object on stdout too", async () => {
-    const ran = await cli("rollback", "--mode", "quick", "--json");
+    const ran = await runCli("rollback", "--mode", "quick", "--json");
     expect(ran.code).toBe(2);
     expect(JSON.parse(ran.stdout)).toMatchObject({ type: "error", exitCode: 2, reason: "usage" });
   });
@@ -130,7 +99,7 @@ describe.concurrent("rollback CLI: bad usage exits 2 and writes nothing", () => 
 describe.concurrent("rollback CLI: plan and dry runs", () => {
   it("plan renders every step with its commands, and changes nothing", async () => {
     const dir = await stateDir();
-    const ran = await cli("plan", "--mode", "fast", "--state-dir", dir);
+    const ran = await runCli("plan", "--mode", "fast", "--state-dir", dir);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain("── dry run");
     expect(ran.stdout).toContain("incus list 'veza-staging-{backend,stream,web}-blue' --format csv -c n,s");
@@ -139,7 +108,7 @@ describe.concurrent("rollback CLI: plan and dry runs", () => {
   });
 
   it("plan --json is one JSON object with the plan's steps", async () => {
-    const ran = await cli("plan", "--mode", "fast", "--json", "--state-dir", await stateDir());
+    const ran = await runCli("plan", "--mode", "fast", "--json", "--state-dir", await stateDir());
     expect(ran.code).toBe(0);
     const [line, ...more] = jsonLines(ran.stdout);
     expect(more).toEqual([]);
@@ -153,7 +122,7 @@ describe.concurrent("rollback CLI: plan and dry runs", () => {
     const fleet = freshIncidentFleet("staging");
     await writeWorld(dir, fleet);
     const sha = fleet.world.release("veza-staging-backend-blue") ?? "";
-    const ran = await cli(
+    const ran = await runCli(
       "rollback",
       "--mode",
       "full",
@@ -174,7 +143,7 @@ describe("rollback CLI: running", () => {
     const dir = await stateDir();
     const metrics = join(dir, "metrics", "deploy.prom");
     await mkdir(join(dir, "metrics"));
-    const ran = await cli(
+    const ran = await runCli(
       "rollback",
       "--mode",
       "fast",
@@ -202,7 +171,7 @@ describe("rollback CLI: running", () => {
       'backflip_rollback_runs_total{env="staging",path="fast-flip",state="succeeded"} 1',
     );
 
-    const back = await cli(
+    const back = await runCli(
       "rollback",
       "--mode",
       "fast",
@@ -223,7 +192,7 @@ describe("rollback CLI: running", () => {
 
   it("the workflow's invocation, with its empty inputs, runs Path 1", async () => {
     const dir = await stateDir();
-    const ran = await cli(
+    const ran = await runCli(
       "rollback",
       "--env",
       "staging",
@@ -245,7 +214,7 @@ describe("rollback CLI: running", () => {
   });
 
   it("--json streams one JSON event per line and ends with the result", async () => {
-    const ran = await cli(
+    const ran = await runCli(
       "rollback",
       "--mode",
       "fast",
@@ -267,7 +236,7 @@ describe("rollback CLI: running", () => {
     const fleet = freshIncidentFleet("staging");
     fleet.world.setStatus("veza-staging-web-blue", "Stopped");
     await writeWorld(dir, fleet);
-    const ran = await cli("rollback", "--mode", "fast", "--reason", "x", "--state-dir", dir);
+    const ran = await runCli("rollback", "--mode", "fast", "--reason", "x", "--state-dir", dir);
     expect(ran.code).toBe(3);
     expect(ran.stderr).toMatch(/Path 2/);
     expect((await status(dir)).facts.activeColor).toBe("green");
@@ -279,7 +248,7 @@ describe("rollback CLI: running", () => {
     expect((await lock.acquire("staging", { owner: "bob on another terminal", ttlMs: 120_000 })).isOk()).toBe(
       true,
     );
-    const ran = await cli("rollback", "--mode", "fast", "--reason", "x", "--state-dir", dir);
+    const ran = await runCli("rollback", "--mode", "fast", "--reason", "x", "--state-dir", dir);
     expect(ran.code).toBe(4);
     expect(ran.stderr).toContain("bob on another terminal");
     expect(await readdir(dir)).not.toContain(FLEET_FILE); // the refused process wrote no world over the holder's
@@ -296,7 +265,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
       const fleet = freshIncidentFleet("staging");
       await writeWorld(dir, fleet);
       const sha = fleet.world.release("veza-staging-web-blue") ?? "";
-      const ran = await cli(
+      const ran = await runCli(
         "rollback",
         "--mode",
         "full",
@@ -326,7 +295,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
     fleet.world.purgeRelease(sha);
     await writeWorld(dir, fleet);
 
-    const decided = await cli(
+    const decided = await runCli(
       "decide",
       "--symptom",
       "public-probe-failing",
@@ -341,7 +310,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
     expect(decision.decision.recipe).toBe("rebuild-push");
     expect(decision.command).toContain(`push-artifact --env staging --release-sha ${sha}`);
 
-    const refused = await cli(
+    const refused = await runCli(
       "rollback",
       "--mode",
       "full",
@@ -363,7 +332,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
       await writeFile(path, `rebuilt ${component} ${sha}\n`);
       artifacts.push("--artifact", `${component}=${path}`);
     }
-    const pushed = await cli(
+    const pushed = await runCli(
       "push-artifact",
       "--release-sha",
       sha,
@@ -374,7 +343,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
       dir,
     );
     expect(pushed.code).toBe(0);
-    const redeployed = await cli(
+    const redeployed = await runCli(
       "rollback",
       "--mode",
       "full",
@@ -395,7 +364,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
     const dir = await stateDir();
     await writeFile(join(dir, "inverse.sql"), "DELETE FROM users WHERE id = 2;\n");
     await writeFile(join(dir, "broken.sql"), "DELETE FROM users WHERE id = 1;\nFAIL;\n");
-    const broken = await cli(
+    const broken = await runCli(
       "inverse-sql",
       "--file",
       join(dir, "broken.sql"),
@@ -405,7 +374,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
       dir,
     );
     expect(broken.code).toBe(1);
-    const ran = await cli(
+    const ran = await runCli(
       "inverse-sql",
       "--file",
       join(dir, "inverse.sql"),
@@ -425,17 +394,17 @@ describe("rollback CLI: destructive commands", () => {
     const dir = await stateDir();
     const fleet = freshIncidentFleet("staging");
     await writeWorld(dir, fleet);
-    const live = await cli("cleanup", "--color", "green", "--state-dir", dir);
+    const live = await runCli("cleanup", "--color", "green", "--state-dir", dir);
     expect(live.code).toBe(3);
 
-    expect((await cli("rollback", "--mode", "fast", "--reason", "x", "--state-dir", dir)).code).toBe(0);
-    const dry = await cli("cleanup", "--color", "green", "--state-dir", dir);
+    expect((await runCli("rollback", "--mode", "fast", "--reason", "x", "--state-dir", dir)).code).toBe(0);
+    const dry = await runCli("cleanup", "--color", "green", "--state-dir", dir);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("re-run with --yes");
     const colors = (await status(dir)).facts.colors as Record<string, { anyMissing: boolean }>;
     expect(colors.green?.anyMissing).toBe(false);
 
-    const done = await cli(
+    const done = await runCli(
       "cleanup",
       "--color",
       "green",
@@ -456,15 +425,15 @@ describe("rollback CLI: destructive commands", () => {
     await writeWorld(dir, fleet);
     const snapshot = `pre-deploy-${fleet.world.release("veza-staging-backend-green")}`;
     const args = ["restore-snapshot", "--container", "veza-staging-postgres", "--snapshot", snapshot];
-    const dry = await cli(...args, "--state-dir", dir);
+    const dry = await runCli(...args, "--state-dir", dir);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("DATA LOSS:");
     expect(dry.stdout).toContain("re-run with --yes --acknowledge-data-loss");
-    const unacknowledged = await cli(...args, "--yes", "--reason", "host broken", "--state-dir", dir);
+    const unacknowledged = await runCli(...args, "--yes", "--reason", "host broken", "--state-dir", dir);
     expect(unacknowledged.code).toBe(2);
     expect(unacknowledged.stderr).toContain("--acknowledge-data-loss");
     expect(await readdir(dir)).toEqual([FLEET_FILE]);
-    const done = await cli(
+    const done = await runCli(
       ...args,
       "--yes",
       "--acknowledge-data-loss",
@@ -482,7 +451,7 @@ describe("rollback CLI: destructive commands", () => {
 describe("rollback CLI: resume after the process was killed", () => {
   /** Runs a fast rollback and SIGKILLs it as soon as its journal holds a record matching `at`. */
   async function killAt(dir: string, at: (line: string) => boolean): Promise<string> {
-    const { child, done } = start([
+    const { child, done } = startCli([
       "rollback",
       "--mode",
       "fast",
@@ -526,11 +495,11 @@ describe("rollback CLI: resume after the process was killed", () => {
       expect(seen.lock).not.toBeNull();
 
       await new Promise((r) => setTimeout(r, 1_200)); // the killed run's 1 s lease lapses
-      const refused = await cli("resume", runId, "--state-dir", dir);
+      const refused = await runCli("resume", runId, "--state-dir", dir);
       expect(refused.code).toBe(4);
       expect(refused.stderr).toMatch(/stale/i);
 
-      const resumed = await cli("resume", runId, "--break-stale-lock", "--state-dir", dir);
+      const resumed = await runCli("resume", runId, "--break-stale-lock", "--state-dir", dir);
       expect(resumed.code).toBe(0);
       const after = await status(dir);
       expect(after.facts.activeColor).toBe("blue");
@@ -539,7 +508,7 @@ describe("rollback CLI: resume after the process was killed", () => {
       expect(after.runsInFlight).toEqual([]);
       expect(after.lock).toBeNull();
 
-      const again = await cli("resume", runId, "--state-dir", dir);
+      const again = await runCli("resume", runId, "--state-dir", dir);
       expect(again.code).toBe(0);
     });
 
@@ -547,7 +516,7 @@ describe("rollback CLI: resume after the process was killed", () => {
     const dir = await stateDir();
     const runId = await killAt(dir, (l) => l.includes('"step.started"') && l.includes('"stepId":"record"'));
     await new Promise((r) => setTimeout(r, 1_200));
-    const reverted = await cli("resume", runId, "--revert", "--break-stale-lock", "--state-dir", dir);
+    const reverted = await runCli("resume", runId, "--revert", "--break-stale-lock", "--state-dir", dir);
     expect(reverted.code).toBe(1);
     const after = await status(dir);
     expect(after.facts.activeColor).toBe("green");
@@ -567,7 +536,7 @@ describe.skipIf(skipUnlessBackend(labUp, "the lab", "pnpm lab up"))(
   "rollback CLI: --target lab (read-only)",
   () => {
     it("status reads the real lab: env lab, every color's containers, the lock", async () => {
-      const ran = await cli("status", "--target", "lab", "--json", "--state-dir", await stateDir());
+      const ran = await runCli("status", "--target", "lab", "--json", "--state-dir", await stateDir());
       expect(ran.code).toBe(0);
       const seen = JSON.parse(ran.stdout) as {
         target: string;
@@ -581,12 +550,12 @@ describe.skipIf(skipUnlessBackend(labUp, "the lab", "pnpm lab up"))(
     it("plan --mode full on the lab renders Path 2 with the real container names, changing nothing", async () => {
       const dir = await stateDir();
       const seen = JSON.parse(
-        (await cli("status", "--target", "lab", "--json", "--state-dir", dir)).stdout,
+        (await runCli("status", "--target", "lab", "--json", "--state-dir", dir)).stdout,
       ) as {
         facts: { priorSha: string | null };
       };
       const sha = seen.facts.priorSha ?? "";
-      const ran = await cli(
+      const ran = await runCli(
         "plan",
         "--target",
         "lab",

@@ -44,6 +44,8 @@ const PFLAG = { read: 0x1, write: 0x2, creat: 0x8, trunc: 0x10, excl: 0x20 } as 
 const STATUS = { ok: 0, eof: 1 } as const;
 /** The payload of one WRITE or READ (well under every server's 32 KiB + header limit). */
 const CHUNK = 32 * 1024;
+/** A server silent this long on a request (or on INIT) ends the session: every pending request fails. */
+const TIMEOUT_MS = 30_000;
 
 type Reply = { readonly type: number; readonly body: Buffer };
 
@@ -158,7 +160,8 @@ export class SftpSession {
     });
     if (head.length > 0) session.#onData(head);
     stream.write(new Packet().u32(3).frame(T.init));
-    const reply = await Promise.race([version, session.#endedPromise()]);
+    const timer = session.#deadline("the SFTP server did not answer INIT");
+    const reply = await Promise.race([version, session.#endedPromise()]).finally(() => clearTimeout(timer));
     const r = new Reader(reply.body);
     const v = r.u32();
     if (v !== 3) throw new SftpFailure(8, `the server speaks SFTP version ${v}, not 3`);
@@ -277,21 +280,24 @@ export class SftpSession {
     const id = this.#nextId;
     this.#nextId = (this.#nextId + 1) >>> 0 || 1;
     const out = fields(new Packet().u32(id)).frame(type);
+    const timer = this.#deadline("the SFTP server did not answer");
     return new Promise<Reply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#stream.write(out);
-    }).then((reply) => {
-      if (reply.type === T.status) {
-        const r = new Reader(reply.body);
-        const code = r.u32();
-        if (code === STATUS.ok && expect === T.status) return reply;
-        if (code === STATUS.eof && eofIsNull) return null;
-        const message = r.bytes().toString("utf8");
-        throw new SftpFailure(code, message || `SFTP status ${code}`);
-      }
-      if (reply.type !== expect) throw new SftpFailure(5, `unexpected SFTP reply type ${reply.type}`);
-      return reply;
-    });
+    })
+      .finally(() => clearTimeout(timer))
+      .then((reply) => {
+        if (reply.type === T.status) {
+          const r = new Reader(reply.body);
+          const code = r.u32();
+          if (code === STATUS.ok && expect === T.status) return reply;
+          if (code === STATUS.eof && eofIsNull) return null;
+          const message = r.bytes().toString("utf8");
+          throw new SftpFailure(code, message || `SFTP status ${code}`);
+        }
+        if (reply.type !== expect) throw new SftpFailure(5, `unexpected SFTP reply type ${reply.type}`);
+        return reply;
+      });
   }
 
   #onData(chunk: Buffer): void {
@@ -312,6 +318,16 @@ export class SftpSession {
       this.#pending.delete(id);
       waiter?.resolve({ type, body: payload.subarray(4) });
     }
+  }
+
+  /** A timer ending the session after {@link TIMEOUT_MS}. */
+  #deadline(why: string): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      this.#fail(new SftpFailure(-1, `${why} within ${TIMEOUT_MS} ms`));
+      this.#stream.destroy();
+    }, TIMEOUT_MS);
+    timer.unref();
+    return timer;
   }
 
   #endedPromise(): Promise<never> {
