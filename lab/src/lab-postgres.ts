@@ -35,6 +35,27 @@ export function postgresDevices(mountpoint: string): Record<string, IncusDevice>
   };
 }
 
+/**
+ * Stops `veza-lab-postgres` when its data volume is a dead FUSE mount (zfs-fuse was
+ * restarted after the container started: the container keeps the old, dead bind mount),
+ * so that starting it again binds the dataset's live mountpoint. A stopped container is
+ * left as it is.
+ */
+function dropStaleDataMount(host: IncusHost, container: string): ResultAsync<boolean, DriverError> {
+  return host.state(container).andThen((info) =>
+    !info.running
+      ? okAsync(false)
+      : host
+          .shell(container)
+          .run([...AS_POSTGRES, "/bin/ls", LAB_POSTGRES.mountPath])
+          .andThen((r) =>
+            /Transport endpoint is not connected/i.test(r.stderr)
+              ? host.stop(container, { force: true }).map(() => true)
+              : okAsync(false),
+          ),
+  );
+}
+
 /** `initdb` as the container's postgres user when the data directory has none (superuser = the topology's user). */
 function initdbIfMissing(host: IncusHost, d: LabDataDrivers): ResultAsync<boolean, DriverError> {
   const container = d.topology.postgres.container;
@@ -121,6 +142,11 @@ export function provisionLabPostgres(
             .map(() => outcome),
         );
     })
+    .andThen((outcome) =>
+      dropStaleDataMount(d.host, container).map((restarted) =>
+        restarted ? `${outcome}, restarted (its data mount had gone stale)` : outcome,
+      ),
+    )
     .andThen((outcome) =>
       provisionContainer(
         d.host,

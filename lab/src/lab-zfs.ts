@@ -83,24 +83,25 @@ export type PoolOutcome = "present" | "imported" | "created";
  */
 export function ensureLabPool(shell: Shell): ResultAsync<PoolOutcome, DriverError> {
   const file = labPoolFile();
-  return labPoolImported(shell)
+  // Dead mounts go first, imported or not: zfs-fuse re-imports a pool from its cache when it
+  // restarts, and the old mounts still hide the datasets.
+  return dropStaleMounts(shell)
+    .andThen(() => labPoolImported(shell))
     .andThen((imported): ResultAsync<PoolOutcome, DriverError> => {
       if (imported) return okAsync("present");
-      return dropStaleMounts(shell)
-        .andThen(() => hostHas(shell, file))
-        .andThen((has) =>
-          has
-            ? onHost(shell, ["zpool", "import", "-d", labPoolDir(), LAB_POOL])
-                .map((): PoolOutcome => "imported")
-                .mapErr((e) => ({
-                  ...e,
-                  hint: `the pool cannot be imported from ${file}: \`pnpm lab down\` removes it (and the lab), then \`pnpm lab up\``,
-                }))
-            : onHost(shell, ["mkdir", "-p", labPoolMount()])
-                .andThen(() => onHost(shell, ["truncate", "-s", "512M", file]))
-                .andThen(() => onHost(shell, ["zpool", "create", "-m", labPoolMount(), LAB_POOL, file]))
-                .map((): PoolOutcome => "created"),
-        );
+      return hostHas(shell, file).andThen((has) =>
+        has
+          ? onHost(shell, ["zpool", "import", "-d", labPoolDir(), LAB_POOL])
+              .map((): PoolOutcome => "imported")
+              .mapErr((e) => ({
+                ...e,
+                hint: `the pool cannot be imported from ${file}: \`pnpm lab down\` removes it (and the lab), then \`pnpm lab up\``,
+              }))
+          : onHost(shell, ["mkdir", "-p", labPoolMount()])
+              .andThen(() => onHost(shell, ["truncate", "-s", "512M", file]))
+              .andThen(() => onHost(shell, ["zpool", "create", "-m", labPoolMount(), LAB_POOL, file]))
+              .map((): PoolOutcome => "created"),
+      );
     })
     .andThen((outcome) => mountAll(shell).map(() => outcome));
 }
