@@ -7,4 +7,5 @@
 export type { HostKeyPolicy, SshEndpoint, SshShellOptions } from "./ssh-shell-options";
 export { sshShellOptionsSchema } from "./ssh-shell-options";
 export { createSshShell, SshShell } from "./ssh-shell";
+export type { UnixSocketForward } from "./forward-unix-socket";
 export { sha256Fingerprint } from "./host-key";

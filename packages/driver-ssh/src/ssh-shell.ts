@@ -9,6 +9,7 @@ import {
 import { err, errAsync, type Result, ResultAsync } from "neverthrow";
 import { ChannelSlots } from "./channel-slots";
 import { endpointLabel } from "./connect-endpoint";
+import { forwardUnixSocket, type UnixSocketForward } from "./forward-unix-socket";
 import { remoteCommand } from "./remote-command";
 import { runOnChannel } from "./run-on-channel";
 import { DRIVER, sshError } from "./ssh-error";
@@ -76,6 +77,16 @@ export class SshShell implements Shell {
       );
     }
     return ResultAsync.fromSafePromise(this.#execute(command, program, opts)).andThen((r) => r);
+  }
+
+  /**
+   * Listens on the local unix socket `localPath` and carries each connection to the unix
+   * socket `remotePath` on the host, over this shell's connection (like
+   * `ssh -L localPath:remotePath`): e.g. the Incus API of a remote host for driver-incus.
+   * Close the forward before the shell.
+   */
+  forwardUnixSocket(remotePath: string, localPath: string): ResultAsync<UnixSocketForward, DriverError> {
+    return forwardUnixSocket(this.#link, this.name, remotePath, localPath);
   }
 
   /** Closes the connection; a later `run` opens a new one. */
