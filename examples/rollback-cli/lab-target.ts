@@ -1,6 +1,6 @@
 import { type DriverError, driverError } from "@backflip/core";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { closeLabDrivers, labDataDrivers } from "../../lab/src/lab-data-drivers";
+import { closeLabDrivers, withPath3Drivers } from "../../lab/src/lab-data-drivers";
 import { type LabDrivers, labDrivers } from "../../lab/src/lab-drivers";
 import { missingPath3Backends } from "../../lab/src/lab-postgres-settings";
 import { readRegistryState } from "../../lab/src/lab-registry";
@@ -9,9 +9,9 @@ import { stateStores, type Target } from "./target";
 
 /**
  * The lab's drivers, with Path 3's database (psql in `veza-lab-postgres`), snapshots
- * (driver-zfs over SSH) and host shell when the lab has its postgres container; without
- * them on a lab brought up without zfs, sshd and postgres (Path 3's data commands then
- * say which driver is missing).
+ * (driver-zfs over SSH), host shell and Incus over SSH when the lab has its postgres
+ * container; without them on a lab brought up without zfs, sshd and postgres (Path 3's
+ * data commands then say which driver is missing).
  */
 function withDataDrivers(d: LabDrivers): ResultAsync<LabDrivers, DriverError> {
   if (missingPath3Backends().length > 0) return okAsync<LabDrivers, DriverError>(d);
@@ -19,11 +19,7 @@ function withDataDrivers(d: LabDrivers): ResultAsync<LabDrivers, DriverError> {
     .state(d.topology.postgres.container)
     .map(() => true)
     .orElse((e) => (e.reason === "not_found" ? okAsync(false) : errAsync(e)))
-    .andThen((present): ResultAsync<LabDrivers, DriverError> => {
-      if (!present) return okAsync(d);
-      const data = labDataDrivers(d.host, d.topology);
-      return data.isErr() ? errAsync(data.error) : okAsync({ ...d, ...data.value });
-    });
+    .andThen((present): ResultAsync<LabDrivers, DriverError> => (present ? withPath3Drivers(d) : okAsync(d)));
 }
 
 /**

@@ -40,7 +40,7 @@ describe.skipIf(
     const up = await labUp();
     if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
     await up.value.host.close();
-    d = labPath3Drivers()._unsafeUnwrap();
+    d = (await labPath3Drivers())._unsafeUnwrap();
   }, 300_000);
 
   beforeEach(async () => {

@@ -2,7 +2,7 @@
  * The runbook's Path 3 ("manual emergency") on the lab, each step through Backflip's own
  * recipes and drivers: the registry purged of a SHA → `rebuildAndPush` then the native
  * redeploy; a poisoned schema → `applyInverseSql` with psql inside `veza-lab-postgres`;
- * the host broken → `restoreSnapshot`: Incus stop, `zfs rollback -r` over SSH, start.
+ * the host broken → `restoreSnapshot`: Incus stop, `zfs rollback -r` and start, all over SSH.
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -90,7 +90,7 @@ describe.skipIf(skip)(
       const up = await labUp();
       if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
       await up.value.host.close();
-      d = labPath3Drivers()._unsafeUnwrap();
+      d = (await labPath3Drivers())._unsafeUnwrap();
     }, 300_000);
 
     beforeEach(async () => {
@@ -221,11 +221,15 @@ describe.skipIf(skip)(
       expect((await d.host.state(t().postgres.container))._unsafeUnwrap().running).toBe(true);
       expect(await sql("SELECT count(*) FROM tracks")).toBe("4");
 
+      // Incus too is reached over SSH: the host's socket forwarded through the SSH connection.
+      expect(d.incusForward.path).toContain("incus-over-ssh");
+      const sentBefore = d.host.requestsSent;
       const run = await runOnLab(d, dir, plan, {
         whyFailed: "the Incus host is in a bad state",
         acknowledgeDataLoss: true,
       });
       const report = succeeded(run);
+      expect(d.host.requestsSent).toBeGreaterThan(sentBefore);
       const loss = report.steps.find((s) => s.id === "data-loss-report")?.output as DataLossReport;
       expect(loss.target.name).toBe(snapshot);
       expect(loss.destroyedSnapshots).toEqual([]);
