@@ -1,9 +1,8 @@
-import { appendFile, mkdir, readdir, readFile, truncate } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, truncate } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDir } from "../fs/fsync-dir";
-import { writeSynced } from "../fs/write-synced";
 import type { AppendOptions, Journal, JournalRecord } from "../ports/journal";
 import { runIdSchema } from "../runner/run-id";
 import { checkRunId, encodeRecord, scanJournal } from "./journal-records";
@@ -37,7 +36,8 @@ function ioError(op: string, path: string, cause: unknown): DriverError {
 /**
  * The durable journal: one JSONL file per run in a directory, one line per record,
  * fsync'd before `append` returns (a `sync: false` record is written, and fsync'd with
- * the next synced one). Reading tolerates a torn last line (a crash during
+ * the next synced one; a run's file stays open from its first append here until its
+ * `plan.finished`). Reading tolerates a torn last line (a crash during
  * an append that never returned); the next append cuts that tail off first. Appends
  * must come in `seq` order (`conflict` otherwise), so two writers cannot interleave.
  */
@@ -48,6 +48,8 @@ export class FileJournal implements Journal {
   readonly #next = new Map<string, number>();
   /** Appends to one run are serialised. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Each run's file, kept open from its first append here until its `plan.finished`. */
+  readonly #handles = new Map<string, FileHandle>();
   /** Runs whose new file's directory entry is not fsync'd yet (created by an unsynced append). */
   readonly #dirPending = new Set<string>();
 
@@ -68,7 +70,8 @@ export class FileJournal implements Journal {
     const line = encodeRecord(DRIVER, record);
     if (line.isErr()) return errAsync(line.error);
     const previous = this.#queues.get(runId) ?? Promise.resolve();
-    const work = previous.then(() => this.#append(runId, record.seq, line.value, options.sync ?? true));
+    const last = record.event?.type === "plan.finished";
+    const work = previous.then(() => this.#append(runId, record.seq, line.value, options.sync ?? true, last));
     this.#queues.set(
       runId,
       work.catch(() => undefined),
@@ -76,7 +79,13 @@ export class FileJournal implements Journal {
     return new ResultAsync(work);
   }
 
-  async #append(runId: string, seq: number, line: string, sync: boolean): Promise<Result<void, DriverError>> {
+  async #append(
+    runId: string,
+    seq: number,
+    line: string,
+    sync: boolean,
+    last: boolean,
+  ): Promise<Result<void, DriverError>> {
     const path = this.pathOf(runId);
     try {
       let created = false;
@@ -105,19 +114,30 @@ export class FileJournal implements Journal {
           }),
         );
       }
+      const handle = this.#handles.get(runId) ?? (await open(path, "a"));
+      this.#handles.set(runId, handle);
+      await handle.appendFile(line, "utf8");
       if (!sync) {
-        await appendFile(path, line, "utf8");
         if (created) this.#dirPending.add(runId);
       } else {
-        await writeSynced(path, line, "a");
+        await handle.sync();
         if (created || this.#dirPending.delete(runId)) await fsyncDir(this.#dir);
       }
       this.#next.set(runId, seq + 1);
+      if (last) await this.#release(runId);
       return ok(undefined);
     } catch (cause) {
       this.#next.delete(runId);
+      await this.#release(runId).catch(() => undefined);
       return err(ioError("append", path, cause));
     }
+  }
+
+  /** Closes the run's open file (after its last record, or a failed append). */
+  async #release(runId: string): Promise<void> {
+    const handle = this.#handles.get(runId);
+    this.#handles.delete(runId);
+    await handle?.close();
   }
 
   #corrupt(op: string, path: string, line: number): DriverError {
