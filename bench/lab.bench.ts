@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:lab`: the runbook's paths end to end on the lab (real Incus, HAProxy inside
  * `veza-lab-haproxy`, the fake registry), through the recipes and the runner with a
- * file journal (fsync per record) and a file lease lock, as an on-call engineer would run
+ * file journal (fsync'd before every change and at the end) and a file lease lock, as an on-call engineer would run
  * them:
  *
  * - Path 1 (`fastFlip` planning + `runPlan`) ≥ 20 times, flipping blue ↔ green, while wrk
@@ -9,9 +9,10 @@
  *   through the lab's HAProxy;
  * - Path 2 native redeploy of an older SHA once (`redeploy` planning + `runPlan`).
  *
- * The per-step medians, taken from the runs' events, and one `incus exec` round trip into
- * the HAProxy container (what each HAProxy operation costs at least) say where the time
- * goes. Last line:
+ * The per-step medians, taken from the runs' events, the time runs spend outside their
+ * steps, and one `incus exec` round trip into the HAProxy container (a flip's
+ * `render-validate` runs one: `haproxy -c`; files and sockets need none) say where the
+ * time goes. Last line:
  * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>`
  * (failed: wrk socket errors plus non-2xx responses). Targets: fast flip p50 ≤ 150 ms,
  * p95 ≤ 250 ms; redeploy ≤ 15 s; failed = 0. Needs `scripts/backends up incus haproxy`
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
       `one incus exec round trip into ${d.topology.haproxy.container} (through driver-incus): p50 ${percentile(
         execs,
         50,
-      ).toFixed(1)} ms; render-validate, activate, record and post-run-facts each make one or more`,
+      ).toFixed(1)} ms; a flip runs one, in render-validate (haproxy -c)`,
     );
     console.log(
       `redeploy: ${redeployS.toFixed(2)} s (planning ${path2.planMs.toFixed(0)} ms); steps (ms): ${stepProfile([path2.events])}`,
