@@ -10,13 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { closeLabDrivers, type LabPath3Drivers, labPath3Drivers } from "../../lab/src/lab-data-drivers";
+import { closeLabDrivers, type LabPath3Drivers } from "../../lab/src/lab-data-drivers";
 import { LAB_INVERSE_SQL, LAB_SCHEMA_VERSION, labContentCheck } from "../../lab/src/lab-migrations";
 import { missingPath3Backends } from "../../lab/src/lab-postgres-settings";
 import { labPsql, waitPostgresReady } from "../../lab/src/lab-postgres-shell";
 import { LAB_RELEASES, labArtifact } from "../../lab/src/lab-releases";
 import { resetLab } from "../../lab/src/lab-reset";
-import { labUp } from "../../lab/src/lab-up";
+import { upWithPath3Drivers } from "../../lab/test/lab-support";
 import { runCli } from "./start-cli";
 
 const stateDir = () => mkdtemp(join(tmpdir(), "rollback-cli-lab-path3-"));
@@ -37,10 +37,7 @@ describe.skipIf(
   };
 
   beforeAll(async () => {
-    const up = await labUp();
-    if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-    await up.value.host.close();
-    d = (await labPath3Drivers())._unsafeUnwrap();
+    d = await upWithPath3Drivers();
   }, 300_000);
 
   beforeEach(async () => {

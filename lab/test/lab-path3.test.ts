@@ -22,7 +22,7 @@ import {
 } from "@backflip/core";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { closeLabDrivers, type LabPath3Drivers, labPath3Drivers } from "../src/lab-data-drivers";
+import { closeLabDrivers, type LabPath3Drivers } from "../src/lab-data-drivers";
 import {
   LAB_INVERSE_SQL,
   LAB_SCHEMA_VERSION,
@@ -34,7 +34,6 @@ import { labPsql, waitPostgresReady } from "../src/lab-postgres-shell";
 import { LAB_RELEASES, labArtifact } from "../src/lab-releases";
 import { resetLab } from "../src/lab-reset";
 import { LAB_APP, labApps } from "../src/lab-settings";
-import { labUp } from "../src/lab-up";
 import {
   ensureLabContainers,
   type LabRun,
@@ -42,6 +41,7 @@ import {
   planned,
   runOnLab,
   scratchDir,
+  upWithPath3Drivers,
 } from "./lab-support";
 
 const skip = skipUnlessBackend(
@@ -87,10 +87,7 @@ describe.skipIf(skip)(
     };
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      await up.value.host.close();
-      d = (await labPath3Drivers())._unsafeUnwrap();
+      d = await upWithPath3Drivers();
     }, 300_000);
 
     beforeEach(async () => {

@@ -15,6 +15,7 @@ import {
 } from "@backflip/core";
 import { backendEnv } from "@backflip/core/testing";
 import type { Result, ResultAsync } from "neverthrow";
+import { type LabPath3Drivers, labPath3Drivers } from "../src/lab-data-drivers";
 import type { LabDrivers } from "../src/lab-drivers";
 import { labApps, labTopology } from "../src/lab-settings";
 import { labUp } from "../src/lab-up";
@@ -81,4 +82,12 @@ export async function ensureLabContainers(d: LabDrivers): Promise<void> {
   const up = await labUp();
   if (up.isErr()) throw new Error(`lab up failed: ${up.error.message}`);
   await up.value.host.close();
+}
+
+/** `pnpm lab up` (its own Incus client closed), then the lab's drivers with Path 3's. */
+export async function upWithPath3Drivers(): Promise<LabPath3Drivers> {
+  const up = await labUp();
+  if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
+  await up.value.host.close();
+  return (await labPath3Drivers())._unsafeUnwrap();
 }
