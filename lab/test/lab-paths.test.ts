@@ -155,6 +155,35 @@ describe.skipIf(skip)(
       expect(run.postmortem).toContain("reverted");
     });
 
+    it("Path 2 into an idle color stopped before the run: reverts and leaves it stopped as it was", async () => {
+      const green = labApps(t()).filter((a) => a.color === "green");
+      for (const app of green) (await d.host.stop(app.name, { force: true }))._unsafeUnwrap();
+      const before = await state();
+      const plan = await planned(
+        redeploy(t(), d, {
+          ...who,
+          sha: LAB_RELEASES.broken,
+          probe: { attempts: 4, deadlineMs: 8_000, intervalMs: 500 },
+        }),
+      );
+      const run = await runOnLab(d, dir, plan, { whyFailed: "the release answers 503 on /api/v1/health" });
+
+      const error = run.result._unsafeUnwrapErr();
+      expect(error.kind).toBe("reverted");
+      expect(error.report?.steps.find((s) => s.id === "stage-artifacts")?.outcome).toBe("undone");
+      expect(await state()).toEqual(before);
+      expect(await publicAnswer()).toMatchObject({
+        color: "blue",
+        sha: CANONICAL_RELEASE.blue,
+        status: "ok",
+      });
+      for (const app of green) {
+        expect((await d.host.state(app.name))._unsafeUnwrap().running).toBe(false);
+        // The release file was written back while the container was stopped.
+        expect(await release(app.name)).toBe(CANONICAL_RELEASE.green);
+      }
+    });
+
     it("cleans up the failed color, and refuses to clean up the live one", async () => {
       const live = await cleanupColor(t(), d, { ...who, color: "blue" });
       expect(live.isErr()).toBe(true);
