@@ -29,6 +29,7 @@ import {
   type HaproxySwitchOptions,
   unixSocketRuntimeApi,
 } from "@backflip/driver-haproxy";
+import { startWrkLoad } from "./wrk-load";
 
 const FRONTEND = 18480;
 const PORTS = { blue: 18481, green: 18482 } as const;
@@ -203,21 +204,13 @@ async function main(): Promise<void> {
       await sleep(20);
     }
 
-    // A steady load rather than a saturating one: each of 4 connections waits 1 ms between requests.
-    const pacing = join(dir, "pacing.lua");
-    await writeFile(pacing, "function delay()\n  return 1\nend\n");
-    const wrk = spawn(
-      "nice",
-      ["-n", "10", facts.WRK_BIN, "-t1", "-c4", "-d120s", "-s", pacing, `http://127.0.0.1:${FRONTEND}/`],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    children.push(wrk);
-    let report = "";
-    wrk.stdout?.on("data", (chunk: Buffer) => {
-      report += chunk.toString();
+    const wrk = await startWrkLoad({
+      bin: facts.WRK_BIN,
+      url: `http://127.0.0.1:${FRONTEND}/`,
+      maxS: 120,
+      dir,
     });
-    const wrkDone = new Promise((r) => wrk.once("exit", r));
-    await sleep(1000);
+    children.push(wrk.child);
 
     let wrong = 0;
     const check = async (color: string) => {
@@ -263,12 +256,7 @@ async function main(): Promise<void> {
     }
 
     await sleep(500);
-    wrk.kill("SIGINT");
-    await Promise.race([wrkDone, sleep(5000)]);
-    const requests = Number(/(\d+) requests in/.exec(report)?.[1] ?? Number.NaN);
-    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(report)?.[1] ?? 0);
-    const failed = (socketErrors?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0) + non2xx;
+    const { report, requests, failed } = await wrk.stop();
 
     console.log(`wrk: ${report.trim().split("\n").join(" | ")}`);
     console.log(

@@ -18,8 +18,7 @@
  * p95 ≤ 250 ms; redeploy ≤ 15 s; failed = 0. Needs `scripts/backends up incus haproxy`
  * and wrk (`apt-get install wrk`); brings the lab up itself and leaves it reset.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -37,6 +36,7 @@ import type { LabDrivers } from "../lab/src/lab-drivers";
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
 import { labUp } from "../lab/src/lab-up";
+import { startWrkLoad } from "./wrk-load";
 
 const FLIPS = 24;
 const WRK_MAX_S = 180;
@@ -108,20 +108,8 @@ async function main(): Promise<void> {
       execs.push(performance.now() - t0);
     }
 
-    // A steady load through the lab's HAProxy: 4 connections, each waiting 1 ms between requests.
-    const pacing = join(dir, "pacing.lua");
-    await writeFile(pacing, "function delay()\n  return 1\nend\n");
-    const wrk = spawn(
-      "nice",
-      ["-n", "10", "wrk", "-t1", "-c4", `-d${WRK_MAX_S}s`, "-s", pacing, d.topology.publicHealthUrl],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let report = "";
-    wrk.stdout.on("data", (chunk: Buffer) => {
-      report += chunk.toString();
-    });
-    const wrkDone = new Promise((r) => wrk.once("exit", r));
-    await sleep(1000);
+    // A steady load through the lab's HAProxy.
+    const wrk = await startWrkLoad({ bin: "wrk", url: d.topology.publicHealthUrl, maxS: WRK_MAX_S, dir });
 
     const flips: { ms: number; planMs: number; events: RunEvent[] }[] = [];
     for (let i = 0; i < FLIPS; i++) {
@@ -129,12 +117,7 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     await sleep(500);
-    wrk.kill("SIGINT");
-    await Promise.race([wrkDone, sleep(5000)]);
-    const requests = Number(/(\d+) requests in/.exec(report)?.[1] ?? Number.NaN);
-    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(report)?.[1] ?? 0);
-    const failed = (socketErrors?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0) + non2xx;
+    const { report, requests, failed } = await wrk.stop();
 
     (await resetLab(d))._unsafeUnwrap();
     const probe = { attempts: 60, deadlineMs: 30_000, intervalMs: 100 };

@@ -33,6 +33,17 @@ describe.skipIf(skip)(
     const release = async (container: string) =>
       decoder.decode((await d.host.pullFile(container, LAB_APP.releaseFile))._unsafeUnwrap()).trim();
     const state = async () => (await d.traffic.readState())._unsafeUnwrap();
+    /** Path 2 of the release whose health answers 503, with a short public probe: it must revert. */
+    const redeployBroken = async () => {
+      const plan = await planned(
+        redeploy(t(), d, {
+          ...who,
+          sha: LAB_RELEASES.broken,
+          probe: { attempts: 4, deadlineMs: 8_000, intervalMs: 500 },
+        }),
+      );
+      return runOnLab(d, dir, plan, { whyFailed: "the release answers 503 on /api/v1/health" });
+    };
 
     beforeAll(async () => {
       const up = await labUp();
@@ -127,14 +138,7 @@ describe.skipIf(skip)(
 
     it("Path 2 reverts automatically when the public probe fails after the flip", async () => {
       const before = await state();
-      const plan = await planned(
-        redeploy(t(), d, {
-          ...who,
-          sha: LAB_RELEASES.broken,
-          probe: { attempts: 4, deadlineMs: 8_000, intervalMs: 500 },
-        }),
-      );
-      const run = await runOnLab(d, dir, plan, { whyFailed: "the release answers 503 on /api/v1/health" });
+      const run = await redeployBroken();
 
       const error = run.result._unsafeUnwrapErr();
       expect(error.kind).toBe("reverted");
@@ -159,14 +163,7 @@ describe.skipIf(skip)(
       const green = labApps(t()).filter((a) => a.color === "green");
       for (const app of green) (await d.host.stop(app.name, { force: true }))._unsafeUnwrap();
       const before = await state();
-      const plan = await planned(
-        redeploy(t(), d, {
-          ...who,
-          sha: LAB_RELEASES.broken,
-          probe: { attempts: 4, deadlineMs: 8_000, intervalMs: 500 },
-        }),
-      );
-      const run = await runOnLab(d, dir, plan, { whyFailed: "the release answers 503 on /api/v1/health" });
+      const run = await redeployBroken();
 
       const error = run.result._unsafeUnwrapErr();
       expect(error.kind).toBe("reverted");

@@ -87,12 +87,8 @@ export class RemoteFiles {
 
   /** Replaces `path` atomically: a temp file in the same directory, fsync, rename, fsync of the directory. */
   writeAtomic(path: string, content: string, op: string): ResultAsync<void, DriverError> {
-    const files = this.#shell.files;
-    if (files) {
-      return files
-        .writeFileAtomic(path, content)
-        .mapErr((e) => ({ ...e, op, message: `writing ${path}: ${e.message}` }));
-    }
+    // The Shell's own files write atomically already.
+    if (this.#shell.files) return this.writeFile(path, content, op);
     const temp = this.tempPath(path, randomBytes(6).toString("hex"), "tmp");
     return this.writeFile(temp, content, op)
       .andThen(() => this.rename(temp, path, op))
