@@ -264,19 +264,16 @@ function haproxySwitch(s: Settings): HaproxySwitch {
 
   /** `haproxy -c` of a file on the HAProxy host; HAProxy's own message is kept. */
   const checkWithHaproxy = (path: string, op: string): ResultAsync<void, DriverError> =>
-    files
-      .run(op, [s.haproxyBin, "-c", "-f", path])
-      .map(() => undefined)
-      .mapErr((e) =>
-        e.reason === "failed"
-          ? {
-              ...e,
-              reason: "invalid_input" as const,
-              message: `haproxy -c rejected the config: ${e.message}`,
-              hint: "nothing was installed or reloaded: fix the template or the servers, then render again",
-            }
-          : e,
-      );
+    files.check(op, [s.haproxyBin, "-c", "-f", path]).mapErr((e) =>
+      e.reason === "failed"
+        ? {
+            ...e,
+            reason: "invalid_input" as const,
+            message: `haproxy -c rejected the config: ${e.message}`,
+            hint: "nothing was installed or reloaded: fix the template or the servers, then render again",
+          }
+        : e,
+    );
 
   /** Writes `content` to its candidate file next to the live config and validates it; removed again on failure. */
   const stageConfig = (content: string, op: string): ResultAsync<string, DriverError> => {

@@ -54,18 +54,14 @@ export function triggerReload(method: ReloadMethod, deps: ReloadDeps): ResultAsy
   switch (method.method) {
     case "signal":
       return masterPid(method.pidFile, deps).andThen((pid) =>
-        deps.files
-          .run("reload", ["kill", `-${method.signal ?? "USR2"}`, pid], {
-            hint: `HAProxy's master (pid ${pid} from ${method.pidFile}) is gone: start HAProxy, then retry`,
-          })
-          .map(() => undefined),
+        deps.files.check("reload", ["kill", `-${method.signal ?? "USR2"}`, pid], {
+          hint: `HAProxy's master (pid ${pid} from ${method.pidFile}) is gone: start HAProxy, then retry`,
+        }),
       );
     case "systemctl":
-      return deps.files
-        .run("reload", ["systemctl", "reload", method.unit], {
-          hint: `see \`journalctl -u ${method.unit} -n 50\`: a failing config check aborts the reload and the old config keeps serving`,
-        })
-        .map(() => undefined);
+      return deps.files.check("reload", ["systemctl", "reload", method.unit], {
+        hint: `see \`journalctl -u ${method.unit} -n 50\`: a failing config check aborts the reload and the old config keeps serving`,
+      });
     case "master-cli":
       return deps
         .runtimeApi(method.socket)

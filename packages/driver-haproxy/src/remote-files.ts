@@ -54,16 +54,29 @@ export class RemoteFiles {
   run(
     op: string,
     argv: readonly string[],
-    options: { stdin?: string; hint?: string } = {},
+    options: { stdin?: string; hint?: string; outputOnlyOnFailure?: boolean } = {},
   ): ResultAsync<ShellResult, DriverError> {
-    const { hint, stdin } = options;
+    const { hint, stdin, outputOnlyOnFailure } = options;
     return this.#shell
-      .run(argv, { timeoutMs: this.#timeoutMs, ...(stdin === undefined ? {} : { stdin }) })
+      .run(argv, {
+        timeoutMs: this.#timeoutMs,
+        ...(stdin === undefined ? {} : { stdin }),
+        ...(outputOnlyOnFailure ? { outputOnlyOnFailure } : {}),
+      })
       .andThen((result) =>
         result.exitCode === 0
           ? okAsync(result)
           : errAsync(commandFailure(op, argv.join(" "), this.#shell, result, hint)),
       );
+  }
+
+  /** Runs `argv` for its exit status only (its output is read only when it fails). */
+  check(
+    op: string,
+    argv: readonly string[],
+    options: { stdin?: string; hint?: string } = {},
+  ): ResultAsync<void, DriverError> {
+    return this.run(op, argv, { ...options, outputOnlyOnFailure: true }).map(() => undefined);
   }
 
   /**
@@ -103,7 +116,7 @@ export class RemoteFiles {
         .writeFileAtomic(path, content)
         .mapErr((e) => ({ ...e, op, message: `writing ${path}: ${e.message}` }));
     }
-    return this.run(op, ["dd", `of=${path}`, "conv=fsync"], { stdin: content }).map(() => undefined);
+    return this.check(op, ["dd", `of=${path}`, "conv=fsync"], { stdin: content });
   }
 
   /**
@@ -117,8 +130,8 @@ export class RemoteFiles {
         .rename(from, to)
         .mapErr((e) => ({ ...e, op, message: `renaming ${from} over ${to}: ${e.message}` }));
     }
-    return this.run(op, ["mv", "-f", "--", from, to]).andThen(() =>
-      this.run(op, ["sync", "--", dirOf(to)]).map(() => undefined),
+    return this.check(op, ["mv", "-f", "--", from, to]).andThen(() =>
+      this.check(op, ["sync", "--", dirOf(to)]),
     );
   }
 
@@ -126,7 +139,7 @@ export class RemoteFiles {
   remove(path: string, op: string): ResultAsync<void, DriverError> {
     const files = this.#shell.files;
     if (files?.remove) return files.remove(path).mapErr((e) => ({ ...e, op }));
-    return this.run(op, ["rm", "-f", "--", path]).map(() => undefined);
+    return this.check(op, ["rm", "-f", "--", path]);
   }
 
   /** A hidden sibling of `path`: `.<name>.backflip-<tag>.<suffix>`. */

@@ -70,6 +70,9 @@ export interface IncusConnection {
  */
 export class IncusClient {
   readonly #conn: IncusConnection;
+  /** Requests sent with {@link IncusClient.sendLater} that have not been answered yet. */
+  readonly #pending = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
   #sent = 0;
 
   /** A client over one connection. */
@@ -136,6 +139,17 @@ export class IncusClient {
       }
       return ok({ ...res, ...(envelope ? { envelope } : {}) });
     });
+  }
+
+  /**
+   * Sends a request nobody waits for (e.g. deleting an exec log once read): its outcome
+   * is dropped, and {@link IncusClient.close} waits for it.
+   */
+  sendLater(op: string, req: IncusRequest): void {
+    const sent: Promise<unknown> = Promise.resolve(this.send(op, req)).finally(() =>
+      this.#pending.delete(sent),
+    );
+    this.#pending.add(sent);
   }
 
   /** Sends a request answered synchronously and returns its `metadata` and `ETag`. */
@@ -260,9 +274,13 @@ export class IncusClient {
     );
   }
 
-  /** Closes the connection's sockets. */
+  /**
+   * Closes the connection's sockets once the requests sent with {@link IncusClient.sendLater}
+   * are answered; closing again returns the same outcome.
+   */
   close(): ResultAsync<void, DriverError> {
-    return ResultAsync.fromPromise(this.#conn.dispatcher.close(), (cause) =>
+    this.#closing ??= Promise.all(this.#pending).then(() => this.#conn.dispatcher.close());
+    return ResultAsync.fromPromise(this.#closing, (cause) =>
       transportError("close", "close", this.#conn.endpoint, cause),
     );
   }

@@ -67,8 +67,9 @@ interface ExecMetadata {
 /**
  * A {@link Shell} inside one Incus instance, like `incus exec NAME -- argv…`, over exec
  * operations with `record-output`: Incus writes stdout and stderr to log files that are
- * read back (at most `maxOutputBytes` each, with the project added to their URLs) and
- * then deleted. Unlike the websocket mode, no output is lost when a command ends fast.
+ * read back (at most `maxOutputBytes` each, with the project added to their URLs; not at
+ * all after a zero exit with `outputOnlyOnFailure`) and then deleted in the background
+ * (the host's `close` waits for that). Unlike the websocket mode, no output is lost when a command ends fast.
  * The exit code is the operation's `return` (a command killed by a signal reports 128+n,
  * as with `incus exec`).
  *
@@ -109,7 +110,7 @@ export class IncusShell implements Shell {
   async #sweep(execId: string, signal: "TERM" | "KILL"): Promise<void> {
     await this.#execute(
       ["sh", "-c", SWEEP_SCRIPT, "sh", execId, signal],
-      { timeoutMs: SWEEP_TIMEOUT_MS },
+      { timeoutMs: SWEEP_TIMEOUT_MS, outputOnlyOnFailure: true },
       false,
     );
   }
@@ -211,9 +212,10 @@ export class IncusShell implements Shell {
 
     const meta = ended.isOk() ? ((ended.value.metadata ?? {}) as ExecMetadata) : {};
     const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const skipOutput = opts.outputOnlyOnFailure === true && meta.return === 0;
     const [stdout, stderr] = await Promise.all([
-      this.#readLog(meta.output?.["1"], max),
-      this.#readLog(meta.output?.["2"], max),
+      this.#readLog(meta.output?.["1"], skipOutput ? undefined : max),
+      this.#readLog(meta.output?.["2"], skipOutput ? undefined : max),
     ]);
     const durationMs = Math.round(performance.now() - started);
 
@@ -222,11 +224,8 @@ export class IncusShell implements Shell {
     if (ended.isErr()) {
       // A failed operation (e.g. `Command not found`) reports no output URLs, but Incus
       // created the logs under the operation's id: remove them too.
-      await Promise.all(
-        ["stdout", "stderr"].map((stream) =>
-          client.send("run", { method: "DELETE", path: `${base}/logs/exec-output/exec_${id}.${stream}` }),
-        ),
-      );
+      for (const stream of ["stdout", "stderr"])
+        client.sendLater("run", { method: "DELETE", path: `${base}/logs/exec-output/exec_${id}.${stream}` });
       await dropStdin();
       return err(commandNotFound(ended.error, program, instance));
     }
@@ -242,13 +241,23 @@ export class IncusShell implements Shell {
     });
   }
 
-  /** Reads the first `max` bytes of a record-output log (one byte more tells it was cut), then deletes the log. */
-  async #readLog(url: string | undefined, max: number): Promise<Result<CappedOutput, DriverError>> {
-    const buffer = new CappedOutput(max);
+  /**
+   * Reads the first `max` bytes of a record-output log (one byte more tells it was cut),
+   * or nothing when `max` is undefined; the log is deleted in the background.
+   */
+  async #readLog(
+    url: string | undefined,
+    max: number | undefined,
+  ): Promise<Result<CappedOutput, DriverError>> {
+    const buffer = new CappedOutput(max ?? 0);
     if (url === undefined) return ok(buffer);
     const { client } = this.#init;
-    const read = await client.send("run", { method: "GET", path: url, headers: { range: `bytes=0-${max}` } });
-    await client.send("run", { method: "DELETE", path: url });
+    const read =
+      max === undefined
+        ? undefined
+        : await client.send("run", { method: "GET", path: url, headers: { range: `bytes=0-${max}` } });
+    client.sendLater("run", { method: "DELETE", path: url });
+    if (read === undefined) return ok(buffer);
     if (read.isErr()) return err(read.error);
     buffer.push(read.value.body);
     return ok(buffer);

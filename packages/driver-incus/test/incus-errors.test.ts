@@ -65,7 +65,7 @@ describe("the Incus envelope over a mocked transport", () => {
     host = createIncusHost({ dispatcher: agent, project: "veza" })._unsafeUnwrap();
   });
   afterEach(async () => {
-    await agent.close();
+    await host.close();
   });
 
   it("maps 404 to not_found and keeps Incus's own message", async () => {
@@ -234,6 +234,32 @@ describe("the Incus envelope over a mocked transport", () => {
       "wait-for-websocket": false,
       interactive: false,
     });
+    await host.close(); // waits for the logs' DELETEs sent in the background
+    expect(agent.pendingInterceptors()).toEqual([]);
+  });
+
+  it("with outputOnlyOnFailure, reads no log after a zero exit and still deletes both", async () => {
+    const log = (n: string) => `/1.0/instances/web/logs/exec-output/exec_op6.${n}`;
+    pool()
+      .intercept({ path: "/1.0/instances/web/exec?project=veza", method: "POST" })
+      .reply(202, asyncOp("op6"), JSON_HEADERS);
+    pool()
+      .intercept({ path: "/1.0/operations/op6/wait?timeout=-1&project=veza", method: "GET" })
+      .reply(
+        200,
+        sync({
+          ...operation("op6", 200, "Success"),
+          metadata: { return: 0, output: { "1": log("stdout"), "2": log("stderr") } },
+        }),
+        JSON_HEADERS,
+      );
+    for (const stream of ["stdout", "stderr"])
+      pool()
+        .intercept({ path: `${log(stream)}?project=veza`, method: "DELETE" })
+        .reply(200, sync({}), JSON_HEADERS);
+    const r = (await host.shell("web").run(["true"], { outputOnlyOnFailure: true }))._unsafeUnwrap();
+    expect(r).toMatchObject({ exitCode: 0, stdout: "", stderr: "", truncated: false });
+    await host.close();
     expect(agent.pendingInterceptors()).toEqual([]);
   });
 

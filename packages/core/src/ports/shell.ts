@@ -15,6 +15,12 @@ export interface ShellRunOptions {
   readonly cwd?: string;
   /** Extra environment variables for the command. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The caller reads the output only when the command fails: after a zero exit a Shell
+   * may return empty stdout and stderr and skip fetching them (Incus reads them back
+   * with two requests). A non-zero exit or a signal always returns the output.
+   */
+  readonly outputOnlyOnFailure?: boolean;
 }
 
 /** What a finished command returned. A non-zero exit is a result, not an error. */

@@ -26,6 +26,7 @@ export const shellRunOptionsSchema = z
       z.string().regex(/^[^=\0]+$/, "an environment variable name must be non-empty, without '=' or NUL"),
       noNul("an environment value"),
     ),
+    outputOnlyOnFailure: z.boolean({ error: "outputOnlyOnFailure must be true or false" }),
   })
   .partial();
 

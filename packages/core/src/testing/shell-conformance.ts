@@ -173,6 +173,17 @@ export function runShellConformance(target: ConformanceTarget<Shell>): void {
       });
     });
 
+    it("still returns the output of a failing command run with outputOnlyOnFailure", async () => {
+      await withShell(async (shell) => {
+        const passed = okValue(await shell.run(["sh", "-c", "echo fine"], { outputOnlyOnFailure: true }));
+        expect(passed.exitCode).toBe(0);
+        const failed = okValue(
+          await shell.run(["sh", "-c", "echo out; echo why >&2; exit 3"], { outputOnlyOnFailure: true }),
+        );
+        expect(failed).toMatchObject({ exitCode: 3, stdout: "out\n", stderr: "why\n" });
+      });
+    });
+
     it("returns a failure to start a missing program as an error or as exit 127, never as success", async () => {
       await withShell(async (shell) => {
         const r = await shell.run(["backflip-no-such-program-xyz"]);
@@ -189,6 +200,7 @@ export function runShellConformance(target: ConformanceTarget<Shell>): void {
       ["a NUL byte in an argument", ["echo", "a\0b"], undefined],
       ["a negative timeout", ["echo", "x"], { timeoutMs: -1 }],
       ["a non-integer output cap", ["echo", "x"], { maxOutputBytes: 1.5 }],
+      ["a non-boolean outputOnlyOnFailure", ["echo", "x"], { outputOnlyOnFailure: "yes" }],
     ];
     for (const [what, argv, options] of badCalls) {
       it(`returns invalid_input for ${what}`, async () => {
