@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { JournalRecord, RunEvent } from "../src/index";
 import { FileJournal, MemoryJournal } from "../src/index";
 import { runJournalConformance } from "../src/testing/index";
@@ -35,10 +35,15 @@ describe("FileJournal", () => {
   it("writes one JSON line per record and fsyncs each append before it returns", async () => {
     const dir = await tempDir();
     const journal = new FileJournal({ dir });
-    const { open } = await import("node:fs/promises");
-    const probe = await open(join(dir, "probe"), "w");
-    const sync = vi.spyOn(Object.getPrototypeOf(probe), "sync");
-    await probe.close();
+    // Appends are synchronous system calls: count fsyncSync (the named export follows the spy).
+    const fs = (await import("node:fs")).default;
+    const { syncBuiltinESMExports } = await import("node:module");
+    const sync = vi.spyOn(fs, "fsyncSync");
+    syncBuiltinESMExports();
+    onTestFinished(() => {
+      sync.mockRestore();
+      syncBuiltinESMExports();
+    });
     for (let seq = 0; seq < 3; seq++) {
       expect((await journal.append(RUN, record(seq))).isOk()).toBe(true);
       const lines = (await readFile(journal.pathOf(RUN), "utf8")).split("\n");

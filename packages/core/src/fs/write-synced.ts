@@ -1,15 +1,16 @@
-import { open } from "node:fs/promises";
+import { closeSync, fsyncSync, openSync, writeFileSync } from "node:fs";
 
 /**
  * Writes `text` to `path` opened with `flag` (`"wx"` to create exclusively, `"a"` to
- * append) and fsyncs it before returning.
+ * append) and fsyncs it before returning: synchronous system calls, for the few small
+ * writes whose thread-pool round trips would cost more than the calls themselves.
  */
-export async function writeSynced(path: string, text: string, flag: "wx" | "a"): Promise<void> {
-  const handle = await open(path, flag);
+export function writeSynced(path: string, text: string, flag: "wx" | "a"): void {
+  const fd = openSync(path, flag);
   try {
-    await handle.writeFile(text, "utf8");
-    await handle.sync();
+    writeFileSync(fd, text, "utf8");
+    fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

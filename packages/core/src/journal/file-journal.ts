@@ -1,8 +1,9 @@
-import { type FileHandle, mkdir, open, readdir, readFile, truncate } from "node:fs/promises";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
-import { fsyncDir } from "../fs/fsync-dir";
+import { fsyncDirSync } from "../fs/fsync-dir";
 import type { AppendOptions, Journal, JournalRecord } from "../ports/journal";
 import { runIdSchema } from "../runner/run-id";
 import { checkRunId, encodeRecord, scanJournal } from "./journal-records";
@@ -33,11 +34,28 @@ function ioError(op: string, path: string, cause: unknown): DriverError {
   });
 }
 
+/** A file's text, or `undefined` when it does not exist. */
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+/** Writes all of `bytes` to `fd`. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+}
+
 /**
  * The durable journal: one JSONL file per run in a directory, one line per record,
  * fsync'd before `append` returns (a `sync: false` record is written, and fsync'd with
  * the next synced one; a run's file stays open from its first append here until its
- * `plan.finished`). Reading tolerates a torn last line (a crash during
+ * `plan.finished`). Appends are synchronous system calls: a record is a few hundred
+ * bytes and an fsync, which on a busy machine costs less than the thread-pool round
+ * trips of asynchronous calls, one per record on the run's critical path. Reading tolerates a torn last line (a crash during
  * an append that never returned); the next append cuts that tail off first. Appends
  * must come in `seq` order (`conflict` otherwise), so two writers cannot interleave.
  */
@@ -49,7 +67,7 @@ export class FileJournal implements Journal {
   /** Appends to one run are serialised. */
   readonly #queues = new Map<string, Promise<unknown>>();
   /** Each run's file, kept open from its first append here until its `plan.finished`. */
-  readonly #handles = new Map<string, FileHandle>();
+  readonly #handles = new Map<string, number>();
   /** Runs whose new file's directory entry is not fsync'd yet (created by an unsynced append). */
   readonly #dirPending = new Set<string>();
 
@@ -79,29 +97,20 @@ export class FileJournal implements Journal {
     return new ResultAsync(work);
   }
 
-  async #append(
-    runId: string,
-    seq: number,
-    line: string,
-    sync: boolean,
-    last: boolean,
-  ): Promise<Result<void, DriverError>> {
+  #append(runId: string, seq: number, line: string, sync: boolean, last: boolean): Result<void, DriverError> {
     const path = this.pathOf(runId);
     try {
       let created = false;
       let expected = this.#next.get(runId);
       if (expected === undefined) {
-        await mkdir(this.#dir, { recursive: true });
-        const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
-          if (e.code === "ENOENT") return undefined;
-          throw e;
-        });
+        mkdirSync(this.#dir, { recursive: true });
+        const text = readIfExists(path);
         created = text === undefined;
         const scan = scanJournal(text ?? "");
         if (scan.corruptLine !== undefined) {
           return err(this.#corrupt("append", path, scan.corruptLine));
         }
-        if (text !== undefined && scan.intactLength < text.length) await truncate(path, scan.intactLength);
+        if (text !== undefined && scan.intactLength < text.length) truncateSync(path, scan.intactLength);
         expected = scan.records.length;
       }
       if (seq !== expected) {
@@ -114,30 +123,34 @@ export class FileJournal implements Journal {
           }),
         );
       }
-      const handle = this.#handles.get(runId) ?? (await open(path, "a"));
-      this.#handles.set(runId, handle);
-      await handle.appendFile(line, "utf8");
+      const fd = this.#handles.get(runId) ?? openSync(path, "a");
+      this.#handles.set(runId, fd);
+      writeAll(fd, Buffer.from(line, "utf8"));
       if (!sync) {
         if (created) this.#dirPending.add(runId);
       } else {
-        await handle.sync();
-        if (created || this.#dirPending.delete(runId)) await fsyncDir(this.#dir);
+        fsyncSync(fd);
+        if (created || this.#dirPending.delete(runId)) fsyncDirSync(this.#dir);
       }
       this.#next.set(runId, seq + 1);
-      if (last) await this.#release(runId);
+      if (last) this.#release(runId);
       return ok(undefined);
     } catch (cause) {
       this.#next.delete(runId);
-      await this.#release(runId).catch(() => undefined);
+      try {
+        this.#release(runId);
+      } catch {
+        // The append's own failure is the one to report.
+      }
       return err(ioError("append", path, cause));
     }
   }
 
   /** Closes the run's open file (after its last record, or a failed append). */
-  async #release(runId: string): Promise<void> {
-    const handle = this.#handles.get(runId);
+  #release(runId: string): void {
+    const fd = this.#handles.get(runId);
     this.#handles.delete(runId);
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 
   #corrupt(op: string, path: string, line: number): DriverError {

@@ -1,9 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
-import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
-import { fsyncDir } from "../fs/fsync-dir";
+import { fsyncDirSync } from "../fs/fsync-dir";
 import { writeSynced } from "../fs/write-synced";
 import type { Lease, LeaseLock, LeaseStatus } from "../ports/lease-lock";
 import {
@@ -43,10 +52,18 @@ function ioError(op: string, path: string, cause: unknown): DriverError {
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 
-async function readLease(path: string): Promise<Lease | undefined> {
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+function readLease(path: string): Lease | undefined {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (e) {
     if (code(e) === "ENOENT") return undefined;
     throw e;
@@ -56,8 +73,8 @@ async function readLease(path: string): Promise<Lease | undefined> {
   return parsed.data;
 }
 
-async function maxMarker(dir: string): Promise<number> {
-  const names = await readdir(dir);
+function maxMarker(dir: string): number {
+  const names = readdirSync(dir);
   return names.reduce((max, n) => (/^\d+$/.test(n) ? Math.max(max, Number(n)) : max), 0);
 }
 
@@ -75,6 +92,9 @@ async function maxMarker(dir: string): Promise<number> {
  *   out not to be the lease they meant to remove.
  * - A lease is stale when its `expiresAt` has passed; it is reported with its owner
  *   and removed only by {@link FileLeaseLock.breakStale}.
+ * - Its file operations are synchronous system calls (a few small metadata operations
+ *   and fsyncs per call): on a busy machine each thread-pool round trip would cost more
+ *   than the call itself.
  */
 export class FileLeaseLock implements LeaseLock {
   readonly name = "file";
@@ -95,80 +115,87 @@ export class FileLeaseLock implements LeaseLock {
     return join(this.#dir, `.${key}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   }
 
-  async #nextToken(key: string): Promise<number> {
+  #nextToken(key: string): number {
     const fence = join(this.#dir, `${key}.fence`);
-    await mkdir(fence, { recursive: true });
+    mkdirSync(fence, { recursive: true });
     for (;;) {
-      const token = (await maxMarker(fence)) + 1;
+      const token = maxMarker(fence) + 1;
       try {
-        await (await open(join(fence, String(token)), "wx")).close();
+        closeSync(openSync(join(fence, String(token)), "wx"));
       } catch (e) {
         if (code(e) === "EEXIST") continue;
         throw e;
       }
-      if ((await maxMarker(fence)) > token) continue;
-      await fsyncDir(fence);
-      for (const name of await readdir(fence)) {
-        if (/^\d+$/.test(name) && Number(name) < token)
-          await unlink(join(fence, name)).catch(() => undefined);
+      if (maxMarker(fence) > token) continue;
+      fsyncDirSync(fence);
+      for (const name of readdirSync(fence)) {
+        if (/^\d+$/.test(name) && Number(name) < token) unlinkQuietly(join(fence, name));
       }
       return token;
     }
   }
 
-  async #isLatestToken(key: string, token: number): Promise<boolean> {
-    return (await maxMarker(join(this.#dir, `${key}.fence`))) === token;
+  #isLatestToken(key: string, token: number): boolean {
+    return maxMarker(join(this.#dir, `${key}.fence`)) === token;
   }
 
   /** Replaces the lock file with `lease` (only ever done by the lease's holder). */
-  async #replace(lease: Lease): Promise<void> {
+  #replace(lease: Lease): void {
     const temp = this.#temp(lease.key);
-    await writeSynced(temp, JSON.stringify(lease), "wx");
-    await rename(temp, this.#lockPath(lease.key));
-    await fsyncDir(this.#dir);
+    writeSynced(temp, JSON.stringify(lease), "wx");
+    renameSync(temp, this.#lockPath(lease.key));
+    fsyncDirSync(this.#dir);
   }
 
   /** Moves the lock file aside and removes it when `matches` says it is the one meant; else puts it back. */
-  async #removeIf(key: string, matches: (found: Lease) => boolean): Promise<Lease | undefined> {
+  #removeIf(key: string, matches: (found: Lease) => boolean): Lease | undefined {
     const path = this.#lockPath(key);
     const aside = this.#temp(key);
     try {
-      await rename(path, aside);
+      renameSync(path, aside);
     } catch (e) {
       if (code(e) === "ENOENT") return undefined;
       throw e;
     }
-    const found = await readLease(aside);
+    const found = readLease(aside);
     if (found && matches(found)) {
-      await unlink(aside);
-      await fsyncDir(this.#dir);
+      unlinkSync(aside);
+      fsyncDirSync(this.#dir);
       return found;
     }
-    await link(aside, path).catch(() => undefined);
-    await unlink(aside);
+    try {
+      linkSync(aside, path);
+    } catch {
+      // Another lease took the path meanwhile: it stays.
+    }
+    unlinkSync(aside);
     return undefined;
   }
 
-  #run<T>(op: string, work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
-    return ResultAsync.fromPromise(work(), (cause) => ioError(op, this.#dir, cause)).andThen((r) => r);
+  #run<T>(op: string, work: () => Result<T, DriverError>): ResultAsync<T, DriverError> {
+    try {
+      return new ResultAsync(Promise.resolve(work()));
+    } catch (cause) {
+      return errAsync(ioError(op, this.#dir, cause));
+    }
   }
 
   /** Takes the lease on `key` (atomic, exclusive), or `conflict` naming the holder, stale or not. */
   acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError> {
     return parseAcquire(DRIVER, key, options).asyncAndThen(({ owner, ttlMs }) =>
-      this.#run("acquire", async () => {
-        await mkdir(this.#dir, { recursive: true });
+      this.#run("acquire", () => {
+        mkdirSync(this.#dir, { recursive: true });
         const path = this.#lockPath(key);
-        const held = await readLease(path);
+        const held = readLease(path);
         if (held) return err(heldError(DRIVER, "acquire", held, isStale(held, this.#now())));
-        let lease = newLease(key, owner, await this.#nextToken(key), this.#now(), ttlMs);
+        let lease = newLease(key, owner, this.#nextToken(key), this.#now(), ttlMs);
         const temp = this.#temp(key);
-        await writeSynced(temp, JSON.stringify(lease), "wx");
+        writeSynced(temp, JSON.stringify(lease), "wx");
         try {
-          await link(temp, path);
+          linkSync(temp, path);
         } catch (e) {
           if (code(e) !== "EEXIST") throw e;
-          const winner = await readLease(path);
+          const winner = readLease(path);
           return err(
             winner
               ? heldError(DRIVER, "acquire", winner, isStale(winner, this.#now()))
@@ -180,12 +207,12 @@ export class FileLeaseLock implements LeaseLock {
                 }),
           );
         } finally {
-          await unlink(temp).catch(() => undefined);
+          unlinkQuietly(temp);
         }
-        await fsyncDir(this.#dir);
-        if (!(await this.#isLatestToken(key, lease.token))) {
-          lease = { ...lease, token: await this.#nextToken(key) };
-          await this.#replace(lease);
+        fsyncDirSync(this.#dir);
+        if (!this.#isLatestToken(key, lease.token)) {
+          lease = { ...lease, token: this.#nextToken(key) };
+          this.#replace(lease);
         }
         return ok(lease);
       }),
@@ -195,11 +222,11 @@ export class FileLeaseLock implements LeaseLock {
   /** Extends the lease when it is still the current one (same token); `conflict` when it was lost. */
   renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
     return parseRenew(DRIVER, lease, ttlMs).asyncAndThen((ttl) =>
-      this.#run("renew", async () => {
-        const held = await readLease(this.#lockPath(lease.key));
+      this.#run("renew", () => {
+        const held = readLease(this.#lockPath(lease.key));
         if (held?.token !== lease.token) return err(lostError(DRIVER, lease, held));
         const renewed = newLease(held.key, held.owner, held.token, this.#now(), ttl, held.acquiredAt);
-        await this.#replace(renewed);
+        this.#replace(renewed);
         return ok(renewed);
       }),
     );
@@ -208,10 +235,9 @@ export class FileLeaseLock implements LeaseLock {
   /** Releases the lease if it is still the current one; a lease already gone is fine. */
   release(lease: Lease): ResultAsync<void, DriverError> {
     return parseLease(DRIVER, "release", lease).asyncAndThen(() =>
-      this.#run("release", async () => {
-        const held = await readLease(this.#lockPath(lease.key));
-        if (held?.token === lease.token)
-          await this.#removeIf(lease.key, (found) => found.token === lease.token);
+      this.#run("release", () => {
+        const held = readLease(this.#lockPath(lease.key));
+        if (held?.token === lease.token) this.#removeIf(lease.key, (found) => found.token === lease.token);
         return ok(undefined);
       }),
     );
@@ -220,8 +246,8 @@ export class FileLeaseLock implements LeaseLock {
   /** The current lease on `key` and whether it is stale, or `null`. */
   inspect(key: string): ResultAsync<LeaseStatus | null, DriverError> {
     return parseLockKey(DRIVER, "inspect", key).asyncAndThen(() =>
-      this.#run("inspect", async () => {
-        const held = await readLease(this.#lockPath(key));
+      this.#run("inspect", () => {
+        const held = readLease(this.#lockPath(key));
         return ok(held ? { lease: held, stale: isStale(held, this.#now()) } : null);
       }),
     );
@@ -230,11 +256,11 @@ export class FileLeaseLock implements LeaseLock {
   /** Removes an expired lease and returns it; `conflict` when it is live, `not_found` when there is none. */
   breakStale(key: string): ResultAsync<Lease, DriverError> {
     return parseLockKey(DRIVER, "breakStale", key).asyncAndThen(() =>
-      this.#run("breakStale", async () => {
-        const held = await readLease(this.#lockPath(key));
+      this.#run("breakStale", () => {
+        const held = readLease(this.#lockPath(key));
         if (!held) return err(notLockedError(DRIVER, key));
         if (!isStale(held, this.#now())) return err(heldError(DRIVER, "breakStale", held, false));
-        const broken = await this.#removeIf(key, (found) => found.token === held.token);
+        const broken = this.#removeIf(key, (found) => found.token === held.token);
         return broken
           ? ok(broken)
           : err(
