@@ -297,15 +297,17 @@ export class IncusHost implements ContainerHost {
       if (existing?.mode !== undefined && (existing.mode & S_IFMT) === S_IFDIR) {
         throw invalidInput(DRIVER, "pushFile", `${p} is a directory in ${n}`);
       }
-      await sftp.createFile(tmp, bytes, {
-        mode: m.mode ?? (existing?.mode === undefined ? 0o644 : existing.mode & 0o7777),
-        uid: m.uid ?? existing?.uid ?? 0,
-        gid: m.gid ?? existing?.gid ?? 0,
-      });
-      await sftp.rename(tmp, p).catch(async (e: unknown) => {
+      try {
+        await sftp.createFile(tmp, bytes, {
+          mode: m.mode ?? (existing?.mode === undefined ? 0o644 : existing.mode & 0o7777),
+          uid: m.uid ?? existing?.uid ?? 0,
+          gid: m.gid ?? existing?.gid ?? 0,
+        });
+        await sftp.rename(tmp, p);
+      } catch (e) {
         await sftp.remove(tmp).catch(() => undefined);
         throw e;
-      });
+      }
     });
   }
 

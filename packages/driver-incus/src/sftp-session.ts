@@ -202,33 +202,37 @@ export class SftpSession {
         offset += data.length;
       }
     } finally {
-      await this.#close(handle);
+      // Not awaited: the server closes handles in order, and a failed close changes nothing read.
+      void this.#close(handle);
     }
     return Buffer.concat(parts);
   }
 
-  /** Creates `path` (it must not exist) with `data`, then sets its owner and mode. */
+  /**
+   * Creates `path` (it must not exist) with `data`, then sets its owner and mode. After the
+   * OPEN, the writes, both FSETSTATs and the CLOSE are sent at once (the server finishes a
+   * handle's writes before closing it); any failed reply fails the whole call.
+   */
   async createFile(path: string, data: Uint8Array, attrs: SftpAttrs): Promise<void> {
     const handle = await this.#open(path, PFLAG.write | PFLAG.creat | PFLAG.excl | PFLAG.trunc, {
       ...(attrs.mode === undefined ? {} : { mode: attrs.mode }),
     });
-    try {
-      const writes: Promise<unknown>[] = [];
-      for (let offset = 0; offset < data.length; offset += CHUNK) {
-        const chunk = data.subarray(offset, offset + CHUNK);
-        writes.push(this.#request(T.write, (p) => p.str(handle).u64(offset).str(chunk), T.status));
-      }
-      await Promise.all(writes);
-      // The umask applied to OPEN's mode: set owner, then mode, explicitly. One attribute per
-      // FSETSTAT: some servers (Incus's) read a combined one's fields in a non-standard order.
-      const { uid, gid, mode } = attrs;
-      if (uid !== undefined && gid !== undefined) {
-        await this.#request(T.fsetstat, (p) => p.str(handle).attrs({ uid, gid }), T.status);
-      }
-      if (mode !== undefined) await this.#request(T.fsetstat, (p) => p.str(handle).attrs({ mode }), T.status);
-    } finally {
-      await this.#close(handle);
+    const replies: Promise<unknown>[] = [];
+    for (let offset = 0; offset < data.length; offset += CHUNK) {
+      const chunk = data.subarray(offset, offset + CHUNK);
+      replies.push(this.#request(T.write, (p) => p.str(handle).u64(offset).str(chunk), T.status));
     }
+    // The umask applied to OPEN's mode: set owner, then mode, explicitly. One attribute per
+    // FSETSTAT: some servers (Incus's) read a combined one's fields in a non-standard order.
+    const { uid, gid, mode } = attrs;
+    if (uid !== undefined && gid !== undefined) {
+      replies.push(this.#request(T.fsetstat, (p) => p.str(handle).attrs({ uid, gid }), T.status));
+    }
+    if (mode !== undefined)
+      replies.push(this.#request(T.fsetstat, (p) => p.str(handle).attrs({ mode }), T.status));
+    replies.push(this.#request(T.close, (p) => p.str(handle), T.status));
+    const failed = (await Promise.allSettled(replies)).find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   /** Renames `from` over `to` atomically (`posix-rename@openssh.com`). */
