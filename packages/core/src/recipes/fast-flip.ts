@@ -42,9 +42,16 @@ const fastFlipParams = (t: Topology) =>
 const NOT_LIVE_STEP_ID = "precheck-not-live";
 
 /**
+ * Every check of the flip runs in this one group, together: they only read (render +
+ * validate writes nothing but a candidate file beside the live config), so the
+ * pre-checks cost no more than the `haproxy -c` they overlap.
+ */
+const PRECHECKS_GROUP = "pre-checks";
+
+/**
  * Builds Path 1's plan from its intent (also used to rebuild it on resume): check the
  * target is not live and all its containers are RUNNING (else "use Path 2"), read the
- * state, render + validate, activate (install + reload + confirm), record, then verify
+ * state, render + validate (these four together), activate (install + reload + confirm), record, then verify
  * the public probe and the post-run facts.
  */
 export function fastFlipPlanFromIntent(
@@ -68,7 +75,7 @@ export function fastFlipPlanFromIntent(
       ),
       publicProbeStep(drivers.probe, topology, probe),
       convergedStep(drivers.traffic, target),
-    ] as Step[];
+    ].map((step) => (step.kind === "check" ? { ...step, group: PRECHECKS_GROUP } : step)) as Step[];
     return createPlan(intent, steps);
   });
 }
