@@ -58,10 +58,24 @@ function stepProfile(runs: RunEvent[][]): string {
   return [...byStep].map(([id, ms]) => `${id} ${percentile(ms, 50)}`).join(", ");
 }
 
+/** Wall time during which at least one step ran (the steps of a check group overlap). */
+function inSteps(events: RunEvent[]): number {
+  const spans = events
+    .flatMap((e) => (e.type === "step.succeeded" ? [[e.elapsedMs - e.durationMs, e.elapsedMs] as const] : []))
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const [from, to] of spans) {
+    if (to <= end) continue;
+    covered += to - Math.max(from, end);
+    end = to;
+  }
+  return covered;
+}
+
 /** What a run spent outside planning and its steps: the runner, the journal's fsyncs, the lock. */
 function outsideSteps(run: { ms: number; planMs: number; events: RunEvent[] }): number {
-  const inSteps = run.events.reduce((sum, e) => sum + (e.type === "step.succeeded" ? e.durationMs : 0), 0);
-  return run.ms - run.planMs - inSteps;
+  return run.ms - run.planMs - inSteps(run.events);
 }
 
 function unwrapPlan(r: Awaited<ReturnType<typeof fastFlip>>, what: string): RollbackPlan {
