@@ -290,19 +290,26 @@ export class IncusHost implements ContainerHost {
       `.${posix.basename(p)}.backflip-${randomBytes(6).toString("hex")}`,
     );
     return this.#sftp.run("pushFile", n, `writing ${p}`, async (sftp) => {
-      const existing = await sftp.stat(p).catch((e: unknown) => {
-        if (e instanceof SftpFailure && e.code === 2) return null;
-        throw e;
-      });
-      if (existing?.mode !== undefined && (existing.mode & S_IFMT) === S_IFDIR) {
-        throw invalidInput(DRIVER, "pushFile", `${p} is a directory in ${n}`);
-      }
-      try {
-        await sftp.createFile(tmp, bytes, {
-          mode: m.mode ?? (existing?.mode === undefined ? 0o644 : existing.mode & 0o7777),
-          uid: m.uid ?? existing?.uid ?? 0,
-          gid: m.gid ?? existing?.gid ?? 0,
+      // The target's STAT goes out with the temp file's OPEN: the owner and mode it gives
+      // are set on the temp file once known.
+      const attrs = sftp
+        .stat(p)
+        .catch((e: unknown) => {
+          if (e instanceof SftpFailure && e.code === 2) return null;
+          throw e;
+        })
+        .then((existing) => {
+          if (existing?.mode !== undefined && (existing.mode & S_IFMT) === S_IFDIR) {
+            throw invalidInput(DRIVER, "pushFile", `${p} is a directory in ${n}`);
+          }
+          return {
+            mode: m.mode ?? (existing?.mode === undefined ? 0o644 : existing.mode & 0o7777),
+            uid: m.uid ?? existing?.uid ?? 0,
+            gid: m.gid ?? existing?.gid ?? 0,
+          };
         });
+      try {
+        await sftp.createFile(tmp, bytes, attrs);
         await sftp.rename(tmp, p);
       } catch (e) {
         await sftp.remove(tmp).catch(() => undefined);

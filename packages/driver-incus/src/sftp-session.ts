@@ -29,6 +29,7 @@ const T = {
   close: 4,
   read: 5,
   write: 6,
+  fstat: 8,
   fsetstat: 10,
   remove: 13,
   stat: 17,
@@ -189,17 +190,30 @@ export class SftpSession {
     return new Reader(r.body).attrs();
   }
 
-  /** Reads a whole file (until EOF, so pseudo-files reporting size 0 read fully). */
+  /**
+   * Reads a whole file. The first READ goes out with an FSTAT of the open handle: once the
+   * bytes read reach a non-zero size, that is the whole file; otherwise (pseudo-files
+   * report size 0) it reads on until EOF.
+   */
   async readFile(path: string): Promise<Buffer> {
     const handle = await this.#open(path, PFLAG.read, {});
+    const read = (offset: number) =>
+      this.#request(T.read, (p) => p.str(handle).u64(offset).u32(CHUNK), T.data, true).then((r) =>
+        r === null ? null : Buffer.from(new Reader(r.body).bytes()),
+      );
     const parts: Buffer[] = [];
     try {
-      for (let offset = 0; ; ) {
-        const r = await this.#request(T.read, (p) => p.str(handle).u64(offset).u32(CHUNK), T.data, true);
-        if (r === null) break;
-        const data = new Reader(r.body).bytes();
-        parts.push(Buffer.from(data));
+      const [attrs, first] = await Promise.all([
+        this.#request(T.fstat, (p) => p.str(handle), T.attrs)
+          .then((r) => new Reader(r.body).attrs())
+          .catch((): SftpAttrs => ({})),
+        read(0),
+      ]);
+      const size = attrs.size ?? 0;
+      for (let data = first, offset = 0; data !== null; data = await read(offset)) {
+        parts.push(data);
         offset += data.length;
+        if (size > 0 && offset === size) break;
       }
     } finally {
       // Not awaited: the server closes handles in order, and a failed close changes nothing read.
@@ -209,29 +223,38 @@ export class SftpSession {
   }
 
   /**
-   * Creates `path` (it must not exist) with `data`, then sets its owner and mode. After the
-   * OPEN, the writes, both FSETSTATs and the CLOSE are sent at once (the server finishes a
-   * handle's writes before closing it); any failed reply fails the whole call.
+   * Creates `path` (it must not exist, mode 0600 until set) with `data`, then sets the
+   * owner and mode of `attrs`, which may still be on its way (e.g. a STAT sent together
+   * with this OPEN). After the OPEN, the writes, both FSETSTATs and the CLOSE are sent at
+   * once (the server finishes a handle's writes before closing it); any failed reply, or
+   * `attrs` rejecting, fails the whole call.
    */
-  async createFile(path: string, data: Uint8Array, attrs: SftpAttrs): Promise<void> {
+  async createFile(path: string, data: Uint8Array, attrs: SftpAttrs | Promise<SftpAttrs>): Promise<void> {
+    const wanted = Promise.resolve(attrs).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
     const handle = await this.#open(path, PFLAG.write | PFLAG.creat | PFLAG.excl | PFLAG.trunc, {
-      ...(attrs.mode === undefined ? {} : { mode: attrs.mode }),
+      mode: 0o600,
     });
     const replies: Promise<unknown>[] = [];
     for (let offset = 0; offset < data.length; offset += CHUNK) {
       const chunk = data.subarray(offset, offset + CHUNK);
       replies.push(this.#request(T.write, (p) => p.str(handle).u64(offset).str(chunk), T.status));
     }
-    // The umask applied to OPEN's mode: set owner, then mode, explicitly. One attribute per
-    // FSETSTAT: some servers (Incus's) read a combined one's fields in a non-standard order.
-    const { uid, gid, mode } = attrs;
-    if (uid !== undefined && gid !== undefined) {
-      replies.push(this.#request(T.fsetstat, (p) => p.str(handle).attrs({ uid, gid }), T.status));
+    const got = await wanted;
+    if ("value" in got) {
+      // Owner, then mode, explicitly (the umask applied to OPEN's mode). One attribute per
+      // FSETSTAT: some servers (Incus's) read a combined one's fields in a non-standard order.
+      const { uid, gid, mode } = got.value;
+      if (uid !== undefined && gid !== undefined)
+        replies.push(this.#request(T.fsetstat, (p) => p.str(handle).attrs({ uid, gid }), T.status));
+      if (mode !== undefined)
+        replies.push(this.#request(T.fsetstat, (p) => p.str(handle).attrs({ mode }), T.status));
     }
-    if (mode !== undefined)
-      replies.push(this.#request(T.fsetstat, (p) => p.str(handle).attrs({ mode }), T.status));
     replies.push(this.#request(T.close, (p) => p.str(handle), T.status));
     const failed = (await Promise.allSettled(replies)).find((r) => r.status === "rejected");
+    if ("error" in got) throw got.error;
     if (failed) throw failed.reason;
   }
 
