@@ -38,7 +38,7 @@ export type { AppendOptions, Journal, JournalRecord } from "./ports/journal";
 export type { Lease, LeaseLock, LeaseStatus } from "./ports/lease-lock";
 export type { DispatchRequest, FollowOptions, Pipeline, PipelineRun, RunStatus } from "./ports/pipeline";
 export { FINAL_RUN_STATUSES, RUN_STATUSES } from "./ports/pipeline";
-export type { Shell, ShellFiles, ShellResult, ShellRunOptions } from "./ports/shell";
+export type { FileEntry, Shell, ShellFiles, ShellResult, ShellRunOptions } from "./ports/shell";
 export type { DataLossReport, DatasetSnapshot, SnapshotStore } from "./ports/snapshot-store";
 export type {
   HistoryEntry,

@@ -73,6 +73,9 @@ interface Settings {
   readonly now: () => Date;
 }
 
+/** A temp file beside the live config older than this was left by a run that has ended. */
+const STALE_TEMP_MS = 10 * 60_000;
+
 /** How long a lone `liveRevision` retries a socket that is briefly unavailable. */
 const LIVE_REVISION_GRACE_MS = 2000;
 
@@ -275,13 +278,22 @@ function haproxySwitch(s: Settings): HaproxySwitch {
         : e,
     );
 
-  /** Writes `content` to its candidate file next to the live config and validates it; removed again on failure. */
+  /**
+   * Writes `content` to its candidate file next to the live config and validates it;
+   * removed again on failure. While `haproxy -c` runs, stale temp files of earlier runs
+   * beside the live config are swept.
+   */
   const stageConfig = (content: string, op: string): ResultAsync<string, DriverError> => {
     const hash = sha256(content);
     const candidate = files.tempPath(s.livePath, hash.slice(0, 16), "new");
     return files
       .writeFile(candidate, content, op)
-      .andThen(() => checkWithHaproxy(candidate, op))
+      .andThen(() =>
+        ResultAsync.combine([
+          checkWithHaproxy(candidate, op),
+          files.sweepTemps(s.livePath, STALE_TEMP_MS, candidate),
+        ]),
+      )
       .map(() => {
         validated.set(hash, candidate);
         return candidate;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { DriverError, Shell, ShellResult } from "@backflip/core";
-import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { haproxyError } from "./haproxy-error";
 
 /** The directory part of an absolute path. */
@@ -140,6 +140,34 @@ export class RemoteFiles {
     const files = this.#shell.files;
     if (files?.remove) return files.remove(path).mapErr((e) => ({ ...e, op }));
     return this.check(op, ["rm", "-f", "--", path]);
+  }
+
+  /**
+   * Removes the hidden siblings of `path` this SDK writes (`.<name>.backflip-…`) that are
+   * older than `olderThanMs`, except `keep`: what a run left when it ended before using
+   * them (a candidate validated by a run that was then refused or killed, a temp file of
+   * an interrupted write). Needs the Shell's `list` (nothing is swept without it); never
+   * fails: what cannot be removed now is swept next time.
+   */
+  sweepTemps(path: string, olderThanMs: number, keep: string): ResultAsync<void, never> {
+    const files = this.#shell.files;
+    if (!files?.list) return okAsync(undefined);
+    const dir = dirOf(path);
+    const prefix = `.${baseOf(path)}.backflip-`;
+    const cutoff = Date.now() - olderThanMs;
+    return files
+      .list(dir)
+      .andThen((entries) =>
+        ResultAsync.combine(
+          entries
+            .filter((e) => e.name.startsWith(prefix) && e.mtimeMs !== null && e.mtimeMs < cutoff)
+            .map((e) => `${dir}/${e.name}`)
+            .filter((stale) => stale !== keep)
+            .map((stale) => this.remove(stale, "sweep")),
+        ),
+      )
+      .map(() => undefined)
+      .orElse(() => okAsync(undefined));
   }
 
   /** A hidden sibling of `path`: `.<name>.backflip-<tag>.<suffix>`. */

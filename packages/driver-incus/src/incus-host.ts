@@ -5,6 +5,7 @@ import {
   type ContainerHost,
   type DriverError,
   driverError,
+  type FileEntry,
   type FileMeta,
   type InstanceFilter,
   type InstanceInfo,
@@ -257,6 +258,7 @@ export class IncusHost implements ContainerHost {
           this.pushFile(name, path, data, options?.mode === undefined ? {} : { mode: options.mode }),
         rename: (from, to) => this.renameFile(name, from, to),
         remove: (path) => this.removeFile(name, path),
+        list: (dir) => this.listFiles(name, dir),
       },
     });
   }
@@ -328,6 +330,21 @@ export class IncusHost implements ContainerHost {
     if (checked.isErr()) return errAsync(checked.error);
     const { n, f, t } = checked.value;
     return this.#sftp.run("renameFile", n, `renaming ${f} over ${t}`, (sftp) => sftp.rename(f, t));
+  }
+
+  /** Lists a directory of the instance (`.` and `..` left out), with each entry's mtime. */
+  listFiles(name: string, dir: string): ResultAsync<FileEntry[], DriverError> {
+    const checked = this.#name("listFiles", name).andThen((n) =>
+      parseInput(filePathSchema, dir, { driver: DRIVER, op: "listFiles" }).map((d) => ({ n, d })),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, d } = checked.value;
+    return this.#sftp.run("listFiles", n, `listing ${d}`, async (sftp) =>
+      (await sftp.list(d)).map((e) => ({
+        name: e.name,
+        mtimeMs: e.attrs.mtime === undefined ? null : e.attrs.mtime * 1000,
+      })),
+    );
   }
 
   /** Removes a file from the instance; a missing file is not an error. */

@@ -7,6 +7,14 @@ export interface SftpAttrs {
   readonly gid?: number;
   /** The full `st_mode` (file type bits included) when read; permission bits when written. */
   readonly mode?: number;
+  /** Last modification, in seconds since the epoch (read only). */
+  readonly mtime?: number;
+}
+
+/** One entry of a directory, as READDIR lists it. */
+export interface SftpEntry {
+  readonly name: string;
+  readonly attrs: SftpAttrs;
 }
 
 /** An SFTP `STATUS` other than OK, or a broken session: `code` is the SFTP status code (`-1`: the session ended). */
@@ -31,15 +39,18 @@ const T = {
   write: 6,
   fstat: 8,
   fsetstat: 10,
+  opendir: 11,
+  readdir: 12,
   remove: 13,
   stat: 17,
   extended: 200,
   status: 101,
   handle: 102,
   data: 103,
+  name: 104,
   attrs: 105,
 } as const;
-const FLAG = { size: 0x1, uidgid: 0x2, permissions: 0x4 } as const;
+const FLAG = { size: 0x1, uidgid: 0x2, permissions: 0x4, acmodtime: 0x8, extended: 0x80000000 } as const;
 /** Open flags: read, write, create, truncate, exclusive. */
 const PFLAG = { read: 0x1, write: 0x2, creat: 0x8, trunc: 0x10, excl: 0x20 } as const;
 const STATUS = { ok: 0, eof: 1 } as const;
@@ -123,7 +134,18 @@ class Reader {
     const size = flags & FLAG.size ? this.u64() : undefined;
     const ids = flags & FLAG.uidgid ? { uid: this.u32(), gid: this.u32() } : {};
     const mode = flags & FLAG.permissions ? this.u32() : undefined;
-    return { ...(size === undefined ? {} : { size }), ...ids, ...(mode === undefined ? {} : { mode }) };
+    let mtime: number | undefined;
+    if (flags & FLAG.acmodtime) {
+      this.u32(); // atime
+      mtime = this.u32();
+    }
+    if (flags & FLAG.extended) for (let n = this.u32() * 2; n > 0; n--) this.bytes();
+    return {
+      ...(size === undefined ? {} : { size }),
+      ...ids,
+      ...(mode === undefined ? {} : { mode }),
+      ...(mtime === undefined ? {} : { mtime }),
+    };
   }
 }
 
@@ -264,6 +286,29 @@ export class SftpSession {
       throw new SftpFailure(8, "the SFTP server has no posix-rename@openssh.com (atomic rename over a file)");
     }
     await this.#request(T.extended, (p) => p.str("posix-rename@openssh.com").str(from).str(to), T.status);
+  }
+
+  /** The entries of directory `path` (`.` and `..` left out). */
+  async list(path: string): Promise<SftpEntry[]> {
+    const opened = await this.#request(T.opendir, (p) => p.str(path), T.handle);
+    const handle = Buffer.from(new Reader(opened.body).bytes());
+    const entries: SftpEntry[] = [];
+    try {
+      for (;;) {
+        const r = await this.#request(T.readdir, (p) => p.str(handle), T.name, true);
+        if (r === null) break;
+        const reader = new Reader(r.body);
+        for (let n = reader.u32(); n > 0; n--) {
+          const name = reader.bytes().toString("utf8");
+          reader.bytes(); // the longname, `ls -l` style
+          const attrs = reader.attrs();
+          if (name !== "." && name !== "..") entries.push({ name, attrs });
+        }
+      }
+    } finally {
+      void this.#close(handle);
+    }
+    return entries;
   }
 
   /** Removes a file; a missing file is not an error. */

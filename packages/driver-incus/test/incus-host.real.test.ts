@@ -160,6 +160,21 @@ describe.skipIf(skip)("incus (real)", () => {
       expect(new TextDecoder().decode((await files?.readFile(path))?._unsafeUnwrap())).toBe("via shell");
     });
 
+    it("lists a directory through the shell's files, with each entry's mtime", async () => {
+      const files = host.shell(RUNNING).files;
+      const dir = `/tmp/bf-list-${tag}`;
+      (await host.shell(RUNNING).run(["mkdir", "-p", dir]))._unsafeUnwrap();
+      for (const name of ["a", "b.conf"])
+        (await files?.writeFileAtomic(`${dir}/${name}`, name))?._unsafeUnwrap();
+      (await host.shell(RUNNING).run(["touch", "-d", "2020-01-02 03:04:05", `${dir}/a`]))._unsafeUnwrap();
+      const entries = (await files?.list?.(dir))?._unsafeUnwrap() ?? [];
+      expect(entries.map((e) => e.name).sort()).toEqual(["a", "b.conf"]);
+      const mtime = (name: string) => entries.find((e) => e.name === name)?.mtimeMs ?? Number.NaN;
+      expect(new Date(mtime("a")).toISOString()).toBe("2020-01-02T03:04:05.000Z");
+      expect(Math.abs(mtime("b.conf") - Date.now())).toBeLessThan(60_000);
+      expect((await host.listFiles(RUNNING, `${dir}/missing`))._unsafeUnwrapErr().reason).toBe("not_found");
+    });
+
     it("renames and removes files through the shell's files, and reads /proc files whole", async () => {
       const files = host.shell(RUNNING).files;
       const from = `/tmp/bf-from-${tag}`;

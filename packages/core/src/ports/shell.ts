@@ -39,6 +39,14 @@ export interface ShellResult {
   readonly durationMs: number;
 }
 
+/** One entry of a directory listing. */
+export interface FileEntry {
+  /** The entry's name (no directory part). */
+  readonly name: string;
+  /** Last modification, in milliseconds since the epoch (`null` when unknown). */
+  readonly mtimeMs: number | null;
+}
+
 /** Optional fast file access a Shell may offer (e.g. Incus's file API); drivers fall back to commands. */
 export interface ShellFiles {
   /** Reads a whole file; `not_found` when it does not exist. */
@@ -53,6 +61,8 @@ export interface ShellFiles {
   rename?(from: string, to: string): ResultAsync<void, DriverError>;
   /** Removes a file; a missing file is not an error. Optional: drivers fall back to `rm -f`. */
   remove?(path: string): ResultAsync<void, DriverError>;
+  /** Lists a directory (without `.` and `..`). Optional: drivers skip what needs it. */
+  list?(dir: string): ResultAsync<FileEntry[], DriverError>;
 }
 
 /**
