@@ -73,7 +73,7 @@ interface Settings {
   readonly now: () => Date;
 }
 
-/** A temp file beside the live config older than this was left by a run that has ended. */
+/** A temp file beside the live config older than this was left by a run that has ended; also how often a switch sweeps them. */
 const STALE_TEMP_MS = 10 * 60_000;
 
 /** How long a lone `liveRevision` retries a socket that is briefly unavailable. */
@@ -278,22 +278,26 @@ function haproxySwitch(s: Settings): HaproxySwitch {
         : e,
     );
 
+  /** When this switch last swept stale temp files (epoch ms). */
+  let sweptAt = Number.NEGATIVE_INFINITY;
+  /** Sweeps stale temp files beside the live config, at most once per {@link STALE_TEMP_MS}. */
+  const sweepStaleTemps = (keep: string): ResultAsync<void, never> => {
+    if (Date.now() - sweptAt < STALE_TEMP_MS) return okAsync(undefined);
+    sweptAt = Date.now();
+    return files.sweepTemps(s.livePath, STALE_TEMP_MS, keep);
+  };
+
   /**
    * Writes `content` to its candidate file next to the live config and validates it;
    * removed again on failure. While `haproxy -c` runs, stale temp files of earlier runs
-   * beside the live config are swept.
+   * beside the live config are swept (see `sweepStaleTemps`).
    */
   const stageConfig = (content: string, op: string): ResultAsync<string, DriverError> => {
     const hash = sha256(content);
     const candidate = files.tempPath(s.livePath, hash.slice(0, 16), "new");
     return files
       .writeFile(candidate, content, op)
-      .andThen(() =>
-        ResultAsync.combine([
-          checkWithHaproxy(candidate, op),
-          files.sweepTemps(s.livePath, STALE_TEMP_MS, candidate),
-        ]),
-      )
+      .andThen(() => ResultAsync.combine([checkWithHaproxy(candidate, op), sweepStaleTemps(candidate)]))
       .map(() => {
         validated.set(hash, candidate);
         return candidate;
