@@ -73,7 +73,10 @@ interface Settings {
   readonly now: () => Date;
 }
 
-/** A temp file beside the live config older than this was left by a run that has ended; also how often a switch sweeps them. */
+/**
+ * A temp file beside the live config older than this was left by a run that has ended;
+ * also how often a switch sweeps them.
+ */
 const STALE_TEMP_MS = 10 * 60_000;
 
 /** How long a lone `liveRevision` retries a socket that is briefly unavailable. */

@@ -69,9 +69,9 @@ interface ExecMetadata {
  * operations with `record-output`: Incus writes stdout and stderr to log files that are
  * read back (at most `maxOutputBytes` each, with the project added to their URLs; not at
  * all after a zero exit with `outputOnlyOnFailure`) and then deleted in the background
- * (the host's `close` waits for that). Unlike the websocket mode, no output is lost when a command ends fast.
- * The exit code is the operation's `return` (a command killed by a signal reports 128+n,
- * as with `incus exec`).
+ * (the host's `close` waits for that). Unlike the websocket mode, no output is lost when
+ * a command ends fast. The exit code is the operation's `return` (a command killed by a
+ * signal reports 128+n, as with `incus exec`).
  *
  * Stdin: the bytes are pushed to `/tmp/.backflip-stdin-<id>` through the file API and the
  * argv runs under a constant `sh` wrapper that opens that file as stdin, removes it and

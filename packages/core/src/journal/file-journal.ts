@@ -54,10 +54,11 @@ function writeAll(fd: number, bytes: Buffer): void {
  * fsync'd before `append` returns (a `sync: false` record is written, and fsync'd with
  * the next synced one; a run's file stays open from its first append here until its
  * `plan.finished`). Appends are synchronous system calls: a record is a few hundred
- * bytes and an fsync, which on a busy machine costs less than the thread-pool round
- * trips of asynchronous calls, one per record on the run's critical path. Reading tolerates a torn last line (a crash during
- * an append that never returned); the next append cuts that tail off first. Appends
- * must come in `seq` order (`conflict` otherwise), so two writers cannot interleave.
+ * bytes and sometimes an fsync, which on a busy machine costs less than a thread-pool
+ * round trip per record on the run's critical path. Reading tolerates a torn last line
+ * (a crash during an append that never returned); the next append cuts that tail off
+ * first. Appends must come in `seq` order (`conflict` otherwise), so two writers cannot
+ * interleave.
  */
 export class FileJournal implements Journal {
   readonly name = "file";

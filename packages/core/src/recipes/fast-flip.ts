@@ -51,8 +51,8 @@ const PRECHECKS_GROUP = "pre-checks";
 /**
  * Builds Path 1's plan from its intent (also used to rebuild it on resume): check the
  * target is not live and all its containers are RUNNING (else "use Path 2"), read the
- * state, render + validate (these four together), activate (install + reload + confirm), record, then verify
- * the public probe and the post-run facts.
+ * state, render + validate (these four checks together), activate (install + reload +
+ * confirm), record, then verify the public probe and the post-run facts.
  */
 export function fastFlipPlanFromIntent(
   topology: Topology,
