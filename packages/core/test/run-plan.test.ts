@@ -157,7 +157,7 @@ describe("runPlan", () => {
     expect((await lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
   });
 
-  it("syncs the journal before every side effect and at the end; checks and verifications ride along", async () => {
+  it("syncs the journal before every side effect and at the end; checks, verifications and change ends ride along", async () => {
     const world = new World();
     const { options } = setup(world);
     const synced: { type: string; stepId?: string; sync: boolean }[] = [];
@@ -186,6 +186,7 @@ describe("runPlan", () => {
     expect(flag("step.undo.started", "c1")).toBe(true);
     expect(flag("plan.finished")).toBe(true);
     expect(flag("plan.started")).toBe(false);
+    expect(flag("step.succeeded", "c1")).toBe(false); // made durable by c2's start
     expect(flag("step.started", "k1")).toBe(false);
     expect(flag("step.succeeded", "k1")).toBe(false);
     // Every record before a change step's side effects is on disk by the time they run.

@@ -96,15 +96,16 @@ export class EventLog {
   }
 
   /**
-   * Whether `event` must be durable before the run goes on: anything about a change step
-   * (its start precedes its side effects), every undo (a side effect), and the end of the
-   * run. Checks, verifications, logs and transitions are synced with the next such record:
-   * after an OS crash the journal still ends at a point a killed run could have reached.
+   * Whether `event` must be durable before the run goes on: a change step's start and
+   * failure (its start precedes its side effects), every undo (a side effect), and the
+   * end of the run. A change step's success, checks, verifications, logs and transitions
+   * are synced with the next such record: after an OS crash the journal still ends at a
+   * point a killed run could have reached (a change step still "running" is reconciled).
    */
   #mustSync(event: RunEvent): boolean {
     if (event.type === "plan.finished") return true;
     if (event.type.startsWith("step.undo") || event.type === "step.undone") return true;
-    if (event.type === "step.log" || !("stepId" in event)) return false;
+    if (event.type === "step.log" || event.type === "step.succeeded" || !("stepId" in event)) return false;
     return this.#kindOf(event.stepId) !== "check" && this.#kindOf(event.stepId) !== "verify";
   }
 
