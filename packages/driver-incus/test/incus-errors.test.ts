@@ -191,44 +191,51 @@ describe("the Incus envelope over a mocked transport", () => {
     expect((await host.deleteSnapshot("web", "s1"))._unsafeUnwrapErr().reason).toBe("aborted");
   });
 
-  it("runs exec with record-output and reads its logs with the project added to their URLs", async () => {
-    const log = (n: string) => `/1.0/instances/web/logs/exec-output/exec_op5.${n}`;
-    let sent: Record<string, unknown> | undefined;
+  /**
+   * Intercepts one exec run as operation `op` ending with exit code `code`: the POST (its
+   * body kept), the wait, and the DELETE of both logs. Returns each log's path.
+   */
+  function interceptExec(op: string, code: number) {
+    const log = (n: string) => `/1.0/instances/web/logs/exec-output/exec_${op}.${n}`;
+    const sent: { body?: Record<string, unknown> } = {};
     pool()
       .intercept({ path: "/1.0/instances/web/exec?project=veza", method: "POST" })
       .reply(
         202,
         (req) => {
-          sent = JSON.parse(String(req.body)) as Record<string, unknown>;
-          return asyncOp("op5");
+          sent.body = JSON.parse(String(req.body)) as Record<string, unknown>;
+          return asyncOp(op);
         },
         JSON_HEADERS,
       );
     pool()
-      .intercept({ path: "/1.0/operations/op5/wait?timeout=-1&project=veza", method: "GET" })
+      .intercept({ path: `/1.0/operations/${op}/wait?timeout=-1&project=veza`, method: "GET" })
       .reply(
         200,
         sync({
-          ...operation("op5", 200, "Success"),
-          metadata: { return: 3, output: { "1": log("stdout"), "2": log("stderr") } },
+          ...operation(op, 200, "Success"),
+          metadata: { return: code, output: { "1": log("stdout"), "2": log("stderr") } },
         }),
         JSON_HEADERS,
       );
+    for (const stream of ["stdout", "stderr"])
+      pool()
+        .intercept({ path: `${log(stream)}?project=veza`, method: "DELETE" })
+        .reply(200, sync({}), JSON_HEADERS);
+    return { log, sent };
+  }
+
+  it("runs exec with record-output and reads its logs with the project added to their URLs", async () => {
+    const { log, sent } = interceptExec("op5", 3);
     pool()
       .intercept({ path: `${log("stdout")}?project=veza`, method: "GET", headers: { range: "bytes=0-4" } })
       .reply(206, "12345", {});
     pool()
       .intercept({ path: `${log("stderr")}?project=veza`, method: "GET" })
       .reply(200, "", {});
-    pool()
-      .intercept({ path: `${log("stdout")}?project=veza`, method: "DELETE" })
-      .reply(200, sync({}), JSON_HEADERS);
-    pool()
-      .intercept({ path: `${log("stderr")}?project=veza`, method: "DELETE" })
-      .reply(200, sync({}), JSON_HEADERS);
     const r = (await host.shell("web").run(["cat", "/etc/app.conf"], { maxOutputBytes: 4 }))._unsafeUnwrap();
     expect(r).toMatchObject({ exitCode: 3, stdout: "1234", stderr: "", truncated: true });
-    expect(sent).toMatchObject({
+    expect(sent.body).toMatchObject({
       command: ["cat", "/etc/app.conf"],
       "record-output": true,
       "wait-for-websocket": false,
@@ -239,24 +246,7 @@ describe("the Incus envelope over a mocked transport", () => {
   });
 
   it("with outputOnlyOnFailure, reads no log after a zero exit and still deletes both", async () => {
-    const log = (n: string) => `/1.0/instances/web/logs/exec-output/exec_op6.${n}`;
-    pool()
-      .intercept({ path: "/1.0/instances/web/exec?project=veza", method: "POST" })
-      .reply(202, asyncOp("op6"), JSON_HEADERS);
-    pool()
-      .intercept({ path: "/1.0/operations/op6/wait?timeout=-1&project=veza", method: "GET" })
-      .reply(
-        200,
-        sync({
-          ...operation("op6", 200, "Success"),
-          metadata: { return: 0, output: { "1": log("stdout"), "2": log("stderr") } },
-        }),
-        JSON_HEADERS,
-      );
-    for (const stream of ["stdout", "stderr"])
-      pool()
-        .intercept({ path: `${log(stream)}?project=veza`, method: "DELETE" })
-        .reply(200, sync({}), JSON_HEADERS);
+    interceptExec("op6", 0);
     const r = (await host.shell("web").run(["true"], { outputOnlyOnFailure: true }))._unsafeUnwrap();
     expect(r).toMatchObject({ exitCode: 0, stdout: "", stderr: "", truncated: false });
     await host.close();
