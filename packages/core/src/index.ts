@@ -11,6 +11,8 @@ export { invalidInput } from "./errors/invalid-input";
 export type { StepError } from "./errors/step-error";
 export { fromDriverError, stepError } from "./errors/step-error";
 // steps and plans
+export type { Action, ExecLocation } from "./plan/action";
+export { renderAction } from "./plan/action";
 export type { PlanIntent, RecipePath } from "./plan/plan-intent";
 export type { PlanDescription, RollbackPlan, StepDescription } from "./plan/rollback-plan";
 export { createPlan } from "./plan/rollback-plan";

@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { ExecLocation } from "../plan/action";
 
 /** Options for one {@link Shell.run} call. */
 export interface ShellRunOptions {
@@ -72,6 +73,8 @@ export interface ShellFiles {
 export interface Shell {
   /** A short name for messages and events, e.g. `local`, `ssh:ops@127.0.0.1`, `incus:veza-staging-haproxy`. */
   readonly name: string;
+  /** Where its commands run, so a dry run can print a line that runs them there (unknown: a `note`). */
+  readonly location?: ExecLocation;
   /** Runs `argv[0]` with the remaining arguments. Errors only when the command could not run to completion. */
   run(argv: readonly string[], options?: ShellRunOptions): ResultAsync<ShellResult, DriverError>;
   /** Faster file access, when the transport has one. */
