@@ -46,6 +46,7 @@ export type {
   HistoryEntry,
   RenderedConfig,
   SwitchRequest,
+  TrafficOperation,
   TrafficState,
   TrafficSwitch,
 } from "./ports/traffic-switch";

@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { Action } from "../plan/action";
 
 /** One line of `active-color.history`: which color went live, when, for which SHA, by which run. */
 export interface HistoryEntry {
@@ -43,6 +44,9 @@ export interface RenderedConfig {
   readonly content: string;
 }
 
+/** An operation of a {@link TrafficSwitch} a dry run describes (one per switch step, and the undo's restore). */
+export type TrafficOperation = "readState" | "validate" | "activate" | "record" | "restore";
+
 /**
  * Moves traffic between colors: Path 1 of the runbook. The flip is a sequence of
  * these calls, each a step: readState → render → validate → install → reload → confirm → record.
@@ -74,4 +78,9 @@ export interface TrafficSwitch {
   restorePrevious(): ResultAsync<{ revision: string | null }, DriverError>;
   /** Overwrites the state file and history exactly (the undo of {@link record}). */
   writeState(state: TrafficState): ResultAsync<void, DriverError>;
+  /** The dry run of one operation for a switch to `request.color`: the commands and files it would touch, where. */
+  describe(
+    operation: TrafficOperation,
+    request: { readonly color: string; readonly sha?: string },
+  ): readonly Action[];
 }

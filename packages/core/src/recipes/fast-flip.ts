@@ -71,7 +71,6 @@ export function fastFlipPlanFromIntent(
       ...trafficSwitchSteps(
         drivers.traffic,
         { color: target, ...definedFields({ sha }), actor: intent.actor },
-        topology,
       ),
       publicProbeStep(drivers.probe, topology, probe),
       convergedStep(drivers.traffic, target),

@@ -69,7 +69,7 @@ export function redeployPlanFromIntent(
           return err(
             recipeError("redeploy", "invalid_input", "the idle color must differ from the live one"),
           );
-        const flip = trafficSwitchSteps(drivers.traffic, { color: idle, sha, actor: intent.actor }, topology);
+        const flip = trafficSwitchSteps(drivers.traffic, { color: idle, sha, actor: intent.actor });
         const steps: Step[] = [
           artifactsCheck(registry, topology, sha),
           idleColorCheck(drivers, topology, live, idle),

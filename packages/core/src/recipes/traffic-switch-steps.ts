@@ -3,8 +3,6 @@ import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, type StepError, stepError } from "../errors/step-error";
 import { defineStep, type Reconciled, type Step, type StepContext } from "../plan/step";
 import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
-import type { Topology } from "../topology/topology";
-import { incusExec } from "./describe-command";
 
 /** Step ids of the switch steps, stable across plan rebuilds (resume matches on them). */
 export const SWITCH_STEP_IDS = {
@@ -40,15 +38,9 @@ export type SwitchStepsRequest = Omit<SwitchRequest, "runId"> & { readonly runId
  * The run id stamped into the revision and the history is the executing run's
  * (`ctx.runId`); when `request.runId` is given it must be that run's id, or `read-state` fails.
  */
-export function trafficSwitchSteps(
-  sw: TrafficSwitch,
-  request: SwitchStepsRequest,
-  topology?: Topology,
-): Step[] {
+export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsRequest): Step[] {
   const where = sw.name;
-  const proxy = topology?.haproxy;
-  const inProxy = (argv: string[], fallback: string) => (proxy ? incusExec(proxy.container, argv) : fallback);
-  const configPath = proxy?.configPath ?? "<config>";
+  const target = { color: request.color, ...(request.sha === undefined ? {} : { sha: request.sha }) };
   const forRun = (ctx: StepContext): SwitchRequest => ({ ...request, runId: ctx.runId });
   const fail = (stepId: string) => (e: Parameters<typeof fromDriverError>[1]) => fromDriverError(stepId, e);
   const rendered = (ctx: StepContext): ResultAsync<RenderedConfig, StepError> => {
@@ -65,10 +57,7 @@ export function trafficSwitchSteps(
     title: `Read the active color and its history (${where})`,
     kind: "check",
     idempotent: true,
-    describe: () => [
-      inProxy(["cat", proxy?.stateFile ?? ""], "read the active-color file"),
-      inProxy(["head", "-2", proxy?.historyFile ?? ""], "read the active-color history (newest first)"),
-    ],
+    describe: () => sw.describe("readState", target),
     run: (ctx) => {
       if (request.runId !== undefined && request.runId !== ctx.runId)
         return errAsync(
@@ -88,10 +77,7 @@ export function trafficSwitchSteps(
     title: `Render the ${where} config for ${request.color} and validate it`,
     kind: "check",
     idempotent: true,
-    describe: () => [
-      `render ${configPath} with active color ${request.color}${request.sha ? ` (sha ${request.sha})` : ""}`,
-      `validate it with haproxy -c on a candidate file beside ${configPath} (the live file is untouched)`,
-    ],
+    describe: () => sw.describe("validate", target),
     run: (ctx) =>
       sw
         .render(forRun(ctx))
@@ -113,11 +99,7 @@ export function trafficSwitchSteps(
     title: `Install the ${request.color} config, reload, confirm it is live`,
     kind: "change",
     idempotent: true,
-    describe: () => [
-      `install ${configPath} atomically: temp file + rename, previous kept as ${configPath}.prev`,
-      `reload ${where} (graceful: no connection dropped)`,
-      "confirm the running proxy loaded the new revision (runtime API)",
-    ],
+    describe: () => sw.describe("activate", target),
     // A reload or confirm that fails after the install puts the previous config back itself:
     // the runner undoes only completed steps, and a new config left on disk would go live
     // at the next reload.
@@ -140,7 +122,7 @@ export function trafficSwitchSteps(
                       error.reason,
                       `${error.message}; putting the previous config back failed too: ${restoreError.message}`,
                       {
-                        hint: `restore ${configPath} from ${configPath}.prev by hand, validate it (haproxy -c) and reload`,
+                        hint: `restore the ${where} config from its .prev copy by hand, validate it and reload`,
                         cause: error,
                       },
                     ),
@@ -185,10 +167,7 @@ export function trafficSwitchSteps(
     id: SWITCH_STEP_IDS.record,
     title: `Record ${request.color} as the active color`,
     kind: "change",
-    describe: () => [
-      `write ${request.color} to ${proxy?.stateFile ?? "the active-color file"} (atomic)`,
-      `prepend "${request.color}${request.sha ? ` ${request.sha}` : ""} <run id> ${request.actor}" to ${proxy?.historyFile ?? "the history"}`,
-    ],
+    describe: () => sw.describe("record", target),
     run: (ctx) => sw.record(forRun(ctx)).mapErr(fail(SWITCH_STEP_IDS.record)),
     undo: (ctx) => {
       const prior = ctx.output<TrafficState>(SWITCH_STEP_IDS.readState);

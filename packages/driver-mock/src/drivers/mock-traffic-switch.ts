@@ -1,10 +1,12 @@
 import {
+  type Action,
   type DriverError,
   parseInput,
   type RenderedConfig,
   type SwitchRequest,
   shaSchema,
   simpleNameSchema,
+  type TrafficOperation,
   type TrafficState,
   type TrafficSwitch,
 } from "@backflip/core";
@@ -85,7 +87,7 @@ export class MockTrafficSwitch implements TrafficSwitch {
         opError(
           op,
           "unavailable",
-          `the HAProxy container ${this.world.topology.haproxy.container} does not exist`,
+          `the HAProxy container ${this.world.layout.proxy.container} does not exist`,
         ),
       );
     if (running && proxy.status !== "Running")
@@ -111,7 +113,7 @@ export class MockTrafficSwitch implements TrafficSwitch {
                 opError(
                   "traffic.readState",
                   "not_found",
-                  `${this.world.topology.haproxy.stateFile} is missing or empty`,
+                  `${this.world.topology.traffic.stateFile} is missing or empty`,
                 ),
               );
         }),
@@ -208,13 +210,13 @@ export class MockTrafficSwitch implements TrafficSwitch {
       () => ok(undefined),
       () =>
         this.#proxy("traffic.reload", true).andThen((proxy) => {
-          const installed = readText(proxy, this.world.topology.haproxy.configPath);
+          const installed = readText(proxy, this.world.layout.proxy.configPath);
           if (installed === null)
             return err(
               opError(
                 "traffic.reload",
                 "failed",
-                `${this.world.topology.haproxy.configPath} is missing: nothing to load`,
+                `${this.world.layout.proxy.configPath} is missing: nothing to load`,
               ),
             );
           const problems = checkHaproxyConfig(this.world.topology, installed);
@@ -239,7 +241,7 @@ export class MockTrafficSwitch implements TrafficSwitch {
       () => ok(undefined),
       () =>
         this.#proxy("traffic.installedRevision", true).map((proxy) => {
-          const installed = readText(proxy, this.world.topology.haproxy.configPath);
+          const installed = readText(proxy, this.world.layout.proxy.configPath);
           return installed === null ? null : parseHaproxyConfig(installed).revision;
         }),
     );
@@ -315,7 +317,7 @@ export class MockTrafficSwitch implements TrafficSwitch {
       () => ok(undefined),
       () =>
         this.#proxy("traffic.restorePrevious").andThen((proxy) => {
-          const path = this.world.topology.haproxy.configPath;
+          const path = this.world.layout.proxy.configPath;
           const previous = readText(proxy, `${path}.prev`);
           if (previous === null)
             return err(
@@ -334,5 +336,39 @@ export class MockTrafficSwitch implements TrafficSwitch {
       () => parseInput(this.#stateSchema, state, { driver: DRIVER, op: "writeState" }),
       (s) => this.#proxy("traffic.writeState").map((proxy) => writeTrafficState(this.world, proxy, s)),
     );
+  }
+
+  /** The commands the simulated HAProxy container would run, as if it were a real one under Incus. */
+  describe(
+    operation: TrafficOperation,
+    request: { readonly color: string; readonly sha?: string },
+  ): readonly Action[] {
+    const { container, configPath, stateFile, historyFile } = this.world.layout.proxy;
+    const where = { kind: "incus", instance: container } as const;
+    const candidate = `${configPath}.new`;
+    const file = (op: "read" | "write", path: string): Action => ({ kind: "file", op, where, path });
+    switch (operation) {
+      case "readState":
+        return [file("read", stateFile), file("read", historyFile)];
+      case "validate":
+        return [
+          {
+            kind: "note",
+            text: `render ${configPath} for ${request.color}${request.sha ? ` (sha ${request.sha})` : ""}`,
+          },
+          file("write", candidate),
+          { kind: "exec", where, argv: ["haproxy", "-c", "-f", candidate] },
+        ];
+      case "activate":
+        return [
+          file("write", `${configPath}.prev`),
+          { kind: "file", op: "rename", where, path: candidate, to: configPath },
+          { kind: "note", text: "reload the simulated HAProxy, then confirm it serves the new revision" },
+        ];
+      case "record":
+        return [file("write", stateFile), file("write", historyFile)];
+      case "restore":
+        return [file("read", `${configPath}.prev`), file("write", configPath)];
+    }
   }
 }

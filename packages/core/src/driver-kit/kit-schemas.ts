@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { simpleNameSchema } from "../validate/schemas";
+
+export { absolutePathSchema, shaSchema, shortShaSchema } from "../validate/schemas";
+
+/** A run id as stamped into a revision and a history line. */
+export const runIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
+    "expected a run id of letters, digits, '_', '.', ':' or '-' (at most 128)",
+  );
+
+const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
+/** Who made a change: one line of printable text, kept last on its history line. */
+export const actorSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => !hasControl(s), "the actor must be one line of printable text")
+  .refine((s) => s.trim() === s && s !== "-", "the actor must not start or end with blanks, nor be '-'");
+
+/** A color name that is one of `colors`. */
+export function colorIn(colors: readonly string[]) {
+  return simpleNameSchema.refine((c) => colors.includes(c), {
+    message: `expected one of the topology's colors: ${colors.join(", ")}`,
+  });
+}

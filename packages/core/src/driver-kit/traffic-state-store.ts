@@ -1,0 +1,87 @@
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import type { DriverError } from "../errors/driver-error";
+import type { HistoryEntry, SwitchRequest, TrafficState } from "../ports/traffic-switch";
+import type { RemoteFiles } from "./remote-files";
+import { formatHistory, parseActiveColor, parseHistory } from "./state-files";
+
+/** Where a traffic switch keeps the active color and its history. */
+export interface TrafficStateFiles {
+  /** The active-color file (one color and a newline). */
+  readonly stateFile: string;
+  /** The history file, newest first (one {@link formatHistoryLine} per switch). */
+  readonly historyFile: string;
+  /** How many history lines are kept. */
+  readonly historyLimit: number;
+}
+
+/** Reads and writes a switch's state files (the active color and its bounded history). */
+export interface TrafficStateStore {
+  read(op: string): ResultAsync<TrafficState, DriverError>;
+  /** Writes the color and prepends a line for the run; a run already at the head adds nothing. */
+  record(request: SwitchRequest, op: string): ResultAsync<TrafficState, DriverError>;
+  /** Overwrites both files exactly (the color first). */
+  write(state: TrafficState, op: string): ResultAsync<void, DriverError>;
+}
+
+/** The state files of a switch for `driver`, through `files`. */
+export function trafficStateStore(
+  files: RemoteFiles,
+  driver: string,
+  colors: readonly string[],
+  state: TrafficStateFiles,
+  now: () => Date,
+): TrafficStateStore {
+  const { stateFile, historyFile, historyLimit } = state;
+  const history = (op: string) =>
+    files
+      .read(historyFile, op)
+      .andThen((text) => parseHistory(text ?? "", { driver, op, path: historyFile }));
+  // The color first, then the history: the history head is what marks a record as done.
+  const write = (s: TrafficState, op: string) =>
+    files
+      .writeAtomic(stateFile, `${s.activeColor}\n`, op)
+      .andThen(() => files.writeAtomic(historyFile, formatHistory(s.history), op));
+
+  return {
+    read: (op) =>
+      files.read(stateFile, op).andThen((color) =>
+        color === null
+          ? errAsync(
+              files.fail(op, "not_found", `the active-color file ${stateFile} does not exist`, {
+                hint: `check which color ${driver} routes to, then write it to ${stateFile}`,
+                details: { path: stateFile },
+              }),
+            )
+          : parseActiveColor(color, colors, { driver, op, path: stateFile }).asyncAndThen((activeColor) =>
+              history(op).map((entries) => ({ activeColor, history: entries })),
+            ),
+      ),
+
+    record: (r, op) =>
+      history(op).andThen((previous) => {
+        const head = previous[0];
+        if (head?.runId === r.runId && head.color === r.color) {
+          // Already recorded by this run (a resumed run): only make sure the color is written.
+          return files
+            .read(stateFile, op)
+            .andThen((color) =>
+              color?.trim() === r.color
+                ? okAsync(undefined)
+                : files.writeAtomic(stateFile, `${r.color}\n`, op),
+            )
+            .map(() => ({ activeColor: r.color, history: previous }));
+        }
+        const entry: HistoryEntry = {
+          at: now().toISOString(),
+          color: r.color,
+          ...(r.sha ? { sha: r.sha } : {}),
+          runId: r.runId,
+          actor: r.actor,
+        };
+        const next = { activeColor: r.color, history: [entry, ...previous].slice(0, historyLimit) };
+        return write(next, op).map(() => next);
+      }),
+
+    write,
+  };
+}
