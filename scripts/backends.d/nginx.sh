@@ -2,7 +2,7 @@
 # for the live revision through a Shell) and wrk (the flip benchmark's load generator).
 #
 # No daemon runs here: every test and the benchmark start their own nginx (own prefix,
-# config and pid file in a temp dir) on 127.0.0.1 ports 18600-18699 and stop it after.
+# config and pid file in a temp dir) on 127.0.0.1 ports 18700-18799 and stop it after.
 # The packaged nginx.service must not hold port 80: `up` stops it if the package's
 # postinst started it, and disables it where systemd runs.
 
@@ -40,8 +40,8 @@ nginx_up() {
     "NGINX_VERSION=$version" \
     "CURL_BIN=$(command -v curl)" \
     "WRK_BIN=$(command -v wrk)" \
-    "NGINX_PORTS=18600-18699"
-  echo "    nginx $version ready (tests start their own processes on 127.0.0.1:18600-18699)"
+    "NGINX_PORTS=18700-18799"
+  echo "    nginx $version ready (tests start their own processes on 127.0.0.1:18700-18799)"
 }
 
 nginx_down() {
