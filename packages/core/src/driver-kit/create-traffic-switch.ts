@@ -282,9 +282,19 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
       if (typeof revision !== "string" || !/^\S+$/.test(revision)) {
         return errAsync(fail("confirm", "invalid_input", "expected a revision returned by render()"));
       }
+      const settleMs = backend.settleMs ?? 0;
+      /** When the current run of answers that are all `revision` began. */
+      let since: number | null = null;
       return poll({
         read: liveRevisionOnce,
-        done: (live) => live === revision,
+        done: (live) => {
+          if (live !== revision) {
+            since = null;
+            return false;
+          }
+          since ??= Date.now();
+          return Date.now() - since >= settleMs;
+        },
         timeoutMs: confirmTimeoutMs,
         // Only a proxy briefly gone (its workers are being replaced) is worth waiting for.
         retryOn: (e) => e.reason === "unavailable" || e.reason === "timeout",

@@ -34,4 +34,10 @@ export interface TrafficBackend {
   readonly stampHint?: string;
   /** The next move when confirm times out (e.g. where the proxy logs a rejected reload). */
   readonly confirmHint?: string;
+  /**
+   * How long confirm keeps asking once the proxy first reports the revision, every answer
+   * required to be it (default 0): for a proxy whose old workers still answer for a while
+   * after a reload (nginx's master waits 100 ms before it stops them accepting).
+   */
+  readonly settleMs?: number;
 }
