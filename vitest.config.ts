@@ -17,6 +17,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@backflip\/core\/testing$/, replacement: src("packages/core/src/testing/index.ts") },
+      { find: /^@backflip\/core\/testing\/fakes$/, replacement: src("packages/core/src/testing/fakes.ts") },
       { find: /^@backflip\/core\/driver-kit$/, replacement: src("packages/core/src/driver-kit/index.ts") },
       {
         find: /^@backflip\/driver-forgejo\/testing$/,

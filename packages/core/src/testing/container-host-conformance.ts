@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DriverError } from "../errors/driver-error";
 import type { ContainerHost } from "../ports/container-host";
-import type { ConformanceTarget } from "./conformance-target";
+import { type ConformanceTarget, supports } from "./conformance-target";
 import { fixturePerTest } from "./fixture-per-test";
 
 /** What the {@link runContainerHostConformance} suite needs besides the driver. */
@@ -29,6 +29,13 @@ export interface ContainerHostFixtures {
   readonly statInShell?: boolean;
 }
 
+/**
+ * Optional parts of the ContainerHost contract a driver may lack (a host without
+ * snapshots, one that never deletes): declared in `unsupported`, their tests are skipped
+ * and the operations must answer `unsupported`.
+ */
+export type ContainerHostCapability = "snapshots" | "delete";
+
 const BAD_NAMES = [
   "",
   "bad name",
@@ -50,8 +57,10 @@ const BAD_NAMES = [
  * nothing.
  */
 export function runContainerHostConformance(
-  target: ConformanceTarget<ContainerHost, ContainerHostFixtures>,
+  target: ConformanceTarget<ContainerHost, ContainerHostFixtures, ContainerHostCapability>,
 ): void {
+  const snapshots = supports(target, "snapshots");
+  const deletes = supports(target, "delete");
   describe.skipIf(target.skip)(`ContainerHost conformance: ${target.name}`, () => {
     const ctx = fixturePerTest(target);
     const host = () => ctx().port;
@@ -103,18 +112,21 @@ export function runContainerHostConformance(
       expect((await host().state(stopped()))._unsafeUnwrap().running).toBe(false);
     });
 
-    it("refuses to delete a running instance unless told to stop it first", async () => {
+    it.skipIf(!deletes)("refuses to delete a running instance unless told to stop it first", async () => {
       expectReason(await host().delete(running()), "conflict");
       expect((await host().state(running()))._unsafeUnwrap().running).toBe(true);
     });
 
-    it("deletes a running instance with stopFirst (needs the disposable fixture)", async (t) => {
-      const { disposable } = ctx().fixtures;
-      if (!disposable) return t.skip("no disposable fixture");
-      const name = await disposable();
-      (await host().delete(name, { stopFirst: true }))._unsafeUnwrap();
-      expectReason(await host().state(name), "not_found");
-    });
+    it.skipIf(!deletes)(
+      "deletes a running instance with stopFirst (needs the disposable fixture)",
+      async (t) => {
+        const { disposable } = ctx().fixtures;
+        if (!disposable) return t.skip("no disposable fixture");
+        const name = await disposable();
+        (await host().delete(name, { stopFirst: true }))._unsafeUnwrap();
+        expectReason(await host().state(name), "not_found");
+      },
+    );
 
     it("runs commands in the instance: exit codes, stdout, stderr, stdin", async () => {
       const shell = host().shell(running());
@@ -154,7 +166,7 @@ export function runContainerHostConformance(
       expectReason(await host().pullFile(running(), tmpPath("missing")), "not_found");
     });
 
-    it("restores a snapshot: content written after it is reverted", async () => {
+    it.skipIf(!snapshots)("restores a snapshot: content written after it is reverted", async () => {
       const path = "/root/bf-conformance-snapshot.txt";
       const snap = `bf-conf-${Date.now().toString(36)}`;
       (await host().pushFile(running(), path, "before\n"))._unsafeUnwrap();
@@ -175,10 +187,22 @@ export function runContainerHostConformance(
     it("returns not_found for every operation on a missing instance", async () => {
       expectReason(await host().start(missing()), "not_found");
       expectReason(await host().stop(missing()), "not_found");
-      expectReason(await host().delete(missing()), "not_found");
+      if (deletes) expectReason(await host().delete(missing()), "not_found");
       expectReason(await host().pullFile(missing(), "/etc/hostname"), "not_found");
-      expectReason(await host().listSnapshots(missing()), "not_found");
+      if (snapshots) expectReason(await host().listSnapshots(missing()), "not_found");
     });
+
+    it.skipIf(deletes && snapshots)(
+      "answers unsupported for what it declares it lacks, changing nothing",
+      async () => {
+        if (!deletes) expectReason(await host().delete(running(), { stopFirst: true }), "unsupported");
+        if (!snapshots) {
+          expectReason(await host().createSnapshot(running(), "bf-conformance-unsupported"), "unsupported");
+          expectReason(await host().listSnapshots(running()), "unsupported");
+        }
+        expect((await host().state(running()))._unsafeUnwrap().running).toBe(true);
+      },
+    );
 
     it("rejects invalid names, paths and patterns with invalid_input, sending nothing", async () => {
       const before = ctx().fixtures.requests?.();
@@ -193,7 +217,7 @@ export function runContainerHostConformance(
       }
       expectReason(await host().pushFile(running(), "relative/path", "x"), "invalid_input");
       expectReason(await host().pullFile(running(), "/tmp/../etc/passwd"), "invalid_input");
-      expectReason(await host().createSnapshot(running(), "bad/snapshot"), "invalid_input");
+      if (snapshots) expectReason(await host().createSnapshot(running(), "bad/snapshot"), "invalid_input");
       expectReason(await host().list({ pattern: "no spaces allowed" }), "invalid_input");
       expectReason(await host().list({ pattern: "{unclosed" }), "invalid_input");
       expectReason(await host().shell(running()).run([]), "invalid_input");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Database, MigrationState } from "../ports/database";
-import type { ConformanceTarget } from "./conformance-target";
+import { type ConformanceTarget, supports } from "./conformance-target";
 import { errValue, okValue } from "./result-values";
 import { withFixture } from "./with-fixture";
 
@@ -9,6 +9,13 @@ export type MigrationFixtureState =
   | "no-table"
   | "no-row"
   | { readonly version: number; readonly dirty: boolean };
+
+/**
+ * Optional parts of the Database contract: `migration-state` is golang-migrate's
+ * `schema_migrations`; a driver for a database without it declares it unsupported, and
+ * `migrationState` must then answer `unsupported`.
+ */
+export type DatabaseCapability = "migration-state";
 
 /**
  * What {@link runDatabaseConformance} needs besides the database: two scripts in the
@@ -21,7 +28,7 @@ export interface DatabaseFixtures {
   readonly failingScript: string;
   /** True when any effect of that script is visible to a fresh session. */
   effectsVisible(script: "good" | "failing"): Promise<boolean>;
-  /** Puts golang-migrate's `schema_migrations` in the given state. */
+  /** Puts golang-migrate's `schema_migrations` in the given state (not called when `migration-state` is unsupported). */
   setMigrationState(state: MigrationFixtureState): Promise<void>;
 }
 
@@ -30,7 +37,10 @@ export interface DatabaseFixtures {
  * leaves nothing applied; success applies every statement), and `migrationState` tells
  * "not managed", "never migrated", a clean version and a dirty one apart.
  */
-export function runDatabaseConformance(target: ConformanceTarget<Database, DatabaseFixtures>): void {
+export function runDatabaseConformance(
+  target: ConformanceTarget<Database, DatabaseFixtures, DatabaseCapability>,
+): void {
+  const migrations = supports(target, "migration-state");
   describe.skipIf(target.skip ?? false)(`Database conformance: ${target.name}`, () => {
     const withDb = (use: (db: Database, f: DatabaseFixtures) => Promise<void>) => withFixture(target, use);
 
@@ -98,12 +108,18 @@ export function runDatabaseConformance(target: ConformanceTarget<Database, Datab
       ["a dirty version", { version: 42, dirty: true }, { managed: true, version: 42, dirty: true }],
     ];
     for (const [what, state, expected] of states) {
-      it(`reports migration state: ${what}`, async () => {
+      it.skipIf(!migrations)(`reports migration state: ${what}`, async () => {
         await withDb(async (db, f) => {
           await f.setMigrationState(state);
           expect(okValue(await db.migrationState())).toEqual(expected);
         });
       });
     }
+
+    it.skipIf(migrations)("answers unsupported for migration state, which it declares it lacks", async () => {
+      await withDb(async (db) => {
+        expect(errValue(await db.migrationState()).reason).toBe("unsupported");
+      });
+    });
   });
 }

@@ -1,14 +1,11 @@
 /**
  * Test helpers for driver authors: one conformance suite per port (run it against your
- * driver and the mock), and helpers for integration tests. Imports vitest.
+ * driver and the mock), the shared fakes and helpers for integration tests. Imports
+ * vitest; `@backflip/core/testing/fakes` has the fakes and helpers without it.
  * @module
  */
 
-export { backendEnv, backendsDir } from "./backend-env";
-export type { ConformanceFixture, ConformanceTarget } from "./conformance-target";
-export { skipUnlessBackend } from "./require-backend";
-export type { SelfSignedCertificate } from "./self-signed-certificate";
-export { selfSignedCertificate } from "./self-signed-certificate";
+export * from "./fakes";
 // conformance suites (one file per port):
 export { runJournalConformance } from "./journal-conformance";
 export { runLeaseLockConformance } from "./lease-lock-conformance";
@@ -18,11 +15,11 @@ export type { PipelineFixtures } from "./pipeline-conformance";
 export { runPipelineConformance } from "./pipeline-conformance";
 export { runHealthProbeConformance } from "./health-probe-conformance";
 export { runShellConformance } from "./shell-conformance";
-export type { ContainerHostFixtures } from "./container-host-conformance";
+export type { ContainerHostCapability, ContainerHostFixtures } from "./container-host-conformance";
 export { runContainerHostConformance } from "./container-host-conformance";
 export type { TrafficSwitchFixtures } from "./traffic-switch-conformance";
 export { runTrafficSwitchConformance } from "./traffic-switch-conformance";
 export type { SnapshotStoreFixtures } from "./snapshot-store-conformance";
 export { runSnapshotStoreConformance } from "./snapshot-store-conformance";
-export type { DatabaseFixtures, MigrationFixtureState } from "./database-conformance";
+export type { DatabaseCapability, DatabaseFixtures, MigrationFixtureState } from "./database-conformance";
 export { runDatabaseConformance } from "./database-conformance";
