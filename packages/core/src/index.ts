@@ -22,6 +22,7 @@ export { defineStep } from "./plan/step";
 export type { AlertQuery, AlertSource } from "./ports/alert-source";
 export type {
   ArtifactInfo,
+  ArtifactOperation,
   ArtifactRef,
   ArtifactRegistry,
   ArtifactSource,
@@ -29,19 +30,27 @@ export type {
 } from "./ports/artifact-registry";
 export type {
   ContainerHost,
+  ContainerOperation,
   FileMeta,
   InstanceFilter,
   InstanceInfo,
   InstanceSnapshot,
 } from "./ports/container-host";
-export type { ApplySqlOptions, Database, MigrationState } from "./ports/database";
+export type { ApplySqlOptions, Database, DatabaseOperation, MigrationState } from "./ports/database";
 export type { HealthProbe, ProbeRequest, ProbeResult } from "./ports/health-probe";
 export type { AppendOptions, Journal, JournalRecord } from "./ports/journal";
 export type { Lease, LeaseLock, LeaseStatus } from "./ports/lease-lock";
-export type { DispatchRequest, FollowOptions, Pipeline, PipelineRun, RunStatus } from "./ports/pipeline";
+export type {
+  DispatchRequest,
+  FollowOptions,
+  Pipeline,
+  PipelineOperation,
+  PipelineRun,
+  RunStatus,
+} from "./ports/pipeline";
 export { FINAL_RUN_STATUSES, RUN_STATUSES } from "./ports/pipeline";
 export type { FileEntry, Shell, ShellFiles, ShellResult, ShellRunOptions } from "./ports/shell";
-export type { DataLossReport, DatasetSnapshot, SnapshotStore } from "./ports/snapshot-store";
+export type { DataLossReport, DatasetSnapshot, SnapshotOperation, SnapshotStore } from "./ports/snapshot-store";
 export type {
   HistoryEntry,
   RenderedConfig,

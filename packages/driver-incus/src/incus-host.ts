@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import {
+  type Action,
   absolutePathSchema,
   type ContainerHost,
+  type ContainerOperation,
   type DriverError,
   driverError,
   type FileEntry,
@@ -18,6 +20,7 @@ import {
 } from "@backflip/core";
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
+import { incusCliActions } from "./incus-cli-actions";
 import type { IncusClient, IncusResponse } from "./incus-client";
 import { DRIVER } from "./incus-error";
 import { IncusShell } from "./incus-shell";
@@ -244,6 +247,11 @@ export class IncusHost implements ContainerHost {
         ),
       )
       .map(() => undefined);
+  }
+
+  /** The `incus` command an operator would type for a call (`incus start NAME`, …): the dry run. */
+  describe(operation: ContainerOperation): readonly Action[] {
+    return incusCliActions(this.project, operation);
   }
 
   /** A {@link Shell} running commands inside the instance, like `incus exec NAME --`. */

@@ -4,6 +4,7 @@ import {
   CappedOutput,
   type DriverError,
   driverError,
+  type ExecLocation,
   instanceNameSchema,
   parseInput,
   type Shell,
@@ -15,6 +16,7 @@ import {
   stoppedRunError,
 } from "@backflip/core";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { incusLocation } from "./incus-cli-actions";
 import type { IncusClient } from "./incus-client";
 import { DRIVER } from "./incus-error";
 
@@ -84,6 +86,8 @@ interface ExecMetadata {
 export class IncusShell implements Shell {
   /** `incus:<instance>`. */
   readonly name: string;
+  /** `incus exec [--project P] <instance> --`: where a dry run says its commands run. */
+  readonly location: ExecLocation;
   /** The instance's files through the Incus file API (atomic writes: temp + rename). */
   readonly files: ShellFiles;
   readonly #init: IncusShellInit;
@@ -92,6 +96,7 @@ export class IncusShell implements Shell {
   constructor(init: IncusShellInit) {
     this.#init = init;
     this.name = `incus:${init.instance}`;
+    this.location = incusLocation(init.client.project, init.instance);
     this.files = init.files;
   }
 

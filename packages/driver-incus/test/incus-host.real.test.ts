@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
+import { renderAction } from "@backflip/core";
 import { runContainerHostConformance, runShellConformance, skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createIncusHost } from "../src/create-incus-host";
 import type { IncusHost } from "../src/incus-host";
-import { destroy, incus, incusAvailable, incusSocket, launch } from "./incus-lab";
+import { destroy, incus, incusAvailable, incusSocket, launch, paste } from "./incus-lab";
 
 const skip = skipUnlessBackend(await incusAvailable(), "incus", "scripts/backends up incus");
 const tag = process.pid.toString(36);
@@ -60,6 +62,26 @@ describe.skipIf(skip)("incus (real)", () => {
     });
     afterAll(async () => {
       await host.close();
+    });
+
+    it("prints dry-run lines that, pasted into sh, run the same calls on the real Incus", async () => {
+      const listed = await paste(renderAction(host.describe({ op: "list", names: [RUNNING, STOPPED] })[0]!));
+      expect(listed.trim().split("\n").sort()).toEqual([`${RUNNING},RUNNING`, `${STOPPED},STOPPED`].sort());
+      const marker = `/tmp/bf-injected-${tag}`;
+      const hostile = [
+        `$(touch ${marker})`,
+        `a'b"c; touch ${marker}`,
+        `line\ntouch ${marker}`,
+        `\`touch ${marker}\``,
+      ];
+      const where = host.shell(RUNNING).location!;
+      expect(where).toEqual({ kind: "incus", instance: RUNNING });
+      const line = renderAction({ kind: "exec", where, argv: ["printf", "<%s>", ...hostile] });
+      expect(await paste(line)).toBe(hostile.map((a) => `<${a}>`).join(""));
+      // Neither the local shell nor the one in the instance ran the injected touch.
+      expect(existsSync(marker)).toBe(false);
+      const read = renderAction({ kind: "file", op: "read", where, path: marker });
+      expect(await paste(read).catch(() => "absent")).toBe("absent");
     });
 
     it("stops gracefully within the timeout and starts again", async () => {

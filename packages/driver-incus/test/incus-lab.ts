@@ -27,6 +27,11 @@ export async function incus(...args: string[]): Promise<string> {
   return (await pending).stdout;
 }
 
+/** Pastes a dry-run line into `sh -c` as an operator would, the incus CLI pointed at the test socket; its stdout. */
+export async function paste(line: string): Promise<string> {
+  return (await run("sh", ["-c", line], { env: { ...process.env, INCUS_SOCKET: incusSocket } })).stdout;
+}
+
 /** Launches a fresh busybox container (deleting a leftover of the same name first); stopped when asked. */
 export async function launch(name: string, options: { stopped?: boolean } = {}): Promise<string> {
   await destroy(name);

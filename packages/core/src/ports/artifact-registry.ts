@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { Action } from "../plan/action";
 
 /** One component's build artifact for one SHA, e.g. `veza-backend-<sha>.tar.zst`. */
 export interface ArtifactRef {
@@ -35,6 +36,12 @@ export interface ArtifactVersion {
   readonly createdAt: string;
 }
 
+/** An {@link ArtifactRegistry} call a dry run describes. */
+export type ArtifactOperation =
+  | { readonly op: "stat"; readonly ref: ArtifactRef }
+  | { readonly op: "upload"; readonly ref: ArtifactRef; readonly path: string }
+  | { readonly op: "download"; readonly ref: ArtifactRef };
+
 /** Stores build artifacts: Path 2's "does the tarball still exist" and Path 3's push. */
 export interface ArtifactRegistry {
   /** The driver's name, e.g. `forgejo`. */
@@ -49,4 +56,6 @@ export interface ArtifactRegistry {
   listVersions(component: string): ResultAsync<ArtifactVersion[], DriverError>;
   /** Deletes one artifact; `not_found` when absent. */
   delete(ref: ArtifactRef): ResultAsync<void, DriverError>;
+  /** The dry run of one call: its HTTP requests with the real URLs (never a token). Optional: else a note. */
+  describe?(operation: ArtifactOperation): readonly Action[];
 }

@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { Action } from "../plan/action";
 import type { Shell } from "./shell";
 
 /** One container and its status, like a row of `incus list -c n,s`. */
@@ -36,6 +37,11 @@ export interface InstanceSnapshot {
   readonly createdAt: string;
 }
 
+/** A {@link ContainerHost} call a dry run describes. */
+export type ContainerOperation =
+  | { readonly op: "list"; readonly names: readonly string[] }
+  | { readonly op: "start" | "stop" | "restart" | "delete"; readonly name: string };
+
 /** Lists, starts, stops and deletes containers, and reaches inside them. Implemented by driver-incus. */
 export interface ContainerHost {
   /** The driver's name for messages, e.g. `incus`. */
@@ -69,4 +75,10 @@ export interface ContainerHost {
   restoreSnapshot(name: string, snapshot: string): ResultAsync<void, DriverError>;
   /** Deletes a snapshot. */
   deleteSnapshot(name: string, snapshot: string): ResultAsync<void, DriverError>;
+  /**
+   * The dry run of one call: the commands an operator would type for it (e.g. `incus start
+   * NAME`). Optional: without it a dry run shows a note. Commands inside an instance are
+   * described by its {@link Shell}'s `location`.
+   */
+  describe?(operation: ContainerOperation): readonly Action[];
 }

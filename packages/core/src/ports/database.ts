@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { Action } from "../plan/action";
 
 /** golang-migrate's view of the schema: `schema_migrations` (version, dirty). */
 export interface MigrationState {
@@ -20,6 +21,18 @@ export interface ApplySqlOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A {@link Database} call a dry run describes; a script is named by its digest, never shown. */
+export type DatabaseOperation =
+  | { readonly op: "migrationState" }
+  | {
+      readonly op: "applySql";
+      /** The script's SHA-256 (hex, possibly a prefix) and its line count: never its text. */
+      readonly sha256: string;
+      readonly lines: number;
+      readonly statementTimeoutMs?: number;
+      readonly lockTimeoutMs?: number;
+    };
+
 /** Applies inverse SQL and reads migration state. Implemented by driver-postgres. */
 export interface Database {
   readonly name: string;
@@ -27,4 +40,6 @@ export interface Database {
   applySql(sql: string, options?: ApplySqlOptions): ResultAsync<void, DriverError>;
   /** Reads golang-migrate's `schema_migrations`. */
   migrationState(): ResultAsync<MigrationState, DriverError>;
+  /** The dry run of one call: the psql command or SQL it stands for, where. Optional: else a note. */
+  describe?(operation: DatabaseOperation): readonly Action[];
 }

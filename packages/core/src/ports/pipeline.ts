@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { Action } from "../plan/action";
 
 /** Every status a workflow run can have (Forgejo's raw values), as a list. */
 export const RUN_STATUSES = [
@@ -51,6 +52,11 @@ export interface FollowOptions {
   readonly onStatus?: (run: PipelineRun) => void;
 }
 
+/** A {@link Pipeline} call a dry run describes (a followed run's id is known only when it runs). */
+export type PipelineOperation =
+  | { readonly op: "dispatch"; readonly request: DispatchRequest }
+  | { readonly op: "follow"; readonly pollMs: number };
+
 /** Dispatches workflows and follows their runs. Implemented by driver-forgejo. */
 export interface Pipeline {
   readonly name: string;
@@ -62,4 +68,6 @@ export interface Pipeline {
   follow(id: number, options: FollowOptions): ResultAsync<PipelineRun, DriverError>;
   /** Cancels a run; a no-op when it already finished. */
   cancel(id: number): ResultAsync<void, DriverError>;
+  /** The dry run of one call: its HTTP requests with the real URLs (never a token). Optional: else a note. */
+  describe?(operation: PipelineOperation): readonly Action[];
 }

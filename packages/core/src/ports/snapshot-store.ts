@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { Action } from "../plan/action";
 
 /** One dataset snapshot. */
 export interface DatasetSnapshot {
@@ -23,6 +24,11 @@ export interface DataLossReport {
   readonly bytesWritten: number | null;
 }
 
+/** A {@link SnapshotStore} call a dry run describes. */
+export type SnapshotOperation =
+  | { readonly op: "list"; readonly dataset: string }
+  | { readonly op: "rollback"; readonly dataset: string; readonly name: string };
+
 /** Lists, creates and rolls back dataset snapshots. Implemented by driver-zfs. */
 export interface SnapshotStore {
   readonly name: string;
@@ -40,4 +46,6 @@ export interface SnapshotStore {
     name: string,
     options: { acknowledgeDataLoss: boolean },
   ): ResultAsync<DataLossReport, DriverError>;
+  /** The dry run of one call: the commands it stands for (e.g. `zfs rollback -r`), where. Optional: else a note. */
+  describe?(operation: SnapshotOperation): readonly Action[];
 }
