@@ -10,8 +10,9 @@ export interface ArtifactNaming {
   readonly retention: number;
 }
 
-/** The naming a {@link Topology} declares (its `registry` block). */
-export function namingFromTopology(topology: Topology): ArtifactNaming {
+/** The naming a {@link Topology} declares (its `registry` section), if it has one. */
+export function namingFromTopology(topology: Topology): ArtifactNaming | undefined {
+  if (!topology.registry) return undefined;
   const { packagePattern, filePattern, retention } = topology.registry;
   return { packagePattern, filePattern, retention };
 }

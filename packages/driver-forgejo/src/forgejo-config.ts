@@ -126,7 +126,7 @@ export function resolveForgejoConfig(
   const { topology, dispatcher, ca, onEvent, ...plain } = config;
   const withNaming = {
     ...plain,
-    owner: plain.owner ?? topology?.registry.owner,
+    owner: plain.owner ?? topology?.registry?.owner,
     naming: plain.naming ?? (topology ? namingFromTopology(topology) : undefined),
   };
   const parsed = parseInput(configSchema, withNaming, where);

@@ -6,7 +6,9 @@ import { type Dispatcher, request } from "undici";
 import type { ResolvedForgejoConfig } from "./forgejo-config";
 import type { ForgejoEvent } from "./forgejo-event";
 import { Redactor } from "./redactor";
+import { retryAfterMs } from "./retry-after";
 import { backoffDelay } from "./retry-policy";
+import { extractMessage, limitHint, reasonForStatus } from "./status-reason";
 import { type TransportFailure, transportFailure } from "./transport-failure";
 
 /** The driver name on every error. */
@@ -40,6 +42,8 @@ export interface FailedAttempt {
   readonly ok: false;
   readonly error: DriverError;
   readonly retryable: boolean;
+  /** The server's `Retry-After` (ms): the next attempt waits exactly this long. */
+  readonly retryAfterMs?: number;
 }
 
 /** One attempt's outcome inside {@link ForgejoHttp.retrying}. */
@@ -233,10 +237,7 @@ export class ForgejoHttp {
     const reason = reasonForStatus(status, serverText);
     const where = `${method} ${this.redactor.url(url)}`;
     const text = serverText ? `: ${this.redactor.text(serverText, 1_000)}` : "";
-    const defaultHint =
-      reason === "failed" && isQuota(status, serverText)
-        ? "the owner's package quota is exhausted: delete old versions (see retentionReport) or raise the quota"
-        : DEFAULT_HINTS[reason];
+    const defaultHint = limitHint(status, serverText) ?? DEFAULT_HINTS[reason];
     const h = hint ?? defaultHint;
     return driverError({
       driver: DRIVER,
@@ -292,17 +293,19 @@ export class ForgejoHttp {
     };
   }
 
-  /** {@link statusError} as an attempt's outcome: a 5xx is retried. */
+  /** {@link statusError} as an attempt's outcome: a 5xx or 429 is retried, after its `Retry-After` if any. */
   async statusAttempt(
     op: string,
     method: string,
     response: HttpResponse,
     hint?: string,
   ): Promise<FailedAttempt> {
+    const after = retryAfterMs(response.status, response.headers);
     return {
       ok: false,
       error: await this.statusError(op, method, response, hint),
-      retryable: response.status >= 500,
+      retryable: response.status >= 500 || response.status === 429,
+      ...(after === undefined ? {} : { retryAfterMs: after }),
     };
   }
 
@@ -321,28 +324,38 @@ export class ForgejoHttp {
 
   /**
    * Runs `attempt` until it succeeds, fails for good, runs out of attempts, or the next
-   * try would start after the policy's deadline. Retries only what `attempt` marks retryable.
+   * try would start after the deadline (the policy's, or the caller's `deadlineAt` when
+   * sooner). Retries only what `attempt` marks retryable, waiting the server's
+   * `Retry-After` when it sent one, else a jittered backoff.
    */
   async retrying<T>(
     op: string,
     attempt: (n: number) => Promise<Attempt<T>>,
     signal?: AbortSignal,
+    deadlineAt?: number,
   ): Promise<Result<T, DriverError>> {
     const policy = this.#config.retry;
-    const started = Date.now();
+    const deadline = Math.min(Date.now() + policy.deadlineMs, deadlineAt ?? Number.POSITIVE_INFINITY);
     for (let n = 1; ; n++) {
       const outcome = await attempt(n);
       if (outcome.ok) return ok(outcome.value);
       const error = outcome.error;
-      const delay = backoffDelay(policy, n);
-      const pastDeadline = Date.now() - started + delay > policy.deadlineMs;
+      const asked = outcome.retryAfterMs;
+      const delay = asked ?? backoffDelay(policy, n);
+      const pastDeadline = Date.now() + delay > deadline;
       if (!outcome.retryable || n >= policy.attempts || pastDeadline || signal?.aborted) {
-        const attempts = {
+        const late = outcome.retryable && pastDeadline;
+        const details = {
           ...error.details,
           attempts: n,
-          ...(outcome.retryable && pastDeadline ? { deadlineMs: policy.deadlineMs } : {}),
+          ...(late ? { deadlineMs: policy.deadlineMs } : {}),
+          ...(asked === undefined ? {} : { retryAfterMs: asked }),
         };
-        return err({ ...error, details: attempts });
+        const message =
+          late && asked !== undefined
+            ? `${error.message} (it asked for Retry-After ${Math.ceil(asked / 1_000)} s, past the deadline)`
+            : error.message;
+        return err({ ...error, message, details });
       }
       this.emit({
         type: "retry",
@@ -366,65 +379,40 @@ export class ForgejoHttp {
   async getJson(
     op: string,
     url: URL,
-    options: { notFoundIsNull?: boolean; hint?: string } = {},
+    options: { notFoundIsNull?: boolean; hint?: string; signal?: AbortSignal; deadlineAt?: number } = {},
   ): Promise<Result<{ data: unknown; headers: HttpResponse["headers"] } | null, DriverError>> {
-    return this.retrying(op, async (n) => {
-      const res = await this.send({ op, method: "GET", url, attempt: n });
-      if (res.kind === "transport") {
-        return this.transportAttempt(op, "GET", url, res, options.hint);
-      }
-      if (res.status === 404 && options.notFoundIsNull) {
-        await res.body.dump();
-        return { ok: true, value: null };
-      }
-      if (res.status < 200 || res.status > 299) {
-        return this.statusAttempt(op, "GET", res, options.hint);
-      }
-      try {
-        const data = await this.json(res);
-        if (data === undefined) {
-          return failedAttempt(
-            op,
-            `GET ${this.redactor.url(url)} answered ${res.status} with a body that is not JSON`,
-            CHECK_BASE_URL,
-          );
+    const { signal } = options;
+    return this.retrying(
+      op,
+      async (n) => {
+        const res = await this.send({ op, method: "GET", url, attempt: n, ...(signal ? { signal } : {}) });
+        if (res.kind === "transport") {
+          return this.transportAttempt(op, "GET", url, res, options.hint);
         }
-        return { ok: true, value: { data, headers: res.headers } };
-      } catch (error) {
-        const failure = transportFailure(error, this.redactor);
-        return this.transportAttempt(op, "GET", url, failure, options.hint);
-      }
-    });
-  }
-}
-
-/** The error reason for an HTTP status (and the server's text, for quota and duplicates). */
-export function reasonForStatus(status: number, text: string): DriverErrorReason {
-  if (status === 400 && isDuplicate(text)) return "conflict";
-  if (isQuota(status, text)) return "failed";
-  if (status === 400 || status === 422) return "invalid_input";
-  if (status === 401 || status === 403) return "unauthorized";
-  if (status === 404) return "not_found";
-  if (status === 409) return "conflict";
-  if (status === 408 || status === 504) return "timeout";
-  if (status >= 500) return "unavailable";
-  return "failed";
-}
-
-/** Old Gitea answers a duplicate upload with 400 and a "duplicate"/"already exists" text. */
-export function isDuplicate(text: string): boolean {
-  return /duplicate|already exist/i.test(text);
-}
-
-const isQuota = (status: number, text: string) => status === 413 || (status === 403 && /quota/i.test(text));
-
-/** The message of a `/api/v1` JSON error (`{"message": …}`), else the text itself. */
-export function extractMessage(raw: string): string {
-  if (!raw.startsWith("{")) return raw;
-  try {
-    const parsed = JSON.parse(raw) as { message?: unknown };
-    return typeof parsed.message === "string" ? parsed.message : raw;
-  } catch {
-    return raw;
+        if (res.status === 404 && options.notFoundIsNull) {
+          await res.body.dump();
+          return { ok: true, value: null };
+        }
+        if (res.status < 200 || res.status > 299) {
+          return this.statusAttempt(op, "GET", res, options.hint);
+        }
+        try {
+          const data = await this.json(res);
+          if (data === undefined) {
+            return failedAttempt(
+              op,
+              `GET ${this.redactor.url(url)} answered ${res.status} with a body that is not JSON`,
+              CHECK_BASE_URL,
+            );
+          }
+          return { ok: true, value: { data, headers: res.headers } };
+        } catch (error) {
+          const failure = transportFailure(error, this.redactor);
+          return this.transportAttempt(op, "GET", url, failure, options.hint);
+        }
+      },
+      signal,
+      options.deadlineAt,
+    );
   }
 }

@@ -12,10 +12,19 @@ import {
 } from "@backflip/core";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { type ActionRunEntry, parseActionRun, parseRunList } from "./action-run";
+import type { ActionRunEntry } from "./action-run";
 import { type ForgejoConfig, type ResolvedForgejoConfig, resolveForgejoConfig } from "./forgejo-config";
-import { type Attempt, DRIVER, ForgejoHttp, giveUp, malformedError } from "./forgejo-http";
+import { type Attempt, DRIVER, ForgejoHttp, giveUp } from "./forgejo-http";
 import { gitRefSchema, runIdSchema, workflowFileSchema, workflowInputsSchema } from "./forgejo-names";
+import {
+  capabilitiesOf,
+  type ForgejoCapabilities,
+  type ServerVersion,
+  unsupportedError,
+} from "./forgejo-version";
+import { ApiRunSource, DISPATCH_EVENT, type RunSource } from "./run-source";
+import { TaskRunSource } from "./task-run-source";
+import { VersionProbe } from "./version-probe";
 
 const dispatchSchema = z.object({
   workflow: workflowFileSchema,
@@ -28,20 +37,31 @@ const followSchema = z.object({
 });
 const dispatchReplySchema = z.object({
   id: z.number().int().positive(),
-  run_number: z.number().int().optional(),
+  run_number: z.number().int().positive().optional(),
   jobs: z.array(z.string()).nullable().optional(),
 });
 
-const DISPATCH_EVENT = "workflow_dispatch";
-/** Added to the hint when an Actions answer is not Forgejo's. */
-const ACTIONS_HINT = " and the server runs Forgejo Actions";
-
 const isFinal = (run: PipelineRun) => FINAL_RUN_STATUSES.includes(run.status);
 
+/** What the driver knows of the server for one operation. */
+interface Server {
+  readonly version: ServerVersion | null;
+  readonly caps: ForgejoCapabilities;
+  readonly runs: RunSource;
+}
+
+/** How a dispatch attempt ended when it did not succeed, for the check that follows. */
+interface DispatchFailure {
+  /** The request may have reached the server (a 5xx, or a connection cut after sending). */
+  maybeReached: boolean;
+}
+
 /**
- * `Pipeline` over Forgejo Actions: dispatch a workflow by file name with string inputs
- * (asking for the run with `return_run_info`, else finding it in the runs list by
- * workflow, event and time), follow a run to its final status, cancel it.
+ * `Pipeline` over Forgejo Actions, across Forgejo 8 → 16 and Gitea. It learns the server's
+ * version once (`GET /api/v1/version`) and picks per capability: runs through the runs API
+ * (Forgejo ≥ 12, run ids) or the tasks list (older servers, run numbers); `return_run_info`
+ * (≥ 11) or finding the new run by workflow, event and time; cancel (≥ 16). A capability
+ * the server lacks is `unsupported`, naming the version and the manual fallback.
  * Build it with {@link createForgejoPipeline}.
  */
 export class ForgejoPipeline implements Pipeline {
@@ -51,6 +71,12 @@ export class ForgejoPipeline implements Pipeline {
   readonly #config: ResolvedForgejoConfig;
   readonly #owner: string;
   readonly #repo: string;
+  readonly #probe: VersionProbe;
+  readonly #sources: {
+    readonly filtered: RunSource;
+    readonly unfiltered: RunSource;
+    readonly tasks: RunSource;
+  };
 
   /** Use {@link createForgejoPipeline}, which validates the config. */
   constructor(http: ForgejoHttp, config: ResolvedForgejoConfig, owner: string, repo: string) {
@@ -58,30 +84,53 @@ export class ForgejoPipeline implements Pipeline {
     this.#config = config;
     this.#owner = owner;
     this.#repo = repo;
+    this.#probe = new VersionProbe(http);
+    const url = (segments: readonly string[], query: Record<string, string | number> = {}) =>
+      this.#actionsUrl(segments, query);
+    const where = `${owner}/${repo}`;
+    this.#sources = {
+      filtered: new ApiRunSource(http, url, where, true),
+      unfiltered: new ApiRunSource(http, url, where, false),
+      tasks: new TaskRunSource(http, url, where),
+    };
   }
 
   /**
    * Dispatches `request.workflow` on `request.ref`. A dispatch is not idempotent: it is
-   * re-sent only when the first attempt never reached the server.
+   * re-sent only when the first attempt never reached the server (or a proxy answered 429).
+   * After a 5xx the runs are checked: a new run is the dispatch's; none means the workflow
+   * or ref was not found (Forgejo's 500) or the server failed.
    */
   dispatch(request: DispatchRequest): ResultAsync<PipelineRun, DriverError> {
     return this.#run(async () => {
       const valid = parseInput(dispatchSchema, request, { driver: DRIVER, op: "dispatch" });
       if (valid.isErr()) return err(valid.error);
       const { workflow, ref, inputs } = valid.value;
-      const before = await this.#listRuns("dispatch", workflow);
+      const server = await this.#server("dispatch");
+      if (server.isErr()) return err(server.error);
+      const { version, caps, runs } = server.value;
+      if (!caps.dispatch && version) {
+        return err(
+          unsupportedError(
+            "dispatch",
+            "workflow dispatch API",
+            "dispatch",
+            version,
+            `open the Actions UI (${this.#actionsPage()}) and use "Run workflow" on ${workflow} at ${ref} with the same inputs`,
+          ),
+        );
+      }
+      const before = await runs.recent("dispatch", workflow);
       if (before.isErr()) return err(before.error);
       const known = new Set(before.value.map((r) => r.run.id));
       const started = Date.now();
       const url = this.#actionsUrl(["workflows", workflow, "dispatches"]);
-      const body = JSON.stringify({
-        ref,
-        inputs,
-        ...(this.#config.returnRunInfo ? { return_run_info: true } : {}),
-      });
+      const askRunInfo = this.#config.returnRunInfo && caps.returnRunInfo;
+      const body = JSON.stringify({ ref, inputs, ...(askRunInfo ? { return_run_info: true } : {}) });
+      const failure: DispatchFailure = { maybeReached: false };
       const sent = await this.#http.retrying(
         "dispatch",
-        async (n): Promise<Attempt<ActionRunEntry | null>> => {
+        async (n): Promise<Attempt<{ id: number; runNumber?: number; jobs?: number } | null>> => {
           const res = await this.#http.send({
             op: "dispatch",
             method: "POST",
@@ -91,12 +140,10 @@ export class ForgejoPipeline implements Pipeline {
             body,
           });
           if (res.kind === "transport") {
-            const hint = res.notSent
-              ? undefined
-              : `the dispatch may have started a run: check ${workflow}'s runs before dispatching again`;
+            failure.maybeReached ||= !res.notSent;
             return {
               ok: false,
-              error: this.#http.transportError("dispatch", "POST", url, res, hint),
+              error: this.#http.transportError("dispatch", "POST", url, res),
               retryable: res.notSent && res.transient,
             };
           }
@@ -107,29 +154,46 @@ export class ForgejoPipeline implements Pipeline {
           if (res.status === 201 || res.status === 200) {
             const reply = dispatchReplySchema.safeParse(await this.#http.json(res));
             if (!reply.success) return { ok: true, value: null };
-            const { id, run_number } = reply.data;
-            const run: PipelineRun = {
-              id,
-              ...(run_number === undefined ? {} : { runNumber: run_number }),
-              status: "unknown",
+            const { id, run_number, jobs } = reply.data;
+            return {
+              ok: true,
+              value: {
+                id,
+                ...(run_number === undefined ? {} : { runNumber: run_number }),
+                ...(jobs ? { jobs: jobs.length } : {}),
+              },
             };
-            return { ok: true, value: { run, workflow, event: DISPATCH_EVENT, createdMs: undefined } };
           }
+          // A proxy's 429 refused the request before Forgejo saw it: wait and send again.
+          if (res.status === 429) return this.#http.statusAttempt("dispatch", "POST", res);
+          failure.maybeReached ||= res.status >= 500;
           const hint =
             res.status === 404
-              ? `no workflow ${workflow} at ${ref} in ${this.#owner}/${this.#repo}: check the file name under .forgejo/workflows and the ref`
-              : res.status >= 500
-                ? `the dispatch may have started a run: check ${workflow}'s runs before dispatching again`
-                : undefined;
+              ? `no ref ${ref} in ${this.#owner}/${this.#repo}: check the ref (a full refs/… name must resolve)`
+              : undefined;
           return giveUp(await this.#http.statusError("dispatch", "POST", res, hint));
         },
       );
-      if (sent.isErr()) return err(sent.error);
-      if (sent.value !== null) {
-        const now = await this.#getRun("dispatch", sent.value.run.id);
-        return ok(now.isOk() ? { ...sent.value.run, ...now.value } : sent.value.run);
+      if (sent.isErr()) {
+        return failure.maybeReached
+          ? this.#afterFailedDispatch(runs, { workflow, ref, known, started }, sent.error)
+          : err(sent.error);
       }
-      return this.#findDispatchedRun(workflow, known, started);
+      const reply = sent.value;
+      const id = reply === null ? undefined : runs === this.#sources.tasks ? reply.runNumber : reply.id;
+      if (reply === null || id === undefined) {
+        const found = await this.#findDispatchedRun(runs, workflow, known, started);
+        if (found.isOk()) runs.dispatched(found.value.id);
+        return found;
+      }
+      runs.dispatched(id, reply.jobs);
+      const run: PipelineRun = {
+        id,
+        ...(reply.runNumber === undefined ? {} : { runNumber: reply.runNumber }),
+        status: "unknown",
+      };
+      const now = await runs.get("dispatch", id);
+      return ok(now.isOk() ? { ...run, ...now.value } : run);
     });
   }
 
@@ -137,14 +201,16 @@ export class ForgejoPipeline implements Pipeline {
   getRun(id: number): ResultAsync<PipelineRun, DriverError> {
     return this.#run(async () => {
       const valid = parseInput(runIdSchema, id, { driver: DRIVER, op: "getRun" });
-      return valid.isErr() ? err(valid.error) : this.#getRun("getRun", valid.value);
+      if (valid.isErr()) return err(valid.error);
+      const server = await this.#server("getRun");
+      return server.isErr() ? err(server.error) : server.value.runs.get("getRun", valid.value);
     });
   }
 
   /**
    * Polls the run until it is final (`failure` is a value, not an error); `timeout` past
    * the deadline, `aborted` when the signal fires. Transient poll failures are retried
-   * until the deadline.
+   * until the deadline (a `Retry-After` is honoured within it).
    */
   follow(id: number, options: FollowOptions): ResultAsync<PipelineRun, DriverError> {
     return this.#run(async () => {
@@ -155,11 +221,17 @@ export class ForgejoPipeline implements Pipeline {
       const { deadlineMs } = validOptions.value;
       const pollMs = validOptions.value.pollMs ?? 2_000;
       const deadline = Date.now() + deadlineMs;
+      const server = await this.#server("follow");
+      if (server.isErr()) return err(server.error);
+      const { runs } = server.value;
       let last: PipelineRun | undefined;
       let lastError: DriverError | undefined;
       for (;;) {
         if (options.signal?.aborted) return err(this.#aborted(id, last));
-        const got = await this.#getRun("follow", id, options.signal);
+        const got = await runs.get("follow", id, {
+          deadlineAt: deadline,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         if (got.isErr()) {
           if (got.error.reason === "aborted") return err(this.#aborted(id, last));
           if (got.error.reason !== "unavailable" && got.error.reason !== "timeout") return err(got.error);
@@ -198,22 +270,28 @@ export class ForgejoPipeline implements Pipeline {
     });
   }
 
-  /** Cancels a run; a no-op when it already finished; `not_found` for an unknown id. */
+  /**
+   * Cancels a run; a no-op when it already finished; `not_found` for an unknown id;
+   * `unsupported` on a server without the cancel endpoint (Forgejo < 16, Gitea).
+   */
   cancel(id: number): ResultAsync<void, DriverError> {
     return this.#run(async () => {
       const valid = parseInput(runIdSchema, id, { driver: DRIVER, op: "cancel" });
       if (valid.isErr()) return err(valid.error);
+      const server = await this.#server("cancel");
+      if (server.isErr()) return err(server.error);
+      const { version, caps, runs } = server.value;
+      const manual = `cancel run ${id} from the Actions UI (${this.#actionsPage()})`;
+      if (!caps.cancel && version) {
+        return err(unsupportedError("cancel", "run cancel endpoint", "cancel", version, manual));
+      }
       const url = this.#actionsUrl(["runs", String(valid.value), "cancel"]);
       const sent = await this.#http.retrying("cancel", async (n): Promise<Attempt<number>> => {
         const res = await this.#http.send({ op: "cancel", method: "POST", url, attempt: n });
         if (res.kind === "transport") {
           return this.#http.transportAttempt("cancel", "POST", url, res);
         }
-        if (res.status >= 200 && res.status < 300) {
-          await res.body.dump();
-          return { ok: true, value: res.status };
-        }
-        if (res.status === 404 || res.status === 405) {
+        if (res.status < 300 || res.status === 404 || res.status === 405) {
           await res.body.dump();
           return { ok: true, value: res.status };
         }
@@ -221,7 +299,7 @@ export class ForgejoPipeline implements Pipeline {
       });
       if (sent.isErr()) return err(sent.error);
       if (sent.value < 300) return ok(undefined);
-      const run = await this.#getRun("cancel", valid.value);
+      const run = await runs.get("cancel", valid.value);
       if (run.isErr()) return err(run.error);
       if (isFinal(run.value)) return ok(undefined);
       return err(
@@ -229,8 +307,8 @@ export class ForgejoPipeline implements Pipeline {
           driver: DRIVER,
           op: "cancel",
           reason: "unsupported",
-          message: `run ${id} exists but POST …/actions/runs/${id}/cancel answered ${sent.value}: this Forgejo has no cancel endpoint`,
-          hint: "cancel the run from the Forgejo web UI",
+          message: `run ${id} exists but POST …/actions/runs/${id}/cancel answered ${sent.value}: this server has no cancel endpoint`,
+          hint: manual,
           details: { runId: id, status: sent.value },
         }),
       );
@@ -241,8 +319,25 @@ export class ForgejoPipeline implements Pipeline {
     return this.#http.guarded("pipeline", work);
   }
 
+  async #server(op: string): Promise<Result<Server, DriverError>> {
+    const version = await this.#probe.get(op);
+    if (version.isErr()) return err(version.error);
+    const caps = capabilitiesOf(version.value);
+    const runs = !caps.runsApi
+      ? this.#sources.tasks
+      : caps.runFilters
+        ? this.#sources.filtered
+        : this.#sources.unfiltered;
+    return ok({ version: version.value, caps, runs });
+  }
+
   #actionsUrl(segments: readonly string[], query: Record<string, string | number> = {}): URL {
     return this.#http.url(["api", "v1", "repos", this.#owner, this.#repo, "actions", ...segments], query);
+  }
+
+  /** The repository's Actions page, for the manual fallbacks. */
+  #actionsPage(): string {
+    return this.#http.redactor.url(this.#http.url([this.#owner, this.#repo, "actions"]));
   }
 
   #aborted(id: number, last: PipelineRun | undefined): DriverError {
@@ -256,81 +351,89 @@ export class ForgejoPipeline implements Pipeline {
     });
   }
 
-  async #getRun(op: string, id: number, signal?: AbortSignal): Promise<Result<PipelineRun, DriverError>> {
-    const url = this.#actionsUrl(["runs", String(id)]);
-    const got = await this.#http.retrying(
-      op,
-      async (n): Promise<Attempt<unknown>> => {
-        const res = await this.#http.send({
-          op,
-          method: "GET",
-          url,
-          attempt: n,
-          ...(signal ? { signal } : {}),
-        });
-        if (res.kind === "transport") {
-          return this.#http.transportAttempt(op, "GET", url, res);
-        }
-        if (res.status !== 200) {
-          const hint =
-            res.status === 404
-              ? `no run ${id} in ${this.#owner}/${this.#repo} (use the run id, not the run number)`
-              : undefined;
-          return this.#http.statusAttempt(op, "GET", res, hint);
-        }
-        return { ok: true, value: await this.#http.json(res) };
-      },
-      signal,
-    );
-    if (got.isErr()) return err(got.error);
-    const run = parseActionRun(got.value);
-    return run ? ok(run.run) : err(malformedError(op, `run ${id}`, ACTIONS_HINT));
+  /**
+   * A dispatch that may have reached the server failed (5xx, or a cut connection): a new
+   * run in the list is the dispatch's; without one, a 500 is Forgejo's answer to an
+   * unknown workflow or short ref (its message blanked), anything else a failure.
+   */
+  async #afterFailedDispatch(
+    runs: RunSource,
+    sent: { workflow: string; ref: string; known: Set<number>; started: number },
+    error: DriverError,
+  ): Promise<Result<PipelineRun, DriverError>> {
+    const { workflow, ref } = sent;
+    const listed = await runs.recent("dispatch", workflow);
+    if (listed.isOk()) {
+      const found = this.#newRun(listed.value, workflow, sent.known, sent.started);
+      if (found) {
+        runs.dispatched(found.run.id);
+        return ok(found.run);
+      }
+    }
+    const lag =
+      runs === this.#sources.tasks ? " (this server lists a run only once a runner picks it up)" : "";
+    const seen = listed.isOk()
+      ? `no new run of ${workflow} is listed${lag}`
+      : `the runs could not be listed (${listed.error.message})`;
+    const look = `look for a new run of ${workflow} in ${this.#actionsPage()} before dispatching again`;
+    if (error.details?.status === 500) {
+      return err(
+        driverError({
+          driver: DRIVER,
+          op: "dispatch",
+          reason: "not_found",
+          message: `${error.message}: workflow ${workflow} or ref ${ref} not found in ${this.#owner}/${this.#repo}, or a server error; ${seen}`,
+          hint: `check that .forgejo/workflows/${workflow} exists at ${ref} (Forgejo answers 500, not 404, to an unknown workflow or branch); if it does, Forgejo failed: read its log, then ${look}`,
+          ...(error.details ? { details: error.details } : {}),
+        }),
+      );
+    }
+    return err({ ...error, message: `${error.message}; ${seen}`, hint: look });
   }
 
-  async #listRuns(op: string, workflow: string): Promise<Result<ActionRunEntry[], DriverError>> {
-    const url = this.#actionsUrl(["runs"], {
-      workflow_id: workflow,
-      event: DISPATCH_EVENT,
-      limit: 50,
-      page: 1,
-    });
-    const got = await this.#http.getJson(op, url);
-    if (got.isErr()) return err(got.error);
-    const list = parseRunList(got.value?.data);
-    return list ? ok(list.runs) : err(malformedError(op, "the runs list", ACTIONS_HINT));
+  /** The oldest run of `workflow` not in `known`, created since `started` (less the clock skew). */
+  #newRun(
+    listed: readonly ActionRunEntry[],
+    workflow: string,
+    known: Set<number>,
+    started: number,
+  ): ActionRunEntry | undefined {
+    const since = started - this.#config.clockSkewMs;
+    return listed
+      .filter((r) => !known.has(r.run.id))
+      .filter((r) => r.workflow === undefined || r.workflow === workflow)
+      .filter((r) => r.event === undefined || r.event === DISPATCH_EVENT)
+      .filter((r) => r.createdMs === undefined || r.createdMs >= since)
+      .sort((a, b) => a.run.id - b.run.id)[0];
   }
 
   /** After a 204: the new `workflow_dispatch` run of `workflow` created since `started`. */
   async #findDispatchedRun(
+    runs: RunSource,
     workflow: string,
     known: Set<number>,
     started: number,
   ): Promise<Result<PipelineRun, DriverError>> {
     const lookupEnds = Date.now() + this.#config.runLookupTimeoutMs;
-    const since = started - this.#config.clockSkewMs;
     for (;;) {
-      const listed = await this.#listRuns("dispatch", workflow);
+      const listed = await runs.recent("dispatch", workflow);
       if (listed.isErr())
         return err({
           ...listed.error,
-          hint: `the workflow was dispatched but its run could not be looked up: find it in ${workflow}'s runs`,
+          hint: `the workflow was dispatched but its run could not be looked up: find it in ${this.#actionsPage()}`,
         });
-      const candidates = listed.value
-        .filter((r) => !known.has(r.run.id))
-        .filter((r) => r.workflow === undefined || r.workflow === workflow)
-        .filter((r) => r.event === undefined || r.event === DISPATCH_EVENT)
-        .filter((r) => r.createdMs === undefined || r.createdMs >= since)
-        .sort((a, b) => a.run.id - b.run.id);
-      const found = candidates[0];
+      const found = this.#newRun(listed.value, workflow, known, started);
       if (found) return ok(found.run);
       if (Date.now() + this.#config.runLookupPollMs > lookupEnds) {
+        const lag =
+          runs === this.#sources.tasks ? " (this server lists a run only once a runner picks it up)" : "";
         return err(
           driverError({
             driver: DRIVER,
             op: "dispatch",
             reason: "timeout",
-            message: `${workflow} was dispatched (204) but no new run appeared within ${this.#config.runLookupTimeoutMs} ms`,
-            hint: `do not dispatch again blindly: look for the run in ${workflow}'s runs in Forgejo Actions`,
+            message: `${workflow} was dispatched (204) but no new run appeared within ${this.#config.runLookupTimeoutMs} ms${lag}`,
+            hint: `do not dispatch again blindly: look for the run in ${this.#actionsPage()}`,
           }),
         );
       }

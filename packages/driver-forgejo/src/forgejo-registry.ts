@@ -17,15 +17,7 @@ import { z } from "zod";
 import { type ArtifactNaming, fileFor, packageFor } from "./artifact-naming";
 import { downloadToFile } from "./download-to-file";
 import { type ForgejoConfig, resolveForgejoConfig } from "./forgejo-config";
-import {
-  type Attempt,
-  DRIVER,
-  ForgejoHttp,
-  failedAttempt,
-  giveUp,
-  isDuplicate,
-  malformedError,
-} from "./forgejo-http";
+import { type Attempt, DRIVER, ForgejoHttp, failedAttempt, giveUp, malformedError } from "./forgejo-http";
 import { fileNameSchema, packageNameSchema } from "./forgejo-names";
 import { nextPage, type PackageEntry, parsePackageFiles, parsePackageList } from "./package-json";
 import {
@@ -35,6 +27,8 @@ import {
   type RetentionRequest,
   retentionReport,
 } from "./retention-report";
+import { retryAfterMs } from "./retry-after";
+import { isDuplicate } from "./status-reason";
 import { UploadBody } from "./upload-body";
 
 /** The registry names of one artifact. */
@@ -423,6 +417,10 @@ export class ForgejoRegistry implements ArtifactRegistry {
       if (res.status === 409 || (res.status === 400 && isDuplicate(text)))
         return this.#settleConflict(n, body, error);
       if (res.status >= 500) return this.#settleUnknown(n, body, error, true);
+      const after = retryAfterMs(res.status, res.headers);
+      if (res.status === 429 && body.replayable) {
+        return { ok: false, error, retryable: true, ...(after === undefined ? {} : { retryAfterMs: after }) };
+      }
       return giveUp(error);
     });
   }

@@ -256,15 +256,15 @@ describe("upload", () => {
 });
 
 describe("idempotent requests", () => {
-  it("GET retries on 5xx and resets, never on 4xx", async () => {
+  it("GET retries on 5xx and resets, never on a 4xx other than 429", async () => {
     rig = await registryRig();
     rig.fake.injectFault({ method: "GET", action: { kind: "status", status: 502 } });
     rig.fake.injectFault({ method: "GET", action: { kind: "reset" } });
     expect((await rig.registry.stat(backend(newSha())))._unsafeUnwrap()).toBeNull();
     expect(rig.count("GET")).toBe(3);
-    rig.fake.injectFault({ method: "GET", action: { kind: "status", status: 429 } });
+    rig.fake.injectFault({ method: "GET", action: { kind: "status", status: 400 } });
     expect((await rig.registry.listVersions("backend"))._unsafeUnwrapErr().details).toMatchObject({
-      status: 429,
+      status: 400,
       attempts: 1,
     });
     expect(rig.count("GET")).toBe(4);

@@ -14,8 +14,13 @@ export interface FakeFault {
    * then the response is replaced — the "server did it but the client never heard" case.
    */
   readonly phase?: "before" | "after";
-  readonly action: /** Answer with this status and a plain-text body. */
-    | { readonly kind: "status"; readonly status: number; readonly body?: string }
+  readonly action: /** Answer with this status, a plain-text body and extra headers (e.g. `Retry-After`). */
+    | {
+        readonly kind: "status";
+        readonly status: number;
+        readonly body?: string;
+        readonly headers?: Readonly<Record<string, string>>;
+      }
     /** Destroy the connection; with `afterBytes`, after sending that much of the response body. */
     | { readonly kind: "reset"; readonly afterBytes?: number }
     /** Send the response body in `chunkBytes` pieces, `delayMs` apart. */

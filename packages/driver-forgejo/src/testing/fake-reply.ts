@@ -74,7 +74,9 @@ const drained = (res: ServerResponse) =>
 export async function sendReply(res: ServerResponse, reply: FakeReply, fault?: FakeFault): Promise<number> {
   const action = fault?.action;
   if (action?.kind === "status") {
-    const swapped = textReply(action.status, action.body ?? `injected ${action.status}`);
+    const swapped = textReply(action.status, action.body ?? `injected ${action.status}`, {
+      ...action.headers,
+    });
     return sendReply(res, swapped);
   }
   if (action?.kind === "reset" && action.afterBytes === undefined) {
