@@ -1,10 +1,10 @@
 import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import type { StepContext } from "../src/plan/step";
 import type { ContainerHost } from "../src/ports/container-host";
 import type { HealthProbe } from "../src/ports/health-probe";
 import { IDLE_COLOR_STEP_ID } from "../src/recipes/idle-color-check";
 import { type StartOutput, startColorStep } from "../src/recipes/start-color-step";
+import { stepContext } from "../src/testing/step-context";
 import { vezaTopology } from "../src/topology/topology";
 
 const sha = "b".repeat(40);
@@ -30,19 +30,9 @@ function fakeHost(running: Set<string>) {
   } as unknown as ContainerHost;
 }
 
-function ctx(idleRunning: readonly string[] | undefined): StepContext {
-  return {
-    runId: "r1",
-    env: "lab",
-    actor: "t",
-    signal: new AbortController().signal,
-    acknowledgeDataLoss: false,
-    output: <T>(id: string) =>
-      id === IDLE_COLOR_STEP_ID && idleRunning
-        ? ({ color: "green", live: "blue", running: idleRunning } as T)
-        : undefined,
-    log: () => undefined,
-  };
+function ctx(idleRunning: readonly string[] | undefined) {
+  const idle = { color: "green", live: "blue", running: idleRunning };
+  return stepContext({ runId: "r1", env: "lab", outputs: idleRunning ? { [IDLE_COLOR_STEP_ID]: idle } : {} });
 }
 
 describe("start-and-check re-run after an interrupted attempt", () => {

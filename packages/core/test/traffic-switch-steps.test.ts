@@ -1,8 +1,8 @@
 import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import type { StepContext } from "../src/plan/step";
 import type { TrafficState, TrafficSwitch } from "../src/ports/traffic-switch";
 import { SWITCH_STEP_IDS, trafficSwitchSteps } from "../src/recipes/traffic-switch-steps";
+import { stepContext } from "../src/testing/step-context";
 
 const prior: TrafficState = {
   activeColor: "blue",
@@ -24,19 +24,8 @@ function stateOnlySwitch(initial: TrafficState) {
   return { sw, box };
 }
 
-function ctx(runId: string): StepContext & { logs: string[] } {
-  const logs: string[] = [];
-  return {
-    runId,
-    env: "lab",
-    actor: "t",
-    signal: new AbortController().signal,
-    acknowledgeDataLoss: false,
-    output: <T>(id: string) => (id === SWITCH_STEP_IDS.readState ? (prior as T) : undefined),
-    log: (m) => logs.push(m),
-    logs,
-  };
-}
+const ctx = (runId: string) =>
+  stepContext({ runId, env: "lab", outputs: { [SWITCH_STEP_IDS.readState]: prior } });
 
 const recordStep = (sw: TrafficSwitch) =>
   trafficSwitchSteps(sw, { color: "green", actor: "t" }).find((s) => s.id === SWITCH_STEP_IDS.record);

@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
 import { type DriverError, formatDriverError, LocalShell, vezaTopology } from "@backflip/core";
+import { recordingShell } from "@backflip/core/testing/fakes";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPgDatabase, createPsqlDatabase } from "../src/postgres-database";
@@ -72,14 +73,7 @@ describe("transaction control in a script", () => {
 
 describe("psql argv", () => {
   it("is the runbook's psql call: ON_ERROR_STOP, one transaction, the script on stdin", async () => {
-    const calls: { argv: string[]; stdin: unknown }[] = [];
-    const shell = {
-      name: "incus:veza-staging-postgres",
-      run: (argv: readonly string[], options?: { stdin?: unknown }) => {
-        calls.push({ argv: [...argv], stdin: options?.stdin });
-        return new LocalShell().run(["true"]);
-      },
-    };
+    const shell = recordingShell(() => ({}), { name: "incus:veza-staging-postgres" });
     const db = createPsqlDatabase({ shell, topology: vezaTopology("staging") })._unsafeUnwrap();
     (
       await db.applySql("ALTER TABLE tracks ADD COLUMN legacy_id int;", {
@@ -87,7 +81,7 @@ describe("psql argv", () => {
         lockTimeoutMs: 5000,
       })
     )._unsafeUnwrap();
-    expect(calls[0]?.argv).toEqual([
+    expect(shell.calls[0]?.argv).toEqual([
       "psql",
       "-X",
       "-q",
@@ -109,7 +103,7 @@ describe("psql argv", () => {
       "-f",
       "-",
     ]);
-    expect(calls[0]?.stdin).toBe("ALTER TABLE tracks ADD COLUMN legacy_id int;");
+    expect(shell.calls[0]?.stdin).toBe("ALTER TABLE tracks ADD COLUMN legacy_id int;");
   });
 });
 

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeDataLoss } from "@backflip/core";
+import { recordingShell } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { parseBytes, parseSnapshots } from "../src/parse-snapshots";
 import { zfsFailure } from "../src/zfs-error";
 import { ZfsSnapshotStore } from "../src/zfs-snapshot-store";
-import { ScriptedShell } from "./scripted-shell";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 const failed = (name: string) => ({
@@ -86,7 +86,7 @@ describe("parsing zfs output", () => {
 
 describe("ZfsSnapshotStore on fixture output", () => {
   const openzfs = () =>
-    new ScriptedShell((argv) => {
+    recordingShell((argv) => {
       if (argv.includes("createtxg,creation")) return { stdout: fixture("openzfs-2.1-get-snapshots.txt") };
       if (argv.some((a) => a.startsWith("written@")))
         return { stdout: fixture("openzfs-2.1-get-written.txt") };
@@ -99,7 +99,7 @@ describe("ZfsSnapshotStore on fixture output", () => {
     const shell = openzfs();
     const store = ZfsSnapshotStore.create({ shell, zfsCommand: ["sudo", "-n", "zfs"], now })._unsafeUnwrap();
     await store.planRollback(PG, "pre-deploy-9be1c0d2");
-    expect(shell.calls).toEqual([
+    expect(shell.argvs()).toEqual([
       [
         "sudo",
         "-n",
@@ -130,7 +130,7 @@ describe("ZfsSnapshotStore on fixture output", () => {
   });
 
   it("reports bytesWritten null on zfs-fuse and stops asking", async () => {
-    const shell = new ScriptedShell((argv) => {
+    const shell = recordingShell((argv) => {
       if (argv.includes("createtxg,creation")) return { stdout: fixture("zfs-fuse-get-snapshots.txt") };
       if (argv.some((a) => a.startsWith("written@")))
         return { exitCode: 2, stderr: fixture("zfs-fuse-get-written.txt") };
@@ -139,7 +139,7 @@ describe("ZfsSnapshotStore on fixture output", () => {
     const store = ZfsSnapshotStore.create({ shell })._unsafeUnwrap();
     expect((await store.planRollback("bftest/pg", "s2"))._unsafeUnwrap().bytesWritten).toBeNull();
     expect((await store.planRollback("bftest/pg", "s2"))._unsafeUnwrap().bytesWritten).toBeNull();
-    expect(shell.calls.filter((c) => c.some((a) => a.startsWith("written@")))).toHaveLength(1);
+    expect(shell.argvs().filter((c) => c.some((a) => a.startsWith("written@")))).toHaveLength(1);
   });
 
   it("finds the newest pre-deploy snapshot, or the one for a SHA (full or short)", async () => {
@@ -177,12 +177,12 @@ describe("ZfsSnapshotStore on fixture output", () => {
     )._unsafeUnwrapErr();
     expect(e.reason).toBe("invalid_input");
     expect(e.message).toContain("@snapshot-manual");
-    expect(shell.calls.some((c) => c.includes("rollback"))).toBe(false);
+    expect(shell.argvs().some((c) => c.includes("rollback"))).toBe(false);
     const done = (
       await store.rollback(PG, "pre-deploy-9be1c0d2", { acknowledgeDataLoss: true })
     )._unsafeUnwrap();
     expect(done.destroyedSnapshots.map((s) => s.name)).toEqual(["snapshot-manual"]);
-    expect(shell.calls.at(-1)).toEqual(["zfs", "rollback", "-r", `${PG}@pre-deploy-9be1c0d2`]);
+    expect(shell.argvs().at(-1)).toEqual(["zfs", "rollback", "-r", `${PG}@pre-deploy-9be1c0d2`]);
   });
 
   it("validates names before running anything", async () => {
@@ -195,6 +195,6 @@ describe("ZfsSnapshotStore on fixture output", () => {
         await store.rollback(PG, "ok", { acknowledgeDataLoss: "yes" as unknown as boolean })
       )._unsafeUnwrapErr().reason,
     ).toBe("invalid_input");
-    expect(shell.calls).toEqual([]);
+    expect(shell.argvs()).toEqual([]);
   });
 });

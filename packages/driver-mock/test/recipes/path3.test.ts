@@ -9,6 +9,7 @@ import {
   redeploy,
   restoreSnapshot,
 } from "@backflip/core";
+import { stepContext } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { fleetSha } from "../../src/index";
 import { fleet, run, topology, worldSnapshot } from "./fleet-run";
@@ -52,7 +53,7 @@ describe("rebuildAndPush (Path 3: tarball missing)", () => {
     const plan = (await rebuildAndPush(topology, f.drivers, { ...who, sha: A, artifacts }))._unsafeUnwrap();
     expect(plan.render()).toContain("--upload-file");
     (await run(f, plan)).result._unsafeUnwrap();
-    for (const c of topology.components) expect(f.world.hasArtifact(c, A)).toBe(true);
+    for (const c of topology.containers.components) expect(f.world.hasArtifact(c, A)).toBe(true);
     const path2 = (await redeploy(topology, f.drivers, { ...who, sha: A }))._unsafeUnwrap();
     (await run(f, path2)).result._unsafeUnwrap();
     expect(f.world.traffic().history[0]).toMatchObject({ color: "blue", sha: A });
@@ -158,13 +159,13 @@ describe("applyInverseSql (Path 3: schema is poisoned)", () => {
 });
 
 describe("restoreSnapshot (Path 3: Incus host broken)", () => {
-  const pg = topology.postgres.container;
+  const pg = topology.database.container;
 
   it("without acknowledgement: refused, with the data-loss report in the plan and the preview", async () => {
     const f = fleet();
     f.clock.advance(3 * 3_600_000);
     const preview = (await planRestoreSnapshot(topology, f.drivers, who))._unsafeUnwrap();
-    expect(preview.dataset).toBe(datasetName(topology, pg));
+    expect(preview.dataset).toBe(datasetName(topology.snapshots, pg));
     expect(preview.snapshot.startsWith("pre-deploy-")).toBe(true);
     expect(preview.report.sinceMs).toBeGreaterThan(0);
     expect(preview.summary).toContain("loses every write");
@@ -195,16 +196,7 @@ describe("restoreSnapshot (Path 3: Incus host broken)", () => {
     const f = fleet();
     const plan = (await restoreSnapshot(topology, f.drivers, who))._unsafeUnwrap();
     const step = plan.steps.find((s) => s.id === "zfs-rollback")!;
-    const ctx = {
-      runId: "r",
-      env: "staging",
-      actor: "alice",
-      signal: new AbortController().signal,
-      acknowledgeDataLoss: false,
-      output: () => undefined,
-      log: () => undefined,
-    };
-    const e = (await step.run(ctx))._unsafeUnwrapErr();
+    const e = (await step.run(stepContext({ runId: "r" })))._unsafeUnwrapErr();
     expect(e.message).toContain("loses every write");
   });
 

@@ -3,26 +3,16 @@ import {
   type PlanIntent,
   planForIntent,
   type RenderedConfig,
-  type StepContext,
   SWITCH_STEP_IDS,
   type TrafficState,
   trafficSwitchSteps,
   vezaTopology,
 } from "@backflip/core";
+import { stepContext } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { fleet, run, topology } from "./fleet-run";
 
-function context(runId: string, outputs: Record<string, unknown> = {}): StepContext {
-  return {
-    runId,
-    env: "staging",
-    actor: "alice",
-    signal: new AbortController().signal,
-    acknowledgeDataLoss: false,
-    output: <T>(id: string) => outputs[id] as T | undefined,
-    log: () => undefined,
-  };
-}
+const context = (runId: string, outputs: Record<string, unknown> = {}) => stepContext({ runId, outputs });
 
 describe("trafficSwitchSteps", () => {
   it("is read state, render + validate, activate, record — with undo and reconcile where they mutate", () => {
