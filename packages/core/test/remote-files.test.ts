@@ -1,7 +1,7 @@
-import { driverError, type FileEntry, type Shell, type ShellResult } from "@backflip/core";
 import { errAsync, okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { RemoteFiles } from "../src/remote-files";
+import { RemoteFiles } from "../src/driver-kit/remote-files";
+import { driverError, type FileEntry, type Shell, type ShellResult } from "../src/index";
 
 describe("RemoteFiles", () => {
   it("reads kernel pseudo-files with cat, not a file API that serves them empty (Incus)", async () => {
@@ -25,7 +25,7 @@ describe("RemoteFiles", () => {
         writeFileAtomic: () => okAsync(undefined),
       },
     };
-    const files = new RemoteFiles(shell, 1000);
+    const files = new RemoteFiles(shell, { driver: "haproxy", timeoutMs: 1000 });
     expect((await files.read("/proc/42/comm", "reload"))._unsafeUnwrap()).toBe("haproxy\n");
     expect(ran).toEqual([["cat", "--", "/proc/42/comm"]]);
     expect((await files.read("/run/haproxy.pid", "reload"))._unsafeUnwrap()).toBe("");
@@ -63,7 +63,7 @@ describe("RemoteFiles", () => {
         },
       },
     };
-    const files = new RemoteFiles(shell, 1000);
+    const files = new RemoteFiles(shell, { driver: "haproxy", timeoutMs: 1000 });
     const keep = "/etc/haproxy/.haproxy.cfg.backflip-fedcba9876543210.new";
     (await files.sweepTemps("/etc/haproxy/haproxy.cfg", 10 * 60_000, keep))._unsafeUnwrap();
     expect(listed).toEqual(["/etc/haproxy"]);
@@ -80,7 +80,7 @@ describe("RemoteFiles", () => {
         throw new Error("no command should run");
       },
     };
-    const without = new RemoteFiles(base as Shell, 1000);
+    const without = new RemoteFiles(base as Shell, { driver: "haproxy", timeoutMs: 1000 });
     expect((await without.sweepTemps("/etc/haproxy/haproxy.cfg", 0, "")).isOk()).toBe(true);
     const failing = new RemoteFiles(
       {
@@ -92,7 +92,7 @@ describe("RemoteFiles", () => {
             errAsync(driverError({ driver: "x", op: "list", reason: "unavailable", message: "gone" })),
         },
       } as Shell,
-      1000,
+      { driver: "haproxy", timeoutMs: 1000 },
     );
     expect((await failing.sweepTemps("/etc/haproxy/haproxy.cfg", 0, "")).isOk()).toBe(true);
   });

@@ -1,5 +1,6 @@
-import type { Shell, Topology } from "@backflip/core";
-import { absolutePathSchema, simpleNameSchema, topologySchema } from "@backflip/core";
+import type { Shell } from "@backflip/core";
+import { envNameSchema, simpleNameSchema } from "@backflip/core";
+import { absolutePathSchema } from "@backflip/core/driver-kit";
 import { z } from "zod";
 import { type ReloadMethod, reloadMethodSchema } from "./reload-method";
 import type { RuntimeApiFactory } from "./runtime-api";
@@ -11,8 +12,22 @@ export type HaproxyMode = "reload" | "map";
 export interface HaproxySwitchOptions {
   /** Runs commands where HAProxy runs (local, SSH, inside its container). */
   readonly shell: Shell;
-  /** Colors, components, the config path, the state and history files and the history bound. */
-  readonly topology: Topology;
+  /** The environment's name, e.g. `staging` (the template's `{{env}}`). */
+  readonly env: string;
+  /** The colors a flip routes to, e.g. `["blue", "green"]`. */
+  readonly colors: readonly string[];
+  /** The components every color runs, e.g. `["backend", "web"]` (one backend per component and color). */
+  readonly components: readonly string[];
+  /** The live `haproxy.cfg` on the HAProxy host. */
+  readonly configPath: string;
+  /** The path HAProxy's health checks ask every server (`option httpchk`). */
+  readonly healthPath: string;
+  /** The active-color file, its history and how many history lines are kept. */
+  readonly state: {
+    readonly stateFile: string;
+    readonly historyFile: string;
+    readonly historyLimit: number;
+  };
   /** The servers (`host:port`) of every component in every color: `servers[component][color]`. */
   readonly servers: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
   /** `reload` (default): re-render `haproxy.cfg` and reload. `map`: rewrite the color map and push it with the runtime API, no reload. */
@@ -73,14 +88,23 @@ const binary = z.string().regex(/^\S+$/, "expected a program name or path");
 const fn = <T>(what: string) =>
   z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 
-/** The zod schema of {@link HaproxySwitchOptions}, cross-checked against the topology. */
+/** The zod schema of {@link HaproxySwitchOptions}, servers and routes cross-checked against the colors and components. */
 export const haproxySwitchOptionsSchema = z
   .object({
     shell: z.custom<Shell>(
       (v) => typeof v === "object" && v !== null && typeof (v as Shell).run === "function",
       { message: "shell must be a Shell (an object with run)" },
     ),
-    topology: topologySchema,
+    env: envNameSchema,
+    colors: z.array(simpleNameSchema).min(2),
+    components: z.array(simpleNameSchema).min(1),
+    configPath: cliPath,
+    healthPath: absolutePathSchema,
+    state: z.object({
+      stateFile: absolutePathSchema,
+      historyFile: absolutePathSchema,
+      historyLimit: z.number().int().min(1).max(100_000),
+    }),
     servers: z.record(
       simpleNameSchema,
       z.record(simpleNameSchema, z.union([address, z.array(address).min(1)])),
@@ -111,7 +135,7 @@ export const haproxySwitchOptionsSchema = z
     now: fn<() => Date>("now").optional(),
   })
   .superRefine((o, ctx) => {
-    const { components, colors } = o.topology;
+    const { components, colors } = o;
     for (const component of components) {
       for (const color of colors) {
         if (o.servers[component]?.[color] === undefined) {
@@ -125,25 +149,25 @@ export const haproxySwitchOptionsSchema = z
     }
     for (const [component, byColor] of Object.entries(o.servers)) {
       if (!components.includes(component)) {
-        ctx.addIssue({ code: "custom", path: ["servers", component], message: "not a topology component" });
+        ctx.addIssue({ code: "custom", path: ["servers", component], message: "not one of the components" });
       }
       for (const color of Object.keys(byColor)) {
         if (!colors.includes(color)) {
           ctx.addIssue({
             code: "custom",
             path: ["servers", component, color],
-            message: "not a topology color",
+            message: "not one of the colors",
           });
         }
       }
     }
     for (const component of Object.keys(o.routes ?? {})) {
       if (!components.includes(component)) {
-        ctx.addIssue({ code: "custom", path: ["routes", component], message: "not a topology component" });
+        ctx.addIssue({ code: "custom", path: ["routes", component], message: "not one of the components" });
       }
     }
     if (o.defaultComponent !== undefined && !components.includes(o.defaultComponent)) {
-      ctx.addIssue({ code: "custom", path: ["defaultComponent"], message: "not a topology component" });
+      ctx.addIssue({ code: "custom", path: ["defaultComponent"], message: "not one of the components" });
     }
     if (o.drain && o.mode !== "map") {
       ctx.addIssue({

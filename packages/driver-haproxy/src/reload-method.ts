@@ -1,9 +1,9 @@
 import type { DriverError } from "@backflip/core";
 import { absolutePathSchema } from "@backflip/core";
+import type { RemoteFiles } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { haproxyError } from "./haproxy-error";
-import type { RemoteFiles } from "./remote-files";
 import type { RuntimeApiFactory } from "./runtime-api";
 
 /**

@@ -27,7 +27,7 @@ function target(name: string, options: LabOptions): ConformanceTarget<TrafficSwi
             actor: "conformance",
           },
           readLive: () => lab.read(lab.sw.livePath),
-          historyLimit: lab.topology.haproxy.historyLimit,
+          historyLimit: lab.options.state.historyLimit,
         },
         teardown: () => lab.stop(),
       };

@@ -1,11 +1,21 @@
-import { vezaTopology } from "@backflip/core";
 import { describe, expect, it } from "vitest";
 import { createHaproxySwitch, DEFAULT_HAPROXY_TEMPLATE, type HaproxySwitchOptions } from "../src/index";
 import { parseMapFile } from "../src/map-file";
-import { formatHistoryLine, parseActiveColor, parseHistory } from "../src/state-files";
 import { recordingShell } from "./support/recording-shell";
 
-const topology = vezaTopology("staging");
+/** The staging stack's colors, components and paths. */
+const stack = {
+  env: "staging",
+  colors: ["blue", "green"],
+  components: ["backend", "stream", "web"],
+  configPath: "/etc/haproxy/haproxy.cfg",
+  healthPath: "/api/v1/health",
+  state: {
+    stateFile: "/var/lib/veza/active-color",
+    historyFile: "/var/lib/veza/active-color.history",
+    historyLimit: 50,
+  },
+};
 const servers = {
   backend: { blue: "10.0.0.1:8080", green: "10.0.1.1:8080" },
   stream: { blue: "10.0.0.2:8081", green: "10.0.1.2:8081" },
@@ -20,7 +30,7 @@ const request = {
 
 function make(overrides: Partial<HaproxySwitchOptions> = {}) {
   const shell = recordingShell();
-  return { shell, result: createHaproxySwitch({ shell, topology, servers, ...overrides }) };
+  return { shell, result: createHaproxySwitch({ shell, ...stack, servers, ...overrides }) };
 }
 
 describe("createHaproxySwitch options", () => {
@@ -31,7 +41,7 @@ describe("createHaproxySwitch options", () => {
     expect(error.message).toContain("servers.web.green");
   });
 
-  it("rejects a component or color the topology does not have", () => {
+  it("rejects a component or color the stack does not have", () => {
     const { result } = make({ servers: { ...servers, api: { blue: "1.2.3.4:1", green: "1.2.3.4:2" } } });
     expect(result._unsafeUnwrapErr().message).toContain("servers.api");
     expect(make({ routes: { nope: "/x/" } }).result._unsafeUnwrapErr().message).toContain("routes.nope");
@@ -75,8 +85,8 @@ describe("rendering", () => {
     expect(config.content).toContain("    use_backend be_backend_green if is_backend\n");
     expect(config.content).toContain("    use_backend be_stream_green if is_stream\n");
     expect(config.content).toContain("    default_backend be_web_green\n");
-    for (const component of topology.components) {
-      for (const color of topology.colors)
+    for (const component of stack.components) {
+      for (const color of stack.colors)
         expect(config.content).toContain(`\nbackend be_${component}_${color}\n`);
     }
     expect(config.content).toContain("    server blue2 10.0.0.4:80 check");
@@ -146,7 +156,7 @@ describe("reload methods and transports, as the commands they run", () => {
     const shell = recordingShell(() => ({ exitCode: 1, stderr: "Job for haproxy.service failed." }));
     const sw = createHaproxySwitch({
       shell,
-      topology,
+      ...stack,
       servers,
       reload: { method: "systemctl", unit: "haproxy.service" },
     })._unsafeUnwrap();
@@ -164,7 +174,7 @@ describe("reload methods and transports, as the commands they run", () => {
           ? { stdout: comm }
           : {};
     const good = recordingShell(answers("haproxy\n"));
-    const sw = createHaproxySwitch({ shell: good, topology, servers })._unsafeUnwrap();
+    const sw = createHaproxySwitch({ shell: good, ...stack, servers })._unsafeUnwrap();
     (await sw.reload())._unsafeUnwrap();
     expect(good.calls.map((c) => c.argv)).toEqual([
       ["cat", "--", "/run/haproxy.pid"],
@@ -173,7 +183,9 @@ describe("reload methods and transports, as the commands they run", () => {
     ]);
     const stale = recordingShell(answers("postgres\n"));
     const error = (
-      await createHaproxySwitch({ shell: stale, topology, servers })._unsafeUnwrap().reload()
+      await createHaproxySwitch({ shell: stale, ...stack, servers })
+        ._unsafeUnwrap()
+        .reload()
     )._unsafeUnwrapErr();
     expect(error.reason).toBe("unavailable");
     expect(error.message).toContain("stale pid file");
@@ -182,7 +194,7 @@ describe("reload methods and transports, as the commands they run", () => {
 
   it("the default runtime API runs socat on the HAProxy host with the request on stdin", async () => {
     const shell = recordingShell(() => ({ stdout: "proc.cfg_rev: type=str value=<blue:-:r1>\n\n" }));
-    const sw = createHaproxySwitch({ shell, topology, servers, socatBin: "/usr/bin/socat" })._unsafeUnwrap();
+    const sw = createHaproxySwitch({ shell, ...stack, servers, socatBin: "/usr/bin/socat" })._unsafeUnwrap();
     expect((await sw.liveRevision())._unsafeUnwrap()).toBe("blue:-:r1");
     expect(shell.calls).toEqual([
       {
@@ -198,38 +210,14 @@ describe("reload methods and transports, as the commands they run", () => {
       stderr:
         '2026/01/01 00:00:00 socat[1] E connect(5, AF=1 "/run/haproxy/admin.sock", 25): No such file or directory',
     }));
-    const sw = createHaproxySwitch({ shell, topology, servers })._unsafeUnwrap();
+    const sw = createHaproxySwitch({ shell, ...stack, servers })._unsafeUnwrap();
     const error = (await sw.liveRevision())._unsafeUnwrapErr();
     expect(error).toMatchObject({ reason: "unavailable", op: "liveRevision" });
     expect(error.hint).toContain("stats socket /run/haproxy/admin.sock");
   });
 });
 
-describe("state files", () => {
-  it("history lines round-trip, with '-' for what is unknown and the actor last", () => {
-    const entries = [
-      { at: "2026-01-02T00:00:00.000Z", color: "green", sha: "abc1234", runId: "r2", actor: "alice at ops" },
-      { at: "2026-01-01T00:00:00.000Z", color: "blue" },
-      { at: "2025-12-31T00:00:00.000Z", color: "green", actor: "pipeline" },
-    ];
-    const text = entries.map(formatHistoryLine).join("\n");
-    expect(text.split("\n")[1]).toBe("2026-01-01T00:00:00.000Z blue - -");
-    expect(parseHistory(`${text}\n\n`, "h", "readState")._unsafeUnwrap()).toEqual(entries);
-  });
-
-  it("a history line without a color, or an active color outside the topology, is failed with a hint", () => {
-    const error = parseHistory(
-      "2026-01-01T00:00:00Z\n",
-      "/var/lib/veza/active-color.history",
-      "readState",
-    )._unsafeUnwrapErr();
-    expect(error).toMatchObject({ reason: "failed", details: { line: 1 } });
-    expect(error.hint).toContain("head -2");
-    const color = parseActiveColor("purple\n", ["blue", "green"], "/var/lib/veza/active-color", "readState");
-    expect(color._unsafeUnwrapErr().message).toContain('"purple"');
-    expect(parseActiveColor(" green\n", ["blue", "green"], "f", "r")._unsafeUnwrap()).toBe("green");
-  });
-
+describe("files", () => {
   it("a map line that is not `key value`, or a key given twice, is invalid_input naming the line", () => {
     expect(parseMapFile("web be_web_blue extra\n", "validate")._unsafeUnwrapErr().message).toContain(
       "line 1",

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalShell, type Shell, type SwitchRequest, type Topology, vezaTopology } from "@backflip/core";
+import { LocalShell, type Shell, type SwitchRequest } from "@backflip/core";
 import { backendEnv } from "@backflip/core/testing";
 import {
   createHaproxySwitch,
@@ -73,7 +73,8 @@ export interface LabOptions {
 export interface Lab {
   readonly sw: HaproxySwitch;
   readonly paths: LabPaths;
-  readonly topology: Topology;
+  /** The options the lab's driver was built with. */
+  readonly options: HaproxySwitchOptions;
   readonly bootstrap: SwitchRequest;
   /** Reads a file the driver sees at `path`, from this process. */
   read(path: string): Promise<string>;
@@ -115,24 +116,10 @@ function colorServer(color: string, port: number): Promise<Server> {
   });
 }
 
-/** The topology and driver options of a lab (shared by the lab and a child process driving it). */
-export function labSwitchOptions(
-  paths: LabPaths,
-  options: LabOptions,
-): { topology: Topology; base: HaproxySwitchOptions } {
+/** The driver options of a lab (shared by the lab and a child process driving it). */
+export function labSwitchOptions(paths: LabPaths, options: LabOptions): { base: HaproxySwitchOptions } {
   const host = (p: string) => `${paths.hostRoot}${p}`;
   const components = options.components ?? ["web"];
-  const topology = vezaTopology("lab", {
-    components: [...components],
-    haproxy: {
-      container: "veza-lab-haproxy",
-      configPath: paths.configPath,
-      stateFile: paths.stateFile,
-      historyFile: paths.historyFile,
-      historyLimit: options.historyLimit ?? 5,
-    },
-    healthPath: "/",
-  });
   const servers = Object.fromEntries(
     components.map((c, i) => [
       c,
@@ -144,7 +131,16 @@ export function labSwitchOptions(
   );
   const base: HaproxySwitchOptions = {
     shell: options.shell ?? new LocalShell(),
-    topology,
+    env: "lab",
+    colors: ["blue", "green"],
+    components: [...components],
+    configPath: paths.configPath,
+    healthPath: "/",
+    state: {
+      stateFile: paths.stateFile,
+      historyFile: paths.historyFile,
+      historyLimit: options.historyLimit ?? 5,
+    },
     servers,
     mode: options.mode ?? "reload",
     binds: [`127.0.0.1:${options.port}`],
@@ -158,7 +154,7 @@ export function labSwitchOptions(
     ...(options.directSocket ? { runtimeApi: (socket: string) => unixSocketRuntimeApi(host(socket)) } : {}),
     ...options.extra,
   };
-  return { topology, base };
+  return { base };
 }
 
 /** Starts HAProxy (master-worker) on a bootstrap config rendered by the driver for `blue`. */
@@ -167,7 +163,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const paths = options.paths ?? localPaths(tempDir as string);
   const host = (p: string) => `${paths.hostRoot}${p}`;
   const components = options.components ?? ["web"];
-  const { topology, base } = labSwitchOptions(paths, options);
+  const { base } = labSwitchOptions(paths, options);
   const driver = (overrides: Partial<HaproxySwitchOptions>) =>
     createHaproxySwitch({ ...base, ...overrides })._unsafeUnwrap();
   const sw = driver({});
@@ -256,7 +252,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   return {
     sw,
     paths,
-    topology,
+    options: base,
     bootstrap,
     read: (p) => readFile(host(p), "utf8"),
     write: (p, content) => writeFile(host(p), content),
