@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { LocalShell, type TrafficSwitch } from "@backflip/core";
 import {
   type ConformanceTarget,
@@ -27,6 +28,8 @@ function target(name: string, options: LabOptions): ConformanceTarget<TrafficSwi
             actor: "conformance",
           },
           readLive: () => lab.read(lab.sw.livePath),
+          listBesideLive: () => lab.list(dirname(lab.sw.livePath)),
+          writePrevious: (content) => lab.write(`${lab.sw.livePath}.prev`, content),
           historyLimit: lab.options.state.historyLimit,
         },
         teardown: () => lab.stop(),

@@ -1,17 +1,11 @@
-import { type DriverError, type DriverErrorReason, driverError } from "@backflip/core";
+import type { DriverErrorReason } from "@backflip/core";
+import { driverErrorFor } from "@backflip/core/driver-kit";
 
 /** The `driver` of every error this package returns. */
 export const DRIVER = "postgres";
 
 /** Builds a postgres {@link DriverError}. Callers never pass a password. */
-export function pgError(
-  op: string,
-  reason: DriverErrorReason,
-  message: string,
-  extra: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
-): DriverError {
-  return driverError({ driver: DRIVER, op, reason, message, ...extra });
-}
+export const pgError = driverErrorFor(DRIVER);
 
 /** Exact SQLSTATEs first, then classes (the first two characters). */
 const BY_CODE: Readonly<Record<string, DriverErrorReason>> = {

@@ -1,17 +1,10 @@
-import { type DriverError, type DriverErrorReason, driverError } from "@backflip/core";
+import { driverErrorFor } from "@backflip/core/driver-kit";
 
 /** The `driver` of every error this package returns. */
 export const DRIVER = "ssh";
 
 /** Builds an ssh {@link DriverError}. Callers never pass key material or passphrases. */
-export function sshError(
-  op: string,
-  reason: DriverErrorReason,
-  message: string,
-  extra: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
-): DriverError {
-  return driverError({ driver: DRIVER, op, reason, message, ...extra });
-}
+export const sshError = driverErrorFor(DRIVER);
 
 /**
  * Keeps only an error's name, message and code as a `cause`: ssh2 errors carry no

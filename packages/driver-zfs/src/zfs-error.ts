@@ -1,17 +1,11 @@
-import { type DriverError, type DriverErrorReason, driverError, type ShellResult } from "@backflip/core";
+import type { DriverError, DriverErrorReason, ShellResult } from "@backflip/core";
+import { driverErrorFor } from "@backflip/core/driver-kit";
 
 /** The `driver` of every error this package returns. */
 export const DRIVER = "zfs";
 
 /** Builds a zfs {@link DriverError}. */
-export function zfsError(
-  op: string,
-  reason: DriverErrorReason,
-  message: string,
-  extra: { hint?: string; details?: Record<string, unknown> } = {},
-): DriverError {
-  return driverError({ driver: DRIVER, op, reason, message, ...extra });
-}
+export const zfsError = driverErrorFor(DRIVER);
 
 /** Rules from a failed `zfs` command's stderr to a reason, for OpenZFS 2.x and zfs-fuse wording. */
 const RULES: ReadonlyArray<readonly [RegExp, DriverErrorReason, string | undefined]> = [

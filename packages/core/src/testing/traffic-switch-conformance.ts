@@ -17,6 +17,16 @@ export interface TrafficSwitchFixtures {
   readonly breakConfig?: (config: RenderedConfig) => RenderedConfig;
   /** A color that is not in the topology (default `purple`). */
   readonly unknownColor?: string;
+  /**
+   * The names of the files in the live file's directory, read behind the driver's back;
+   * without it the stray-file case is skipped.
+   */
+  readonly listBesideLive?: () => Promise<readonly string[]>;
+  /**
+   * Overwrites the kept previous file (`<live file>.prev`) behind the driver's back;
+   * without it the restore-without-check case is skipped.
+   */
+  readonly writePrevious?: (content: string) => Promise<void>;
 }
 
 const broken = (config: RenderedConfig): RenderedConfig => ({
@@ -33,8 +43,11 @@ const broken = (config: RenderedConfig): RenderedConfig => ({
  * make the revision live, as `liveRevision` then reports, and `confirm` of another
  * revision fails; `record` writes the color and prepends one history line per run
  * (repeating a run's record adds nothing), bounded at the limit; `restorePrevious` puts
- * the replaced file back (`not_found` when none is kept); `writeState` overwrites state
- * and history exactly; a color outside the topology is `invalid_input` and changes nothing.
+ * the replaced file back as it is, without checking it again (it was live; a restore
+ * must not depend on the checker), and `not_found` when none is kept; `validate` leaves no
+ * stray file beside the live one (a rejected candidate is removed; an accepted one is at
+ * most one file, which `install` moves into place); `writeState` overwrites state and
+ * history exactly; a color outside the topology is `invalid_input` and changes nothing.
  */
 export function runTrafficSwitchConformance(
   target: ConformanceTarget<TrafficSwitch, TrafficSwitchFixtures>,
@@ -103,6 +116,38 @@ export function runTrafficSwitchConformance(
       // Restoring twice is harmless.
       expect((await ctx().port.restorePrevious())._unsafeUnwrap().revision).toBe(revision);
       expect(await ctx().fixtures.readLive()).toBe(before);
+    });
+
+    it("validate leaves no stray file beside the live one, and install uses its one candidate", async (t) => {
+      const list = ctx().fixtures.listBesideLive;
+      if (!list) return t.skip("the target passes no listBesideLive fixture");
+      const before = new Set(await list());
+      const added = async () => (await list()).filter((name) => !before.has(name));
+      const config = (await ctx().port.render(request()))._unsafeUnwrap();
+      expect((await ctx().port.validate((ctx().fixtures.breakConfig ?? broken)(config))).isErr()).toBe(true);
+      expect(await added()).toEqual([]);
+      (await ctx().port.validate(config))._unsafeUnwrap();
+      const candidates = await added();
+      expect(candidates.length).toBeLessThanOrEqual(1);
+      // Validating the same content again reuses its candidate.
+      (await ctx().port.validate(config))._unsafeUnwrap();
+      expect(await added()).toEqual(candidates);
+      (await ctx().port.install(config))._unsafeUnwrap();
+      expect((await added()).filter((name) => !name.endsWith(".prev"))).toEqual([]);
+    });
+
+    it("restorePrevious puts back the kept file as it is, without checking it again", async (t) => {
+      const writePrevious = ctx().fixtures.writePrevious;
+      if (!writePrevious) return t.skip("the target passes no writePrevious fixture");
+      const before = await ctx().fixtures.readLive();
+      const config = (await ctx().port.render(request()))._unsafeUnwrap();
+      (await ctx().port.validate(config))._unsafeUnwrap();
+      (await ctx().port.install(config))._unsafeUnwrap();
+      // A kept file the checker would reject (e.g. the proxy's config check changed since it was live).
+      const rejected = (ctx().fixtures.breakConfig ?? broken)({ ...config, content: before }).content;
+      await writePrevious(rejected);
+      (await ctx().port.restorePrevious())._unsafeUnwrap();
+      expect(await ctx().fixtures.readLive()).toBe(rejected);
     });
 
     it("restorePrevious with nothing kept is not_found and changes nothing", async () => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,6 +78,8 @@ export interface Lab {
   readonly bootstrap: SwitchRequest;
   /** Reads a file the driver sees at `path`, from this process. */
   read(path: string): Promise<string>;
+  /** Lists a directory the driver sees at `path`, from this process. */
+  list(path: string): Promise<string[]>;
   /** Writes a file the driver sees at `path`, from this process. */
   write(path: string, content: string): Promise<void>;
   /** Sends one request line to the stats socket (or the master socket) from this process. */
@@ -255,6 +257,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     options: base,
     bootstrap,
     read: (p) => readFile(host(p), "utf8"),
+    list: (p) => readdir(host(p)),
     write: (p, content) => writeFile(host(p), content),
     cli,
     reloads: async () => {
