@@ -1,22 +1,31 @@
 import { vezaTopology } from "@backflip/core";
-import { runArtifactRegistryConformance, runPipelineConformance } from "@backflip/core/testing";
-import { type FakeForgejoOptions, startFakeForgejo } from "@backflip/driver-forgejo/testing";
+import {
+  type PipelineCapability,
+  runArtifactRegistryConformance,
+  runPipelineConformance,
+} from "@backflip/core/testing";
+import {
+  FAKE_FORGEJO_VERSIONS,
+  type FakeForgejoOptions,
+  fakeVersionProfile,
+  startFakeForgejo,
+} from "@backflip/driver-forgejo/testing";
 import { createForgejoPipeline } from "../src/forgejo-pipeline";
 import { createForgejoRegistry } from "../src/forgejo-registry";
 
 const topology = vezaTopology("staging");
 
 const registryFlavours: [string, FakeForgejoOptions][] = [
-  ["forgejo (fake: current Forgejo)", {}],
+  ...FAKE_FORGEJO_VERSIONS.map((version): [string, FakeForgejoOptions] => [`fake ${version}`, { version }]),
   [
-    "forgejo (fake: storage redirects, older Gitea's `Size` and 400 duplicate, small pages)",
-    { redirectDownloads: true, sizeKey: "Size", duplicateStatus: 400, maxPageSize: 2, defaultPageSize: 2 },
+    "fake 16.0.0: storage redirects, current Gitea's `size` and old Gitea's 400 duplicate, small pages",
+    { redirectDownloads: true, sizeKey: "size", duplicateStatus: 400, maxPageSize: 2, defaultPageSize: 2 },
   ],
 ];
 
 for (const [name, options] of registryFlavours) {
   runArtifactRegistryConformance({
-    name,
+    name: `forgejo (${name})`,
     async setup() {
       const fake = await startFakeForgejo(options);
       const port = createForgejoRegistry({
@@ -44,11 +53,22 @@ const workflows: FakeForgejoOptions["workflows"] = {
   "long.yml": { statuses: ["waiting", "running"] },
 };
 
-for (const dispatchReply of ["run-info", "no-content"] as const) {
+const pipelineFlavours: [string, FakeForgejoOptions][] = [
+  ...FAKE_FORGEJO_VERSIONS.map((version): [string, FakeForgejoOptions] => [`fake ${version}`, { version }]),
+  ["fake 16.0.0, dispatch answering 204", { dispatchReply: "no-content" }],
+];
+
+for (const [name, options] of pipelineFlavours) {
+  const profile = fakeVersionProfile(options.version ?? "16.0.0");
+  const unsupported: PipelineCapability[] = [
+    ...(profile.dispatch ? [] : ["dispatch" as const]),
+    ...(profile.cancel ? [] : ["cancel" as const]),
+  ];
   runPipelineConformance({
-    name: `forgejo (fake: dispatch answers ${dispatchReply === "run-info" ? "201 with run info" : "204"})`,
+    name: `forgejo (${name})`,
+    unsupported,
     async setup() {
-      const fake = await startFakeForgejo({ workflows, dispatchReply, runHiddenForListings: 1 });
+      const fake = await startFakeForgejo({ workflows, runHiddenForListings: 1, ...options });
       const port = createForgejoPipeline({
         baseUrl: fake.baseUrl,
         token: fake.token,

@@ -160,8 +160,10 @@ describe("upload", () => {
         await rig.registry.upload(backend(newSha()), { stream: chunks(randomBytes(20)) })
       )._unsafeUnwrapErr();
       expect(full.reason).toBe("failed");
-      expect(full.message).toContain(`${quotaStatus}: quota exceeded`);
-      expect(full.hint).toMatch(/quota/);
+      expect(full.message).toContain(
+        quotaStatus === 413 ? "413: quota exceeded" : "403: maximum allowed package storage quota exceeded",
+      );
+      expect(full.hint).toMatch(/delete old versions/);
       expect(rig.count("PUT")).toBe(2);
       if (quotaStatus === 413) await rig.close();
     }

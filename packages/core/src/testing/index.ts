@@ -11,7 +11,7 @@ export { runJournalConformance } from "./journal-conformance";
 export { runLeaseLockConformance } from "./lease-lock-conformance";
 export type { ArtifactRegistryFixtures } from "./artifact-registry-conformance";
 export { runArtifactRegistryConformance } from "./artifact-registry-conformance";
-export type { PipelineFixtures } from "./pipeline-conformance";
+export type { PipelineCapability, PipelineFixtures } from "./pipeline-conformance";
 export { runPipelineConformance } from "./pipeline-conformance";
 export { runHealthProbeConformance } from "./health-probe-conformance";
 export { runShellConformance } from "./shell-conformance";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type DispatchRequest, type Pipeline, type PipelineRun, RUN_STATUSES } from "../ports/pipeline";
-import type { ConformanceTarget } from "./conformance-target";
+import { type ConformanceTarget, supports } from "./conformance-target";
 import { fixturePerTest } from "./fixture-per-test";
 
 /** What the {@link runPipelineConformance} suite needs besides the driver. */
@@ -20,6 +20,14 @@ export interface PipelineFixtures {
 }
 
 /**
+ * A `Pipeline` capability a backend may lack (an older server). A target lists the ones it
+ * lacks in `unsupported`; the suite then checks that they answer `unsupported` (with the
+ * manual fallback in the hint) instead of exercising them. Without `dispatch` no test can
+ * start a run, so only lookups and input checks run.
+ */
+export type PipelineCapability = "dispatch" | "cancel";
+
+/**
  * The `Pipeline` contract, as vitest tests. Semantics every driver must keep: `dispatch`
  * returns the run (its API id); `follow` resolves with the run once it is final — a
  * `failure` is a value, not an error — and reports each status change; past its deadline
@@ -27,14 +35,35 @@ export interface PipelineFixtures {
  * running run as `cancelled` and is a no-op on a finished one; an unknown run or workflow
  * is `not_found`; bad input is `invalid_input`.
  */
-export function runPipelineConformance(target: ConformanceTarget<Pipeline, PipelineFixtures>): void {
+export function runPipelineConformance(
+  target: ConformanceTarget<Pipeline, PipelineFixtures, PipelineCapability>,
+): void {
   describe.skipIf(target.skip)(`Pipeline conformance: ${target.name}`, () => {
     const ctx = fixturePerTest(target);
+    const canDispatch = supports(target, "dispatch");
+    const canCancel = supports(target, "cancel");
+    const withRuns = it.skipIf(!canDispatch);
 
     const pollMs = () => ctx().fixtures.pollMs ?? 50;
     const deadlineMs = () => ctx().fixtures.deadlineMs ?? 20_000;
+    /** Cancels, or checks that cancel is `unsupported` when the backend lacks it. */
+    const cancelOrUnsupported = async (id: number) => {
+      const cancelled = await ctx().port.cancel(id);
+      if (canCancel) cancelled._unsafeUnwrap();
+      else {
+        const error = cancelled._unsafeUnwrapErr();
+        expect(error.reason).toBe("unsupported");
+        expect(error.hint).toBeTruthy();
+      }
+    };
 
-    it("dispatches a workflow and follows it to success, reporting status changes", async () => {
+    it.skipIf(canDispatch)("dispatch is unsupported, with a manual fallback in the hint", async () => {
+      const error = (await ctx().port.dispatch(ctx().fixtures.succeeds))._unsafeUnwrapErr();
+      expect(error.reason).toBe("unsupported");
+      expect(error.hint).toBeTruthy();
+    });
+
+    withRuns("dispatches a workflow and follows it to success, reporting status changes", async () => {
       const run = (await ctx().port.dispatch(ctx().fixtures.succeeds))._unsafeUnwrap();
       expect(Number.isInteger(run.id) && run.id > 0).toBe(true);
       expect(RUN_STATUSES).toContain(run.status);
@@ -53,31 +82,32 @@ export function runPipelineConformance(target: ConformanceTarget<Pipeline, Pipel
       expect((await ctx().port.getRun(run.id))._unsafeUnwrap().status).toBe("success");
     });
 
-    it("follows a failing workflow to failure as a value, not an error", async () => {
+    withRuns("follows a failing workflow to failure as a value, not an error", async () => {
       const run = (await ctx().port.dispatch(ctx().fixtures.fails))._unsafeUnwrap();
       const final = await ctx().port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() });
       expect(final._unsafeUnwrap().status).toBe("failure");
     });
 
-    it("times out following a run that does not finish, then cancels it", async () => {
+    withRuns("times out following a run that does not finish, then cancels it", async () => {
       const run = (await ctx().port.dispatch(ctx().fixtures.longRunning))._unsafeUnwrap();
       const late = await ctx().port.follow(run.id, { deadlineMs: pollMs() * 4, pollMs: pollMs() });
       expect(late._unsafeUnwrapErr().reason).toBe("timeout");
-      (await ctx().port.cancel(run.id))._unsafeUnwrap();
+      await cancelOrUnsupported(run.id);
+      if (!canCancel) return;
       const final = await ctx().port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() });
       expect(final._unsafeUnwrap().status).toBe("cancelled");
       (await ctx().port.cancel(run.id))._unsafeUnwrap();
       expect((await ctx().port.getRun(run.id))._unsafeUnwrap().status).toBe("cancelled");
     });
 
-    it("cancelling a finished run is a no-op", async () => {
+    it.skipIf(!canDispatch || !canCancel)("cancelling a finished run is a no-op", async () => {
       const run = (await ctx().port.dispatch(ctx().fixtures.succeeds))._unsafeUnwrap();
       (await ctx().port.follow(run.id, { deadlineMs: deadlineMs(), pollMs: pollMs() }))._unsafeUnwrap();
       (await ctx().port.cancel(run.id))._unsafeUnwrap();
       expect((await ctx().port.getRun(run.id))._unsafeUnwrap().status).toBe("success");
     });
 
-    it("stops following with aborted when the signal fires", async () => {
+    withRuns("stops following with aborted when the signal fires", async () => {
       const run = (await ctx().port.dispatch(ctx().fixtures.longRunning))._unsafeUnwrap();
       const controller = new AbortController();
       const following = ctx().port.follow(run.id, {
@@ -88,12 +118,16 @@ export function runPipelineConformance(target: ConformanceTarget<Pipeline, Pipel
       const timer = setTimeout(() => controller.abort(), pollMs() * 3);
       expect((await following)._unsafeUnwrapErr().reason).toBe("aborted");
       clearTimeout(timer);
-      (await ctx().port.cancel(run.id))._unsafeUnwrap();
+      await cancelOrUnsupported(run.id);
     });
 
     it("an unknown run and an unknown workflow are not_found", async () => {
       expect((await ctx().port.getRun(2_000_000_000))._unsafeUnwrapErr().reason).toBe("not_found");
-      expect((await ctx().port.dispatch(ctx().fixtures.missing))._unsafeUnwrapErr().reason).toBe("not_found");
+      if (canDispatch) {
+        expect((await ctx().port.dispatch(ctx().fixtures.missing))._unsafeUnwrapErr().reason).toBe(
+          "not_found",
+        );
+      }
     });
 
     it("rejects bad input with invalid_input", async () => {

@@ -74,8 +74,21 @@ export async function actionsRoute(
     });
   }
   const [kind, id, action, ...rest] = segs;
-  if (kind === "workflows" && action === "dispatches" && rest.length === 0 && method === "POST" && id) {
+  const { profile } = ctx.settings;
+  if (kind === "tasks" && id === undefined && method === "GET") return listTasks(ctx, url, full);
+  if (
+    kind === "workflows" &&
+    action === "dispatches" &&
+    rest.length === 0 &&
+    method === "POST" &&
+    id &&
+    profile.dispatch
+  ) {
     return dispatch(ctx, req, full, id);
+  }
+  if (!profile.runsApi) {
+    await drain(req);
+    return jsonReply(404, { message: "not found", url: ctx.baseUrl });
   }
   if (kind === "runs" && id === undefined && method === "GET") return listRuns(ctx, url, full);
   const run = ctx.actions.runs.find((r) => String(r.id) === id && r.repo === full);
@@ -122,14 +135,24 @@ async function dispatch(
   ) {
     return jsonReply(422, { message: "[Inputs]: json: cannot unmarshal into Go value of type string" });
   }
-  const wf = ctx.actions.workflow(workflow, ref);
-  if (!wf) return jsonReply(404, { message: `workflow "${workflow}" not found at ${ref}`, url: ctx.baseUrl });
+  // ExpandRef: only a full refs/… name that does not resolve is a 404; an unknown workflow
+  // or short ref fails in GetWorkflowFromCommit, a 500 whose message production blanks.
+  const short = ref.replace(/^refs\/(heads|tags)\//, "");
+  if (ref.startsWith("refs/") && (short === ref || !ctx.actions.knownRef(short))) {
+    return jsonReply(404, { message: `ref ${ref} not found`, url: ctx.baseUrl });
+  }
+  const wf = ctx.actions.workflow(workflow, short);
+  if (!wf) return jsonReply(500, { message: "", url: `${ctx.baseUrl}/api/swagger` });
   const given = inputs as Record<string, string>;
-  const missing = (wf.requiredInputs ?? []).find((name) => !(name in given));
+  const missing = (wf.requiredInputs ?? []).find((name) => (given[name] ?? "") === "");
   if (missing) return jsonReply(400, { message: `input "${missing}" is required` });
-  const run = ctx.actions.start(repo, workflow, ref, given);
-  if (ctx.settings.dispatchReply === "run-info" && return_run_info === true) {
-    return jsonReply(201, { id: run.id, run_number: run.runNumber, jobs: wf.jobs ?? ["run"] });
+  const run = ctx.actions.start(repo, workflow, short, given);
+  if (
+    ctx.settings.profile.returnRunInfo &&
+    ctx.settings.dispatchReply === "run-info" &&
+    return_run_info === true
+  ) {
+    return jsonReply(201, { id: run.id, run_number: run.runNumber, jobs: ctx.actions.jobs(run) });
   }
   return { status: 204 };
 }
@@ -139,22 +162,19 @@ function listRuns(ctx: FakeContext, url: URL, repo: string): FakeReply {
   const unknown = statuses.find((s) => !(RUN_STATUSES as readonly string[]).includes(s));
   if (unknown) return jsonReply(400, { message: `invalid status ${unknown}` });
   const events = url.searchParams.getAll("event");
-  const workflow = url.searchParams.get("workflow_id");
+  // workflow_id and ref filter from Forgejo 15 (#11584); older versions ignore them.
+  const filters = ctx.settings.profile.runFilters;
+  const workflow = filters ? url.searchParams.get("workflow_id") : null;
+  const ref = filters ? url.searchParams.get("ref") : null;
   const runNumber = url.searchParams.get("run_number");
   const page = Math.max(1, Number.parseInt(url.searchParams.get("page") ?? "1", 10) || 1);
   const asked = Number.parseInt(url.searchParams.get("limit") ?? "0", 10) || 0;
   const limit = asked <= 0 ? ctx.settings.defaultPageSize : Math.min(asked, ctx.settings.maxPageSize);
-  const visible = ctx.actions.runs.filter((r) => {
-    if (r.hiddenFor > 0) {
-      r.hiddenFor--;
-      return false;
-    }
-    return true;
-  });
   const dispatchEvents = events.length === 0 || events.includes("workflow_dispatch");
-  const matching = visible
+  const matching = visibleRuns(ctx)
     .filter((r) => r.repo === repo && dispatchEvents)
     .filter((r) => !workflow || r.workflow === workflow)
+    .filter((r) => !ref || ref === r.ref || ref === `refs/heads/${r.ref}`)
     .filter((r) => !runNumber || String(r.runNumber) === runNumber)
     .filter((r) => statuses.length === 0 || statuses.includes(ctx.actions.status(r)))
     .sort((a, b) => b.id - a.id);
@@ -162,4 +182,58 @@ function listRuns(ctx: FakeContext, url: URL, repo: string): FakeReply {
     workflow_runs: matching.slice((page - 1) * limit, page * limit).map((r) => runJson(ctx, r)),
     total_count: matching.length,
   });
+}
+
+/** The runs a listing shows: a new run stays hidden from `runHiddenForListings` listings. */
+function visibleRuns(ctx: FakeContext): FakeRun[] {
+  return ctx.actions.runs.filter((r) => {
+    if (r.hiddenFor > 0) {
+      r.hiddenFor--;
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * `GET …/actions/tasks` (every version; the only Actions listing before Forgejo 12): one
+ * `ActionTask` per job a runner picked up, newest first, `{workflow_runs, total_count}`.
+ * A run is picked up once it leaves `waiting`. Without the runs API nothing else reads a
+ * run, so each tasks read moves every unfinished run of the repo one read along.
+ */
+function listTasks(ctx: FakeContext, url: URL, repo: string): FakeReply {
+  const page = Math.max(1, Number.parseInt(url.searchParams.get("page") ?? "1", 10) || 1);
+  const asked = Number.parseInt(url.searchParams.get("limit") ?? "0", 10) || 0;
+  const limit = asked <= 0 ? ctx.settings.defaultPageSize : Math.min(asked, ctx.settings.maxPageSize);
+  const mine = visibleRuns(ctx).filter((r) => r.repo === repo);
+  const tasks = mine
+    .filter((r) => ctx.actions.status(r) !== "waiting")
+    .flatMap((run) => ctx.actions.jobs(run).map((job, i) => taskJson(ctx, run, job, run.id * 100 + i)))
+    .sort((a, b) => b.id - a.id);
+  const reply = jsonReply(200, {
+    workflow_runs: tasks.slice((page - 1) * limit, page * limit),
+    total_count: tasks.length,
+  });
+  for (const run of ctx.actions.runs)
+    if (run.repo === repo && !ctx.actions.done(run)) ctx.actions.observe(run);
+  return reply;
+}
+
+/** Forgejo's `ActionTask` JSON (modules/structs, from go-gitea#26673). */
+function taskJson(ctx: FakeContext, run: FakeRun, job: string, id: number) {
+  return {
+    id,
+    name: job,
+    head_branch: run.ref,
+    head_sha: "0".repeat(40),
+    run_number: run.runNumber,
+    event: "workflow_dispatch",
+    display_title: `${run.workflow} on ${run.ref}`,
+    status: ctx.actions.status(run),
+    workflow_id: run.workflow,
+    url: `${ctx.baseUrl}/${run.repo}/actions/runs/${run.runNumber}`,
+    created_at: isoSeconds(run.createdMs),
+    updated_at: isoSeconds(ctx.now()),
+    run_started_at: isoSeconds(run.createdMs),
+  };
 }

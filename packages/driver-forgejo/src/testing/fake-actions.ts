@@ -63,6 +63,16 @@ export class FakeActions {
     return w && (!w.refs || w.refs.includes(ref)) ? w : undefined;
   }
 
+  /** True when some workflow exists at `ref` (a workflow without `refs` exists at `main`). */
+  knownRef(ref: string): boolean {
+    return Object.values(this.#workflows).some((w) => (w.refs ?? ["main"]).includes(ref));
+  }
+
+  /** The job names of a run's workflow. */
+  jobs(run: FakeRun): string[] {
+    return [...(this.#workflows[run.workflow]?.jobs ?? ["run"])];
+  }
+
   /** Starts a run of a dispatched workflow. */
   start(repo: string, workflow: string, ref: string, inputs: Record<string, unknown>): FakeRun {
     const runNumber = (this.#numbers.get(repo) ?? 0) + 1;

@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { FakeActions } from "./fake-actions";
 import type { FakeDigest, FakePackageStore, FakeStoredFile } from "./fake-package-store";
+import type { FakeVersionProfile } from "./fake-version";
 
 /** Token scopes the fake checks (Forgejo's `read:package`, `write:repository`, …). */
 export type FakeScope = "read:package" | "write:package" | "read:repository" | "write:repository";
@@ -14,8 +15,18 @@ export interface FakeToken {
   readonly writeOwners?: readonly string[];
 }
 
+/** Forgejo's `[packages]` limits (`LIMIT_SIZE_GENERIC`, `LIMIT_TOTAL_OWNER_COUNT`): 403 with its texts. */
+export interface FakePackageLimits {
+  /** Largest generic file (bytes): `maximum allowed package type size exceeded`. */
+  readonly typeSizeBytes?: number;
+  /** Most packages per owner: `maximum allowed package count exceeded`. */
+  readonly count?: number;
+}
+
 /** The resolved settings the routes read. */
 export interface FakeSettings {
+  readonly profile: FakeVersionProfile;
+  readonly limits: FakePackageLimits;
   readonly owners: readonly string[];
   readonly repos: readonly string[];
   readonly tokens: Readonly<Record<string, FakeToken>>;

@@ -14,7 +14,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RunStatus } from "@backflip/core";
 import { FakeActions, type FakeRun, type FakeWorkflow } from "./fake-actions";
 import { actionsRoute } from "./fake-actions-routes";
-import { type FakeContext, type FakeSettings, type FakeToken, sign } from "./fake-context";
+import {
+  type FakeContext,
+  type FakePackageLimits,
+  type FakeSettings,
+  type FakeToken,
+  sign,
+} from "./fake-context";
 import { type ArmedFault, type FakeFault, takeFault } from "./fake-fault";
 import { fileReply, packageApiRoute, packageRoute } from "./fake-package-routes";
 import {
@@ -23,7 +29,8 @@ import {
   FakePackageStore,
   type FakeStoredFile,
 } from "./fake-package-store";
-import { drain, type FakeReply, sendReply, textReply } from "./fake-reply";
+import { drain, type FakeReply, jsonReply, sendReply, textReply } from "./fake-reply";
+import { DEFAULT_FAKE_VERSION, type FakeForgejoVersion, fakeVersionProfile } from "./fake-version";
 
 /** How to start a {@link FakeForgejo}. Every field is optional. */
 export interface FakeForgejoOptions {
@@ -39,7 +46,13 @@ export interface FakeForgejoOptions {
   readonly redirectDownloads?: boolean;
   /** The redirect status (unverified in Forgejo: 303 is Gitea's `ctx.Redirect` default). Default 303. */
   readonly redirectStatus?: 301 | 302 | 303 | 307 | 308;
-  /** The file listing's size key: current `size`, or older Gitea's untagged `Size`. Default `size`. */
+  /**
+   * The server version played (see `FAKE_FORGEJO_VERSIONS`): switches the Actions routes,
+   * `return_run_info`, run filters, cancel, `HEAD`, the 413 quota and `/api/v1/version`.
+   * Default the newest, `16.0.0`.
+   */
+  readonly version?: FakeForgejoVersion;
+  /** The file listing's size key. Default `Size`, the untagged Go field every Forgejo (and Gitea 1.22) sends; current Gitea sends `size`. */
   readonly sizeKey?: "size" | "Size";
   /** A duplicate upload's status: Forgejo's 409, or older Gitea's 400. Default 409. */
   readonly duplicateStatus?: 400 | 409;
@@ -51,17 +64,23 @@ export interface FakeForgejoOptions {
   readonly digests?: readonly FakeDigest[];
   /** Reject uploads once an owner stores this many bytes. */
   readonly quotaBytes?: number;
-  /** The quota status: Forgejo's 413, or 403 (package quota errors). Default 413. */
+  /**
+   * The quota status: 413 `quota exceeded` (Forgejo ≥ 9's quota, checked before names), or
+   * 403 `maximum allowed package storage quota exceeded` (`LIMIT_TOTAL_OWNER_SIZE`).
+   * Default 413 from Forgejo 9, else 403.
+   */
   readonly quotaStatus?: 403 | 413;
+  /** Per-file and per-owner package limits (403 with Forgejo's texts). */
+  readonly limits?: FakePackageLimits;
   /** Workflows by file name. Default: `rollback.yml` and `cleanup-failed.yml`, both succeeding. */
   readonly workflows?: Readonly<Record<string, FakeWorkflow>>;
-  /** `run-info`: honour `return_run_info` with 201 (Forgejo ≥ 11); `no-content`: always 204. Default `run-info`. */
+  /** `run-info`: honour `return_run_info` with 201 (when the version has it, Forgejo ≥ 11); `no-content`: always 204. Default `run-info`. */
   readonly dispatchReply?: "run-info" | "no-content";
   /** Reads of a run before it moves to its next scripted status. Default 1. */
   readonly pollsPerStatus?: number;
   /** Run listings a new run stays invisible to (the lag after a 204 dispatch). Default 0. */
   readonly runHiddenForListings?: number;
-  /** Whether `POST …/runs/{id}/cancel` exists. Default true. */
+  /** Whether `POST …/runs/{id}/cancel` exists. Default: from Forgejo 16. */
   readonly cancelEndpoint?: boolean;
   /** A hostile server that echoes the `Authorization` header into error bodies. Default false. */
   readonly echoAuthorization?: boolean;
@@ -155,22 +174,25 @@ export async function startFakeForgejo(options: FakeForgejoOptions = {}): Promis
   const now = options.clock ?? Date.now;
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "fake-forgejo-")));
+  const profile = fakeVersionProfile(options.version ?? DEFAULT_FAKE_VERSION);
   const settings: FakeSettings = {
+    profile,
+    limits: options.limits ?? {},
     owners: options.owners ?? ["talas"],
     repos: options.repos ?? ["talas/veza"],
     tokens,
     allowAnonymousRead: options.allowAnonymousRead ?? false,
     redirectDownloads: options.redirectDownloads ?? false,
     redirectStatus: options.redirectStatus ?? 303,
-    sizeKey: options.sizeKey ?? "size",
+    sizeKey: options.sizeKey ?? "Size",
     duplicateStatus: options.duplicateStatus ?? 409,
     defaultPageSize: options.defaultPageSize ?? 30,
     maxPageSize: options.maxPageSize ?? 50,
     digests: options.digests ?? ["md5", "sha1", "sha256", "sha512"],
     quotaBytes: options.quotaBytes,
-    quotaStatus: options.quotaStatus ?? 413,
+    quotaStatus: options.quotaStatus ?? (profile.quota413 ? 413 : 403),
     dispatchReply: options.dispatchReply ?? "run-info",
-    cancelEndpoint: options.cancelEndpoint ?? true,
+    cancelEndpoint: options.cancelEndpoint ?? profile.cancel,
     echoAuthorization: options.echoAuthorization ?? false,
   };
   const ctx: FakeContext = {
@@ -198,6 +220,9 @@ export async function startFakeForgejo(options: FakeForgejoOptions = {}): Promis
       return textReply(400, "invalid path encoding");
     }
     if (segs[0] === "api" && segs[1] === "packages") return packageRoute(ctx, req, url, segs.slice(2));
+    if (url.pathname === "/api/v1/version" && req.method === "GET") {
+      return jsonReply(200, { version: profile.versionText });
+    }
     if (segs[0] === "api" && segs[1] === "v1" && segs[2] === "packages") {
       return packageApiRoute(ctx, req, url, segs.slice(3));
     }
@@ -298,7 +323,7 @@ export async function startFakeForgejo(options: FakeForgejoOptions = {}): Promis
       return ctx.store.corrupt(owner, pkg, version, file);
     },
     storedFile(owner, pkg, version, file) {
-      return ctx.store.version(owner, pkg, version)?.files.get(file);
+      return ctx.store.file(owner, pkg, version, file);
     },
     setRunStatus(id, status) {
       const run = ctx.actions.runs.find((r) => r.id === id);

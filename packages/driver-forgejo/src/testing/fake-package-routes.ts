@@ -49,8 +49,9 @@ export async function packageRoute(
   }
   const who = caller(ctx, req, url);
   if (who.kind === "invalid") {
+    // verifyAuth: an invalid token is refused before reqPackageAccess, without WWW-Authenticate.
     await drain(req);
-    return textReply(401, `invalid credentials${echo(ctx, req)}`, WWW_AUTHENTICATE);
+    return textReply(401, `invalid credentials${echo(ctx, req)}`);
   }
   if (!ctx.settings.owners.includes(owner)) {
     await drain(req);
@@ -65,10 +66,15 @@ export async function packageRoute(
       : textReply(404, "package does not exist");
   }
   if (method === "PUT") return upload(ctx, req, who, owner, name, version, file);
+  if (method === "HEAD" && ctx.settings.profile.head) {
+    const denied = packageAccess(ctx, req, who, owner, false);
+    if (denied) return denied;
+    return ctx.store.file(owner, name, version, file) ? { status: 200 } : { status: 404 };
+  }
   if (method === "GET") {
     const denied = packageAccess(ctx, req, who, owner, false);
     if (denied) return denied;
-    const stored = ctx.store.version(owner, name, version)?.files.get(file);
+    const stored = ctx.store.file(owner, name, version, file);
     if (!stored) return textReply(404, "package does not exist");
     if (ctx.settings.redirectDownloads) {
       return { status: ctx.settings.redirectStatus, headers: { location: signedUrl(ctx, stored) } };
@@ -113,6 +119,13 @@ async function upload(
     await drain(req);
     return denied;
   }
+  const { quotaBytes, quotaStatus } = ctx.settings;
+  const full = quotaBytes !== undefined && ctx.store.usage(owner) >= quotaBytes;
+  // enforcePackagesQuota (Forgejo ≥ 9) runs before the handler validates names.
+  if (full && quotaStatus === 413) {
+    await drain(req);
+    return textReply(413, `quota exceeded${echo(ctx, req)}`);
+  }
   const invalid = !fakeNameRules.packageName(name)
     ? "package name is invalid"
     : !fakeNameRules.version(version)
@@ -124,14 +137,28 @@ async function upload(
     await drain(req);
     return textReply(400, `${invalid}${echo(ctx, req)}`);
   }
-  const quota = ctx.settings.quotaBytes;
-  if (quota !== undefined && ctx.store.usage(owner) >= quota) {
+  // services/packages: the owner's limits, with their texts, after the names.
+  const { limits } = ctx.settings;
+  const refused = (text: string) => textReply(403, `${text}${echo(ctx, req)}`);
+  if (
+    limits.count !== undefined &&
+    !ctx.store.hasPackage(owner, name) &&
+    ctx.store.packageCount(owner) >= limits.count
+  ) {
     await drain(req);
-    return textReply(ctx.settings.quotaStatus, `quota exceeded${echo(ctx, req)}`);
+    return refused("maximum allowed package count exceeded");
+  }
+  if (full) {
+    await drain(req);
+    return refused("maximum allowed package storage quota exceeded");
   }
   const put = await ctx.store.put(owner, name, version, file, req);
   if (put.kind === "duplicate") {
     return textReply(ctx.settings.duplicateStatus, `package file already exists${echo(ctx, req)}`);
+  }
+  if (limits.typeSizeBytes !== undefined && put.file.size > limits.typeSizeBytes) {
+    await ctx.store.deleteFile(owner, name, version, file);
+    return refused("maximum allowed package type size exceeded");
   }
   return { status: 201 };
 }

@@ -26,6 +26,7 @@ export interface FakeStoredVersion {
   readonly version: string;
   /** Creation time, whole seconds (as Forgejo's `created_unix`). */
   readonly createdSec: number;
+  /** Files by lower-case name (Forgejo matches `lower_name`). */
   readonly files: Map<string, FakeStoredFile>;
 }
 
@@ -101,7 +102,7 @@ export class FakePackageStore {
       throw error;
     }
     const existing = this.version(owner, name, version);
-    if (existing?.files.has(file)) {
+    if (existing?.files.has(file.toLowerCase())) {
       await rm(blobPath, { force: true });
       return { kind: "duplicate" };
     }
@@ -115,7 +116,7 @@ export class FakePackageStore {
       createdMs: this.#now(),
     };
     const v = existing ?? this.#addVersion(owner, name, version);
-    v.files.set(file, stored);
+    v.files.set(file.toLowerCase(), stored);
     this.#byId.set(stored.id, stored);
     return { kind: "created", file: stored };
   }
@@ -125,9 +126,27 @@ export class FakePackageStore {
     return this.#byId.get(id);
   }
 
-  /** The version, when stored. */
+  /** The version, when stored; names and versions match case-insensitively (`lower_name`, `lower_version`). */
   version(owner: string, name: string, version: string): FakeStoredVersion | undefined {
-    return this.#versions.find((v) => v.owner === owner && v.name === name && v.version === version);
+    const [n, ver] = [name.toLowerCase(), version.toLowerCase()];
+    return this.#versions.find(
+      (v) => v.owner === owner && v.name.toLowerCase() === n && v.version.toLowerCase() === ver,
+    );
+  }
+
+  /** A stored file, matched case-insensitively. */
+  file(owner: string, name: string, version: string, file: string): FakeStoredFile | undefined {
+    return this.version(owner, name, version)?.files.get(file.toLowerCase());
+  }
+
+  /** True when `owner` has a package named `name` (any version, case-insensitively). */
+  hasPackage(owner: string, name: string): boolean {
+    return this.#versions.some((v) => v.owner === owner && v.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** How many packages (distinct names) `owner` has. */
+  packageCount(owner: string): number {
+    return new Set(this.#versions.filter((v) => v.owner === owner).map((v) => v.name.toLowerCase())).size;
   }
 
   /** Every version of `owner` whose package name contains `q`: newest first, same-second ties by id ascending. */
@@ -140,9 +159,9 @@ export class FakePackageStore {
   /** Deletes a file; the version goes with its last file (as Forgejo does). */
   async deleteFile(owner: string, name: string, version: string, file: string): Promise<boolean> {
     const v = this.version(owner, name, version);
-    const f = v?.files.get(file);
+    const f = v?.files.get(file.toLowerCase());
     if (!v || !f) return false;
-    v.files.delete(file);
+    v.files.delete(file.toLowerCase());
     this.#byId.delete(f.id);
     await rm(f.blobPath, { force: true });
     if (v.files.size === 0) this.#versions.splice(this.#versions.indexOf(v), 1);
@@ -163,7 +182,7 @@ export class FakePackageStore {
 
   /** Overwrites a stored file's bytes in place (same size, listed digests unchanged). */
   async corrupt(owner: string, name: string, version: string, file: string): Promise<boolean> {
-    const f = this.version(owner, name, version)?.files.get(file);
+    const f = this.file(owner, name, version, file);
     if (!f) return false;
     const handle = await open(f.blobPath, "r+");
     try {
