@@ -1,0 +1,256 @@
+import { errAsync, ok, okAsync } from "neverthrow";
+import { describe, expect, it } from "vitest";
+import { createTrafficSwitch } from "../src/driver-kit/create-traffic-switch";
+import { driverErrorFor } from "../src/driver-kit/driver-error-for";
+import { RemoteFiles } from "../src/driver-kit/remote-files";
+import type { TrafficBackend } from "../src/driver-kit/traffic-backend";
+import type { DriverError } from "../src/errors/driver-error";
+import type { RenderedConfig } from "../src/ports/traffic-switch";
+import { type MemoryFilesShell, memoryFilesShell } from "./support/memory-files-shell";
+
+const LIVE = "/etc/proxy/live.conf";
+const STATE = { stateFile: "/var/lib/bf/active", historyFile: "/var/lib/bf/history", historyLimit: 3 };
+const fail = driverErrorFor("fake");
+const request = { color: "green", sha: "abcdef1", runId: "run-1", actor: "ops" };
+const STAMP = /^rev (\S+)$/m;
+
+/** A scripted proxy: `running` is the revision it serves; `check` rejects content containing `bad`. */
+function fakeBackend(shell: MemoryFilesShell) {
+  const checked: string[] = [];
+  const proxy = {
+    running: "blue:-:boot" as string | null,
+    /** What the next liveRevision calls answer before the real one (errors or values). */
+    answers: [] as (DriverError | string | null)[],
+    /** When false, activate does not change what the proxy serves (a reload the proxy rejected). */
+    takes: true,
+    activations: 0,
+  };
+  const backend: TrafficBackend = {
+    name: "fake",
+    livePath: LIVE,
+    location: { kind: "ssh", host: "proxy.example" },
+    render: (r, revision) => ok(`route ${r.color}\nrev ${revision}\n`),
+    revisionOf: (content) => STAMP.exec(content)?.[1] ?? null,
+    check: (path, content) => {
+      checked.push(path);
+      if (shell.fs.get(path) !== content) return errAsync(fail("validate", "failed", "not staged"));
+      return content.includes("bad")
+        ? errAsync(fail("validate", "invalid_input", "bad line"))
+        : okAsync(undefined);
+    },
+    activate: () => {
+      proxy.activations++;
+      const live = shell.fs.get(LIVE);
+      if (proxy.takes && live !== undefined) proxy.running = STAMP.exec(live)?.[1] ?? null;
+      return okAsync(undefined);
+    },
+    liveRevision: () => {
+      const next = proxy.answers.shift();
+      if (next === undefined) return okAsync(proxy.running);
+      return typeof next === "object" && next !== null ? errAsync(next) : okAsync(next);
+    },
+    describe: (operation, path) => [
+      { kind: "exec", where: { kind: "ssh", host: "proxy.example" }, argv: ["fake", operation, path] },
+    ],
+    stampHint: "stamp `rev {{revision}}`",
+  };
+  return { backend, checked, proxy };
+}
+
+function setup(files: Record<string, string> = {}) {
+  const shell = memoryFilesShell({
+    [LIVE]: "route blue\nrev blue:-:boot\n",
+    [STATE.stateFile]: "blue\n",
+    ...files,
+  });
+  const fake = fakeBackend(shell);
+  const sw = createTrafficSwitch({
+    backend: fake.backend,
+    files: new RemoteFiles(shell, { driver: "fake" }),
+    colors: ["blue", "green"],
+    state: STATE,
+    confirmTimeoutMs: 200,
+    now: () => new Date("2026-12-07T00:00:00.000Z"),
+  })._unsafeUnwrap();
+  const others = () => [...shell.fs.keys()].filter((p) => !p.startsWith("/var/lib/bf/")).sort();
+  return { shell, sw, ...fake, others };
+}
+
+const render = async (sw: ReturnType<typeof setup>["sw"], overrides = {}): Promise<RenderedConfig> =>
+  (await sw.render({ ...request, ...overrides }))._unsafeUnwrap();
+
+describe("createTrafficSwitch", () => {
+  it("refuses bad options as invalid_input of the backend's driver", () => {
+    const shell = memoryFilesShell();
+    const error = createTrafficSwitch({
+      backend: fakeBackend(shell).backend,
+      files: new RemoteFiles(shell, { driver: "fake" }),
+      colors: ["blue", "green"],
+      state: { ...STATE, stateFile: "relative/active" },
+    })._unsafeUnwrapErr();
+    expect(error).toMatchObject({ driver: "fake", op: "create", reason: "invalid_input" });
+    expect(error.message).toContain("state.stateFile");
+  });
+
+  it("render stamps color:sha:runId, and a backend that does not stamp it is invalid_input with its hint", async () => {
+    const { sw, backend } = setup();
+    const config = await render(sw);
+    expect(config).toEqual({
+      revision: "green:abcdef1:run-1",
+      color: "green",
+      content: "route green\nrev green:abcdef1:run-1\n",
+    });
+    backend.render = () => ok("route green\n");
+    const error = (await sw.render(request))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ op: "render", reason: "invalid_input", hint: "stamp `rev {{revision}}`" });
+  });
+
+  it("validate checks a hidden candidate beside the live file; a rejected one is removed, the live file untouched", async () => {
+    const { sw, shell, checked, others } = setup();
+    const config = await render(sw);
+    const bad = { ...config, content: `${config.content}bad\n` };
+    expect((await sw.validate(bad))._unsafeUnwrapErr()).toMatchObject({
+      op: "validate",
+      reason: "invalid_input",
+    });
+    expect(checked[0]).toMatch(/^\/etc\/proxy\/\.live\.conf\.backflip-[0-9a-f]{16}\.new$/);
+    expect(others()).toEqual([LIVE]);
+    (await sw.validate(config))._unsafeUnwrap();
+    expect(others()).toEqual([checked[1], LIVE].sort());
+    expect(shell.fs.get(LIVE)).toBe("route blue\nrev blue:-:boot\n");
+  });
+
+  it("install moves the validated candidate into place without checking it again, keeping .prev; again is a no-op", async () => {
+    const { sw, shell, checked, others } = setup();
+    const config = await render(sw);
+    (await sw.validate(config))._unsafeUnwrap();
+    expect((await sw.install(config))._unsafeUnwrap()).toEqual({ previousRevision: "blue:-:boot" });
+    expect(checked).toHaveLength(1);
+    expect(shell.fs.get(LIVE)).toBe(config.content);
+    expect(shell.fs.get(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
+    expect(others()).toEqual([LIVE, `${LIVE}.prev`]);
+    expect((await sw.installedRevision())._unsafeUnwrap()).toBe(config.revision);
+    expect((await sw.install(config))._unsafeUnwrap()).toEqual({ previousRevision: "blue:-:boot" });
+    expect(shell.fs.get(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
+  });
+
+  it("install checks what was not validated (or whose candidate vanished); a rejected config changes nothing", async () => {
+    const { sw, shell, checked } = setup({ [`${LIVE}.prev`]: "older\n" });
+    const config = await render(sw);
+    (await sw.validate(config))._unsafeUnwrap();
+    shell.fs.delete(checked[0] as string);
+    (await sw.install(config))._unsafeUnwrap();
+    expect(checked).toHaveLength(2);
+    const bad = { ...(await render(sw, { runId: "run-2" })) };
+    const rejected = { ...bad, content: `${bad.content}bad\n` };
+    expect((await sw.install(rejected)).isErr()).toBe(true);
+    expect(shell.fs.get(LIVE)).toBe(config.content);
+    expect(shell.fs.get(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
+  });
+
+  it("install refuses a config that is not render()'s: a foreign color or a revision its content does not stamp", async () => {
+    const { sw, shell } = setup();
+    const config = await render(sw);
+    expect((await sw.install({ ...config, color: "purple" }))._unsafeUnwrapErr().reason).toBe(
+      "invalid_input",
+    );
+    expect((await sw.install({ ...config, revision: "green:-:other" }))._unsafeUnwrapErr().reason).toBe(
+      "invalid_input",
+    );
+    expect(shell.fs.has(`${LIVE}.prev`)).toBe(false);
+  });
+
+  it("restorePrevious puts .prev back as it is, without checking it; not_found when nothing is kept", async () => {
+    const { sw, shell, checked } = setup();
+    expect((await sw.restorePrevious())._unsafeUnwrapErr().reason).toBe("not_found");
+    const config = await render(sw);
+    (await sw.install(config))._unsafeUnwrap();
+    shell.fs.set(`${LIVE}.prev`, "route blue\nbad\nrev blue:-:boot\n");
+    expect((await sw.restorePrevious())._unsafeUnwrap()).toEqual({ revision: "blue:-:boot" });
+    expect(shell.fs.get(LIVE)).toBe("route blue\nbad\nrev blue:-:boot\n");
+    expect(checked).toHaveLength(1);
+  });
+
+  it("confirm waits for the proxy to serve the revision, retrying unavailable; a reload that did not take is failed", async () => {
+    const { sw, proxy } = setup();
+    const config = await render(sw);
+    (await sw.install(config))._unsafeUnwrap();
+    (await sw.reload())._unsafeUnwrap();
+    proxy.answers.push(fail("liveRevision", "unavailable", "socket gone"), "blue:-:boot");
+    (await sw.confirm(config.revision))._unsafeUnwrap();
+    expect(proxy.answers).toEqual([]);
+    proxy.takes = false;
+    const other = await render(sw, { color: "blue", runId: "run-2" });
+    (await sw.install(other))._unsafeUnwrap();
+    (await sw.reload())._unsafeUnwrap();
+    const error = (await sw.confirm(other.revision))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ op: "confirm", reason: "failed", details: { live: config.revision } });
+    expect(error.message).toContain(`still reports revision ${config.revision}`);
+  });
+
+  it("confirm stops at an error not worth retrying, and liveRevision gives up on unavailable only after its grace", async () => {
+    const { sw, proxy } = setup();
+    proxy.answers.push(fail("liveRevision", "unauthorized", "denied"));
+    const error = (await sw.confirm("green:-:x"))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ op: "confirm", reason: "unauthorized" });
+    expect(error.message).toContain("could not confirm revision green:-:x: denied");
+    proxy.answers.push(fail("x", "unavailable", "reloading"));
+    expect((await sw.liveRevision())._unsafeUnwrap()).toBe("blue:-:boot");
+  });
+
+  it("record prepends one line per run, bounded, the color first; the same run again adds nothing; writeState is exact", async () => {
+    const { sw, shell } = setup();
+    for (const [i, color] of ["green", "blue", "green", "blue"].entries()) {
+      (await sw.record({ ...request, color, runId: `run-${i}` }))._unsafeUnwrap();
+    }
+    const state = (await sw.readState())._unsafeUnwrap();
+    expect(state.activeColor).toBe("blue");
+    expect(state.history.map((e) => e.runId)).toEqual(["run-3", "run-2", "run-1"]);
+    expect(shell.fs.get(STATE.historyFile)?.split("\n")[0]).toBe(
+      "2026-12-07T00:00:00.000Z blue abcdef1 run-3 ops",
+    );
+    shell.fs.set(STATE.stateFile, "green\n");
+    expect((await sw.record({ ...request, color: "blue", runId: "run-3" }))._unsafeUnwrap()).toEqual(state);
+    expect(shell.fs.get(STATE.stateFile)).toBe("blue\n");
+    const exact = { activeColor: "green", history: [{ at: "2026-01-01T00:00:00Z", color: "green" }] };
+    (await sw.writeState(exact))._unsafeUnwrap();
+    expect((await sw.readState())._unsafeUnwrap()).toEqual(exact);
+    expect((await sw.writeState({ ...exact, activeColor: "purple" }))._unsafeUnwrapErr().reason).toBe(
+      "invalid_input",
+    );
+  });
+
+  it("a missing active-color file is not_found naming it; a foreign color in it is failed", async () => {
+    const { sw, shell } = setup();
+    shell.fs.delete(STATE.stateFile);
+    expect((await sw.readState())._unsafeUnwrapErr()).toMatchObject({
+      driver: "fake",
+      reason: "not_found",
+      details: { path: STATE.stateFile },
+    });
+    shell.fs.set(STATE.stateFile, "purple\n");
+    expect((await sw.readState())._unsafeUnwrapErr().reason).toBe("failed");
+  });
+
+  it("describes each operation as file actions at the backend's location plus the backend's own", () => {
+    const { sw } = setup();
+    const at = { kind: "ssh", host: "proxy.example" };
+    expect(sw.describe("readState", { color: "green" })).toEqual([
+      { kind: "file", op: "read", where: at, path: STATE.stateFile },
+      { kind: "file", op: "read", where: at, path: STATE.historyFile },
+    ]);
+    const validate = sw.describe("validate", { color: "green", sha: "abcdef1" });
+    expect(validate[0]).toEqual({ kind: "note", text: `render ${LIVE} for green (sha abcdef1)` });
+    expect(validate.slice(1)).toEqual([
+      { kind: "file", op: "write", where: at, path: "/etc/proxy/.live.conf.backflip-<hash>.new" },
+      { kind: "exec", where: at, argv: ["fake", "check", "/etc/proxy/.live.conf.backflip-<hash>.new"] },
+    ]);
+    expect(
+      sw.describe("activate", { color: "green" }).map((a) => (a.kind === "exec" ? a.argv[1] : a.kind)),
+    ).toEqual(["file", "file", "activate", "confirm"]);
+    expect(sw.describe("restore", { color: "green" })).toEqual([
+      { kind: "file", op: "read", where: at, path: `${LIVE}.prev` },
+      { kind: "file", op: "write", where: at, path: LIVE },
+    ]);
+  });
+});

@@ -1,0 +1,84 @@
+import { errAsync, okAsync } from "neverthrow";
+import { describe, expect, it } from "vitest";
+import { driverErrorFor } from "../src/driver-kit/driver-error-for";
+import { poll } from "../src/driver-kit/poll";
+import type { DriverError } from "../src/errors/driver-error";
+
+const fail = driverErrorFor("test");
+
+/** A read answering `answers` in turn, then the last one forever; counts its calls. */
+function reads(...answers: (number | DriverError)[]) {
+  const state = { calls: 0 };
+  const read = () => {
+    const answer = answers[Math.min(state.calls++, answers.length - 1)] as number | DriverError;
+    return typeof answer === "number" ? okAsync(answer) : errAsync(answer);
+  };
+  return { read, state };
+}
+
+describe("poll", () => {
+  it("reads until done and returns that value", async () => {
+    const { read, state } = reads(1, 2, 3, 4);
+    const value = await poll({ read, done: (v) => v >= 3, timeoutMs: 5000, backoff: () => 0 });
+    expect(value._unsafeUnwrap()).toBe(3);
+    expect(state.calls).toBe(3);
+  });
+
+  it("retries errors retryOn accepts; any other error ends the wait with it", async () => {
+    const gone = fail("read", "unavailable", "gone");
+    const retried = reads(gone, gone, 7);
+    const ok = await poll({
+      read: retried.read,
+      done: () => true,
+      timeoutMs: 5000,
+      backoff: () => 0,
+      retryOn: (e) => e.reason === "unavailable",
+    });
+    expect(ok._unsafeUnwrap()).toBe(7);
+    const denied = fail("read", "unauthorized", "denied");
+    const stopped = reads(denied, 7);
+    const error = await poll({ read: stopped.read, done: () => true, timeoutMs: 5000, backoff: () => 0 });
+    expect(error._unsafeUnwrapErr()).toEqual({ kind: "error", error: denied });
+    expect(stopped.state.calls).toBe(1);
+  });
+
+  it("at the deadline reports the last value (or retried error) and how many reads it made", async () => {
+    const { read } = reads(1);
+    const failure = (await poll({ read, done: (v) => v > 1, deadlineMs: Date.now() - 1 }))._unsafeUnwrapErr();
+    expect(failure).toMatchObject({ kind: "timeout", attempts: 1, last: { value: 1 } });
+    const gone = fail("read", "unavailable", "gone");
+    const errs = reads(gone);
+    const last = (
+      await poll({ read: errs.read, done: () => true, timeoutMs: 30, backoff: () => 1, retryOn: () => true })
+    )._unsafeUnwrapErr();
+    expect(last).toMatchObject({ kind: "timeout", last: { error: gone } });
+    expect(errs.state.calls).toBeGreaterThan(1);
+  });
+
+  it("passes the attempt number to the backoff", async () => {
+    const { read } = reads(1, 2, 3);
+    const attempts: number[] = [];
+    await poll({ read, done: (v) => v === 3, timeoutMs: 5000, backoff: (n) => (attempts.push(n), 0) });
+    expect(attempts).toEqual([1, 2]);
+  });
+
+  it("an aborted signal stops the wait as aborted, also while it sleeps", async () => {
+    const { read, state } = reads(1);
+    const before = new AbortController();
+    before.abort();
+    expect(
+      (await poll({ read, done: () => false, timeoutMs: 5000, signal: before.signal }))._unsafeUnwrapErr(),
+    ).toEqual({ kind: "aborted" });
+    expect(state.calls).toBe(0);
+    const during = new AbortController();
+    const waiting = poll({
+      read,
+      done: () => false,
+      timeoutMs: 60_000,
+      backoff: () => 60_000,
+      signal: during.signal,
+    });
+    setTimeout(() => during.abort(), 10);
+    expect((await waiting)._unsafeUnwrapErr()).toEqual({ kind: "aborted" });
+  });
+});
