@@ -7,13 +7,14 @@
  *   what durability costs per step;
  * - a cold `import('@backflip/core')` of the BUILT package (`packages/core/dist`, built
  *   first when missing or older than the sources), timed inside five fresh `node`
- *   processes; the median counts.
+ *   processes; the median wall time counts (CPU time and the load average are printed
+ *   beside it).
  *
  * Last line: `core import_ms=<n> journal_ms_per_step=<n>`. Target: import ≤ 150 ms.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -55,15 +56,24 @@ async function ensureBuilt(): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function coldImportMs(): Promise<number> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(dist).href)}); process.stdout.write(String(performance.now() - t));`;
-  const times: number[] = [];
+  const script = [
+    "const cpu = process.cpuUsage(); const t = performance.now();",
+    `await import(${JSON.stringify(pathToFileURL(dist).href)});`,
+    "const used = process.cpuUsage(cpu);",
+    'process.stdout.write(String(performance.now() - t) + " " + String((used.user + used.system) / 1000));',
+  ].join(" ");
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < IMPORT_ROUNDS; i++) {
-    times.push(Number(await run(process.execPath, ["--input-type=module", "-e", script], coreDir)));
+    const [w, c] = (await run(process.execPath, ["--input-type=module", "-e", script], coreDir)).split(" ");
+    wall.push(Number(w));
+    cpu.push(Number(c));
   }
-  console.log(
-    `cold import of dist/index.js in ${IMPORT_ROUNDS} fresh processes (ms): ${times.map((t) => t.toFixed(1)).join(" ")}`,
-  );
-  return median(times);
+  const ms = (xs: number[]) => xs.map((t) => t.toFixed(1)).join(" ");
+  console.log(`cold import of dist/index.js in ${IMPORT_ROUNDS} fresh processes, wall ms: ${ms(wall)}`);
+  // CPU time tells a slower import from a busier machine (wall grows with the load, CPU barely).
+  console.log(`  cpu ms: ${ms(cpu)} (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`);
+  return median(wall);
 }
 
 function steps(): Step[] {
@@ -73,7 +83,7 @@ function steps(): Step[] {
     title: `${kind} ${id}`,
     kind,
     ...(group ? { group } : {}),
-    describe: () => [`bench ${id}`],
+    describe: () => [{ kind: "note", text: `bench ${id}` }],
     run: () => okAsync({ id, previous: "blue" }),
     ...(kind === "change" ? { undo: () => okAsync(undefined) } : {}),
   });
