@@ -77,7 +77,7 @@ describe("every version", () => {
     });
     const unknown = await dispatch({ ref: "main", inputs: { env: "x" } }, "nope.yml");
     expect(unknown.status).toBe(500);
-    expect((await unknown.json()).message).toBe("");
+    expect(((await unknown.json()) as { message: string }).message).toBe("");
     expect((await dispatch({ ref: "develop", inputs: { env: "x" } })).status).toBe(500);
     expect((await dispatch({ ref: "refs/heads/develop", inputs: { env: "x" } })).status).toBe(404);
     expect((await dispatch({ ref: "main", inputs: { env: "" } })).status).toBe(400);
