@@ -6,7 +6,7 @@ import { RemoteFiles } from "../src/driver-kit/remote-files";
 import type { TrafficBackend } from "../src/driver-kit/traffic-backend";
 import type { DriverError } from "../src/errors/driver-error";
 import type { RenderedConfig } from "../src/ports/traffic-switch";
-import { type MemoryFilesShell, memoryFilesShell } from "./support/memory-files-shell";
+import { type ScriptedHost, scriptedHost } from "../src/testing/scripted-host";
 
 const LIVE = "/etc/proxy/live.conf";
 const STATE = { stateFile: "/var/lib/bf/active", historyFile: "/var/lib/bf/history", historyLimit: 3 };
@@ -15,7 +15,7 @@ const request = { color: "green", sha: "abcdef1", runId: "run-1", actor: "ops" }
 const STAMP = /^rev (\S+)$/m;
 
 /** A scripted proxy: `running` is the revision it serves; `check` rejects content containing `bad`. */
-function fakeBackend(shell: MemoryFilesShell) {
+function fakeBackend(shell: ScriptedHost) {
   const checked: string[] = [];
   const proxy = {
     running: "blue:-:boot" as string | null,
@@ -33,14 +33,14 @@ function fakeBackend(shell: MemoryFilesShell) {
     revisionOf: (content) => STAMP.exec(content)?.[1] ?? null,
     check: (path, content) => {
       checked.push(path);
-      if (shell.fs.get(path) !== content) return errAsync(fail("validate", "failed", "not staged"));
+      if (shell.text(path) !== content) return errAsync(fail("validate", "failed", "not staged"));
       return content.includes("bad")
         ? errAsync(fail("validate", "invalid_input", "bad line"))
         : okAsync(undefined);
     },
     activate: () => {
       proxy.activations++;
-      const live = shell.fs.get(LIVE);
+      const live = shell.text(LIVE);
       if (proxy.takes && live !== undefined) proxy.running = STAMP.exec(live)?.[1] ?? null;
       return okAsync(undefined);
     },
@@ -58,10 +58,9 @@ function fakeBackend(shell: MemoryFilesShell) {
 }
 
 function setup(files: Record<string, string> = {}) {
-  const shell = memoryFilesShell({
-    [LIVE]: "route blue\nrev blue:-:boot\n",
-    [STATE.stateFile]: "blue\n",
-    ...files,
+  const shell = scriptedHost({
+    location: { kind: "local" },
+    files: { [LIVE]: "route blue\nrev blue:-:boot\n", [STATE.stateFile]: "blue\n", ...files },
   });
   const fake = fakeBackend(shell);
   const sw = createTrafficSwitch({
@@ -81,7 +80,7 @@ const render = async (sw: ReturnType<typeof setup>["sw"], overrides = {}): Promi
 
 describe("createTrafficSwitch", () => {
   it("refuses bad options as invalid_input of the backend's driver", () => {
-    const shell = memoryFilesShell();
+    const shell = scriptedHost({ location: { kind: "local" } });
     const error = createTrafficSwitch({
       backend: fakeBackend(shell).backend,
       files: new RemoteFiles(shell, { driver: "fake" }),
@@ -117,7 +116,7 @@ describe("createTrafficSwitch", () => {
     expect(others()).toEqual([LIVE]);
     (await sw.validate(config))._unsafeUnwrap();
     expect(others()).toEqual([checked[1], LIVE].sort());
-    expect(shell.fs.get(LIVE)).toBe("route blue\nrev blue:-:boot\n");
+    expect(shell.text(LIVE)).toBe("route blue\nrev blue:-:boot\n");
   });
 
   it("install moves the validated candidate into place without checking it again, keeping .prev; again is a no-op", async () => {
@@ -126,12 +125,12 @@ describe("createTrafficSwitch", () => {
     (await sw.validate(config))._unsafeUnwrap();
     expect((await sw.install(config))._unsafeUnwrap()).toEqual({ previousRevision: "blue:-:boot" });
     expect(checked).toHaveLength(1);
-    expect(shell.fs.get(LIVE)).toBe(config.content);
-    expect(shell.fs.get(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
+    expect(shell.text(LIVE)).toBe(config.content);
+    expect(shell.text(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
     expect(others()).toEqual([LIVE, `${LIVE}.prev`]);
     expect((await sw.installedRevision())._unsafeUnwrap()).toBe(config.revision);
     expect((await sw.install(config))._unsafeUnwrap()).toEqual({ previousRevision: "blue:-:boot" });
-    expect(shell.fs.get(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
+    expect(shell.text(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
   });
 
   it("install checks what was not validated (or whose candidate vanished); a rejected config changes nothing", async () => {
@@ -144,8 +143,8 @@ describe("createTrafficSwitch", () => {
     const bad = { ...(await render(sw, { runId: "run-2" })) };
     const rejected = { ...bad, content: `${bad.content}bad\n` };
     expect((await sw.install(rejected)).isErr()).toBe(true);
-    expect(shell.fs.get(LIVE)).toBe(config.content);
-    expect(shell.fs.get(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
+    expect(shell.text(LIVE)).toBe(config.content);
+    expect(shell.text(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
   });
 
   it("install refuses a config that is not render()'s: a foreign color or a revision its content does not stamp", async () => {
@@ -165,9 +164,9 @@ describe("createTrafficSwitch", () => {
     expect((await sw.restorePrevious())._unsafeUnwrapErr().reason).toBe("not_found");
     const config = await render(sw);
     (await sw.install(config))._unsafeUnwrap();
-    shell.fs.set(`${LIVE}.prev`, "route blue\nbad\nrev blue:-:boot\n");
+    shell.write(`${LIVE}.prev`, "route blue\nbad\nrev blue:-:boot\n");
     expect((await sw.restorePrevious())._unsafeUnwrap()).toEqual({ revision: "blue:-:boot" });
-    expect(shell.fs.get(LIVE)).toBe("route blue\nbad\nrev blue:-:boot\n");
+    expect(shell.text(LIVE)).toBe("route blue\nbad\nrev blue:-:boot\n");
     expect(checked).toHaveLength(1);
   });
 
@@ -206,12 +205,12 @@ describe("createTrafficSwitch", () => {
     const state = (await sw.readState())._unsafeUnwrap();
     expect(state.activeColor).toBe("blue");
     expect(state.history.map((e) => e.runId)).toEqual(["run-3", "run-2", "run-1"]);
-    expect(shell.fs.get(STATE.historyFile)?.split("\n")[0]).toBe(
+    expect(shell.text(STATE.historyFile)?.split("\n")[0]).toBe(
       "2026-12-07T00:00:00.000Z blue abcdef1 run-3 ops",
     );
-    shell.fs.set(STATE.stateFile, "green\n");
+    shell.write(STATE.stateFile, "green\n");
     expect((await sw.record({ ...request, color: "blue", runId: "run-3" }))._unsafeUnwrap()).toEqual(state);
-    expect(shell.fs.get(STATE.stateFile)).toBe("blue\n");
+    expect(shell.text(STATE.stateFile)).toBe("blue\n");
     const exact = { activeColor: "green", history: [{ at: "2026-01-01T00:00:00Z", color: "green" }] };
     (await sw.writeState(exact))._unsafeUnwrap();
     expect((await sw.readState())._unsafeUnwrap()).toEqual(exact);
@@ -228,7 +227,7 @@ describe("createTrafficSwitch", () => {
       reason: "not_found",
       details: { path: STATE.stateFile },
     });
-    shell.fs.set(STATE.stateFile, "purple\n");
+    shell.write(STATE.stateFile, "purple\n");
     expect((await sw.readState())._unsafeUnwrapErr().reason).toBe("failed");
   });
 
