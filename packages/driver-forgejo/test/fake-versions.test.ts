@@ -141,9 +141,8 @@ describe("by version", () => {
       await start(version, { workflows });
       await dispatch({ ref: "main", inputs: {} }, "a.yml");
       await dispatch({ ref: "main", inputs: {} }, "b.yml");
-      const list = await (
-        await call("GET", "/api/v1/repos/talas/veza/actions/runs?workflow_id=a.yml")
-      ).json();
+      const runs = await call("GET", "/api/v1/repos/talas/veza/actions/runs?workflow_id=a.yml");
+      const list = (await runs.json()) as { total_count: number };
       counts.push(list.total_count);
       await fake.close();
     }
