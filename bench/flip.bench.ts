@@ -11,6 +11,12 @@
  * capability) and the direct unix-socket runtime API capability. After every flip a probe
  * request checks the new color answers.
  *
+ * Then the same under driver-nginx: a real nginx 1.22 in front of the same two backends,
+ * the same wrk load on it, 8 flips with client keep-alive (for reference: a stopping
+ * nginx worker closes idle keep-alive connections, failing requests sent on them), then
+ * ≥ 20 flips with `keepalive_timeout 0` (see bench/nginx-flips.ts), printing
+ * `nginx reload_p50_ms=<n> requests=<n> failed=<n>` (needs `scripts/backends up nginx`).
+ *
  * Last line: `flip reload_p50_ms=<n> map_p50_ms=<n> requests=<n> failed=<n>` (failed:
  * wrk socket errors plus non-2xx responses). Targets: failed=0, reload p50 ≤ 100 ms,
  * map p50 ≤ 10 ms. Needs `scripts/backends up haproxy`. Ports 18480-18482.
@@ -21,14 +27,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { LocalShell, type SwitchRequest, vezaTopology } from "@backflip/core";
+import { LocalShell, type SwitchRequest, type TrafficSwitch, vezaTopology } from "@backflip/core";
 import { backendEnv } from "@backflip/core/testing";
 import {
   createHaproxySwitch,
-  type HaproxySwitch,
   type HaproxySwitchOptions,
   unixSocketRuntimeApi,
 } from "@backflip/driver-haproxy";
+import { runNginxFlips } from "./nginx-flips";
 import { startWrkLoad } from "./wrk-load";
 
 const FRONTEND = 18480;
@@ -77,7 +83,7 @@ interface FlipTimes {
 const PHASES = ["render", "validate", "install", "reload", "confirm"] as const;
 
 /** One timed flip through the driver: render, validate, install, reload, confirm; then record (untimed). */
-async function flip(sw: HaproxySwitch, request: SwitchRequest): Promise<FlipTimes> {
+async function flip(sw: TrafficSwitch, request: SwitchRequest): Promise<FlipTimes> {
   const marks = [performance.now()];
   const config = unwrap(await sw.render(request), "render");
   marks.push(performance.now());
@@ -257,6 +263,13 @@ async function main(): Promise<void> {
 
     await sleep(500);
     const { report, requests, failed } = await wrk.stop();
+    const { keepalive, closing: nginx } = await runNginxFlips({
+      dir: join(dir, "nginx"),
+      colorPorts: PORTS,
+      flips: FLIPS,
+      keepaliveFlips: UNTUNED_FLIPS,
+      flip,
+    });
 
     console.log(`wrk: ${report.trim().split("\n").join(" | ")}`);
     console.log(
@@ -267,8 +280,28 @@ async function main(): Promise<void> {
     );
     console.log(summary(`reload mode${caFile ? `, httpClientCaFile ${caFile}` : ""}`, reloadTimes));
     console.log(summary("map mode", mapTimes));
-    console.log(`probes after each flip answered by the wrong color: ${wrong}`);
-    if (wrong > 0) process.exitCode = 1;
+    console.log(`nginx wrk: ${nginx.report.trim().split("\n").join(" | ")}`);
+    console.log(
+      summary(
+        `nginx with client keep-alive (stopping workers close idle connections: ${keepalive.failed} of ${keepalive.requests} requests failed)`,
+        keepalive.times,
+      ),
+    );
+    console.log(
+      summary("nginx, keepalive_timeout 0 (nginx -t, nginx -s reload, confirm with settleMs)", nginx.times),
+    );
+    console.log(
+      `probes after each flip answered by the wrong color: ${wrong} (HAProxy), ${keepalive.wrong + nginx.wrong} (nginx)`,
+    );
+    if (wrong > 0 || keepalive.wrong + nginx.wrong > 0) process.exitCode = 1;
+    console.log(
+      `nginx reload_p50_ms=${ms(
+        percentile(
+          nginx.times.map((f) => f.total),
+          50,
+        ),
+      )} requests=${nginx.requests} failed=${nginx.failed}`,
+    );
     console.log(
       `flip reload_p50_ms=${ms(
         percentile(
