@@ -1,7 +1,7 @@
+import { recordingShell } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { createHaproxySwitch, DEFAULT_HAPROXY_TEMPLATE, type HaproxySwitchOptions } from "../src/index";
 import { parseMapFile } from "../src/map-file";
-import { recordingShell } from "./support/recording-shell";
 
 /** The staging stack's colors, components and paths. */
 const stack = {
@@ -196,7 +196,7 @@ describe("reload methods and transports, as the commands they run", () => {
     const shell = recordingShell(() => ({ stdout: "proc.cfg_rev: type=str value=<blue:-:r1>\n\n" }));
     const sw = createHaproxySwitch({ shell, ...stack, servers, socatBin: "/usr/bin/socat" })._unsafeUnwrap();
     expect((await sw.liveRevision())._unsafeUnwrap()).toBe("blue:-:r1");
-    expect(shell.calls).toEqual([
+    expect(shell.calls).toMatchObject([
       {
         argv: ["/usr/bin/socat", "-t", "30", "-T", "30", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"],
         stdin: "get var proc.cfg_rev\n",
