@@ -1,35 +1,23 @@
 import { errAsync, okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { RemoteFiles } from "../src/driver-kit/remote-files";
-import { driverError, type FileEntry, type Shell, type ShellResult } from "../src/index";
+import { driverError, type FileEntry, type Shell } from "../src/index";
+import { recordingShell } from "../src/testing/recording-shell";
 
 describe("RemoteFiles", () => {
   it("reads kernel pseudo-files with cat, not a file API that serves them empty (Incus)", async () => {
-    const ran: string[][] = [];
-    const shell: Shell = {
+    const shell = recordingShell(() => ({ stdout: "haproxy\n" }), {
       name: "incus-like",
-      run: (argv) => {
-        ran.push([...argv]);
-        const result: ShellResult = {
-          exitCode: 0,
-          signal: null,
-          stdout: "haproxy\n",
-          stderr: "",
-          truncated: false,
-          durationMs: 1,
-        };
-        return okAsync(result);
-      },
       files: {
         readFile: () => okAsync(new Uint8Array()), // what Incus's file API answers for /proc files
         writeFileAtomic: () => okAsync(undefined),
       },
-    };
+    });
     const files = new RemoteFiles(shell, { driver: "haproxy", timeoutMs: 1000 });
     expect((await files.read("/proc/42/comm", "reload"))._unsafeUnwrap()).toBe("haproxy\n");
-    expect(ran).toEqual([["cat", "--", "/proc/42/comm"]]);
+    expect(shell.argvs()).toEqual([["cat", "--", "/proc/42/comm"]]);
     expect((await files.read("/run/haproxy.pid", "reload"))._unsafeUnwrap()).toBe("");
-    expect(ran).toHaveLength(1);
+    expect(shell.calls).toHaveLength(1);
   });
 
   it("sweeps the stale temp siblings of a file, sparing fresh ones, the one to keep and others' files", async () => {
