@@ -58,7 +58,11 @@ describe("poll", () => {
   it("passes the attempt number to the backoff", async () => {
     const { read } = reads(1, 2, 3);
     const attempts: number[] = [];
-    await poll({ read, done: (v) => v === 3, timeoutMs: 5000, backoff: (n) => (attempts.push(n), 0) });
+    const backoff = (n: number) => {
+      attempts.push(n);
+      return 0;
+    };
+    await poll({ read, done: (v) => v === 3, timeoutMs: 5000, backoff });
     expect(attempts).toEqual([1, 2]);
   });
 
