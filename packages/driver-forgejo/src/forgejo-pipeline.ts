@@ -272,7 +272,8 @@ export class ForgejoPipeline implements Pipeline {
 
   /**
    * Cancels a run; a no-op when it already finished; `not_found` for an unknown id;
-   * `unsupported` on a server without the cancel endpoint (Forgejo < 16, Gitea).
+   * `unsupported` for an unfinished run on a server without the cancel endpoint
+   * (Forgejo < 16, Gitea).
    */
   cancel(id: number): ResultAsync<void, DriverError> {
     return this.#run(async () => {
@@ -283,6 +284,10 @@ export class ForgejoPipeline implements Pipeline {
       const { version, caps, runs } = server.value;
       const manual = `cancel run ${id} from the Actions UI (${this.#actionsPage()})`;
       if (!caps.cancel && version) {
+        // A finished run needs no endpoint: cancelling it is a no-op on every server.
+        const run = await runs.get("cancel", valid.value);
+        if (run.isErr()) return err(run.error);
+        if (isFinal(run.value)) return ok(undefined);
         return err(unsupportedError("cancel", "run cancel endpoint", "cancel", version, manual));
       }
       const url = this.#actionsUrl(["runs", String(valid.value), "cancel"]);

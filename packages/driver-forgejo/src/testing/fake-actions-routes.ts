@@ -147,6 +147,7 @@ async function dispatch(
   const missing = (wf.requiredInputs ?? []).find((name) => (given[name] ?? "") === "");
   if (missing) return jsonReply(400, { message: `input "${missing}" is required` });
   const run = ctx.actions.start(repo, workflow, short, given);
+  if (wf.perform) run.statuses = await wf.perform({ ref: short, inputs: given });
   if (
     ctx.settings.profile.returnRunInfo &&
     ctx.settings.dispatchReply === "run-info" &&

@@ -13,6 +13,14 @@ export interface FakeWorkflow {
   readonly requiredInputs?: readonly string[];
   /** Refs the workflow exists at (404 elsewhere); any ref when absent. */
   readonly refs?: readonly string[];
+  /**
+   * What the workflow does when dispatched (tests wire it to a simulated fleet, as the
+   * real `rollback.yml` acts on the hosts). Its answer replaces `statuses` for that run.
+   */
+  readonly perform?: (run: {
+    readonly ref: string;
+    readonly inputs: Readonly<Record<string, string>>;
+  }) => Promise<readonly RunStatus[]>;
 }
 
 /** A run as the fake keeps it. */
@@ -30,6 +38,8 @@ export interface FakeRun {
   cancelled: boolean;
   /** Run listings it is still hidden from (models the delay before a dispatched run shows). */
   hiddenFor: number;
+  /** This run's statuses when its workflow's `perform` gave them. */
+  statuses?: readonly RunStatus[];
   override?: RunStatus;
 }
 
@@ -98,7 +108,7 @@ export class FakeActions {
   status(run: FakeRun): RunStatus {
     if (run.override) return run.override;
     if (run.cancelled) return "cancelled";
-    const statuses = this.#workflows[run.workflow]?.statuses ?? ["unknown"];
+    const statuses = this.#statuses(run);
     return statuses[Math.min(run.step, statuses.length - 1)] ?? "unknown";
   }
 
@@ -110,11 +120,15 @@ export class FakeActions {
   /** Counts one read of the run, moving it along its script. */
   observe(run: FakeRun): void {
     run.reads++;
-    const statuses = this.#workflows[run.workflow]?.statuses ?? [];
+    const statuses = this.#statuses(run);
     if (run.reads >= this.#pollsPerStatus && run.step < statuses.length - 1) {
       run.step++;
       run.reads = 0;
     }
+  }
+
+  #statuses(run: FakeRun): readonly RunStatus[] {
+    return run.statuses ?? this.#workflows[run.workflow]?.statuses ?? ["unknown"];
   }
 
   /** Cancels a run unless it is done (then a no-op, as in Forgejo). */
