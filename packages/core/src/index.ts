@@ -13,6 +13,7 @@ export { fromDriverError, stepError } from "./errors/step-error";
 // steps and plans
 export type { Action, ExecLocation } from "./plan/action";
 export { renderAction } from "./plan/action";
+export { locationOf } from "./plan/location-of";
 export type { PlanIntent, RecipePath } from "./plan/plan-intent";
 export type { PlanDescription, RollbackPlan, StepDescription } from "./plan/rollback-plan";
 export { createPlan } from "./plan/rollback-plan";
@@ -50,7 +51,12 @@ export type {
 } from "./ports/pipeline";
 export { FINAL_RUN_STATUSES, RUN_STATUSES } from "./ports/pipeline";
 export type { FileEntry, Shell, ShellFiles, ShellResult, ShellRunOptions } from "./ports/shell";
-export type { DataLossReport, DatasetSnapshot, SnapshotOperation, SnapshotStore } from "./ports/snapshot-store";
+export type {
+  DataLossReport,
+  DatasetSnapshot,
+  SnapshotOperation,
+  SnapshotStore,
+} from "./ports/snapshot-store";
 export type {
   HistoryEntry,
   RenderedConfig,

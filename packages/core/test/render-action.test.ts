@@ -70,6 +70,7 @@ const LOCATIONS: ReadonlyArray<readonly [string, ExecLocation]> = [
   ["incus with a project", { kind: "incus", instance: "web", project: "my project" }],
   ["ssh", { kind: "ssh", host: "127.0.0.1" }],
   ["ssh with user and port", { kind: "ssh", host: "db.example", user: "ops", port: 2222 }],
+  ["ssh through a jump host", { kind: "ssh", host: "10.0.0.5", user: "ops", jump: "ops@bastion:2200" }],
 ];
 
 describe.each(LOCATIONS)("renderAction: exec at %s", (_name, where) => {
@@ -88,8 +89,9 @@ describe.each(LOCATIONS)("renderAction: exec at %s", (_name, where) => {
       expect(stderr).toBe(`[exec]${project}[${where.instance}]`);
     } else if (where.kind === "ssh") {
       const port = where.port === undefined ? "" : `[-p][${where.port}]`;
+      const jump = where.jump === undefined ? "" : `[-J][${where.jump}]`;
       const user = where.user === undefined ? "" : `${where.user}@`;
-      expect(stderr).toBe(`${port}[${user}${where.host}]`);
+      expect(stderr).toBe(`${port}${jump}[${user}${where.host}]`);
     } else {
       expect(stderr).toBe("");
     }

@@ -7,6 +7,7 @@
  */
 export type { IncusHostOptions } from "./create-incus-host";
 export { createIncusHost } from "./create-incus-host";
+export { incusCliActions, incusLocation } from "./incus-cli-actions";
 export { classifyIncusError } from "./incus-error";
 export type { InstanceConfig } from "./incus-host";
 export { IncusHost } from "./incus-host";

@@ -1,4 +1,4 @@
-import type { DriverError } from "@backflip/core";
+import type { Action, DriverError } from "@backflip/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import pg from "pg";
 import { hintForSqlState, pgError, reasonForSqlState, redact } from "./postgres-error";
@@ -39,6 +39,17 @@ export class PgTransport implements SqlTransport {
   constructor(connection: PgConnection) {
     this.#connection = connection;
     this.name = `pg:${connection.user}@${connection.host}:${connection.port}/${connection.database}`;
+  }
+
+  /** The transaction the script runs in, on this connection (the script named, never shown). */
+  describeScript(run: Pick<ScriptRun, "statementTimeoutMs" | "lockTimeoutMs">, script: string): Action[] {
+    const statements = ["BEGIN", ...timeoutStatements(run), `<${script}>`, "COMMIT"];
+    return [{ kind: "sql", where: this.name, statement: statements.join("; ") }];
+  }
+
+  /** The query, on this connection. */
+  describeQuery(sql: string): Action[] {
+    return [{ kind: "sql", where: this.name, statement: sql }];
   }
 
   applyScript(sql: string, run: ScriptRun): ResultAsync<void, DriverError> {

@@ -1,7 +1,9 @@
 import {
+  type Action,
   type ApplySqlOptions,
   abortSignalSchema,
   type Database,
+  type DatabaseOperation,
   type DriverError,
   type MigrationState,
   parseInput,
@@ -105,7 +107,7 @@ export class PostgresDatabase implements Database {
   migrationState(): ResultAsync<MigrationState, DriverError> {
     const table = this.#table;
     return this.#transport
-      .queryRows(`SELECT to_regclass('${table}') IS NOT NULL`)
+      .queryRows(this.#tableExistsQuery())
       .andThen((rows) => {
         if (rows[0]?.[0] !== "t")
           return ok<MigrationState | null, DriverError>({ managed: false, version: null, dirty: false });
@@ -114,10 +116,28 @@ export class PostgresDatabase implements Database {
       .andThen((known) =>
         known !== null
           ? ok(known)
-          : this.#transport
-              .queryRows(`SELECT version, dirty FROM ${table} LIMIT 1`)
-              .andThen((rows) => parseState(rows, table)),
+          : this.#transport.queryRows(this.#stateQuery()).andThen((rows) => parseState(rows, table)),
       );
+  }
+
+  /** The dry run of a call: the psql commands (or SQL on a connection) it makes, where; a script is named by its digest. */
+  describe(operation: DatabaseOperation): readonly Action[] {
+    const t = this.#transport;
+    if (operation.op === "migrationState")
+      return [...t.describeQuery(this.#tableExistsQuery()), ...t.describeQuery(this.#stateQuery())];
+    const run = {
+      statementTimeoutMs: operation.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: operation.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    };
+    return t.describeScript(run, `the SQL script (${operation.lines} lines, sha256 ${operation.sha256}…)`);
+  }
+
+  #tableExistsQuery(): string {
+    return `SELECT to_regclass('${this.#table}') IS NOT NULL`;
+  }
+
+  #stateQuery(): string {
+    return `SELECT version, dirty FROM ${this.#table} LIMIT 1`;
   }
 }
 
@@ -188,11 +208,11 @@ export function createPgDatabase(options: PgDatabaseOptions): Result<PostgresDat
 export interface PsqlDatabaseOptions {
   /** Where psql runs: e.g. `host.shell("veza-staging-postgres")` for `incus exec … --`. */
   readonly shell: Shell;
-  /** `-U` (default: the topology's postgres user, else psql's default). */
+  /** `-U` (default: the topology's database user, else psql's default). */
   readonly user?: string;
   /** The database (default: the topology's, else psql's default). */
   readonly database?: string;
-  /** Takes user and database from `topology.postgres`. */
+  /** Takes user and database from `topology.database` (`user`, `name`). */
   readonly topology?: Topology;
   /** `-h`: host or socket directory. */
   readonly host?: string;
@@ -217,7 +237,7 @@ const psqlOptionsSchema = z.object({
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected a database name")
     .optional(),
   topology: z
-    .object({ postgres: z.object({ user: z.string(), database: z.string() }) })
+    .object({ database: z.object({ user: z.string(), name: z.string() }).optional() })
     .passthrough()
     .optional(),
   host: z.string().min(1).optional(),
@@ -233,8 +253,8 @@ const psqlOptionsSchema = z.object({
  */
 export function createPsqlDatabase(options: PsqlDatabaseOptions): Result<PostgresDatabase, DriverError> {
   return parseInput(psqlOptionsSchema, options, { driver: DRIVER, op: "options" }).map((o) => {
-    const user = options.user ?? options.topology?.postgres.user;
-    const database = options.database ?? options.topology?.postgres.database;
+    const user = options.user ?? options.topology?.database?.user;
+    const database = options.database ?? options.topology?.database?.name;
     return new PostgresDatabase(
       new PsqlTransport({
         shell: options.shell,

@@ -1,4 +1,4 @@
-import type { DriverError, Shell, ShellResult } from "@backflip/core";
+import { type Action, type DriverError, locationOf, type Shell, type ShellResult } from "@backflip/core";
 import { err, ok, type ResultAsync } from "neverthrow";
 import { hintForSqlState, pgError, reasonForSqlState } from "./postgres-error";
 import { type ScriptRun, type SqlTransport, timeoutStatements } from "./sql-transport";
@@ -50,6 +50,19 @@ export class PsqlTransport implements SqlTransport {
     return [...this.#base(), "--single-transaction", ...timeouts, "-f", "-"];
   }
 
+  /** `psql … -f -` where the shell runs, and what goes on its stdin. */
+  describeScript(run: Pick<ScriptRun, "statementTimeoutMs" | "lockTimeoutMs">, script: string): Action[] {
+    return [
+      { kind: "exec", where: locationOf(this.#target.shell), argv: this.scriptArgv(run) },
+      { kind: "note", text: `psql reads ${script} on stdin` },
+    ];
+  }
+
+  /** `psql … -c <query>` where the shell runs. */
+  describeQuery(sql: string): Action[] {
+    return [{ kind: "exec", where: locationOf(this.#target.shell), argv: this.#queryArgv(sql) }];
+  }
+
   applyScript(sql: string, run: ScriptRun): ResultAsync<void, DriverError> {
     const options = {
       stdin: sql,
@@ -70,7 +83,7 @@ export class PsqlTransport implements SqlTransport {
 
   queryRows(sql: string): ResultAsync<string[][], DriverError> {
     return this.#target.shell
-      .run([...this.#base(), "-A", "-t", "-F", "\t", "-c", sql], { timeoutMs: this.#target.timeoutMs })
+      .run(this.#queryArgv(sql), { timeoutMs: this.#target.timeoutMs })
       .mapErr((e) => this.#shellFailure("query", e))
       .andThen((r) =>
         r.exitCode === 0
@@ -82,6 +95,10 @@ export class PsqlTransport implements SqlTransport {
             )
           : err(this.#psqlFailure("query", r, "the query failed")),
       );
+  }
+
+  #queryArgv(sql: string): string[] {
+    return [...this.#base(), "-A", "-t", "-F", "\t", "-c", sql];
   }
 
   #base(): string[] {

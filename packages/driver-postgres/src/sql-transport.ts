@@ -1,4 +1,4 @@
-import type { DriverError } from "@backflip/core";
+import type { Action, DriverError } from "@backflip/core";
 import type { ResultAsync } from "neverthrow";
 
 /** Timeouts and cancellation of one script, already validated. */
@@ -19,6 +19,10 @@ export interface SqlTransport {
   applyScript(sql: string, run: ScriptRun): ResultAsync<void, DriverError>;
   /** Runs one read-only query; each row's columns as text (`t`/`f` for booleans). */
   queryRows(sql: string): ResultAsync<string[][], DriverError>;
+  /** The dry run of {@link applyScript}; `script` names the script (never its text). */
+  describeScript(run: Pick<ScriptRun, "statementTimeoutMs" | "lockTimeoutMs">, script: string): Action[];
+  /** The dry run of {@link queryRows}. */
+  describeQuery(sql: string): Action[];
 }
 
 /** The two `SET LOCAL` statements that bound a script's statements and lock waits. */

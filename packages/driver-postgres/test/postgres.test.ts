@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { inspect } from "node:util";
-import { type DriverError, formatDriverError, LocalShell, vezaTopology } from "@backflip/core";
+import { type DriverError, formatDriverError, LocalShell, renderAction, vezaTopology } from "@backflip/core";
 import { recordingShell } from "@backflip/core/testing/fakes";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
@@ -231,6 +232,28 @@ describe.skipIf(postgresSkip)("PostgreSQL 15: timeouts, aborts, refusals and sec
   it("wire: nothing listening is unavailable", async () => {
     const e = (await wire("postgres", { port: 1 }).migrationState())._unsafeUnwrapErr();
     expect(e.reason).toBe("unavailable");
+  });
+
+  it("psql: the dry run's lines, pasted into sh, read the migration state PostgreSQL holds", async () => {
+    const db = await freshDatabase();
+    await adminSql(db.name, "CREATE TABLE schema_migrations (version bigint, dirty boolean)");
+    await adminSql(db.name, "INSERT INTO schema_migrations VALUES (42, false)");
+    const lines = viaPsql(db.name).describe({ op: "migrationState" }).map(renderAction);
+    const pasted = lines.map((line) => execFileSync("sh", ["-c", line], { encoding: "utf8" }).trim());
+    expect(pasted).toEqual(["t", "42\tf"]);
+  });
+
+  it("wire: the dry run names the connection and the script's digest, never the password or the SQL", () => {
+    const password = "Dry-Run-Pa55word-d0-not-leak";
+    const db = wire("postgres", { user: "veza", password });
+    const lines = [
+      ...db.describe({ op: "migrationState" }),
+      ...db.describe({ op: "applySql", sha256: "0123456789abcdef", lines: 3, lockTimeoutMs: 5000 }),
+    ].map(renderAction);
+    expect(lines.at(-1)).toBe(
+      `# sql on pg:veza@${pgHost}:${pgPort}/postgres: BEGIN; SET LOCAL statement_timeout = 300000; SET LOCAL lock_timeout = 5000; <the SQL script (3 lines, sha256 0123456789abcdef…)>; COMMIT`,
+    );
+    expect(lines.join("\n")).not.toContain(password);
   });
 
   it("psql: a database that does not exist is not_found", async () => {

@@ -1,5 +1,6 @@
 import {
   type DriverError,
+  type ExecLocation,
   parseInput,
   parseShellRun,
   type Shell,
@@ -26,6 +27,8 @@ import { type SshShellOptions, sshShellOptionsSchema } from "./ssh-shell-options
 export class SshShell implements Shell {
   /** Name in messages and events, e.g. `ssh:ops@10.0.0.5` (never holds a secret). */
   readonly name: string;
+  /** `ssh [-p N] [-J jump] user@host --`: where a dry run says its commands run. */
+  readonly location: ExecLocation;
   readonly #link: SshLink;
   readonly #slots: ChannelSlots;
   readonly #killGraceMs: number;
@@ -33,6 +36,13 @@ export class SshShell implements Shell {
   private constructor(options: SshShellOptions) {
     const via = options.jump === undefined ? "" : ` via ${endpointLabel(options.jump)}`;
     this.name = options.name ?? `ssh:${endpointLabel(options)}${via}`;
+    this.location = {
+      kind: "ssh",
+      host: options.host,
+      user: options.username,
+      ...(options.port === undefined || options.port === 22 ? {} : { port: options.port }),
+      ...(options.jump === undefined ? {} : { jump: endpointLabel(options.jump) }),
+    };
     this.#link = new SshLink(options, options.jump, {
       keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: options.keepaliveCountMax ?? 3,

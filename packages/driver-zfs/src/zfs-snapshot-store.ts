@@ -1,12 +1,15 @@
 import {
+  type Action,
   type DataLossReport,
   type DatasetSnapshot,
   type DriverError,
   datasetNameSchema,
   describeDataLoss,
+  locationOf,
   parseInput,
   type Shell,
   type ShellResult,
+  type SnapshotOperation,
   type SnapshotStore,
   shortShaSchema,
   snapshotNameSchema,
@@ -23,7 +26,7 @@ export interface ZfsSnapshotStoreOptions {
   readonly shell: Shell;
   /** The zfs command as an argv prefix (default `["zfs"]`; e.g. `["sudo", "-n", "zfs"]`). */
   readonly zfsCommand?: readonly string[];
-  /** The pre-deploy snapshot prefix (default: the topology's `zfs.snapshotPrefix`, else `pre-deploy-`). */
+  /** The pre-deploy snapshot prefix (default: the topology's `snapshots.prefix`, else `pre-deploy-`). */
   readonly snapshotPrefix?: string;
   /** Takes the prefix from a topology. */
   readonly topology?: Topology;
@@ -40,7 +43,7 @@ const optionsSchema = z.object({
   zfsCommand: z.array(z.string().min(1)).min(1).optional(),
   snapshotPrefix: snapshotNameSchema.optional(),
   topology: z
-    .object({ zfs: z.object({ snapshotPrefix: z.string() }) })
+    .object({ snapshots: z.object({ prefix: z.string() }).optional() })
     .passthrough()
     .optional(),
   timeoutMs: z.number().int().positive().optional(),
@@ -69,7 +72,7 @@ export class ZfsSnapshotStore implements SnapshotStore {
   private constructor(options: ZfsSnapshotStoreOptions) {
     this.#shell = options.shell;
     this.#zfs = options.zfsCommand ?? ["zfs"];
-    this.#prefix = options.snapshotPrefix ?? options.topology?.zfs.snapshotPrefix ?? "pre-deploy-";
+    this.#prefix = options.snapshotPrefix ?? options.topology?.snapshots?.prefix ?? "pre-deploy-";
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#now = options.now ?? Date.now;
     this.name = options.name ?? `zfs@${options.shell.name}`;
@@ -86,18 +89,7 @@ export class ZfsSnapshotStore implements SnapshotStore {
   list(dataset: string): ResultAsync<DatasetSnapshot[], DriverError> {
     const checked = parseInput(datasetNameSchema, dataset, { driver: DRIVER, op: "list" });
     if (checked.isErr()) return errAsync(checked.error);
-    return this.#zfsRun("list", `listing snapshots of ${dataset}`, [
-      "get",
-      "-H",
-      "-p",
-      "-r",
-      "-d",
-      "1",
-      "-o",
-      "name,property,value",
-      "createtxg,creation",
-      dataset,
-    ]).andThen((r) => {
+    return this.#zfsRun("list", `listing snapshots of ${dataset}`, listArgs(dataset)).andThen((r) => {
       const snapshots = parseSnapshots(dataset, r.stdout);
       return snapshots === null
         ? err(
@@ -235,8 +227,17 @@ export class ZfsSnapshotStore implements SnapshotStore {
         );
       }
       const full = `${dataset}@${name}`;
-      return this.#zfsRun("rollback", `zfs rollback -r ${full}`, ["rollback", "-r", full]).map(() => report);
+      return this.#zfsRun("rollback", `zfs rollback -r ${full}`, rollbackArgs(full)).map(() => report);
     });
+  }
+
+  /** The dry run of a call: the zfs command it runs, where its shell runs it. */
+  describe(operation: SnapshotOperation): readonly Action[] {
+    const args =
+      operation.op === "list"
+        ? listArgs(operation.dataset)
+        : rollbackArgs(`${operation.dataset}@${operation.name}`);
+    return [{ kind: "exec", where: locationOf(this.#shell), argv: [...this.#zfs, ...args] }];
   }
 
   #bytesWritten(dataset: string, name: string): ResultAsync<number | null, DriverError> {
@@ -263,6 +264,16 @@ export class ZfsSnapshotStore implements SnapshotStore {
       .run([...this.#zfs, ...args], { timeoutMs: this.#timeoutMs })
       .andThen((r) => (r.exitCode === 0 ? ok(r) : err(zfsFailure(op, what, this.#shell.name, r))));
   }
+}
+
+/** `zfs get` of the creation of a dataset's own snapshots (the arguments after `zfs`). */
+function listArgs(dataset: string): string[] {
+  return ["get", "-H", "-p", "-r", "-d", "1", "-o", "name,property,value", "createtxg,creation", dataset];
+}
+
+/** `zfs rollback -r` to `dataset@name`, destroying newer snapshots (the arguments after `zfs`). */
+function rollbackArgs(full: string): string[] {
+  return ["rollback", "-r", full];
 }
 
 /** Validates the options into a {@link ZfsSnapshotStore}; nothing runs yet. */

@@ -4,7 +4,14 @@ import { quoteForShell } from "../shell/quote-for-shell";
 export type ExecLocation =
   | { readonly kind: "local" }
   | { readonly kind: "incus"; readonly instance: string; readonly project?: string }
-  | { readonly kind: "ssh"; readonly host: string; readonly user?: string; readonly port?: number }
+  | {
+      readonly kind: "ssh";
+      readonly host: string;
+      readonly user?: string;
+      readonly port?: number;
+      /** A jump host, `[user@]host[:port]` (`ssh -J`). */
+      readonly jump?: string;
+    }
   | { readonly kind: "other"; readonly name: string };
 
 /** One thing a step would do, as data: the dry run. */
@@ -72,7 +79,8 @@ function execLine(where: ExecLocation, argv: readonly string[]): string {
       // ssh sends its command words, joined by spaces, to the remote shell: the quoted
       // command is one word for the local shell, the remote shell then splits it back.
       const port = where.port === undefined ? [] : ["-p", String(where.port)];
-      return `${["ssh", ...port, sshTarget(where), "--"].map(quoteForShell).join(" ")} ${quoteForShell(command)}`;
+      const jump = where.jump === undefined ? [] : ["-J", where.jump];
+      return `${["ssh", ...port, ...jump, sshTarget(where), "--"].map(quoteForShell).join(" ")} ${quoteForShell(command)}`;
     }
     case "other":
       return comment(`on ${where.name}: ${command}`);
@@ -99,7 +107,7 @@ function fileLine(action: Extract<Action, { kind: "file" }>): string {
 function locationNames(where: ExecLocation): readonly string[] {
   if (where.kind === "incus")
     return [where.instance, ...(where.project === undefined ? [] : [where.project])];
-  if (where.kind === "ssh") return [sshTarget(where)];
+  if (where.kind === "ssh") return [sshTarget(where), ...(where.jump === undefined ? [] : [where.jump])];
   return [];
 }
 
@@ -116,7 +124,7 @@ function placeName(where: ExecLocation): string {
     case "incus":
       return `in incus instance ${where.instance}${where.project === undefined ? "" : ` (project ${where.project})`}`;
     case "ssh":
-      return `on ${sshTarget(where)} over ssh`;
+      return `on ${sshTarget(where)} over ssh${where.jump === undefined ? "" : ` via ${where.jump}`}`;
     case "other":
       return `on ${where.name}`;
   }

@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
+import type { ExecLocation } from "../plan/action";
 import type { Shell, ShellFiles, ShellResult, ShellRunOptions } from "../ports/shell";
 import { parseInput } from "../validate/parse-input";
 import { CappedOutput } from "./capped-output";
@@ -42,6 +43,8 @@ export class LocalShell implements Shell {
   readonly name: string;
   /** Local file access: plain reads and atomic writes. */
   readonly files: ShellFiles = new LocalShellFiles();
+  /** Commands run right here: a dry run prints them as they are. */
+  readonly location: ExecLocation = { kind: "local" };
   readonly #options: Result<{ killGraceMs: number }, DriverError>;
 
   /** Builds a local shell; bad options make every `run` return `invalid_input`. */
