@@ -27,7 +27,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { LocalShell, type SwitchRequest, type TrafficSwitch, vezaTopology } from "@backflip/core";
+import { LocalShell, type SwitchRequest, type TrafficSwitch } from "@backflip/core";
 import { backendEnv } from "@backflip/core/testing";
 import {
   createHaproxySwitch,
@@ -164,17 +164,12 @@ async function main(): Promise<void> {
     };
     const options: HaproxySwitchOptions = {
       shell: new LocalShell(),
-      topology: vezaTopology("bench", {
-        components: ["web"],
-        haproxy: {
-          container: "veza-bench-haproxy",
-          configPath: paths.configPath,
-          stateFile: paths.stateFile,
-          historyFile: paths.historyFile,
-          historyLimit: 50,
-        },
-        healthPath: "/",
-      }),
+      env: "bench",
+      colors: ["blue", "green"],
+      components: ["web"],
+      configPath: paths.configPath,
+      healthPath: "/",
+      state: { stateFile: paths.stateFile, historyFile: paths.historyFile, historyLimit: 50 },
       servers: { web: { blue: `127.0.0.1:${PORTS.blue}`, green: `127.0.0.1:${PORTS.green}` } },
       binds: [`127.0.0.1:${FRONTEND}`],
       statsSocket: paths.statsSocket,

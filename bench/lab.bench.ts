@@ -35,6 +35,7 @@ import {
 import type { LabDrivers } from "../lab/src/lab-drivers";
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
+import { LAB_HAPROXY } from "../lab/src/lab-settings";
 import { labUp } from "../lab/src/lab-up";
 import { startWrkLoad } from "./wrk-load";
 
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     (await resetLab(d))._unsafeUnwrap();
 
     // The floor under every HAProxy operation: one `incus exec` round trip into its container.
-    const shell = d.host.shell(d.topology.haproxy.container);
+    const shell = d.host.shell(LAB_HAPROXY.container);
     const execs: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
         `outside steps p50 ${outsideP50.toFixed(1)} ms); step medians (ms): ${stepProfile(flips.map((f) => f.events))}`,
     );
     console.log(
-      `one incus exec round trip into ${d.topology.haproxy.container} (through driver-incus): p50 ${percentile(
+      `one incus exec round trip into ${LAB_HAPROXY.container} (through driver-incus): p50 ${percentile(
         execs,
         50,
       ).toFixed(1)} ms; a flip runs one, in render-validate (haproxy -c)`,

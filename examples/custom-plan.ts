@@ -20,7 +20,7 @@ export async function main(
     id: "check-counter",
     title: "Counter is positive",
     kind: "check",
-    describe: () => ["read counter"],
+    describe: () => [{ kind: "note", text: "read the counter" }],
     run: () =>
       counter.value > 0
         ? okAsync({ value: counter.value })
@@ -33,7 +33,7 @@ export async function main(
     id: "double",
     title: "Double the counter",
     kind: "change",
-    describe: () => ["counter *= 2"],
+    describe: () => [{ kind: "note", text: "double the counter in memory" }],
     run: () => {
       const before = counter.value;
       counter.value *= 2;

@@ -38,7 +38,7 @@ export async function main(out: Out): Promise<boolean> {
     return false;
   }
   out(
-    `facts: ${facts.value.activeColor} live (public probe ${facts.value.publicHealth.healthy ? "ok" : "FAILING"}), prior ${facts.value.priorColor}`,
+    `facts: ${facts.value.activeColor} live (public probe ${facts.value.publicHealth?.healthy ? "ok" : "FAILING"}), prior ${facts.value.priorColor}`,
   );
   let last = decide(facts.value, asked[0]!.context);
   for (const { label, context } of asked) {

@@ -23,7 +23,7 @@ export async function main(out: Out, dir?: string): Promise<boolean> {
   }
   const f = facts.value;
   out(
-    `live: ${f.activeColor} (${f.liveSha?.slice(0, 12)}), public probe ${f.publicHealth.healthy ? "ok" : "FAILING"}`,
+    `live: ${f.activeColor} (${f.liveSha?.slice(0, 12)}), public probe ${f.publicHealth?.healthy ? "ok" : "FAILING"}`,
   );
   out(
     `prior: ${f.priorColor} (${f.priorSha?.slice(0, 12)}), containers ${f.colors[f.priorColor ?? ""]?.allRunning ? "all RUNNING" : "not all running"}`,

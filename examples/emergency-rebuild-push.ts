@@ -34,7 +34,7 @@ export async function main(out: Out): Promise<boolean> {
   const dir = await mkdtemp(join(tmpdir(), "backflip-rebuild-"));
   try {
     const artifacts = await Promise.all(
-      topology.components.map(async (component) => {
+      topology.containers.components.map(async (component) => {
         const path = join(dir, `veza-${component}-${a}.tar.zst`);
         await writeFile(path, `veza-${component} built from ${a}\n`);
         return { component, path };

@@ -89,11 +89,14 @@ const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 12) : "-")
 
 /** Prints observed facts: active color, public health, history, containers per color, artifacts, migration state. */
 export function printFacts(facts: Facts, out: Out, options: { retention?: number } = {}): void {
-  const health = facts.publicHealth.healthy
-    ? `ok${facts.publicHealth.status ? ` (${facts.publicHealth.status})` : ""}`
-    : `FAILING${facts.publicHealth.status ? ` (${facts.publicHealth.status})` : ""}${facts.publicHealth.message ? `: ${facts.publicHealth.message}` : ""}`;
+  const pub = facts.publicHealth;
+  const health = !pub
+    ? ""
+    : pub.healthy
+      ? `ok${pub.status ? ` (${pub.status})` : ""}`
+      : `FAILING${pub.status ? ` (${pub.status})` : ""}${pub.message ? `: ${pub.message}` : ""}`;
   out(`env ${facts.env} — active color ${facts.activeColor} (release ${short(facts.liveSha)})`);
-  out(`public health ${facts.publicHealth.url}: ${health}`);
+  out(pub ? `public health ${pub.url}: ${health}` : "public health: no publicHealthUrl in the topology");
   out(`prior color ${facts.priorColor ?? "-"} (release ${short(facts.priorSha)})`);
   out("history (newest first):");
   for (const h of facts.history)

@@ -1,16 +1,22 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type RollbackPlan, type RunEvent, runPlan, type Topology, vezaTopology } from "@backflip/core";
+import { type FullTopology, type RollbackPlan, type RunEvent, runPlan, vezaTopology } from "@backflip/core";
 import { createFleet, type Fleet, type FleetScenario } from "@backflip/driver-mock";
 import { type Out, printOutcome, printPlan, progressPrinter } from "./progress";
 
 /** The Veza topology of `env`, with each container's own health URL on the simulated fleet. */
-export function simulatedTopology(env: string): Topology {
-  return vezaTopology(env, { app: { localHealthUrl: "http://{container}.fleet/api/v1/health" } });
+export function simulatedTopology(env: string): FullTopology {
+  const { containers } = vezaTopology(env);
+  return vezaTopology(env, {
+    containers: {
+      ...containers,
+      app: { ...containers.app, localHealthUrl: "http://{container}.fleet/api/v1/health" },
+    },
+  });
 }
 
 /** The staging topology, with each container's own health URL on the simulated fleet. */
-export const topology: Topology = simulatedTopology("staging");
+export const topology: FullTopology = simulatedTopology("staging");
 
 /** Real-world-ish latencies (milliseconds) so the live progress shows time passing. */
 const LATENCY: Record<string, number> = {

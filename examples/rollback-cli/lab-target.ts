@@ -16,7 +16,7 @@ import { stateStores, type Target } from "./target";
 function withDataDrivers(d: LabDrivers): ResultAsync<LabDrivers, DriverError> {
   if (missingPath3Backends().length > 0) return okAsync<LabDrivers, DriverError>(d);
   return d.host
-    .state(d.topology.postgres.container)
+    .state(d.topology.database.container)
     .map(() => true)
     .orElse((e) => (e.reason === "not_found" ? okAsync(false) : errAsync(e)))
     .andThen((present): ResultAsync<LabDrivers, DriverError> => (present ? withPath3Drivers(d) : okAsync(d)));

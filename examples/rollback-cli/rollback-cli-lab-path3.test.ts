@@ -52,10 +52,11 @@ describe.skipIf(
 
   it("push-artifact uploads tarballs rebuilt for a SHA the registry lost, and verifies them", async () => {
     const sha = LAB_RELEASES.old;
-    for (const component of t().components) (await d.registry.delete({ component, sha }))._unsafeUnwrap();
+    for (const component of t().containers.components)
+      (await d.registry.delete({ component, sha }))._unsafeUnwrap();
     const build = await mkdtemp(join(tmpdir(), "rollback-cli-rebuild-"));
     const args: string[] = [];
-    for (const component of t().components) {
+    for (const component of t().containers.components) {
       const path = join(build, `veza-${component}-${sha}.tar.zst`);
       await writeFile(path, labArtifact(component, sha));
       args.push("--artifact", `${component}=${path}`);
@@ -70,7 +71,7 @@ describe.skipIf(
 
     const ran = await runCli("push-artifact", ...common, "--reason", "registry purged of the old release");
     expect(ran.code, `${ran.stdout}\n${ran.stderr}`).toBe(0);
-    for (const component of t().components) {
+    for (const component of t().containers.components) {
       const info = (await d.registry.stat({ component, sha }))._unsafeUnwrap();
       expect(info?.size).toBe(labArtifact(component, sha).length);
     }
@@ -94,11 +95,11 @@ describe.skipIf(
   });
 
   it("restore-snapshot shows the data loss, refuses without --acknowledge-data-loss, then rolls the dataset back", async () => {
-    const snapshot = `${t().zfs.snapshotPrefix}${LAB_RELEASES.current}`;
+    const snapshot = `${t().snapshots.prefix}${LAB_RELEASES.current}`;
     await sql("INSERT INTO tracks (id, title, duration_ms) VALUES (200, 'written by the CLI test', 1000)");
     await sql("CHECKPOINT");
     const dir = await stateDir();
-    const common = ["--target", "lab", "--container", t().postgres.container, "--snapshot", snapshot];
+    const common = ["--target", "lab", "--container", t().database.container, "--snapshot", snapshot];
 
     const dry = await runCli("restore-snapshot", ...common, "--state-dir", dir);
     expect(dry.code, dry.stderr).toBe(0);

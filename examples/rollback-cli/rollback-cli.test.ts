@@ -102,7 +102,9 @@ describe.concurrent("rollback CLI: plan and dry runs", () => {
     const ran = await runCli("plan", "--mode", "fast", "--state-dir", dir);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain("── dry run");
-    expect(ran.stdout).toContain("incus list 'veza-staging-{backend,stream,web}-blue' --format csv -c n,s");
+    expect(ran.stdout).toContain(
+      "$ incus list --format csv -c n,s '^(veza-staging-backend-blue|veza-staging-stream-blue|veza-staging-web-blue)$'",
+    );
     expect(ran.stdout).toContain("dry run: nothing was changed.");
     expect(await readdir(dir)).toEqual([]);
   });
@@ -327,7 +329,7 @@ describe.concurrent("rollback CLI: Path 2 and Path 3", () => {
     expect(refused.stderr).toMatch(/Path 3/);
 
     const artifacts: string[] = [];
-    for (const component of fleet.topology.components) {
+    for (const component of fleet.topology.containers.components) {
       const path = join(dir, `veza-${component}-${sha}.tar.zst`);
       await writeFile(path, `rebuilt ${component} ${sha}\n`);
       artifacts.push("--artifact", `${component}=${path}`);

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type DriverError, driverError, type Topology } from "@backflip/core";
+import { type DriverError, driverError, type FullTopology } from "@backflip/core";
 import type { IncusHost } from "@backflip/driver-incus";
 import { createIncusHost, incusSocketPath } from "@backflip/driver-incus";
 import type { PostgresDatabase } from "@backflip/driver-postgres";
@@ -21,7 +21,7 @@ export interface LabDataDrivers {
   readonly database: PostgresDatabase;
   readonly snapshots: ZfsSnapshotStore;
   readonly hostShell: SshShell;
-  readonly topology: Topology;
+  readonly topology: FullTopology;
 }
 
 /**
@@ -37,7 +37,7 @@ export type LabPath3Drivers = LabDrivers &
  * Builds the {@link LabDataDrivers} next to an Incus host; nothing connects yet.
  * `unavailable` naming the backends to bring up when zfs, sshd or postgres never were.
  */
-export function labDataDrivers(host: IncusHost, topology: Topology): Result<LabDataDrivers, DriverError> {
+export function labDataDrivers(host: IncusHost, topology: FullTopology): Result<LabDataDrivers, DriverError> {
   const missing = missingPath3Backends();
   if (missing.length > 0)
     return err(
@@ -64,7 +64,7 @@ export function labDataDrivers(host: IncusHost, topology: Topology): Result<LabD
  * Close with {@link closeLabDrivers}.
  */
 export function labPath3Drivers(
-  topology: Topology = labTopology(),
+  topology: FullTopology = labTopology(),
 ): ResultAsync<LabPath3Drivers, DriverError> {
   const d = labDrivers(topology);
   return d.isErr() ? errAsync(d.error) : withPath3Drivers(d.value);

@@ -15,7 +15,7 @@ import { waitPostgresReady } from "./lab-postgres-shell";
  */
 export function resetLabDatabase(d: LabDrivers): ResultAsync<void, DriverError> {
   if (missingPath3Backends().length > 0) return okAsync(undefined);
-  const container = d.topology.postgres.container;
+  const container = d.topology.database.container;
   return d.host
     .state(container)
     .map(() => true)

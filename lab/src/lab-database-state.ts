@@ -54,7 +54,7 @@ function restoreTo(
   dataset: string,
   snapshot: string,
 ): ResultAsync<void, DriverError> {
-  const container = d.topology.postgres.container;
+  const container = d.topology.database.container;
   return d.host
     .stop(container, { timeoutS: 60 })
     .andThen(() => d.snapshots.rollback(dataset, snapshot, { acknowledgeDataLoss: true }))
@@ -74,8 +74,8 @@ export function convergeLabDatabase(
   d: LabDataDrivers & { host: IncusHost },
 ): ResultAsync<DatabaseConverged, DriverError> {
   const t = d.topology;
-  const dataset = datasetName(t, t.postgres.container);
-  const name = (release: keyof typeof LAB_RELEASES) => `${t.zfs.snapshotPrefix}${LAB_RELEASES[release]}`;
+  const dataset = datasetName(t.snapshots, t.database.container);
+  const name = (release: keyof typeof LAB_RELEASES) => `${t.snapshots.prefix}${LAB_RELEASES[release]}`;
   const existing = () => d.snapshots.list(dataset).map((list) => new Set(list.map((s) => s.name)));
   const restoreIfDirty = readClean(d).andThen((state) => {
     if (state.clean) return okAsync<string | null, DriverError>(null);

@@ -5,7 +5,7 @@ import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { inOrder } from "./in-order";
 import { teardownLabPool } from "./lab-pool-teardown";
 import { stopLabRegistry } from "./lab-registry";
-import { labApps, labStateDir, labTopology } from "./lab-settings";
+import { LAB_HAPROXY, labApps, labStateDir, labTopology } from "./lab-settings";
 
 /**
  * `pnpm lab down`: removes everything `lab up` made — every lab container (force-stopped
@@ -16,11 +16,7 @@ import { labApps, labStateDir, labTopology } from "./lab-settings";
  */
 export function labDown(log: (line: string) => void = () => {}): ResultAsync<void, DriverError> {
   const topology = labTopology();
-  const names = [
-    ...labApps(topology).map((a) => a.name),
-    topology.haproxy.container,
-    topology.postgres.container,
-  ];
+  const names = [...labApps(topology).map((a) => a.name), LAB_HAPROXY.container, topology.database.container];
   const host = createIncusHost();
   if (host.isErr()) return errAsync(host.error);
   const h = host.value;

@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { type DriverError, type Drivers, driverError, HttpHealthProbe, type Topology } from "@backflip/core";
+import {
+  type DriverError,
+  type Drivers,
+  driverError,
+  type FullTopology,
+  HttpHealthProbe,
+  type Topology,
+} from "@backflip/core";
 import { createForgejoRegistry, type ForgejoRegistry } from "@backflip/driver-forgejo";
 import {
   createHaproxySwitch,
@@ -11,7 +18,7 @@ import { createIncusHost, type IncusHost } from "@backflip/driver-incus";
 import { err, ok, type Result } from "neverthrow";
 import { HAPROXY_MASTER_SOCKET } from "./app-server-script";
 import { readRegistryState } from "./lab-registry";
-import { labApps, labStateDir, labTopology } from "./lab-settings";
+import { LAB_HAPROXY, labApps, labStateDir, labTopology } from "./lab-settings";
 
 /** The lab's drivers: real Incus, real HAProxy inside `veza-lab-haproxy`, the fake Forgejo, HTTP probes. */
 export interface LabDrivers extends Drivers {
@@ -19,7 +26,7 @@ export interface LabDrivers extends Drivers {
   readonly traffic: HaproxySwitch;
   readonly probe: HttpHealthProbe;
   readonly registry: ForgejoRegistry;
-  readonly topology: Topology;
+  readonly topology: FullTopology;
 }
 
 /** HAProxy's frontend inside its container (joined to the public port by a proxy device). */
@@ -54,10 +61,15 @@ export function labTrafficSwitch(
   for (const app of labApps(topology)) {
     servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
   }
-  const shell = host.shell(topology.haproxy.container);
+  const shell = host.shell(LAB_HAPROXY.container);
   return createHaproxySwitch({
     shell,
-    topology,
+    env: topology.env,
+    colors: topology.colors,
+    components: topology.containers.components,
+    configPath: LAB_HAPROXY.configPath,
+    healthPath: topology.containers.healthPath,
+    state: topology.traffic,
     servers,
     routes: { backend: "/api/", stream: "/stream/" },
     binds: [HAPROXY_INNER_BIND],
@@ -79,7 +91,7 @@ export function labTrafficSwitch(
  * registry's address and token come from its state file). `failed` naming `lab up` when
  * the registry state is missing.
  */
-export function labDrivers(topology: Topology = labTopology()): Result<LabDrivers, DriverError> {
+export function labDrivers(topology: FullTopology = labTopology()): Result<LabDrivers, DriverError> {
   const state = readRegistryState();
   if (state === null)
     return err(

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type DriverError, datasetName, driverError, type Topology } from "@backflip/core";
+import { type DriverError, datasetName, driverError, type FullTopology } from "@backflip/core";
 import { ZfsSnapshotStore } from "@backflip/driver-zfs";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { labHostShell } from "./lab-host-shell";
@@ -14,7 +14,7 @@ import { destroyLabPool, labPoolImported } from "./lab-zfs";
  * break zfs-fuse.
  */
 export function teardownLabPool(
-  topology: Topology,
+  topology: FullTopology,
   log: (line: string) => void,
 ): ResultAsync<void, DriverError> {
   const shell = labHostShell();
@@ -31,7 +31,7 @@ export function teardownLabPool(
     );
   }
   const ssh = shell.value;
-  const dataset = datasetName(topology, topology.postgres.container);
+  const dataset = datasetName(topology.snapshots, topology.database.container);
   const done = labPoolImported(ssh).andThen((imported) => {
     if (!imported) return okAsync(log(`zfs: pool ${LAB_POOL} not imported`));
     const snapshots = ZfsSnapshotStore.create({ shell: ssh, topology }).asyncAndThen((store) =>

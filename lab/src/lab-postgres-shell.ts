@@ -1,4 +1,4 @@
-import { type DriverError, driverError, runChecked, type Topology } from "@backflip/core";
+import { type DriverError, driverError, type FullTopology, runChecked } from "@backflip/core";
 import type { IncusHost } from "@backflip/driver-incus";
 import { createPsqlDatabase, type PostgresDatabase } from "@backflip/driver-postgres";
 import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
@@ -11,9 +11,9 @@ const HINT = "look at `pnpm lab status` and the log /var/log/postgresql.log insi
  * driver-incus Shell — the runbook's `incus exec veza-lab-postgres -- psql -U veza veza`
  * — on the container's socket, as the topology's user (`veza`, the cluster's superuser).
  */
-export function labDatabase(host: IncusHost, topology: Topology): Result<PostgresDatabase, DriverError> {
+export function labDatabase(host: IncusHost, topology: FullTopology): Result<PostgresDatabase, DriverError> {
   return createPsqlDatabase({
-    shell: host.shell(topology.postgres.container),
+    shell: host.shell(topology.database.container),
     topology,
     host: LAB_POSTGRES.socketDir,
     psqlCommand: [`${labPgBin()}/psql`],
@@ -23,11 +23,11 @@ export function labDatabase(host: IncusHost, topology: Topology): Result<Postgre
 /** Runs one SQL command with psql inside the container (`-At`): its output, trimmed; an SQL error is `failed`. */
 export function labPsql(
   host: IncusHost,
-  topology: Topology,
+  topology: FullTopology,
   sql: string,
-  database: string = topology.postgres.database,
+  database: string = topology.database.name,
 ): ResultAsync<string, DriverError> {
-  const { container, user } = topology.postgres;
+  const { container, user } = topology.database;
   return runChecked(
     host.shell(container),
     [
@@ -52,10 +52,10 @@ export function labPsql(
 /** Waits until PostgreSQL accepts connections in the container (`pg_isready`, up to `timeoutMs`). */
 export function waitPostgresReady(
   host: IncusHost,
-  topology: Topology,
+  topology: FullTopology,
   timeoutMs = 60_000,
 ): ResultAsync<void, DriverError> {
-  const { container, user } = topology.postgres;
+  const { container, user } = topology.database;
   const deadline = Date.now() + timeoutMs;
   const argv = [`${labPgBin()}/pg_isready`, "-q", "-h", LAB_POSTGRES.socketDir, "-U", user, "-d", "postgres"];
   const poll = (): ResultAsync<void, DriverError> =>

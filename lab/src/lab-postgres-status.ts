@@ -1,4 +1,4 @@
-import { datasetName, formatDriverError, type InstanceInfo, type Topology } from "@backflip/core";
+import { datasetName, type FullTopology, formatDriverError, type InstanceInfo } from "@backflip/core";
 import { createPgDatabase } from "@backflip/driver-postgres";
 import { ZfsSnapshotStore } from "@backflip/driver-zfs";
 import { labHostShell } from "./lab-host-shell";
@@ -20,7 +20,7 @@ export interface PieceLines {
  * with the lab release it precedes.
  */
 export async function labPostgresStatus(
-  topology: Topology,
+  topology: FullTopology,
   instances: readonly InstanceInfo[],
 ): Promise<PieceLines> {
   const lines: string[] = [];
@@ -29,7 +29,7 @@ export async function labPostgresStatus(
     if (!good) ok = false;
     lines.push(line);
   };
-  const container = topology.postgres.container;
+  const container = topology.database.container;
   const missing = missingPath3Backends();
   if (missing.length > 0) {
     add(
@@ -44,8 +44,8 @@ export async function labPostgresStatus(
     const wire = createPgDatabase({
       host: "127.0.0.1",
       port: LAB_POSTGRES.port,
-      user: topology.postgres.user,
-      database: topology.postgres.database,
+      user: topology.database.user,
+      database: topology.database.name,
       connectTimeoutMs: 3_000,
     });
     const state = wire.isOk() ? await wire.value.migrationState() : wire;
@@ -64,7 +64,7 @@ export async function labPostgresStatus(
     return { ok, lines };
   }
   const ssh = shell.value;
-  const dataset = datasetName(topology, container);
+  const dataset = datasetName(topology.snapshots, container);
   const pool = await onHost(ssh, ["zpool", "list", "-H", "-o", "health", LAB_POOL], { okExitCodes: [0, 1] });
   const mounted = await onHost(ssh, ["zfs", "get", "-H", "-o", "value", "mounted,mountpoint", dataset], {
     okExitCodes: [0, 1],
@@ -84,10 +84,10 @@ export async function labPostgresStatus(
     if (listed.isErr()) add(false, `zfs: snapshots: ${formatDriverError(listed.error)}`);
     else {
       const release = (name: string) =>
-        Object.entries(LAB_RELEASES).find(([, sha]) => name === `${topology.zfs.snapshotPrefix}${sha}`)?.[0];
+        Object.entries(LAB_RELEASES).find(([, sha]) => name === `${topology.snapshots.prefix}${sha}`)?.[0];
       const names = listed.value.map((s) => s.name);
       const all = PRE_DEPLOY_VERSIONS.every((p) =>
-        names.includes(`${topology.zfs.snapshotPrefix}${LAB_RELEASES[p.release]}`),
+        names.includes(`${topology.snapshots.prefix}${LAB_RELEASES[p.release]}`),
       );
       add(
         all,

@@ -58,7 +58,7 @@ function dropStaleDataMount(host: IncusHost, container: string): ResultAsync<boo
 
 /** `initdb` as the container's postgres user when the data directory has none (superuser = the topology's user). */
 function initdbIfMissing(host: IncusHost, d: LabDataDrivers): ResultAsync<boolean, DriverError> {
-  const container = d.topology.postgres.container;
+  const container = d.topology.database.container;
   const shell = host.shell(container);
   return shell
     .run([...AS_POSTGRES, "/bin/test", "-f", `${LAB_POSTGRES.dataDir}/PG_VERSION`])
@@ -73,7 +73,7 @@ function initdbIfMissing(host: IncusHost, d: LabDataDrivers): ResultAsync<boolea
             "-A",
             "trust",
             "-U",
-            d.topology.postgres.user,
+            d.topology.database.user,
             "--no-locale",
             "-E",
             "UTF8",
@@ -83,7 +83,7 @@ function initdbIfMissing(host: IncusHost, d: LabDataDrivers): ResultAsync<boolea
 
 /** Creates the topology's database when the cluster has none. */
 function ensureDatabase(host: IncusHost, d: LabDataDrivers): ResultAsync<boolean, DriverError> {
-  const name = d.topology.postgres.database;
+  const name = d.topology.database.name;
   return labPsql(host, d.topology, `SELECT 1 FROM pg_database WHERE datname = '${name}'`, "postgres").andThen(
     (found) =>
       found === "1"
@@ -117,7 +117,7 @@ export function provisionLabPostgres(
   log: (line: string) => void,
 ): ResultAsync<void, DriverError> {
   const missing = missingPath3Backends();
-  const container = d.topology.postgres.container;
+  const container = d.topology.database.container;
   if (missing.length > 0) {
     log(`${container}: skipped (run \`scripts/backends up ${missing.join(" ")}\` for Path 3)`);
     return okAsync(undefined);
@@ -126,7 +126,7 @@ export function provisionLabPostgres(
   if (built.isErr()) return errAsync(built.error);
   const data = built.value;
   const ssh = data.hostShell;
-  const dataset = datasetName(d.topology, container);
+  const dataset = datasetName(d.topology.snapshots, container);
   const done = ensureLabPool(ssh)
     .andThen((pool) => {
       log(`zfs: pool rpool ${pool} (over ${ssh.name})`);

@@ -11,7 +11,7 @@ export interface LabArtifactRef {
 /** Every artifact of every lab release, for every component. */
 export function labArtifactRefs(topology: Topology): LabArtifactRef[] {
   return Object.values(LAB_RELEASES).flatMap((sha) =>
-    topology.components.map((component) => ({ component, sha })),
+    topology.containers.components.map((component) => ({ component, sha })),
   );
 }
 

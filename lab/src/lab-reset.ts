@@ -50,7 +50,11 @@ export function resetLab(d: LabDrivers): ResultAsync<void, DriverError> {
     .andThen(() => traffic.writeState(canonical))
     .andThen(() =>
       inOrder(apps, (app) =>
-        waitHealthy(d.probe, `http://127.0.0.1:${app.port}${topology.healthPath}`, `"status":"ok"`),
+        waitHealthy(
+          d.probe,
+          `http://127.0.0.1:${app.port}${topology.containers.healthPath}`,
+          `"status":"ok"`,
+        ),
       ),
     )
     .andThen(() => waitHealthy(d.probe, topology.publicHealthUrl, `"color":"${canonical.activeColor}"`))

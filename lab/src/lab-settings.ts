@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { containerName, type Topology, vezaTopology } from "@backflip/core";
+import { containerName, type FullTopology, type Topology, vezaHaproxy, vezaTopology } from "@backflip/core";
 
 /** The lab's environment name: containers are `veza-lab-*`. */
 export const LAB_ENV = "lab";
@@ -29,12 +29,16 @@ export const LAB_PORTS = {
  * container answers on its own port, which the pattern cannot express, so Path 2's
  * phase D checks RUNNING and the release file (see docs/lab.md).
  */
-export function labTopology(): Topology {
+export function labTopology(): FullTopology {
+  const base = vezaTopology(LAB_ENV);
   return vezaTopology(LAB_ENV, {
     publicHealthUrl: `http://127.0.0.1:${LAB_PORTS.public}/api/v1/health`,
-    app: { ...LAB_APP },
+    containers: { ...base.containers, app: { ...LAB_APP } },
   });
 }
+
+/** The lab's HAProxy: container `veza-lab-haproxy`, config `/etc/haproxy/haproxy.cfg`. */
+export const LAB_HAPROXY = vezaHaproxy(LAB_ENV);
 
 const appPorts: Readonly<Record<string, Readonly<Record<string, number>>>> = LAB_PORTS.app;
 
@@ -49,7 +53,7 @@ export interface LabApp {
 /** Every app container of the lab, blue first, in component order. */
 export function labApps(topology: Topology = labTopology()): LabApp[] {
   return topology.colors.flatMap((color) =>
-    topology.components.map((component) => ({
+    topology.containers.components.map((component) => ({
       name: containerName(topology, component, color),
       component,
       color,

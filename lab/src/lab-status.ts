@@ -4,7 +4,7 @@ import { labDrivers } from "./lab-drivers";
 import { labPostgresStatus } from "./lab-postgres-status";
 import { readRegistryState, registryAlive } from "./lab-registry";
 import { labArtifactRefs } from "./lab-registry-seed";
-import { labApps, labStateDir, labTopology } from "./lab-settings";
+import { LAB_HAPROXY, labApps, labStateDir, labTopology } from "./lab-settings";
 
 /** What `pnpm lab status` found: one line per piece, and whether every piece is up. */
 export interface LabStatus {
@@ -54,7 +54,7 @@ export async function labStatus(): Promise<LabStatus> {
       continue;
     }
     const health = await d.probe.check({
-      url: `http://127.0.0.1:${app.port}${topology.healthPath}`,
+      url: `http://127.0.0.1:${app.port}${topology.containers.healthPath}`,
       attempts: 1,
     });
     const answer = health.isOk() ? health.value.body.trim() : formatDriverError(health.error);
@@ -62,8 +62,8 @@ export async function labStatus(): Promise<LabStatus> {
       `${app.name}: ${info.status}, 127.0.0.1:${app.port} → ${answer}`,
     );
   }
-  const proxy = instances.find((i) => i.name === topology.haproxy.container);
-  if (!proxy) bad(`${topology.haproxy.container}: missing`);
+  const proxy = instances.find((i) => i.name === LAB_HAPROXY.container);
+  if (!proxy) bad(`${LAB_HAPROXY.container}: missing`);
   else {
     const rev = await d.traffic.liveRevision().orElse((e) => okAsync(`(${formatDriverError(e)})`));
     const state = await d.traffic.readState();

@@ -8,7 +8,15 @@ import { CANONICAL_RELEASE, canonicalTrafficState, LAB_ACTOR } from "./lab-canon
 import { HAPROXY_SOCKETS, type LabDrivers, labDrivers, labHostSocket } from "./lab-drivers";
 import { provisionLabPostgres } from "./lab-postgres";
 import { ensureLabRegistry } from "./lab-registry";
-import { APP_INNER_PORT, LAB_APP, LAB_PORTS, type LabApp, labApps, labTopology } from "./lab-settings";
+import {
+  APP_INNER_PORT,
+  LAB_APP,
+  LAB_HAPROXY,
+  LAB_PORTS,
+  type LabApp,
+  labApps,
+  labTopology,
+} from "./lab-settings";
 import { inContainer, provisionContainer } from "./provision-container";
 
 /** The image every lab container starts from (imported by `scripts/backends up incus`). */
@@ -91,7 +99,7 @@ function provisionApp(d: LabDrivers, app: LabApp): ResultAsync<void, DriverError
     ],
   )
     .andThen(() => writeReleaseIfMissing(host, app.name, CANONICAL_RELEASE[app.color] ?? ""))
-    .andThen(() => waitHealthy(d.probe, `http://127.0.0.1:${app.port}${d.topology.healthPath}`));
+    .andThen(() => waitHealthy(d.probe, `http://127.0.0.1:${app.port}${d.topology.containers.healthPath}`));
 }
 
 function writeReleaseIfMissing(
@@ -111,10 +119,10 @@ function writeReleaseIfMissing(
 
 /** Installs a first `haproxy.cfg` (blue live) and the canonical state when the container has none. */
 function seedHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
-  const { host, traffic, topology } = d;
+  const { host, traffic } = d;
   const state = canonicalTrafficState();
   const haveConfig = host
-    .pullFile(topology.haproxy.container, topology.haproxy.configPath)
+    .pullFile(LAB_HAPROXY.container, LAB_HAPROXY.configPath)
     .map(() => true)
     .orElse((e) => (e.reason === "not_found" ? okAsync(false) : errAsync(e)));
   return haveConfig
@@ -141,7 +149,7 @@ function seedHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
 
 function provisionHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
   const { host, topology } = d;
-  const name = topology.haproxy.container;
+  const name = LAB_HAPROXY.container;
   return provisionContainer(host, name, ["/etc/haproxy", "/run/haproxy", "/var/lib/veza"], [])
     .andThen(() => seedHaproxy(d))
     .andThen(() => host.pushFile(name, "/etc/inittab", HAPROXY_INITTAB, { mode: 0o644 }))
@@ -190,14 +198,11 @@ export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDr
           ),
       )
         .andThen(() =>
-          instances.ensure(
-            { name: topology.haproxy.container, devices: haproxyDevices(topology) },
-            LAB_IMAGE,
-          ),
+          instances.ensure({ name: LAB_HAPROXY.container, devices: haproxyDevices(topology) }, LAB_IMAGE),
         )
         .andThen((outcome) =>
           provisionHaproxy(d).map(() => {
-            log(`${topology.haproxy.container}: ${outcome}, public URL ${topology.publicHealthUrl}`);
+            log(`${LAB_HAPROXY.container}: ${outcome}, public URL ${topology.publicHealthUrl}`);
             return d;
           }),
         ),

@@ -6,7 +6,7 @@ import { CANONICAL_RELEASE } from "../src/lab-canonical";
 import { type LabDrivers, labTrafficSwitch } from "../src/lab-drivers";
 import { LAB_RELEASES } from "../src/lab-releases";
 import { resetLab } from "../src/lab-reset";
-import { LAB_APP, labApps, labTopology } from "../src/lab-settings";
+import { LAB_APP, LAB_HAPROXY, labApps } from "../src/lab-settings";
 import { labUp } from "../src/lab-up";
 import { haproxyCheck, publicAnswer } from "./lab-converged";
 import { labBackendsUp, planned, runOnLab, scratchDir } from "./lab-support";
@@ -32,7 +32,7 @@ describe.skipIf(skip)(
     let d: LabDrivers;
     let broken: LabDrivers;
     const dir = scratchDir();
-    const { container, configPath } = labTopology().haproxy;
+    const { container, configPath } = LAB_HAPROXY;
 
     beforeAll(async () => {
       const up = await labUp();

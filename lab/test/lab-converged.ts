@@ -10,6 +10,7 @@ import {
 import type { Result } from "neverthrow";
 import { expect } from "vitest";
 import type { LabDrivers } from "../src/lab-drivers";
+import { LAB_HAPROXY } from "../src/lab-settings";
 
 /** The lease owner's prefix the fault tests give the runs they start in-process. */
 export const TEST_OWNER = "lab-faults";
@@ -26,7 +27,7 @@ export async function publicAnswer(
 
 /** `haproxy -c` on the live config, inside the HAProxy container: its exit code and output. */
 export async function haproxyCheck(d: LabDrivers): Promise<{ exitCode: number | null; output: string }> {
-  const { container, configPath } = d.topology.haproxy;
+  const { container, configPath } = LAB_HAPROXY;
   const r = (await d.host.shell(container).run(["haproxy", "-c", "-f", configPath]))._unsafeUnwrap();
   return { exitCode: r.exitCode, output: `${r.stdout}${r.stderr}` };
 }

@@ -72,7 +72,7 @@ describe.skipIf(skip)(
     let d: LabPath3Drivers;
     const dir = scratchDir();
     const t = () => d.topology;
-    const dataset = () => datasetName(t(), t().postgres.container);
+    const dataset = () => datasetName(t().snapshots, t().database.container);
     const sql = async (query: string) => (await labPsql(d.host, t(), query))._unsafeUnwrap();
     /** Whether the lab's tables hold exactly the migrations' data at `version`. */
     const contentAt = async (version: number) => {
@@ -107,19 +107,20 @@ describe.skipIf(skip)(
       expect(await migration()).toEqual({ managed: true, version: LAB_SCHEMA_VERSION, dirty: false });
       expect(await contentAt(LAB_SCHEMA_VERSION)).toBe(true);
       expect(await snapshotNames()).toEqual(
-        PRE_DEPLOY_VERSIONS.map((p) => `${t().zfs.snapshotPrefix}${LAB_RELEASES[p.release]}`),
+        PRE_DEPLOY_VERSIONS.map((p) => `${t().snapshots.prefix}${LAB_RELEASES[p.release]}`),
       );
     });
 
     it("tarball missing: rebuildAndPush puts the rebuilt artefacts in the registry, then Path 2 deploys them", async () => {
       const sha = LAB_RELEASES.old;
-      for (const component of t().components) (await d.registry.delete({ component, sha }))._unsafeUnwrap();
-      for (const component of t().components)
+      for (const component of t().containers.components)
+        (await d.registry.delete({ component, sha }))._unsafeUnwrap();
+      for (const component of t().containers.components)
         expect((await d.registry.stat({ component, sha }))._unsafeUnwrap()).toBeNull();
 
       // "Build the artefact locally": the lab's stand-in bytes, under the runbook's file names.
       const build = mkdtempSync(join(tmpdir(), "backflip-lab-rebuild-"));
-      const artifacts = t().components.map((component) => {
+      const artifacts = t().containers.components.map((component) => {
         const path = join(build, `veza-${component}-${sha}.tar.zst`);
         writeFileSync(path, labArtifact(component, sha));
         return { component, path };
@@ -192,7 +193,7 @@ describe.skipIf(skip)(
 
     it("host broken: restoreSnapshot stops postgres, rolls its dataset back over SSH, starts it; later rows are gone", async () => {
       const sha = LAB_RELEASES.current;
-      const snapshot = `${t().zfs.snapshotPrefix}${sha}`;
+      const snapshot = `${t().snapshots.prefix}${sha}`;
       await sql(
         "INSERT INTO tracks (id, title, duration_ms) VALUES (100, 'written after the snapshot', 1000)",
       );
@@ -215,7 +216,7 @@ describe.skipIf(skip)(
       // Without acknowledging the data loss nothing changes.
       const refused = await runPlan(plan, { journal: new MemoryJournal(), lock: new MemoryLeaseLock() });
       expect(refused._unsafeUnwrapErr().kind).toBe("needs_acknowledgement");
-      expect((await d.host.state(t().postgres.container))._unsafeUnwrap().running).toBe(true);
+      expect((await d.host.state(t().database.container))._unsafeUnwrap().running).toBe(true);
       expect(await sql("SELECT count(*) FROM tracks")).toBe("4");
 
       // Incus too is reached over SSH: the host's socket forwarded through the SSH connection.
@@ -240,7 +241,7 @@ describe.skipIf(skip)(
       expect(await contentAt(3)).toBe(true);
       expect(await sql("SELECT count(*) FROM tracks WHERE id = 100")).toBe("0");
       expect(await snapshotNames()).toEqual(
-        PRE_DEPLOY_VERSIONS.map((p) => `${t().zfs.snapshotPrefix}${LAB_RELEASES[p.release]}`),
+        PRE_DEPLOY_VERSIONS.map((p) => `${t().snapshots.prefix}${LAB_RELEASES[p.release]}`),
       );
       expect(run.postmortem).toContain("ZFS snapshot rollback");
       expect(run.postmortem).toContain(`zfs rollback -r ${dataset()}@${snapshot}`);

@@ -17,7 +17,7 @@ import { backendEnv } from "@backflip/core/testing";
 import type { Result, ResultAsync } from "neverthrow";
 import { type LabPath3Drivers, labPath3Drivers } from "../src/lab-data-drivers";
 import type { LabDrivers } from "../src/lab-drivers";
-import { labApps, labTopology } from "../src/lab-settings";
+import { LAB_HAPROXY, labApps, labTopology } from "../src/lab-settings";
 import { labUp } from "../src/lab-up";
 
 /** Whether the real backends the lab needs were brought up (`scripts/backends up incus haproxy`). */
@@ -75,7 +75,7 @@ export async function runOnLab(
 /** Brings the lab up again when a test removed some of its containers (cleanup does). */
 export async function ensureLabContainers(d: LabDrivers): Promise<void> {
   const t = labTopology();
-  const wanted = [...labApps(t).map((a) => a.name), t.haproxy.container];
+  const wanted = [...labApps(t).map((a) => a.name), LAB_HAPROXY.container];
   const listed = await d.host.list({ pattern: "veza-lab-*" });
   const have = listed.isOk() ? listed.value.map((i) => i.name) : [];
   if (wanted.every((n) => have.includes(n))) return;

@@ -44,11 +44,11 @@ export function suggestedCommand(decision: Decision, facts: Facts, topology: Top
     case "redeploy":
       return `rollback rollback ${env} --mode full --release-sha ${sha} --reason "<why>"`;
     case "rebuild-push":
-      return `rollback push-artifact ${env} --release-sha ${sha} ${topology.components.map((c) => `--artifact ${c}=/tmp/veza-${c}-${sha}.tar.zst`).join(" ")} --reason "<why>"   # then --mode full`;
+      return `rollback push-artifact ${env} --release-sha ${sha} ${topology.containers.components.map((c) => `--artifact ${c}=/tmp/veza-${c}-${sha}.tar.zst`).join(" ")} --reason "<why>"   # then --mode full`;
     case "inverse-sql":
       return `rollback inverse-sql ${env} --file /tmp/inverse.sql --reason "<why>"   # then --mode full`;
     case "restore-snapshot":
-      return `rollback restore-snapshot ${env} --container ${topology.postgres.container} --snapshot ${topology.zfs.snapshotPrefix}${decision.target?.sha ?? facts.liveSha ?? "<sha>"} --reason "<why>"`;
+      return `rollback restore-snapshot ${env} --container ${topology.database?.container ?? "<container>"} --snapshot ${topology.snapshots?.prefix ?? ""}${decision.target?.sha ?? facts.liveSha ?? "<sha>"} --reason "<why>"`;
     default:
       return null;
   }
@@ -115,7 +115,7 @@ ${EXIT_CODES_HELP}`,
     };
     const decision = decide(facts.value, context);
     const command = suggestedCommand(decision, facts.value, target.topology);
-    printFacts(facts.value, out.text, { retention: target.topology.registry.retention });
+    printFacts(facts.value, out.text, { retention: target.topology.registry?.retention });
     out.text("");
     printDecision(decision, out.text);
     if (command) out.text(`  run: ${command}`);

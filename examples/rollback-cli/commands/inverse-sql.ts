@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { applyInverseSql } from "@backflip/core";
+import { applyInverseSql, requireDrivers } from "@backflip/core";
 import { z } from "zod";
 import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
@@ -55,11 +55,15 @@ ${EXIT_CODES_HELP}`,
     const args = validateOrFail(out, "inverse-sql", schema, raw.values);
     if (!args) return EXIT.usage;
     const planned = await planOnTarget(out, session, args, args["dry-run"], (target, who) =>
-      applyInverseSql(target.topology, target.drivers, {
-        ...who,
-        sqlFile: args.file,
-        ...(args["expected-version"] === undefined ? {} : { expectedVersionAfter: args["expected-version"] }),
-      }),
+      requireDrivers(target.drivers, ["database"], "applyInverseSql").asyncAndThen((drivers) =>
+        applyInverseSql(target.topology, drivers, {
+          ...who,
+          sqlFile: args.file,
+          ...(args["expected-version"] === undefined
+            ? {}
+            : { expectedVersionAfter: args["expected-version"] }),
+        }),
+      ),
     );
     if (typeof planned === "number") return planned;
     if (args["dry-run"]) return showPlan(planned.plan, out);

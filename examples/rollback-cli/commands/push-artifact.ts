@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { rebuildAndPush, shaSchema } from "@backflip/core";
+import { rebuildAndPush, requireDrivers, shaSchema } from "@backflip/core";
 import { z } from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
@@ -56,11 +56,13 @@ ${EXIT_CODES_HELP}`,
     const args = validateOrFail(out, "push-artifact", schema, raw.values);
     if (!args) return EXIT.usage;
     const planned = await planOnTarget(out, session, args, args["dry-run"], (target, who) =>
-      rebuildAndPush(target.topology, target.drivers, {
-        ...who,
-        sha: args["release-sha"],
-        artifacts: args.artifact,
-      }),
+      requireDrivers(target.drivers, ["registry"], "rebuildAndPush").asyncAndThen((drivers) =>
+        rebuildAndPush(target.topology, drivers, {
+          ...who,
+          sha: args["release-sha"],
+          artifacts: args.artifact,
+        }),
+      ),
     );
     if (typeof planned === "number") return planned;
     if (args["dry-run"]) return showPlan(planned.plan, out);

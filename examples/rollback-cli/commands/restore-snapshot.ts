@@ -1,4 +1,10 @@
-import { instanceNameSchema, planRestoreSnapshot, restoreSnapshot, snapshotNameSchema } from "@backflip/core";
+import {
+  instanceNameSchema,
+  planRestoreSnapshot,
+  requireDrivers,
+  restoreSnapshot,
+  snapshotNameSchema,
+} from "@backflip/core";
 import { z } from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import {
@@ -63,12 +69,14 @@ ${EXIT_CODES_HELP}`,
     let loss = "";
     const planned = await planOnTarget(out, session, args, dryRun, (target, who) => {
       const input = { ...who, container: args.container, snapshot: args.snapshot };
-      return planRestoreSnapshot(target.topology, target.drivers, input).andThen((preview) => {
-        loss = preview.summary;
-        out.text(`DATA LOSS: ${preview.summary}`);
-        out.object({ type: "data-loss", ...preview });
-        return restoreSnapshot(target.topology, target.drivers, input);
-      });
+      return requireDrivers(target.drivers, ["snapshots"], "restoreSnapshot").asyncAndThen((drivers) =>
+        planRestoreSnapshot(target.topology, drivers, input).andThen((preview) => {
+          loss = preview.summary;
+          out.text(`DATA LOSS: ${preview.summary}`);
+          out.object({ type: "data-loss", ...preview });
+          return restoreSnapshot(target.topology, drivers, input);
+        }),
+      );
     });
     if (typeof planned === "number") return planned;
     if (dryRun) return dryRunOnly(out, planned.plan, "--yes --acknowledge-data-loss");

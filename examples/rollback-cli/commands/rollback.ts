@@ -4,6 +4,7 @@ import {
   type RollbackPlan,
   redeploy,
   redeployViaPipeline,
+  requireDrivers,
   shaSchema,
   simpleNameSchema,
 } from "@backflip/core";
@@ -69,8 +70,12 @@ export function rollbackPlan(
     });
   const sha = args["release-sha"] ?? "";
   return args.via === "pipeline"
-    ? redeployViaPipeline(topology, drivers, { ...who, sha })
-    : redeploy(topology, drivers, { ...who, sha });
+    ? requireDrivers(drivers, ["pipeline"], "redeployViaPipeline").asyncAndThen((d) =>
+        redeployViaPipeline(topology, d, { ...who, sha }),
+      )
+    : requireDrivers(drivers, ["registry"], "redeploy").asyncAndThen((d) =>
+        redeploy(topology, d, { ...who, sha }),
+      );
 }
 
 const MODES_HELP = `Mode options (the rollback.yml workflow inputs):

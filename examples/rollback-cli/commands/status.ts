@@ -53,7 +53,7 @@ ${EXIT_CODES_HELP}`,
     const inFlight = (await runsInFlight(target)).unwrapOr([]);
     const lock = await target.lock.inspect(target.topology.env);
     if (lock.isErr()) return failDriver(out, exitForDriverError(lock.error), lock.error);
-    const retention = target.topology.registry.retention;
+    const retention = target.topology.registry?.retention;
     out.text(`target: ${target.description}`);
     printFacts(facts.value, out.text, { retention });
     printInFlight(inFlight, lock.value, out.text);

@@ -115,7 +115,18 @@ export { abortSignalSchema } from "./validate/abort-signal-schema";
 export { timerMsSchema } from "./validate/timer-ms-schema";
 
 // topology and validation
-export type { Topology } from "./topology/topology";
+export type { VezaHaproxy } from "./presets/veza";
+export { vezaHaproxy, vezaTopology } from "./presets/veza";
+export type {
+  AppSection,
+  ContainersSection,
+  DatabaseSection,
+  PipelineSection,
+  RegistrySection,
+  SnapshotsSection,
+  Topology,
+  TrafficSection,
+} from "./topology/topology";
 export {
   artifactFileName,
   colorContainers,
@@ -125,8 +136,9 @@ export {
   packageName,
   parseTopology,
   topologySchema,
-  vezaTopology,
 } from "./topology/topology";
+export type { FullTopology, TopologySection, TopologyWith } from "./topology/topology-with";
+export { topologyWith } from "./topology/topology-with";
 export { parseInput } from "./validate/parse-input";
 export {
   absolutePathSchema,
@@ -147,36 +159,52 @@ export type { DeployAlertStatus } from "./metrics/deploy-alert-status";
 export { DEPLOY_FAILED_ALERT, deployAlertStatus } from "./metrics/deploy-alert-status";
 
 // recipes
-export type { Drivers } from "./recipes/drivers";
+export type { DriverName, Drivers, DriversFor } from "./recipes/drivers";
 // (recipe exports)
-export { appLayout, localHealthUrl } from "./topology/topology";
-export type { ApplyInverseSqlInput } from "./recipes/apply-inverse-sql";
+export { localHealthUrl } from "./topology/topology";
+export type { ApplyInverseSqlDrivers, ApplyInverseSqlInput } from "./recipes/apply-inverse-sql";
 export { applyInverseSql } from "./recipes/apply-inverse-sql";
-export type { CleanupColorInput } from "./recipes/cleanup-color";
+export type { CleanupColorDrivers, CleanupColorInput } from "./recipes/cleanup-color";
 export { cleanupColor } from "./recipes/cleanup-color";
 export type { ConvergedFacts } from "./recipes/converged-step";
 export type { DecideContext, DecidedRecipe, Decision, DecisionRule, Symptom } from "./recipes/decide";
 export { decide } from "./recipes/decide";
 export { describeDataLoss } from "./recipes/describe-data-loss";
-export type { FastFlipInput } from "./recipes/fast-flip";
+export type { FastFlipDrivers, FastFlipInput } from "./recipes/fast-flip";
 export { fastFlip } from "./recipes/fast-flip";
 export type { MigrationCaveat, MigrationWarning } from "./recipes/migration-caveat";
 export { migrationWarnings } from "./recipes/migration-caveat";
-export type { ColorFacts, ContainerFact, Facts, ObserveOptions, PublicHealthFact } from "./recipes/observe";
+export type {
+  ColorFacts,
+  ContainerFact,
+  Facts,
+  ObserveDrivers,
+  ObserveOptions,
+  PublicHealthFact,
+} from "./recipes/observe";
 export { observe } from "./recipes/observe";
-export { planForIntent } from "./recipes/plan-for-intent";
+export { builtInRecipes, planForIntent } from "./recipes/plan-for-intent";
+export type { Recipe, RecipeEntry, RecipeSpec } from "./recipes/recipe";
+export { defineRecipe, requireDrivers } from "./recipes/recipe";
+export type { RecipeRegistry } from "./recipes/recipe-registry";
+export { createRecipeRegistry } from "./recipes/recipe-registry";
 export type { PostIncidentEntry, PostIncidentInput } from "./recipes/post-incident";
 export { incidentFilePath, postIncident } from "./recipes/post-incident";
 export type { ProbeOptions } from "./recipes/public-probe-step";
-export type { LocalArtifact, RebuildAndPushInput } from "./recipes/rebuild-and-push";
+export type { ProbeOptionsInput, RecipeBaseInput } from "./recipes/recipe-input";
+export type { LocalArtifact, RebuildAndPushDrivers, RebuildAndPushInput } from "./recipes/rebuild-and-push";
 export { rebuildAndPush } from "./recipes/rebuild-and-push";
-export type { RedeployInput } from "./recipes/redeploy";
+export type { RedeployDrivers, RedeployInput } from "./recipes/redeploy";
 export { redeploy } from "./recipes/redeploy";
-export type { RedeployViaPipelineInput } from "./recipes/redeploy-via-pipeline";
+export type { RedeployViaPipelineDrivers, RedeployViaPipelineInput } from "./recipes/redeploy-via-pipeline";
 export { redeployViaPipeline } from "./recipes/redeploy-via-pipeline";
-export type { RestoreSnapshotInput, RestoreSnapshotPreview } from "./recipes/restore-snapshot";
+export type {
+  RestoreSnapshotDrivers,
+  RestoreSnapshotInput,
+  RestoreSnapshotPreview,
+} from "./recipes/restore-snapshot";
 export { planRestoreSnapshot, restoreSnapshot } from "./recipes/restore-snapshot";
-export { HINTS, RUNBOOK } from "./recipes/runbook-text";
+export { HINTS, RUNBOOK } from "./presets/veza-runbook";
 export type { StageOutput } from "./recipes/stage-artifacts-step";
 export type { StartOutput } from "./recipes/start-color-step";
 export type { ActivateOutput, SwitchStepsRequest } from "./recipes/traffic-switch-steps";

@@ -2,16 +2,13 @@ import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import type { ContainerHost } from "../src/ports/container-host";
 import type { HealthProbe } from "../src/ports/health-probe";
+import { vezaTopology } from "../src/presets/veza";
 import { IDLE_COLOR_STEP_ID } from "../src/recipes/idle-color-check";
 import { type StartOutput, startColorStep } from "../src/recipes/start-color-step";
 import { stepContext } from "../src/testing/step-context";
-import { vezaTopology } from "../src/topology/topology";
 
 const sha = "b".repeat(40);
-const topology = vezaTopology("lab", {
-  publicHealthUrl: "http://127.0.0.1:1/api/v1/health",
-  app: { releaseFile: "/opt/veza/RELEASE", stageDir: "/opt/veza/releases" },
-});
+const topology = vezaTopology("lab", { publicHealthUrl: "http://127.0.0.1:1/api/v1/health" });
 const green = ["veza-lab-backend-green", "veza-lab-stream-green", "veza-lab-web-green"];
 
 /** Containers that start, stop and carry `sha` as their release; `running` is their state now. */

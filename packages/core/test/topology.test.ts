@@ -7,13 +7,24 @@ import {
   otherColor,
   packageName,
   parseTopology,
+  type Topology,
+  topologyWith,
+  vezaHaproxy,
   vezaTopology,
 } from "../src/index";
+
+/** A stack with only what every blue/green stack has: traffic and containers. */
+const minimal: Topology = {
+  env: "shop",
+  colors: ["a", "b"],
+  traffic: { stateFile: "/srv/shop/live", historyFile: "/srv/shop/live.history", historyLimit: 20 },
+  containers: { components: ["api"], pattern: "shop-{component}-{color}", healthPath: "/healthz" },
+};
 
 describe("vezaTopology", () => {
   it("uses the runbook's staging names", () => {
     const t = vezaTopology("staging");
-    expect(t.haproxy.container).toBe("veza-staging-haproxy");
+    expect(vezaHaproxy("staging").container).toBe("veza-staging-haproxy");
     expect(containerName(t, "backend", "blue")).toBe("veza-staging-backend-blue");
     expect(colorContainers(t, "green")).toEqual([
       "veza-staging-backend-green",
@@ -24,7 +35,10 @@ describe("vezaTopology", () => {
 
   it("has no env prefix in prod", () => {
     const t = vezaTopology("prod");
-    expect(t.haproxy.container).toBe("veza-haproxy");
+    expect(vezaHaproxy("prod")).toEqual({
+      container: "veza-haproxy",
+      configPath: "/etc/haproxy/haproxy.cfg",
+    });
     expect(containerName(t, "web", "green")).toBe("veza-web-green");
   });
 
@@ -33,6 +47,29 @@ describe("vezaTopology", () => {
     expect(result.isErr()).toBe(true);
     expect(result._unsafeUnwrapErr().reason).toBe("invalid_input");
     expect(result._unsafeUnwrapErr().message).toContain("colors");
+  });
+});
+
+describe("a stack-neutral topology", () => {
+  it("needs only env, colors, traffic and containers", () => {
+    expect(parseTopology(minimal)._unsafeUnwrap()).toEqual(minimal);
+    expect(colorContainers(minimal, "b")).toEqual(["shop-api-b"]);
+  });
+
+  it("rejects a section it does not know, like the old proxy-specific haproxy block", () => {
+    const error = parseTopology({ ...minimal, haproxy: { container: "x" } })._unsafeUnwrapErr();
+    expect(error.reason).toBe("invalid_input");
+    expect(error.message).toContain("haproxy");
+  });
+
+  it("topologyWith names every missing section as invalid_input", () => {
+    expect(topologyWith(minimal, [], "fastFlip").isOk()).toBe(true);
+    const error = topologyWith(minimal, ["pipeline", "app"], "redeployViaPipeline")._unsafeUnwrapErr();
+    expect(error.reason).toBe("invalid_input");
+    expect(error.op).toBe("redeployViaPipeline");
+    expect(error.message).toContain("topology.pipeline");
+    expect(error.message).toContain("topology.containers.app");
+    expect(topologyWith(vezaTopology("staging"), ["pipeline", "app", "database"], "x").isOk()).toBe(true);
   });
 });
 
@@ -60,44 +97,38 @@ describe("parseTopology: every field group is checked and named", () => {
     ["colors", ["blue"]],
     ["colors", ["Blue", "green"]],
     ["colors", ["blue", "gr een"]],
-    ["components", []],
-    ["components", ["back end"]],
-    ["components", "backend"],
-    ["containerPattern", "veza-{component}"],
-    ["containerPattern", "veza-{component}-{color}-{sha}"],
-    ["containerPattern", ""],
-    ["haproxy", undefined],
-    ["haproxy.container", "-veza-haproxy"],
-    ["haproxy.container", "veza_haproxy"],
-    ["haproxy.container", "a".repeat(64)],
-    ["haproxy.configPath", "etc/haproxy/haproxy.cfg"],
-    ["haproxy.configPath", "/etc/haproxy/../passwd"],
-    ["haproxy.configPath", "/etc/haproxy/haproxy.cfg\0"],
-    ["haproxy.stateFile", "active-color"],
-    ["haproxy.historyFile", "/var/lib/veza/../active-color.history"],
-    ["haproxy.historyLimit", 1],
-    ["haproxy.historyLimit", 2.5],
-    ["haproxy.historyLimit", "50"],
-    ["postgres.container", "9-postgres"],
-    ["postgres.database", "Veza"],
-    ["postgres.user", ""],
+    ["containers.components", []],
+    ["containers.components", ["back end"]],
+    ["containers.components", "backend"],
+    ["containers.pattern", "veza-{component}"],
+    ["containers.pattern", "veza-{component}-{color}-{sha}"],
+    ["containers.pattern", ""],
+    ["containers.healthPath", "api/v1/health"],
+    ["containers", undefined],
+    ["traffic", undefined],
+    ["traffic.stateFile", "active-color"],
+    ["traffic.historyFile", "/var/lib/veza/../active-color.history"],
+    ["traffic.historyLimit", 1],
+    ["traffic.historyLimit", 2.5],
+    ["traffic.historyLimit", "50"],
+    ["database.container", "9-postgres"],
+    ["database.name", "Veza"],
+    ["database.user", ""],
     ["registry.owner", "-talas"],
     ["registry.owner", "ta las"],
     ["registry.packagePattern", "veza-{sha}"],
     ["registry.filePattern", "veza-{component}-{color}.tar.zst"],
     ["registry.retention", 0],
-    ["zfs.datasetPattern", "rpool/incus/containers/{component}"],
-    ["zfs.snapshotPrefix", "-pre-deploy"],
-    ["zfs.snapshotPrefix", "pre deploy"],
+    ["snapshots.datasetPattern", "rpool/incus/containers/{component}"],
+    ["snapshots.prefix", "-pre-deploy"],
+    ["snapshots.prefix", "pre deploy"],
     ["publicHealthUrl", "staging.veza.fr/api/v1/health"],
-    ["healthPath", "api/v1/health"],
-    ["workflows.rollback", ""],
-    ["workflows.cleanup", ""],
-    ["workflows.ref", ""],
-    ["workflows", undefined],
-    ["app.releaseFile", "RELEASE"],
-    ["app.stageDir", "/opt/veza/../releases"],
-    ["app.localHealthUrl", "http://{container}.incus:8080/{sha}"],
+    ["pipeline.rollback", ""],
+    ["pipeline.cleanup", ""],
+    ["pipeline.ref", ""],
+    ["containers.app.releaseFile", "RELEASE"],
+    ["containers.app.stageDir", "/opt/veza/../releases"],
+    ["containers.app.localHealthUrl", "http://{container}.incus:8080/{sha}"],
   ];
   for (const [field, value] of badFields) {
     it(`rejects ${field} = ${JSON.stringify(value) ?? "(missing)"}`, () => {
@@ -106,6 +137,18 @@ describe("parseTopology: every field group is checked and named", () => {
       expect(error.message).toContain(field);
     });
   }
+
+  it("accepts every optional section missing", () => {
+    for (const section of [
+      "database",
+      "snapshots",
+      "registry",
+      "pipeline",
+      "publicHealthUrl",
+      "containers.app",
+    ])
+      expect(parseTopology(withField(section, undefined)).isOk()).toBe(true);
+  });
 
   it("rejects a value that is not an object", () => {
     for (const value of [null, "staging", 42, []]) {
@@ -134,31 +177,33 @@ describe("vezaTopology: the runbook's names", () => {
     const t = vezaTopology("staging");
     expect(t.env).toBe("staging");
     expect(t.colors).toEqual(["blue", "green"]);
-    expect(t.haproxy).toMatchObject({
-      container: "veza-staging-haproxy",
+    expect(t.traffic).toMatchObject({
       stateFile: "/var/lib/veza/active-color",
       historyFile: "/var/lib/veza/active-color.history",
     });
-    expect(t.postgres.container).toBe("veza-staging-postgres");
+    expect(t.database.container).toBe("veza-staging-postgres");
     expect(t.registry.owner).toBe("talas");
     expect(t.registry.retention).toBe(30);
-    expect(packageName(t, "backend")).toBe("veza-backend");
-    expect(artifactFileName(t, "backend", sha)).toBe(`veza-backend-${sha}.tar.zst`);
-    expect(datasetName(t, "veza-staging-postgres")).toBe("rpool/incus/containers/veza-staging-postgres");
-    expect(t.zfs.snapshotPrefix).toBe("pre-deploy-");
+    expect(packageName(t.registry, "backend")).toBe("veza-backend");
+    expect(artifactFileName(t.registry, "backend", sha)).toBe(`veza-backend-${sha}.tar.zst`);
+    expect(datasetName(t.snapshots, "veza-staging-postgres")).toBe(
+      "rpool/incus/containers/veza-staging-postgres",
+    );
+    expect(t.snapshots.prefix).toBe("pre-deploy-");
     expect(t.publicHealthUrl).toBe("https://staging.veza.fr/api/v1/health");
-    expect(t.healthPath).toBe("/api/v1/health");
-    expect(t.workflows).toMatchObject({ rollback: "rollback.yml", cleanup: "cleanup-failed.yml" });
+    expect(t.containers.healthPath).toBe("/api/v1/health");
+    expect(t.containers.app).toEqual({ releaseFile: "/opt/veza/RELEASE", stageDir: "/opt/veza/releases" });
+    expect(t.pipeline).toMatchObject({ rollback: "rollback.yml", cleanup: "cleanup-failed.yml" });
   });
 
   it("names prod without an env prefix", () => {
     const t = vezaTopology("prod");
-    expect(t.haproxy.container).toBe("veza-haproxy");
-    expect(t.postgres.container).toBe("veza-postgres");
+    expect(vezaHaproxy("prod").container).toBe("veza-haproxy");
+    expect(t.database.container).toBe("veza-postgres");
     expect(colorContainers(t, "blue")).toEqual(["veza-backend-blue", "veza-stream-blue", "veza-web-blue"]);
-    expect(datasetName(t, "veza-postgres")).toBe("rpool/incus/containers/veza-postgres");
-    expect(t.haproxy.stateFile).toBe("/var/lib/veza/active-color");
-    expect(artifactFileName(t, "web", sha)).toBe(`veza-web-${sha}.tar.zst`);
+    expect(datasetName(t.snapshots, "veza-postgres")).toBe("rpool/incus/containers/veza-postgres");
+    expect(t.traffic.stateFile).toBe("/var/lib/veza/active-color");
+    expect(artifactFileName(t.registry, "web", sha)).toBe(`veza-web-${sha}.tar.zst`);
   });
 
   it("gives the other color", () => {
@@ -178,15 +223,16 @@ describe("topology edge validation", () => {
   });
 
   it("rejects container patterns that give names Incus rejects", () => {
-    expect(fieldOf({ ...staging, containerPattern: "Bad_{component}_{color}" })).toContain(
-      "containerPattern",
-    );
+    const containers = { ...staging.containers, pattern: "Bad_{component}_{color}" };
+    expect(fieldOf({ ...staging, containers })).toContain("containers.pattern");
   });
 
   it("rejects workflow paths and health paths that climb out", () => {
-    expect(fieldOf({ ...staging, workflows: { ...staging.workflows, rollback: "../../x.yml" } })).toContain(
-      "workflows.rollback",
+    expect(fieldOf({ ...staging, pipeline: { ...staging.pipeline, rollback: "../../x.yml" } })).toContain(
+      "pipeline.rollback",
     );
-    expect(fieldOf({ ...staging, healthPath: "/../x" })).toContain("healthPath");
+    expect(fieldOf({ ...staging, containers: { ...staging.containers, healthPath: "/../x" } })).toContain(
+      "containers.healthPath",
+    );
   });
 });

@@ -44,10 +44,12 @@ export function assembleFleet(
     pipeline: new MockPipeline(world, runtime, { realPollCapMs: options.realPollCapMs }),
     database: new MockDatabase(world, runtime),
     snapshots: new MockSnapshotStore(world, runtime),
-    hostShell: new MockShell("mock:host", "hostShell", "host", runtime, () => ok(world.host)),
+    hostShell: new MockShell("mock:host", "hostShell", "host", { kind: "local" }, runtime, () =>
+      ok(world.host),
+    ),
     alerts: new MockAlertSource(world, runtime),
   };
-  const healthPath = topology.healthPath;
+  const healthPath = topology.containers.healthPath;
   const fleet: Fleet = {
     topology,
     drivers,
@@ -62,7 +64,7 @@ export function assembleFleet(
         runtime,
         Number.isInteger(afterRecords) && afterRecords >= 0 ? afterRecords : 0,
       ),
-    publicHealthUrl: topology.publicHealthUrl,
+    publicHealthUrl: world.layout.publicHealthUrl,
     containerHealthUrl: (container: string) => `http://${container}.fleet${healthPath}`,
   };
   worlds.set(fleet, world);

@@ -5,6 +5,7 @@ import {
   type Database,
   type DriverError,
   type Drivers,
+  type FullTopology,
   formatDriverError,
   type HealthProbe,
   invalidInput,
@@ -23,6 +24,7 @@ import { assembleFleet } from "./assemble-fleet";
 import type { FleetRuntime } from "./drivers/operation";
 import { type FaultInjector, FaultTable } from "./fault-injector";
 import { type ClockMode, type FleetClock, ManualClock } from "./fleet-clock";
+import { type FleetProxy, fleetLayout } from "./fleet-layout";
 import { defaultScenario, type FleetScenario, parseScenario } from "./fleet-scenario";
 import type { FleetWorld } from "./fleet-world";
 import { seedWorld } from "./world/seed-world";
@@ -32,9 +34,11 @@ import { WorldState } from "./world/world-state";
 export const FLEET_EPOCH = "2026-01-01T00:00:00.000Z";
 
 /** How to build a simulated fleet. */
-export interface FleetOptions {
+export interface FleetOptions<T extends Topology = FullTopology> {
   /** Where everything lives (default `vezaTopology("staging")`). */
-  readonly topology?: Topology;
+  readonly topology?: T;
+  /** The simulated proxy's container and config file (default `vezaHaproxy(topology.env)`). */
+  readonly proxy?: FleetProxy;
   /** The starting state (default {@link defaultScenario}: both colors up, the second active). */
   readonly scenario?: FleetScenario;
   /** The start of the deterministic clock (default 2026-01-01T00:00:00Z). */
@@ -61,9 +65,9 @@ export interface FleetDrivers extends Drivers {
 }
 
 /** A simulated fleet: one world behind every driver, with faults, a clock, a journal and a lock. */
-export interface Fleet {
+export interface Fleet<T extends Topology = Topology> {
   /** The topology the fleet was built from. */
-  readonly topology: Topology;
+  readonly topology: T;
   /** Every port, all backed by the one world. */
   readonly drivers: FleetDrivers;
   /** Views and mutators of the world, for tests. */
@@ -89,7 +93,9 @@ export interface Fleet {
 }
 
 /** Builds a fleet, or `invalid_input` naming what is wrong with the options. */
-export function tryCreateFleet(options: FleetOptions = {}): Result<Fleet, DriverError> {
+export function tryCreateFleet<T extends Topology = FullTopology>(
+  options: FleetOptions<T> = {},
+): Result<Fleet<T>, DriverError> {
   const topology = parseTopology(options.topology ?? vezaTopology("staging"));
   if (topology.isErr()) return err(topology.error);
   const scenario = parseScenario(topology.value, options.scenario ?? defaultScenario(topology.value));
@@ -105,19 +111,21 @@ export function tryCreateFleet(options: FleetOptions = {}): Result<Fleet, Driver
     return err(invalidInput("mock-fleet", "createFleet", "clock: expected manual or realtime"));
   const clock = new ManualClock(now, options.clock);
   const runtime: FleetRuntime = { clock, faults: new FaultTable() };
+  const layout = fleetLayout(topology.value, options.proxy);
   const world = new WorldState(
     topology.value,
     clock,
-    scenario.value.retention ?? topology.value.registry.retention,
+    scenario.value.retention ?? layout.registry.retention,
+    layout.proxy,
   );
   seedWorld(world, scenario.value);
 
-  return ok(
-    assembleFleet(topology.value, world, runtime, {
-      realPollCapMs: cap,
-      probeFallback: options.probeFallback,
-    }),
-  );
+  const fleet = assembleFleet(topology.value, world, runtime, {
+    realPollCapMs: cap,
+    probeFallback: options.probeFallback,
+  });
+  // the topology parsed is the one given (a strict schema keeps every field), so it is still a T
+  return ok(fleet as Fleet<T>);
 }
 
 /**
@@ -125,7 +133,7 @@ export function tryCreateFleet(options: FleetOptions = {}): Result<Fleet, Driver
  * (a color outside the topology, a short SHA) is a programming error: this throws a
  * `TypeError` naming the field. Use {@link tryCreateFleet} to get it as a value.
  */
-export function createFleet(options: FleetOptions = {}): Fleet {
+export function createFleet<T extends Topology = FullTopology>(options: FleetOptions<T> = {}): Fleet<T> {
   const fleet = tryCreateFleet(options);
   if (fleet.isErr()) throw new TypeError(formatDriverError(fleet.error));
   return fleet.value;

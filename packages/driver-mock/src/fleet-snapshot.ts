@@ -56,6 +56,7 @@ const fleetSnapshotSchema = z
     version: z.literal(FLEET_SNAPSHOT_FORMAT.version),
     savedAt: isoSchema,
     topology: topologySchema,
+    proxy: z.object({ container: z.string().min(1), configPath: z.string().min(1) }),
     retention: z.number().int().min(1),
     loadedConfig: z.string().nullable(),
     lastDeployFailureAt: isoSchema.nullable(),
@@ -183,6 +184,7 @@ export function snapshotFleet(fleet: Fleet): Result<FleetSnapshot, DriverError> 
     ...FLEET_SNAPSHOT_FORMAT,
     savedAt: w.clock.now().toISOString(),
     topology: w.topology,
+    proxy: w.layout.proxy,
     retention: w.retention,
     loadedConfig: w.loadedConfig,
     lastDeployFailureAt: w.lastDeployFailureAt?.toISOString() ?? null,
@@ -307,7 +309,7 @@ export function restoreFleet(
   if (!Number.isFinite(cap) || cap < 0)
     return err(invalidInput(DRIVER, "restoreFleet", "realPollCapMs: expected a number ≥ 0"));
   const clock = new ManualClock(now, options.clock);
-  const world = new WorldState(s.topology, clock, s.retention);
+  const world = new WorldState(s.topology, clock, s.retention, s.proxy);
   const filled = fillWorld(world, s);
   if (filled.isErr()) return err(filled.error);
   return ok(

@@ -1,7 +1,6 @@
 import {
   type ArtifactRef,
   absolutePathSchema,
-  appLayout,
   colorContainers,
   type DatasetSnapshot,
   type DriverError,
@@ -167,7 +166,7 @@ export class FleetWorld {
   /** The traffic state: files, the running proxy's revision and color. */
   traffic(): TrafficView {
     const proxy = haproxyOf(this.#w);
-    const config = readText(proxy, this.#w.topology.haproxy.configPath);
+    const config = readText(proxy, this.#w.layout.proxy.configPath);
     const state = trafficState(this.#w);
     return {
       activeColor: state?.activeColor ?? null,
@@ -176,13 +175,13 @@ export class FleetWorld {
       liveRevision: this.#w.loadedConfig === null ? null : parseHaproxyConfig(this.#w.loadedConfig).revision,
       installedRevision: config === null ? null : parseHaproxyConfig(config).revision,
       config,
-      previousConfig: readText(proxy, `${this.#w.topology.haproxy.configPath}.prev`),
+      previousConfig: readText(proxy, `${this.#w.layout.proxy.configPath}.prev`),
     };
   }
 
   /** What the public health URL answers now. */
   publicHealth(): HealthView {
-    return answerHealth(this.#w, new URL(this.#w.topology.publicHealthUrl));
+    return answerHealth(this.#w, new URL(this.#w.layout.publicHealthUrl));
   }
 
   /** The registry's artifacts (of one component, or all), oldest first. */
@@ -332,7 +331,7 @@ export class FleetWorld {
   /** Sets the release a container carries (writes the topology's release file). */
   setRelease(name: string, sha: string): Result<void, DriverError> {
     return parseInput(shaSchema, sha, { driver: "mock-world", op: "setRelease" }).andThen((s) =>
-      this.writeFile(name, appLayout(this.#w.topology).releaseFile, `${s}\n`),
+      this.writeFile(name, this.#w.layout.releaseFile, `${s}\n`),
     );
   }
 
@@ -552,7 +551,7 @@ export class FleetWorld {
   // ---- helpers ----
 
   #db() {
-    return this.#w.containers.get(this.#w.topology.postgres.container)?.image.db ?? null;
+    return this.#w.containers.get(this.#w.layout.databaseContainer)?.image.db ?? null;
   }
 
   #container(op: string, name: string): Result<ContainerState, DriverError> {

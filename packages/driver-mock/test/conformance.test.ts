@@ -72,7 +72,7 @@ runTrafficSwitchConformance({
           actor: "alice",
         },
         readLive: async () => fleet.world.traffic().config ?? "",
-        historyLimit: fleet.topology.haproxy.historyLimit,
+        historyLimit: fleet.topology.traffic.historyLimit,
       },
     };
   },
@@ -144,7 +144,7 @@ runSnapshotStoreConformance({
   name: "mock zfs",
   setup: async () => {
     const fleet = createFleet();
-    const dataset = datasetName(fleet.topology, "veza-staging-conformance");
+    const dataset = datasetName(fleet.topology.snapshots, "veza-staging-conformance");
     fleet.world.addDataset(dataset)._unsafeUnwrap();
     return {
       port: fleet.drivers.snapshots,

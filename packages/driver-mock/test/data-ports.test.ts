@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFleet, defaultScenario, fleetSha } from "../src/index";
 
 const topology = vezaTopology("staging");
-const pgDataset = datasetName(topology, topology.postgres.container);
+const pgDataset = datasetName(topology.snapshots, topology.database.container);
 const greenSha = fleetSha("green");
 
 describe("registry", () => {
@@ -87,7 +87,7 @@ describe("database", () => {
 
   it("is unavailable while the postgres container is stopped", async () => {
     const fleet = createFleet();
-    fleet.world.setStatus(topology.postgres.container, "Stopped")._unsafeUnwrap();
+    fleet.world.setStatus(topology.database.container, "Stopped")._unsafeUnwrap();
     expect((await fleet.drivers.database.migrationState())._unsafeUnwrapErr().reason).toBe("unavailable");
   });
 
@@ -127,16 +127,16 @@ describe("snapshots", () => {
     expect(busy.hint).toContain("incus stop");
     expect(fleet.world.table("users")?.rows).toHaveLength(1);
 
-    (await host.stop(topology.postgres.container))._unsafeUnwrap();
+    (await host.stop(topology.database.container))._unsafeUnwrap();
     (await snapshots.rollback(pgDataset, target, { acknowledgeDataLoss: true }))._unsafeUnwrap();
-    (await host.start(topology.postgres.container))._unsafeUnwrap();
+    (await host.start(topology.database.container))._unsafeUnwrap();
     expect(fleet.world.table("users")?.rows).toHaveLength(2);
     expect((await snapshots.list(pgDataset))._unsafeUnwrap().map((s) => s.name)).toEqual([target]);
   });
 
   it("has a dataset per container, gone with the container", async () => {
     const fleet = createFleet();
-    const dataset = datasetName(topology, "veza-staging-web-blue");
+    const dataset = datasetName(topology.snapshots, "veza-staging-web-blue");
     (await fleet.drivers.snapshots.create(dataset, "before-cleanup"))._unsafeUnwrap();
     fleet.world.destroyColor("blue")._unsafeUnwrap();
     expect((await fleet.drivers.snapshots.list(dataset))._unsafeUnwrapErr().reason).toBe("not_found");

@@ -1,4 +1,4 @@
-import { type JournalRecord, vezaTopology } from "@backflip/core";
+import { type JournalRecord, vezaHaproxy, vezaTopology } from "@backflip/core";
 import { describe, expect, it } from "vitest";
 import { createFleet, fleetSha } from "../src/index";
 
@@ -154,7 +154,7 @@ describe("journal and lock", () => {
 describe("shells", () => {
   it("runs a small sh: redirections, pipes, conditionals, loops, exit codes", async () => {
     const fleet = createFleet();
-    const shell = fleet.drivers.host.shell(topology.haproxy.container);
+    const shell = fleet.drivers.host.shell(vezaHaproxy(topology.env).container);
     const script = [
       "set_by=me",
       'for c in blue green; do printf "%s\\n" "$c" >> /tmp/colors; done',

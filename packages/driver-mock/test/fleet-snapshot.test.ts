@@ -54,7 +54,7 @@ describe("snapshotFleet / restoreFleet", () => {
 
   it("keeps a container's dataset sharing its image, so a snapshot rollback still restores the container", async () => {
     const fleet = createFleet();
-    const pg = fleet.topology.postgres.container;
+    const pg = fleet.topology.database.container;
     const back = roundTrip(fleet);
     const before = back.world.table("users");
     const sql = await back.drivers.database.applySql("DELETE FROM users;");
@@ -76,8 +76,8 @@ describe("snapshotFleet / restoreFleet", () => {
   it("keeps workflow runs, so a run dispatched before the restore can be followed after it", async () => {
     const fleet = createFleet();
     const dispatched = await fleet.drivers.pipeline.dispatch({
-      workflow: fleet.topology.workflows.rollback,
-      ref: fleet.topology.workflows.ref,
+      workflow: fleet.topology.pipeline.rollback,
+      ref: fleet.topology.pipeline.ref,
       inputs: { env: "staging", mode: "fast", target_color: "blue", release_sha: "" },
     });
     expect(dispatched.isOk()).toBe(true);

@@ -1,4 +1,4 @@
-import { colorContainers, datasetName, vezaTopology } from "@backflip/core";
+import { colorContainers, datasetName, vezaHaproxy, vezaTopology } from "@backflip/core";
 import { describe, expect, it } from "vitest";
 import { createFleet, defaultScenario, FLEET_EPOCH, fleetSha, tryCreateFleet } from "../src/index";
 
@@ -33,7 +33,7 @@ describe("the default fleet", () => {
 
   it("holds both SHAs for every component in the registry, the prior one older", async () => {
     const fleet = createFleet();
-    for (const component of topology.components) {
+    for (const component of topology.containers.components) {
       const versions = (await fleet.drivers.registry.listVersions(component))._unsafeUnwrap();
       expect(versions.map((v) => v.version)).toEqual([greenSha, blueSha]);
     }
@@ -46,7 +46,7 @@ describe("the default fleet", () => {
       version: 1,
       dirty: false,
     });
-    const dataset = datasetName(topology, topology.postgres.container);
+    const dataset = datasetName(topology.snapshots, topology.database.container);
     const snapshots = (await fleet.drivers.snapshots.list(dataset))._unsafeUnwrap();
     expect(snapshots.map((s) => s.name)).toEqual([`pre-deploy-${greenSha}`]);
     expect(fleet.world.tables()).toEqual(["schema_migrations", "users"]);
@@ -54,10 +54,10 @@ describe("the default fleet", () => {
 
   it("exposes the state files to a shell inside the HAProxy container, like the runbook's pre-checks", async () => {
     const fleet = createFleet();
-    const shell = fleet.drivers.host.shell(topology.haproxy.container);
-    const active = (await shell.run(["cat", topology.haproxy.stateFile]))._unsafeUnwrap();
+    const shell = fleet.drivers.host.shell(vezaHaproxy(topology.env).container);
+    const active = (await shell.run(["cat", topology.traffic.stateFile]))._unsafeUnwrap();
     expect(active.stdout).toBe("green\n");
-    const head = (await shell.run(["head", "-2", topology.haproxy.historyFile]))._unsafeUnwrap();
+    const head = (await shell.run(["head", "-2", topology.traffic.historyFile]))._unsafeUnwrap();
     expect(
       head.stdout
         .split("\n")

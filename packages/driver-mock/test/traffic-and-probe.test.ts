@@ -1,4 +1,4 @@
-import { colorContainers, vezaTopology } from "@backflip/core";
+import { colorContainers, vezaHaproxy, vezaTopology } from "@backflip/core";
 import { describe, expect, it } from "vitest";
 import { createFleet, fleetSha } from "../src/index";
 
@@ -52,7 +52,7 @@ describe("traffic and the public probe, one world", () => {
     fleet.world.markBadRelease(fleetSha("green"))._unsafeUnwrap();
     expect((await check()).isErr()).toBe(true);
     fleet.world.markBadRelease(fleetSha("green"), false)._unsafeUnwrap();
-    fleet.world.setStatus(topology.haproxy.container, "Stopped")._unsafeUnwrap();
+    fleet.world.setStatus(vezaHaproxy(topology.env).container, "Stopped")._unsafeUnwrap();
     const refused = (await check())._unsafeUnwrapErr();
     expect(refused.details).toMatchObject({ error: expect.stringContaining("connection refused") });
     expect((await fleet.drivers.traffic.reload())._unsafeUnwrapErr().reason).toBe("unavailable");
@@ -117,7 +117,7 @@ describe("traffic and the public probe, one world", () => {
 
   it("bounds the history at the topology's limit", async () => {
     const fleet = createFleet({
-      topology: vezaTopology("staging", { haproxy: { ...topology.haproxy, historyLimit: 3 } }),
+      topology: vezaTopology("staging", { traffic: { ...topology.traffic, historyLimit: 3 } }),
     });
     for (let i = 0; i < 5; i++)
       (await fleet.drivers.traffic.record({ ...flipToBlue, runId: `r${i}` }))._unsafeUnwrap();

@@ -17,9 +17,7 @@ import {
   type ContainerHost,
   type DataLossReport,
   type DriverError,
-  type Drivers,
   driverError,
-  type HealthProbe,
   type InstanceInfo,
   LocalShell,
   MemoryJournal,
@@ -28,7 +26,6 @@ import {
   restoreSnapshot,
   runPlan,
   type Shell,
-  type TrafficSwitch,
   vezaTopology,
 } from "@backflip/core";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
@@ -211,11 +208,10 @@ describe.skipIf(skip)("Path 3: restore a PostgreSQL dataset to its pre-deploy sn
     expect(await psql("SELECT count(*) FROM tracks")).toBe("4");
 
     const topology = vezaTopology("lab", {
-      postgres: { container, database: "postgres", user: "postgres" },
-      zfs: { datasetPattern: `${pool}/{container}`, snapshotPrefix: "pre-deploy-" },
+      database: { container, name: "postgres", user: "postgres" },
+      snapshots: { datasetPattern: `${pool}/{container}`, prefix: "pre-deploy-" },
     });
-    const notUsed = {} as TrafficSwitch & HealthProbe; // restoreSnapshot never touches traffic or probes
-    const drivers: Drivers = { host, snapshots, traffic: notUsed, probe: notUsed };
+    const drivers = { host, snapshots }; // exactly what restoreSnapshot declares
     const plan = (
       await restoreSnapshot(topology, drivers, { actor: "oncall", reason: "path 3 integration test", sha })
     )._unsafeUnwrap();

@@ -163,7 +163,7 @@ describe("ZfsSnapshotStore on fixture output", () => {
     const shell = openzfs();
     const { vezaTopology } = await import("@backflip/core");
     const topology = vezaTopology("staging", {
-      zfs: { datasetPattern: "rpool/incus/containers/{container}", snapshotPrefix: "snapshot-" },
+      snapshots: { datasetPattern: "rpool/incus/containers/{container}", prefix: "snapshot-" },
     });
     const store = ZfsSnapshotStore.create({ shell, topology })._unsafeUnwrap();
     expect((await store.findPreDeploy(PG))._unsafeUnwrap().name).toBe("snapshot-manual");

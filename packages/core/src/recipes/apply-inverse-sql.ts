@@ -9,17 +9,18 @@ import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import type { MigrationState } from "../ports/database";
 import type { Topology } from "../topology/topology";
+import type { TopologyWith } from "../topology/topology-with";
 import { absolutePathSchema } from "../validate/schemas";
 import { definedFields } from "./defined-fields";
-import { incusExec } from "./describe-command";
-import type { Drivers } from "./drivers";
-import { migrationStateCommand } from "./migration-caveat";
+import type { DriversFor } from "./drivers";
+import { databaseActions } from "./port-actions";
+import { defineRecipe } from "./recipe";
 import {
   parseParams,
-  parseRecipeInputWith,
+  parseRecipeInput,
+  type RecipeBaseInput,
   recipeBaseSchema,
   recipeError,
-  requireDriver,
 } from "./recipe-input";
 
 const sqlSchema = z
@@ -28,7 +29,25 @@ const sqlSchema = z
   .refine((s) => s.trim().length > 0, "the SQL is empty")
   .refine((s) => !s.includes("\0"), "the SQL contains a NUL byte");
 
-const inverseSqlInput = () =>
+/** Input of {@link applyInverseSql}: exactly one of `sql` and `sqlFile`. */
+export interface ApplyInverseSqlInput extends RecipeBaseInput {
+  /** The inverse SQL itself (from the destructive migration's PR description)… */
+  readonly sql?: string;
+  /** …or the file holding it, e.g. `/tmp/inverse.sql`. */
+  readonly sqlFile?: string;
+  /** The `schema_migrations` version the inverse SQL leaves, when it sets one: verified after. */
+  readonly expectedVersionAfter?: number;
+  readonly statementTimeoutMs?: number;
+  readonly lockTimeoutMs?: number;
+}
+
+/** The drivers {@link applyInverseSql} uses. */
+export type ApplyInverseSqlDrivers = DriversFor<"database">;
+
+/** The topology sections {@link applyInverseSql} needs: `database` (where psql runs). */
+const SECTIONS = ["database"] as const;
+
+const inverseSqlInput = (): z.ZodType<ApplyInverseSqlInput> =>
   recipeBaseSchema
     .extend({
       /** The inverse SQL itself (from the destructive migration's PR description)… */
@@ -46,9 +65,6 @@ const inverseSqlInput = () =>
       "give exactly one of sql and sqlFile",
     );
 
-/** Input of {@link applyInverseSql}. */
-export type ApplyInverseSqlInput = z.input<ReturnType<typeof inverseSqlInput>>;
-
 const inverseSqlParams = z.object({
   sql: sqlSchema,
   expectedVersionAfter: z.number().int().min(0).optional(),
@@ -65,80 +81,82 @@ const AFTER_STEP_ID = "migration-state-after";
  * state, apply the SQL in one transaction (ON_ERROR_STOP: all or nothing), read the state
  * again (and check the expected version when given).
  */
-export function applyInverseSqlPlanFromIntent(
-  topology: Topology,
-  drivers: Drivers,
+function applyInverseSqlPlanFromIntent(
+  _topology: TopologyWith<"database">,
+  drivers: ApplyInverseSqlDrivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  return requireDriver(drivers, "database", "applyInverseSql").andThen((database) =>
-    parseParams(inverseSqlParams, intent, "applyInverseSql").andThen(
-      ({ sql, expectedVersionAfter, statementTimeoutMs, lockTimeoutMs }) => {
-        const { container, user, database: dbName } = topology.postgres;
-        const lines = sql.split("\n").length;
-        const digest = createHash("sha256").update(sql).digest("hex").slice(0, 16);
-        const readState = (id: string, kind: "check" | "verify", title: string) =>
-          defineStep<MigrationState>({
-            id,
-            title,
-            kind,
-            idempotent: true,
-            describe: () => [migrationStateCommand(topology)],
-            run: (ctx) =>
-              database
-                .migrationState()
-                .mapErr((e) => fromDriverError(id, e))
-                .andThen((state) => {
-                  ctx.log(
-                    `schema_migrations: version ${state.version ?? "none"}${state.dirty ? " (dirty)" : ""}`,
-                  );
-                  if (
-                    kind === "verify" &&
-                    expectedVersionAfter !== undefined &&
-                    state.version !== expectedVersionAfter
-                  )
-                    return errAsync(
-                      stepError(
-                        id,
-                        "failed",
-                        `schema_migrations is at ${state.version ?? "none"}, expected ${expectedVersionAfter}`,
-                        {
-                          hint: "the SQL was applied (committed): check the schema by hand before running Path 2",
-                        },
-                      ),
-                    );
-                  return okAsync(state);
-                }),
-          });
-        const apply = defineStep<{ sha256: string; lines: number }>({
-          id: APPLY_STEP_ID,
-          title: `Apply the inverse SQL (${lines} lines) in one transaction`,
-          kind: "change",
-          describe: () => [
-            `${incusExec(container, ["psql", "-U", user, dbName, "-v", "ON_ERROR_STOP=1", "--single-transaction"])} < inverse.sql  # sha256 ${digest}…`,
-          ],
+  const { database } = drivers;
+  return parseParams(inverseSqlParams, intent, "applyInverseSql").andThen(
+    ({ sql, expectedVersionAfter, statementTimeoutMs, lockTimeoutMs }) => {
+      const lines = sql.split("\n").length;
+      const digest = createHash("sha256").update(sql).digest("hex").slice(0, 16);
+      const readState = (id: string, kind: "check" | "verify", title: string) =>
+        defineStep<MigrationState>({
+          id,
+          title,
+          kind,
+          idempotent: true,
+          describe: () => databaseActions(database, { op: "migrationState" }),
           run: (ctx) =>
             database
-              .applySql(sql, {
-                signal: ctx.signal,
-                ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
-              })
-              .map(() => ({ sha256: digest, lines }))
-              .mapErr((e) =>
-                fromDriverError(
-                  APPLY_STEP_ID,
-                  e,
-                  "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
-                ),
-              ),
+              .migrationState()
+              .mapErr((e) => fromDriverError(id, e))
+              .andThen((state) => {
+                ctx.log(
+                  `schema_migrations: version ${state.version ?? "none"}${state.dirty ? " (dirty)" : ""}`,
+                );
+                if (
+                  kind === "verify" &&
+                  expectedVersionAfter !== undefined &&
+                  state.version !== expectedVersionAfter
+                )
+                  return errAsync(
+                    stepError(
+                      id,
+                      "failed",
+                      `schema_migrations is at ${state.version ?? "none"}, expected ${expectedVersionAfter}`,
+                      {
+                        hint: "the SQL was applied (committed): check the schema by hand before running Path 2",
+                      },
+                    ),
+                  );
+                return okAsync(state);
+              }),
         });
-        const steps: Step[] = [
-          readState(BEFORE_STEP_ID, "check", "Read the migration state before"),
-          apply,
-          readState(AFTER_STEP_ID, "verify", "Read the migration state after"),
-        ] as Step[];
-        return createPlan(intent, steps);
-      },
-    ),
+      const apply = defineStep<{ sha256: string; lines: number }>({
+        id: APPLY_STEP_ID,
+        title: `Apply the inverse SQL (${lines} lines) in one transaction`,
+        kind: "change",
+        describe: () =>
+          databaseActions(database, {
+            op: "applySql",
+            sha256: digest,
+            lines,
+            ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
+          }),
+        run: (ctx) =>
+          database
+            .applySql(sql, {
+              signal: ctx.signal,
+              ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
+            })
+            .map(() => ({ sha256: digest, lines }))
+            .mapErr((e) =>
+              fromDriverError(
+                APPLY_STEP_ID,
+                e,
+                "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
+              ),
+            ),
+      });
+      const steps: Step[] = [
+        readState(BEFORE_STEP_ID, "check", "Read the migration state before"),
+        apply,
+        readState(AFTER_STEP_ID, "verify", "Read the migration state after"),
+      ] as Step[];
+      return createPlan(intent, steps);
+    },
   );
 }
 
@@ -149,17 +167,10 @@ export function applyInverseSqlPlanFromIntent(
  */
 export function applyInverseSql(
   topology: Topology,
-  drivers: Drivers,
+  drivers: ApplyInverseSqlDrivers,
   input: ApplyInverseSqlInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInputWith(
-    "applyInverseSql",
-    topology,
-    inverseSqlInput,
-    input,
-    drivers,
-    "database",
-  );
+  const parsed = parseRecipeInput("applyInverseSql", topology, SECTIONS, inverseSqlInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
   const { topology: t, input: args } = parsed.value;
   const sql =
@@ -191,3 +202,11 @@ export function applyInverseSql(
     return applyInverseSqlPlanFromIntent(t, drivers, intent);
   });
 }
+
+/** Path 3's inverse SQL as a registered recipe: resumable through a recipe registry. */
+export const applyInverseSqlRecipe = defineRecipe({
+  path: "inverse-sql",
+  drivers: ["database"],
+  sections: SECTIONS,
+  plan: applyInverseSqlPlanFromIntent,
+});

@@ -3,16 +3,17 @@ import { type DriverError, driverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { ArtifactInfo, ArtifactRegistry } from "../ports/artifact-registry";
-import { artifactFileName, packageName, type Topology } from "../topology/topology";
+import { HINTS } from "../presets/veza-runbook";
+import { artifactFileName, type Topology } from "../topology/topology";
+import { registryActions } from "./port-actions";
 import { RECIPE_DRIVER } from "./recipe-input";
-import { HINTS } from "./runbook-text";
 
 /** The step id of {@link artifactsCheck}. */
 export const RESOLVE_ARTIFACTS_STEP_ID = "resolve-artifacts";
 
-/** The registry request that checks one artifact, as the runbook's `curl -I` shows it. */
-export function artifactUrl(topology: Topology, component: string, sha: string): string {
-  return `/api/packages/${topology.registry.owner}/generic/${packageName(topology, component)}/${sha}/${artifactFileName(topology, component, sha)}`;
+/** One artifact's file name: from the topology's `registry` section, else `<component>-<sha>`. */
+export function artifactFile(topology: Topology, component: string, sha: string): string {
+  return topology.registry ? artifactFileName(topology.registry, component, sha) : `${component}-${sha}`;
 }
 
 /** Every component's artifact for `sha`, or the components whose artifact is missing. */
@@ -22,7 +23,7 @@ function statAll(
   sha: string,
 ): ResultAsync<{ found: ArtifactInfo[]; missing: string[] }, DriverError> {
   return ResultAsync.combine(
-    topology.components.map((component) =>
+    topology.containers.components.map((component) =>
       registry.stat({ component, sha }).map((info) => ({ component, info })),
     ),
   ).map((rows) => ({
@@ -32,7 +33,7 @@ function statAll(
 }
 
 const missingMessage = (topology: Topology, sha: string, missing: string[]) =>
-  `the registry no longer holds ${missing.map((c) => artifactFileName(topology, c, sha)).join(", ")}`;
+  `the registry no longer holds ${missing.map((c) => artifactFile(topology, c, sha)).join(", ")}`;
 
 /**
  * Phase A at planning time: resolves every component's artifact for `sha`; a missing one
@@ -76,8 +77,8 @@ export function artifactsCheck(
     kind: as.kind,
     idempotent: true,
     describe: () =>
-      topology.components.map(
-        (c) => `curl -fsSL -I -H "Authorization: token $TOKEN" "<forgejo>${artifactUrl(topology, c, sha)}"`,
+      topology.containers.components.flatMap((component) =>
+        registryActions(registry, { op: "stat", ref: { component, sha } }),
       ),
     run: () =>
       statAll(registry, topology, sha)

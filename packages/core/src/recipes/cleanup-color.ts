@@ -5,22 +5,49 @@ import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
+import type { Pipeline } from "../ports/pipeline";
+import { HINTS } from "../presets/veza-runbook";
 import { colorContainers, type Topology } from "../topology/topology";
+import { type TopologyWith, topologyWith } from "../topology/topology-with";
 import { definedFields } from "./defined-fields";
-import type { Drivers } from "./drivers";
+import type { DriversFor } from "./drivers";
 import { notLiveCheck } from "./not-live-check";
 import { pipelineSteps } from "./pipeline-steps";
+import { hostActions } from "./port-actions";
+import { defineRecipe, requireDrivers } from "./recipe";
 import {
   colorSchema,
   parseParams,
   parseRecipeInput,
+  type RecipeBaseInput,
   recipeBaseSchema,
   recipeError,
-  requireDriver,
 } from "./recipe-input";
-import { HINTS } from "./runbook-text";
 
-const cleanupInput = (t: Topology) =>
+/** Input of {@link cleanupColor}. */
+export interface CleanupColorInput extends RecipeBaseInput {
+  /** The failed color to reclaim, one of the topology's colors; never the live one. */
+  readonly color: string;
+  /** `native` deletes through the container host; `pipeline` runs the cleanup workflow. Default `native`. */
+  readonly via?: "native" | "pipeline";
+  /** How long to follow the pipeline run (milliseconds, default 10 minutes). */
+  readonly followDeadlineMs?: number;
+}
+
+/** The drivers {@link cleanupColor} uses: the pipeline only with `via: "pipeline"`. */
+export type CleanupColorDrivers = DriversFor<"host" | "traffic", "pipeline">;
+
+/** What `via: "pipeline"` needs besides the drivers every cleanup needs: the topology section and the driver. */
+function pipelineNeeds(
+  topology: Topology,
+  drivers: CleanupColorDrivers,
+): Result<{ topology: TopologyWith<"pipeline">; pipeline: Pipeline }, DriverError> {
+  return topologyWith(topology, ["pipeline"], "cleanupColor").andThen((t) =>
+    requireDrivers(drivers, ["pipeline"], "cleanupColor").map((d) => ({ topology: t, pipeline: d.pipeline })),
+  );
+}
+
+const cleanupInput = (t: Topology): z.ZodType<CleanupColorInput> =>
   recipeBaseSchema
     .extend({
       /** The failed color to reclaim; never the live one. */
@@ -37,9 +64,6 @@ const cleanupInput = (t: Topology) =>
     })
     .strict();
 
-/** Input of {@link cleanupColor}. */
-export type CleanupColorInput = z.input<ReturnType<typeof cleanupInput>>;
-
 const cleanupParams = (t: Topology) =>
   z.object({
     color: colorSchema(t),
@@ -55,16 +79,16 @@ const GONE_STEP_ID = "color-gone";
  * live, delete its app containers (stopping them first) or run `cleanup-failed.yml`,
  * then verify none is left.
  */
-export function cleanupColorPlanFromIntent(
+function cleanupColorPlanFromIntent(
   topology: Topology,
-  drivers: Drivers,
+  drivers: CleanupColorDrivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
   return parseParams(cleanupParams(topology), intent, "cleanupColor").andThen(
     ({ color, via, followDeadlineMs }) => {
       const names = colorContainers(topology, color);
       const { host } = drivers;
-      const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, topology, color, {
+      const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, color, {
         title: `Verify ${color} is not the live color`,
         message: `${color} is the live color: refusing to clean it up`,
         hint: HINTS.neverCleanLive,
@@ -75,7 +99,7 @@ export function cleanupColorPlanFromIntent(
           title: `Delete ${name} (stopping it first)`,
           kind: "change",
           idempotent: true,
-          describe: () => [`incus delete --force ${name}`],
+          describe: () => hostActions(host, { op: "delete", name }),
           run: () =>
             host
               .delete(name, { stopFirst: true })
@@ -85,12 +109,12 @@ export function cleanupColorPlanFromIntent(
         }),
       );
       const viaPipeline = (): Result<Step[], DriverError> =>
-        requireDriver(drivers, "pipeline", "cleanupColor").map((pipeline) =>
+        pipelineNeeds(topology, drivers).map(({ topology: t, pipeline }) =>
           pipelineSteps(
             pipeline,
             {
-              workflow: topology.workflows.cleanup,
-              ref: topology.workflows.ref,
+              workflow: t.pipeline.cleanup,
+              ref: t.pipeline.ref,
               inputs: { env: topology.env, color },
             },
             {
@@ -104,7 +128,7 @@ export function cleanupColorPlanFromIntent(
         title: `Verify no ${color} app container is left`,
         kind: "verify",
         idempotent: true,
-        describe: () => [`incus list ${names.join(" ")} --format csv -c n,s`],
+        describe: () => hostActions(host, { op: "list", names }),
         run: () =>
           host
             .list({ names })
@@ -131,14 +155,14 @@ export function cleanupColorPlanFromIntent(
  */
 export function cleanupColor(
   topology: Topology,
-  drivers: Drivers,
+  drivers: CleanupColorDrivers,
   input: CleanupColorInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInput("cleanupColor", topology, cleanupInput, input);
+  const parsed = parseRecipeInput("cleanupColor", topology, [], cleanupInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
   const { topology: t, input: args } = parsed.value;
   const via = args.via ?? "native";
-  const needs = via === "pipeline" ? requireDriver(drivers, "pipeline", "cleanupColor") : ok(undefined);
+  const needs = via === "pipeline" ? pipelineNeeds(t, drivers) : ok(undefined);
   if (needs.isErr()) return errAsync(needs.error);
   return drivers.traffic.readState().andThen((state) => {
     if (state.activeColor === args.color)
@@ -162,3 +186,11 @@ export function cleanupColor(
     return cleanupColorPlanFromIntent(t, drivers, intent);
   });
 }
+
+/** The cleanup as a registered recipe: resumable through a recipe registry. */
+export const cleanupColorRecipe = defineRecipe({
+  path: "cleanup",
+  drivers: ["host", "traffic"],
+  optionalDrivers: ["pipeline"],
+  plan: cleanupColorPlanFromIntent,
+});

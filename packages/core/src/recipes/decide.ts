@@ -1,6 +1,6 @@
+import { RUNBOOK } from "../presets/veza-runbook";
 import { migrationWarnings } from "./migration-caveat";
 import type { Facts } from "./observe";
-import { RUNBOOK } from "./runbook-text";
 
 /** What is wrong, as it was reported. */
 export type Symptom =
@@ -136,7 +136,7 @@ export function decide(facts: Facts, context: DecideContext): Decision {
     );
 
   const healthNote =
-    context.symptom === "public-probe-failing" && facts.publicHealth.healthy
+    context.symptom === "public-probe-failing" && facts.publicHealth?.healthy
       ? [`the public probe ${facts.publicHealth.url} passes right now: confirm the failure before acting`]
       : [];
   const withCaveats = [...caveats(facts), ...healthNote];

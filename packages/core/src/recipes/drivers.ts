@@ -32,3 +32,14 @@ export interface Drivers {
   /** The alert source (`VezaDeployFailed`). */
   readonly alerts?: AlertSource;
 }
+
+/** The name of one driver a recipe can use: `host`, `traffic`, `database`, … */
+export type DriverName = keyof Drivers;
+
+/**
+ * The drivers a recipe declares: every driver in `Need` is required (a missing one is a
+ * compile error), every driver in `Optional` is used when given.
+ */
+export type DriversFor<Need extends DriverName, Optional extends DriverName = never> = {
+  readonly [K in Need]-?: NonNullable<Drivers[K]>;
+} & { readonly [K in Optional]?: Drivers[K] };

@@ -4,26 +4,40 @@ import type { DriverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import type { Step } from "../plan/step";
+import { HINTS } from "../presets/veza-runbook";
 import type { Topology } from "../topology/topology";
 import { shaSchema } from "../validate/schemas";
 import { colorRunningCheck } from "./color-running-check";
 import { convergedStep } from "./converged-step";
 import { definedFields } from "./defined-fields";
-import type { Drivers } from "./drivers";
+import type { DriversFor } from "./drivers";
 import { notLiveCheck } from "./not-live-check";
-import { publicProbeStep } from "./public-probe-step";
+import { publicProbeSteps } from "./public-probe-step";
+import { defineRecipe } from "./recipe";
 import {
   colorSchema,
+  type ProbeOptionsInput,
   parseParams,
   parseRecipeInput,
   probeOptionsSchema,
+  type RecipeBaseInput,
   recipeBaseSchema,
   recipeError,
 } from "./recipe-input";
-import { HINTS } from "./runbook-text";
 import { trafficSwitchSteps } from "./traffic-switch-steps";
 
-const fastFlipInput = (t: Topology) =>
+/** Input of {@link fastFlip}. */
+export interface FastFlipInput extends RecipeBaseInput {
+  /** The color to flip to, one of the topology's colors; default: the prior color from the history. */
+  readonly target?: string;
+  /** How the public probe retries after the switch. */
+  readonly probe?: ProbeOptionsInput;
+}
+
+/** The drivers {@link fastFlip} uses. */
+export type FastFlipDrivers = DriversFor<"host" | "traffic" | "probe">;
+
+const fastFlipInput = (t: Topology): z.ZodType<FastFlipInput> =>
   recipeBaseSchema
     .extend({
       /** The color to flip to; default: the prior color from the history. */
@@ -31,9 +45,6 @@ const fastFlipInput = (t: Topology) =>
       probe: probeOptionsSchema.optional(),
     })
     .strict();
-
-/** Input of {@link fastFlip}. */
-export type FastFlipInput = z.input<ReturnType<typeof fastFlipInput>>;
 
 const fastFlipParams = (t: Topology) =>
   z.object({ target: colorSchema(t), sha: shaSchema.optional(), probe: probeOptionsSchema.optional() });
@@ -54,13 +65,13 @@ const PRECHECKS_GROUP = "pre-checks";
  * state, render + validate (these four checks together), activate (install + reload +
  * confirm), record, then verify the public probe and the post-run facts.
  */
-export function fastFlipPlanFromIntent(
+function fastFlipPlanFromIntent(
   topology: Topology,
-  drivers: Drivers,
+  drivers: FastFlipDrivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
   return parseParams(fastFlipParams(topology), intent, "fastFlip").andThen(({ target, sha, probe }) => {
-    const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, topology, target, {
+    const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, target, {
       title: `Verify ${target} is not already the live color`,
       message: `${target} is already live: nothing to flip`,
       hint: `if ${target} itself is broken, ${HINTS.usePath2}`,
@@ -68,11 +79,12 @@ export function fastFlipPlanFromIntent(
     const steps: Step[] = [
       notLive,
       colorRunningCheck(drivers.host, topology, target),
-      ...trafficSwitchSteps(
-        drivers.traffic,
-        { color: target, ...definedFields({ sha }), actor: intent.actor },
-      ),
-      publicProbeStep(drivers.probe, topology, probe),
+      ...trafficSwitchSteps(drivers.traffic, {
+        color: target,
+        ...definedFields({ sha }),
+        actor: intent.actor,
+      }),
+      ...publicProbeSteps(drivers.probe, topology, probe),
       convergedStep(drivers.traffic, target),
     ].map((step) => (step.kind === "check" ? { ...step, group: PRECHECKS_GROUP } : step)) as Step[];
     return createPlan(intent, steps);
@@ -87,10 +99,10 @@ export function fastFlipPlanFromIntent(
  */
 export function fastFlip(
   topology: Topology,
-  drivers: Drivers,
+  drivers: FastFlipDrivers,
   input: FastFlipInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInput("fastFlip", topology, fastFlipInput, input);
+  const parsed = parseRecipeInput("fastFlip", topology, [], fastFlipInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
   const { topology: t, input: args } = parsed.value;
   return drivers.traffic.readState().andThen((state) => {
@@ -117,3 +129,10 @@ export function fastFlip(
     return fastFlipPlanFromIntent(t, drivers, intent);
   });
 }
+
+/** Path 1 as a registered recipe: resumable through a recipe registry. */
+export const fastFlipRecipe = defineRecipe({
+  path: "fast-flip",
+  drivers: ["host", "traffic", "probe"],
+  plan: fastFlipPlanFromIntent,
+});

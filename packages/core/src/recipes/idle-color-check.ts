@@ -1,10 +1,10 @@
 import { errAsync, okAsync } from "neverthrow";
 import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
+import { HINTS } from "../presets/veza-runbook";
 import { colorContainers, type Topology } from "../topology/topology";
-import { incusExec } from "./describe-command";
 import type { Drivers } from "./drivers";
-import { HINTS } from "./runbook-text";
+import { hostActions, readStateActions } from "./port-actions";
 
 /** The step id of {@link idleColorCheck}. */
 export const IDLE_COLOR_STEP_ID = "pick-idle-color";
@@ -22,7 +22,7 @@ export interface IdleColorOutput {
  * the pipeline's job).
  */
 export function idleColorCheck(
-  drivers: Drivers,
+  drivers: Pick<Drivers, "traffic" | "host">,
   topology: Topology,
   live: string,
   idle: string,
@@ -34,8 +34,8 @@ export function idleColorCheck(
     kind: "check",
     idempotent: true,
     describe: () => [
-      incusExec(topology.haproxy.container, ["cat", topology.haproxy.stateFile]),
-      `incus list ${names.join(" ")} --format csv -c n,s`,
+      ...readStateActions(drivers.traffic),
+      ...hostActions(drivers.host, { op: "list", names }),
     ],
     run: () =>
       drivers.traffic

@@ -3,9 +3,8 @@ import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { defineStep, type Step } from "../plan/step";
 import type { Database, MigrationState } from "../ports/database";
-import type { Topology } from "../topology/topology";
-import { incusExec } from "./describe-command";
-import { HINTS, RUNBOOK } from "./runbook-text";
+import { HINTS, RUNBOOK } from "../presets/veza-runbook";
+import { databaseActions } from "./port-actions";
 
 /** The step id of {@link migrationCaveatStep}. */
 const MIGRATION_CAVEAT_STEP_ID = "migration-caveat";
@@ -63,27 +62,13 @@ export function plannedMigrationWarnings(
     : okAsync([]);
 }
 
-/** The command that shows the migration state, as the runbook runs it (for `describe`). */
-export function migrationStateCommand(topology: Topology): string {
-  const { container, user, database } = topology.postgres;
-  return incusExec(container, [
-    "psql",
-    "-U",
-    user,
-    database,
-    "-c",
-    "SELECT version, dirty FROM schema_migrations LIMIT 1",
-  ]);
-}
-
 /** {@link migrationCaveatStep} as a list: empty without a database driver. */
 export function migrationCaveatSteps(
   database: Database | undefined,
-  topology: Topology,
   expectedVersion?: number,
   plannedWarnings: readonly MigrationWarning[] = [],
 ): Step<MigrationCaveat>[] {
-  return database ? [migrationCaveatStep(database, topology, expectedVersion, plannedWarnings)] : [];
+  return database ? [migrationCaveatStep(database, expectedVersion, plannedWarnings)] : [];
 }
 
 /** The zod schema of a {@link MigrationWarning} (intent params carry them). */
@@ -99,7 +84,6 @@ export const migrationWarningSchema = z.object({
  */
 function migrationCaveatStep(
   database: Database,
-  topology: Topology,
   expectedVersion?: number,
   plannedWarnings: readonly MigrationWarning[] = [],
 ): Step<MigrationCaveat> {
@@ -111,7 +95,7 @@ function migrationCaveatStep(
     title: `Read the migration state (warning: migrations are not rolled back${flags ? `; ${flags}: see Path 3` : ""})`,
     kind: "check",
     idempotent: true,
-    describe: () => [migrationStateCommand(topology)],
+    describe: () => databaseActions(database, { op: "migrationState" }),
     run: (ctx) =>
       database
         .migrationState()

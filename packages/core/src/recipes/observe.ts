@@ -2,8 +2,11 @@ import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import type { MigrationState } from "../ports/database";
 import type { HistoryEntry } from "../ports/traffic-switch";
-import { appLayout, containerName, parseTopology, type Topology } from "../topology/topology";
-import type { Drivers } from "./drivers";
+import { containerName, parseTopology, type Topology } from "../topology/topology";
+import type { DriversFor } from "./drivers";
+
+/** The drivers {@link observe} reads through; the registry and database only when given. */
+export type ObserveDrivers = DriversFor<"host" | "traffic" | "probe", "registry" | "database">;
 
 /** One app container as observed. */
 export interface ContainerFact {
@@ -61,7 +64,8 @@ export interface Facts {
   readonly artifacts: Readonly<Record<string, Readonly<Record<string, boolean>>>> | null;
   /** golang-migrate's state; `null` when no database driver was given. */
   readonly migration: MigrationState | null;
-  readonly publicHealth: PublicHealthFact;
+  /** The public health probe's answer; `null` when the topology has no `publicHealthUrl`. */
+  readonly publicHealth: PublicHealthFact | null;
 }
 
 /** Options for {@link observe}. */
@@ -81,14 +85,14 @@ const decoder = new TextDecoder();
 
 function observeColor(
   topology: Topology,
-  drivers: Drivers,
+  drivers: ObserveDrivers,
   color: string,
 ): ResultAsync<ColorFacts, DriverError> {
-  const names = topology.components.map((component) => ({
+  const names = topology.containers.components.map((component) => ({
     component,
     name: containerName(topology, component, color),
   }));
-  const { releaseFile } = appLayout(topology);
+  const releaseFile = topology.containers.app?.releaseFile;
   return drivers.host.list({ names: names.map((n) => n.name) }).andThen((instances) =>
     ResultAsync.combine(
       names.map(({ component, name }) => {
@@ -102,20 +106,23 @@ function observeColor(
             status: "Missing",
             release: null,
           });
-        return drivers.host
-          .pullFile(name, releaseFile)
-          .map((bytes): string | null => decoder.decode(bytes).trim() || null)
-          .orElse(() => okAsync<string | null, DriverError>(null))
-          .map(
-            (release): ContainerFact => ({
-              name,
-              component,
-              exists: true,
-              running: info.running,
-              status: info.status,
-              release,
-            }),
-          );
+        const release =
+          releaseFile === undefined
+            ? okAsync<string | null, DriverError>(null)
+            : drivers.host
+                .pullFile(name, releaseFile)
+                .map((bytes): string | null => decoder.decode(bytes).trim() || null)
+                .orElse(() => okAsync<string | null, DriverError>(null));
+        return release.map(
+          (release): ContainerFact => ({
+            name,
+            component,
+            exists: true,
+            running: info.running,
+            status: info.status,
+            release,
+          }),
+        );
       }),
     ).map((containers) => ({
       color,
@@ -128,7 +135,7 @@ function observeColor(
 
 function observeArtifacts(
   topology: Topology,
-  drivers: Drivers,
+  drivers: ObserveDrivers,
   shas: readonly string[],
 ): ResultAsync<Record<string, Record<string, boolean>> | null, DriverError> {
   const registry = drivers.registry;
@@ -137,7 +144,7 @@ function observeArtifacts(
   return ResultAsync.combine(
     unique.map((sha) =>
       ResultAsync.combine(
-        topology.components.map((component) =>
+        topology.containers.components.map((component) =>
           registry.stat({ component, sha }).map((info) => [component, info !== null] as const),
         ),
       ).map((pairs) => [sha, Object.fromEntries(pairs)] as const),
@@ -154,7 +161,7 @@ function observeArtifacts(
  */
 export function observe(
   topology: Topology,
-  drivers: Drivers,
+  drivers: ObserveDrivers,
   options: ObserveOptions = {},
 ): ResultAsync<Facts, DriverError> {
   const parsed = parseTopology(topology);
@@ -168,23 +175,27 @@ export function observe(
       ...state.history.map((h) => h.sha).filter((s): s is string => typeof s === "string"),
       ...(options.shas ?? []),
     ];
-    const probe = drivers.probe
-      .check({
-        url: t.publicHealthUrl,
-        attempts: options.probeAttempts ?? 2,
-        deadlineMs: options.probeDeadlineMs ?? 5000,
-        intervalMs: 100,
-        ...(options.signal ? { signal: options.signal } : {}),
-      })
-      .map((r): PublicHealthFact => ({ url: t.publicHealthUrl, healthy: true, status: r.status }))
-      .orElse((e) =>
-        okAsync<PublicHealthFact, DriverError>({
-          url: t.publicHealthUrl,
-          healthy: false,
-          message: e.message,
-          ...(typeof e.details?.status === "number" ? { status: e.details.status } : {}),
-        }),
-      );
+    const url = t.publicHealthUrl;
+    const probe: ResultAsync<PublicHealthFact | null, DriverError> =
+      url === undefined
+        ? okAsync(null)
+        : drivers.probe
+            .check({
+              url,
+              attempts: options.probeAttempts ?? 2,
+              deadlineMs: options.probeDeadlineMs ?? 5000,
+              intervalMs: 100,
+              ...(options.signal ? { signal: options.signal } : {}),
+            })
+            .map((r): PublicHealthFact => ({ url, healthy: true, status: r.status }))
+            .orElse((e) =>
+              okAsync<PublicHealthFact, DriverError>({
+                url,
+                healthy: false,
+                message: e.message,
+                ...(typeof e.details?.status === "number" ? { status: e.details.status } : {}),
+              }),
+            );
     const migration: ResultAsync<MigrationState | null, DriverError> = drivers.database
       ? drivers.database.migrationState()
       : okAsync(null);

@@ -4,6 +4,7 @@ import { defineStep, type Step } from "../plan/step";
 import type { HealthProbe, ProbeResult } from "../ports/health-probe";
 import type { Topology } from "../topology/topology";
 import { definedFields } from "./defined-fields";
+import { note } from "./port-actions";
 import type { probeOptionsSchema } from "./recipe-input";
 
 /** The step id of {@link publicProbeStep}. */
@@ -19,10 +20,9 @@ export type ProbeOptions = z.output<typeof probeOptionsSchema>;
  */
 export function publicProbeStep(
   probe: HealthProbe,
-  topology: Topology,
+  url: string,
   options: ProbeOptions = {},
 ): Step<ProbeResult> {
-  const url = topology.publicHealthUrl;
   const attempts = options.attempts ?? 5;
   const deadlineMs = options.deadlineMs ?? 30_000;
   return defineStep({
@@ -31,7 +31,10 @@ export function publicProbeStep(
     kind: "verify",
     idempotent: true,
     timeoutMs: deadlineMs + 5_000,
-    describe: () => [`curl -fsS ${url}  (up to ${attempts} attempts within ${deadlineMs} ms)`],
+    describe: () => [
+      { kind: "http", method: "GET", url },
+      note(`${probe.name}: healthy within ${attempts} attempts and ${deadlineMs} ms`),
+    ],
     run: (ctx) =>
       probe
         .check({
@@ -50,4 +53,13 @@ export function publicProbeStep(
           ),
         ),
   });
+}
+
+/** {@link publicProbeStep} as a list: empty when the topology has no `publicHealthUrl`. */
+export function publicProbeSteps(
+  probe: HealthProbe,
+  topology: Topology,
+  options: ProbeOptions = {},
+): Step<ProbeResult>[] {
+  return topology.publicHealthUrl ? [publicProbeStep(probe, topology.publicHealthUrl, options)] : [];
 }

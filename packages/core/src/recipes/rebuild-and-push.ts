@@ -11,31 +11,41 @@ import { defineStep, type Step } from "../plan/step";
 import type { ArtifactInfo, ArtifactRegistry } from "../ports/artifact-registry";
 import type { Topology } from "../topology/topology";
 import { absolutePathSchema, shaSchema } from "../validate/schemas";
-import { artifactsCheck, artifactUrl } from "./artifacts-check";
-import type { Drivers } from "./drivers";
+import { artifactsCheck } from "./artifacts-check";
+import type { DriversFor } from "./drivers";
 import { inOrder } from "./in-order";
+import { registryActions } from "./port-actions";
+import { defineRecipe } from "./recipe";
 import {
   parseParams,
-  parseRecipeInputWith,
+  parseRecipeInput,
+  type RecipeBaseInput,
   recipeBaseSchema,
   recipeError,
-  requireDriver,
 } from "./recipe-input";
 
 const artifactList = (t: Topology) =>
   z
-    .array(z.object({ component: z.enum(t.components), path: absolutePathSchema }).strict())
+    .array(z.object({ component: z.enum(t.containers.components), path: absolutePathSchema }).strict())
     .min(1)
     .refine(
       (list) => new Set(list.map((a) => a.component)).size === list.length,
       "one artifact per component",
     );
 
-const rebuildInput = (t: Topology) =>
-  recipeBaseSchema.extend({ sha: shaSchema, artifacts: artifactList(t) }).strict();
-
 /** Input of {@link rebuildAndPush}: the SHA and the artefacts you built locally (`/tmp/veza-backend-$SHA.tar.zst`). */
-export type RebuildAndPushInput = z.input<ReturnType<typeof rebuildInput>>;
+export interface RebuildAndPushInput extends RecipeBaseInput {
+  /** The 40-hex SHA the artefacts were built from. */
+  readonly sha: string;
+  /** One local file per component (a component of the topology), absolute paths. */
+  readonly artifacts: readonly { readonly component: string; readonly path: string }[];
+}
+
+/** The drivers {@link rebuildAndPush} uses. */
+export type RebuildAndPushDrivers = DriversFor<"registry">;
+
+const rebuildInput = (t: Topology): z.ZodType<RebuildAndPushInput> =>
+  recipeBaseSchema.extend({ sha: shaSchema, artifacts: artifactList(t) }).strict();
 
 const rebuildParams = (t: Topology) => z.object({ sha: shaSchema, push: artifactList(t) });
 
@@ -71,22 +81,14 @@ function hashFile(path: string): ResultAsync<Omit<LocalArtifact, "component">, D
   );
 }
 
-function pushStep(
-  registry: ArtifactRegistry,
-  topology: Topology,
-  sha: string,
-  component: string,
-  path: string,
-) {
+function pushStep(registry: ArtifactRegistry, sha: string, component: string, path: string) {
   const id = `push-${component}`;
   return defineStep<ArtifactInfo>({
     id,
     title: `Push ${path} to the registry as ${component} ${sha.slice(0, 12)}`,
     kind: "change",
     idempotent: true,
-    describe: () => [
-      `curl -fsSL --fail-with-body -X PUT -H "Authorization: token $TOKEN" --upload-file ${path} "<forgejo>${artifactUrl(topology, component, sha)}"`,
-    ],
+    describe: () => registryActions(registry, { op: "upload", ref: { component, sha }, path }),
     run: (ctx) => {
       const local = ctx.output<LocalArtifact[]>(LOCAL_STEP_ID)?.find((a) => a.component === component);
       return registry
@@ -115,35 +117,37 @@ function pushStep(
  * local artefact (size, sha256), push each (streamed, checksum checked), then verify the
  * registry holds every component for the SHA.
  */
-export function rebuildAndPushPlanFromIntent(
+function rebuildAndPushPlanFromIntent(
   topology: Topology,
-  drivers: Drivers,
+  drivers: RebuildAndPushDrivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  return requireDriver(drivers, "registry", "rebuildAndPush").andThen((registry) =>
-    parseParams(rebuildParams(topology), intent, "rebuildAndPush").andThen(({ sha, push }) => {
-      const local = defineStep<LocalArtifact[]>({
-        id: LOCAL_STEP_ID,
-        title: `Check the ${push.length} locally built artefact(s) for ${sha.slice(0, 12)}`,
-        kind: "check",
-        idempotent: true,
-        describe: () => push.map((a) => `sha256sum ${a.path}`),
-        run: (ctx) =>
-          inOrder(push, (a) => hashFile(a.path).map((h) => ({ ...h, component: a.component })))
-            .map((list) => {
-              for (const a of list) ctx.log(`${a.component}: ${a.path} ${a.size} bytes sha256 ${a.sha256}`);
-              return list;
-            })
-            .mapErr((e) => fromDriverError(LOCAL_STEP_ID, e)),
-      });
-      const steps: Step[] = [
-        local,
-        ...push.map((a) => pushStep(registry, topology, sha, a.component, a.path)),
-        artifactsCheck(registry, topology, sha, { id: VERIFY_STEP_ID, kind: "verify" }),
-      ] as Step[];
-      return createPlan(intent, steps);
-    }),
-  );
+  const { registry } = drivers;
+  return parseParams(rebuildParams(topology), intent, "rebuildAndPush").andThen(({ sha, push }) => {
+    const local = defineStep<LocalArtifact[]>({
+      id: LOCAL_STEP_ID,
+      title: `Check the ${push.length} locally built artefact(s) for ${sha.slice(0, 12)}`,
+      kind: "check",
+      idempotent: true,
+      describe: () =>
+        push.map(
+          (a) => ({ kind: "exec", where: { kind: "local" }, argv: ["sha256sum", "--", a.path] }) as const,
+        ),
+      run: (ctx) =>
+        inOrder(push, (a) => hashFile(a.path).map((h) => ({ ...h, component: a.component })))
+          .map((list) => {
+            for (const a of list) ctx.log(`${a.component}: ${a.path} ${a.size} bytes sha256 ${a.sha256}`);
+            return list;
+          })
+          .mapErr((e) => fromDriverError(LOCAL_STEP_ID, e)),
+    });
+    const steps: Step[] = [
+      local,
+      ...push.map((a) => pushStep(registry, sha, a.component, a.path)),
+      artifactsCheck(registry, topology, sha, { id: VERIFY_STEP_ID, kind: "verify" }),
+    ] as Step[];
+    return createPlan(intent, steps);
+  });
 }
 
 /**
@@ -155,18 +159,19 @@ export function rebuildAndPushPlanFromIntent(
  */
 export function rebuildAndPush(
   topology: Topology,
-  drivers: Drivers,
+  drivers: RebuildAndPushDrivers,
   input: RebuildAndPushInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInputWith("rebuildAndPush", topology, rebuildInput, input, drivers, "registry");
+  const parsed = parseRecipeInput("rebuildAndPush", topology, [], rebuildInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
-  const { topology: t, input: args, driver: registry } = parsed.value;
+  const { topology: t, input: args } = parsed.value;
+  const { registry } = drivers;
   const refuse = (reason: "invalid_input" | "conflict", message: string, hint: string) =>
     err(recipeError("rebuildAndPush", reason, message, { hint }));
   return inOrder(args.artifacts, (a) => hashFile(a.path))
     .andThen(() =>
       ResultAsync.combine(
-        t.components.map((component) =>
+        t.containers.components.map((component) =>
           registry.stat({ component, sha: args.sha }).map((info) => ({ component, present: info !== null })),
         ),
       ),
@@ -199,3 +204,10 @@ export function rebuildAndPush(
       return rebuildAndPushPlanFromIntent(t, drivers, intent);
     });
 }
+
+/** Path 3's rebuild-and-push as a registered recipe: resumable through a recipe registry. */
+export const rebuildAndPushRecipe = defineRecipe({
+  path: "rebuild-push",
+  drivers: ["registry"],
+  plan: rebuildAndPushPlanFromIntent,
+});

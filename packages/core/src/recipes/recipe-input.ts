@@ -1,10 +1,10 @@
-import { err, ok, type Result } from "neverthrow";
+import type { Result } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { parseTopology, type Topology } from "../topology/topology";
+import { type TopologySection, type TopologyWith, topologyWith } from "../topology/topology-with";
 import { parseInput } from "../validate/parse-input";
-import type { Drivers } from "./drivers";
 
 /** The `driver` name recipe errors carry. */
 export const RECIPE_DRIVER = "recipe";
@@ -42,6 +42,22 @@ export const probeOptionsSchema = z
   .strict();
 
 /** The fields every recipe takes: who and why. */
+export interface RecipeBaseInput {
+  /** Who runs the recipe: a login-like name (written into history lines). */
+  readonly actor: string;
+  /** Why, in the operator's words: one line. */
+  readonly reason: string;
+}
+
+/** How the public health probe is run after a switch (all optional). */
+export interface ProbeOptionsInput {
+  readonly attempts?: number;
+  readonly deadlineMs?: number;
+  readonly intervalMs?: number;
+  readonly attemptTimeoutMs?: number;
+}
+
+/** The zod schema of {@link RecipeBaseInput}. */
 export const recipeBaseSchema = z.object({ actor: actorSchema, reason: reasonSchema });
 
 /** A color of the topology. */
@@ -49,35 +65,24 @@ export function colorSchema(topology: Topology): z.ZodType<string> {
   return z.enum(topology.colors);
 }
 
-/** Validates a recipe's topology and input; `invalid_input` naming the field, before anything runs. */
-export function parseRecipeInput<S extends z.ZodType>(
-  op: string,
-  topology: Topology,
-  schema: (topology: Topology) => S,
-  input: unknown,
-): Result<{ topology: Topology; input: z.output<S> }, DriverError> {
-  return parseTopology(topology).andThen((t) =>
-    parseInput(schema(t), input, { driver: RECIPE_DRIVER, op, hint: "fix the named input" }).map(
-      (parsed) => ({ topology: t, input: parsed }),
-    ),
-  );
-}
-
 /**
- * {@link parseRecipeInput} for a recipe that needs the optional driver `key`: the
- * validated topology and input, and that driver (`unsupported` when it is missing).
+ * Validates a recipe's topology, the topology sections it needs and its input:
+ * `invalid_input` naming the field or the missing section, before anything runs.
  */
-export function parseRecipeInputWith<S extends z.ZodType, K extends keyof Drivers>(
+export function parseRecipeInput<S extends TopologySection, Z extends z.ZodType>(
   op: string,
   topology: Topology,
-  schema: (topology: Topology) => S,
+  sections: readonly S[],
+  schema: (topology: Topology) => Z,
   input: unknown,
-  drivers: Drivers,
-  key: K,
-): Result<{ topology: Topology; input: z.output<S>; driver: NonNullable<Drivers[K]> }, DriverError> {
-  return parseRecipeInput(op, topology, schema, input).andThen((parsed) =>
-    requireDriver(drivers, key, op).map((driver) => ({ ...parsed, driver })),
-  );
+): Result<{ topology: TopologyWith<S>; input: z.output<Z> }, DriverError> {
+  return parseTopology(topology)
+    .andThen((t) => topologyWith(t, sections, op))
+    .andThen((t) =>
+      parseInput(schema(t), input, { driver: RECIPE_DRIVER, op, hint: "fix the named input" }).map(
+        (parsed) => ({ topology: t, input: parsed }),
+      ),
+    );
 }
 
 /** Validates the params a plan's intent recorded (also on resume); `invalid_input` naming the field. */
@@ -87,24 +92,4 @@ export function parseParams<S extends z.ZodType>(
   op: string,
 ): Result<z.output<S>, DriverError> {
   return parseInput(schema, intent.params ?? {}, { driver: RECIPE_DRIVER, op });
-}
-
-/** The optional driver a recipe needs, or `unsupported` naming it. */
-export function requireDriver<K extends keyof Drivers>(
-  drivers: Drivers,
-  key: K,
-  op: string,
-): Result<NonNullable<Drivers[K]>, DriverError> {
-  const driver = drivers[key];
-  return driver === undefined || driver === null
-    ? err(
-        driverError({
-          driver: RECIPE_DRIVER,
-          op,
-          reason: "unsupported",
-          message: `${op} needs a ${String(key)} driver and none was given`,
-          hint: `pass drivers.${String(key)}`,
-        }),
-      )
-    : ok(driver as NonNullable<Drivers[K]>);
 }

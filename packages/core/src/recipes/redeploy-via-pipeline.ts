@@ -7,19 +7,23 @@ import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import type { TrafficState } from "../ports/traffic-switch";
 import type { Topology } from "../topology/topology";
+import type { TopologyWith } from "../topology/topology-with";
 import { shaSchema } from "../validate/schemas";
 import { artifactsCheck, resolveArtifacts } from "./artifacts-check";
 import { definedFields } from "./defined-fields";
-import type { Drivers } from "./drivers";
+import type { DriversFor } from "./drivers";
 import { migrationCaveatSteps, migrationWarningSchema, plannedMigrationWarnings } from "./migration-caveat";
 import { pipelineSteps } from "./pipeline-steps";
-import { publicProbeStep } from "./public-probe-step";
+import { readStateActions } from "./port-actions";
+import { publicProbeSteps } from "./public-probe-step";
+import { defineRecipe } from "./recipe";
 import {
+  type ProbeOptionsInput,
   parseParams,
-  parseRecipeInputWith,
+  parseRecipeInput,
   probeOptionsSchema,
+  type RecipeBaseInput,
   recipeBaseSchema,
-  requireDriver,
 } from "./recipe-input";
 
 const followSchema = z.object({
@@ -33,7 +37,28 @@ const followSchema = z.object({
   pollMs: z.number().int().min(1).max(600_000).optional(),
 });
 
-const viaPipelineInput = () =>
+/** Input of {@link redeployViaPipeline}. */
+export interface RedeployViaPipelineInput extends RecipeBaseInput {
+  /** The 40-hex SHA to roll back TO. */
+  readonly sha: string;
+  /** The schema version the target release expects, when known: a different one is warned about. */
+  readonly expectedSchemaVersion?: number;
+  /** How long to follow the pipeline run (default 20 minutes) and how often to poll. */
+  readonly follow?: { readonly deadlineMs?: number; readonly pollMs?: number };
+  /** How the public probe retries after the run. */
+  readonly probe?: ProbeOptionsInput;
+}
+
+/** The drivers {@link redeployViaPipeline} uses: the registry and database only when given. */
+export type RedeployViaPipelineDrivers = DriversFor<
+  "traffic" | "probe" | "pipeline",
+  "registry" | "database"
+>;
+
+/** The topology sections {@link redeployViaPipeline} needs: `pipeline` (the workflows). */
+const SECTIONS = ["pipeline"] as const;
+
+const viaPipelineInput = (): z.ZodType<RedeployViaPipelineInput> =>
   recipeBaseSchema
     .extend({
       sha: shaSchema,
@@ -42,9 +67,6 @@ const viaPipelineInput = () =>
       probe: probeOptionsSchema.optional(),
     })
     .strict();
-
-/** Input of {@link redeployViaPipeline}. */
-export type RedeployViaPipelineInput = z.input<ReturnType<typeof viaPipelineInput>>;
 
 const viaPipelineParams = z.object({
   sha: shaSchema,
@@ -63,60 +85,59 @@ const RELEASE_LIVE_STEP_ID = "release-live";
  * `rollback.yml` with `mode=full` and `release_sha`, follow the run to success, then
  * verify the public probe and that the history head is the SHA.
  */
-export function redeployViaPipelinePlanFromIntent(
-  topology: Topology,
-  drivers: Drivers,
+function redeployViaPipelinePlanFromIntent(
+  topology: TopologyWith<"pipeline">,
+  drivers: RedeployViaPipelineDrivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  return requireDriver(drivers, "pipeline", "redeployViaPipeline").andThen((pipeline) =>
-    parseParams(viaPipelineParams, intent, "redeployViaPipeline").andThen(
-      ({ sha, expectedSchemaVersion, follow, probe, warnings }) => {
-        const releaseLive = defineStep<TrafficState>({
-          id: RELEASE_LIVE_STEP_ID,
-          title: `Verify ${sha.slice(0, 12)} is live (history head)`,
-          kind: "verify",
-          idempotent: true,
-          describe: () => [`head -1 ${topology.haproxy.historyFile}`],
-          run: () =>
-            drivers.traffic
-              .readState()
-              .mapErr((e) => fromDriverError(RELEASE_LIVE_STEP_ID, e))
-              .andThen((state) => {
-                const head = state.history[0];
-                return head?.sha === sha && head.color === state.activeColor
-                  ? okAsync(state)
-                  : errAsync(
-                      stepError(
-                        RELEASE_LIVE_STEP_ID,
-                        "failed",
-                        `the history head is ${head ? `${head.color} ${head.sha ?? "(no sha)"}` : "empty"}, not ${sha}`,
-                        { hint: "read the rollback.yml run's log" },
-                      ),
-                    );
-              }),
-        });
-        const steps: Step[] = [
-          ...(drivers.registry ? [artifactsCheck(drivers.registry, topology, sha)] : []),
-          ...migrationCaveatSteps(drivers.database, topology, expectedSchemaVersion, warnings),
-          ...pipelineSteps(
-            pipeline,
-            {
-              workflow: topology.workflows.rollback,
-              ref: topology.workflows.ref,
-              inputs: { env: topology.env, mode: "full", target_color: "", release_sha: sha },
-            },
-            {
-              deadlineMs: follow?.deadlineMs ?? 20 * 60_000,
-              ...definedFields({ pollMs: follow?.pollMs }),
-              hint: "the rollback.yml run did not succeed (its Phase F reverts HAProxy on failure): read the run's log; if the build artefacts or the host are the problem, go to Path 3",
-            },
-          ),
-          publicProbeStep(drivers.probe, topology, probe),
-          releaseLive,
-        ] as Step[];
-        return createPlan(intent, steps);
-      },
-    ),
+  const { pipeline } = drivers;
+  return parseParams(viaPipelineParams, intent, "redeployViaPipeline").andThen(
+    ({ sha, expectedSchemaVersion, follow, probe, warnings }) => {
+      const releaseLive = defineStep<TrafficState>({
+        id: RELEASE_LIVE_STEP_ID,
+        title: `Verify ${sha.slice(0, 12)} is live (history head)`,
+        kind: "verify",
+        idempotent: true,
+        describe: () => readStateActions(drivers.traffic),
+        run: () =>
+          drivers.traffic
+            .readState()
+            .mapErr((e) => fromDriverError(RELEASE_LIVE_STEP_ID, e))
+            .andThen((state) => {
+              const head = state.history[0];
+              return head?.sha === sha && head.color === state.activeColor
+                ? okAsync(state)
+                : errAsync(
+                    stepError(
+                      RELEASE_LIVE_STEP_ID,
+                      "failed",
+                      `the history head is ${head ? `${head.color} ${head.sha ?? "(no sha)"}` : "empty"}, not ${sha}`,
+                      { hint: "read the rollback.yml run's log" },
+                    ),
+                  );
+            }),
+      });
+      const steps: Step[] = [
+        ...(drivers.registry ? [artifactsCheck(drivers.registry, topology, sha)] : []),
+        ...migrationCaveatSteps(drivers.database, expectedSchemaVersion, warnings),
+        ...pipelineSteps(
+          pipeline,
+          {
+            workflow: topology.pipeline.rollback,
+            ref: topology.pipeline.ref,
+            inputs: { env: topology.env, mode: "full", target_color: "", release_sha: sha },
+          },
+          {
+            deadlineMs: follow?.deadlineMs ?? 20 * 60_000,
+            ...definedFields({ pollMs: follow?.pollMs }),
+            hint: "the rollback.yml run did not succeed (its Phase F reverts HAProxy on failure): read the run's log; if the build artefacts or the host are the problem, go to Path 3",
+          },
+        ),
+        ...publicProbeSteps(drivers.probe, topology, probe),
+        releaseLive,
+      ] as Step[];
+      return createPlan(intent, steps);
+    },
   );
 }
 
@@ -128,17 +149,10 @@ export function redeployViaPipelinePlanFromIntent(
  */
 export function redeployViaPipeline(
   topology: Topology,
-  drivers: Drivers,
+  drivers: RedeployViaPipelineDrivers,
   input: RedeployViaPipelineInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInputWith(
-    "redeployViaPipeline",
-    topology,
-    viaPipelineInput,
-    input,
-    drivers,
-    "pipeline",
-  );
+  const parsed = parseRecipeInput("redeployViaPipeline", topology, SECTIONS, viaPipelineInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
   const { topology: t, input: args } = parsed.value;
   const artifacts = drivers.registry
@@ -169,3 +183,12 @@ export function redeployViaPipeline(
       }),
     );
 }
+
+/** Path 2 through the pipeline as a registered recipe: resumable through a recipe registry. */
+export const redeployViaPipelineRecipe = defineRecipe({
+  path: "redeploy-pipeline",
+  drivers: ["traffic", "probe", "pipeline"],
+  optionalDrivers: ["registry", "database"],
+  sections: SECTIONS,
+  plan: redeployViaPipelinePlanFromIntent,
+});

@@ -4,30 +4,49 @@ import type { DriverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import type { Step } from "../plan/step";
+import { HINTS } from "../presets/veza-runbook";
 import { colorContainers, otherColor, type Topology } from "../topology/topology";
+import type { TopologyWith } from "../topology/topology-with";
 import { shaSchema } from "../validate/schemas";
 import { artifactsCheck, resolveArtifacts } from "./artifacts-check";
 import { convergedStep } from "./converged-step";
 import { definedFields } from "./defined-fields";
-import type { Drivers } from "./drivers";
+import type { DriversFor } from "./drivers";
 import { idleColorCheck } from "./idle-color-check";
 import { migrationCaveatSteps, migrationWarningSchema, plannedMigrationWarnings } from "./migration-caveat";
-import { publicProbeStep } from "./public-probe-step";
+import { publicProbeSteps } from "./public-probe-step";
+import { defineRecipe } from "./recipe";
 import {
   colorSchema,
+  type ProbeOptionsInput,
   parseParams,
-  parseRecipeInputWith,
+  parseRecipeInput,
   probeOptionsSchema,
+  type RecipeBaseInput,
   recipeBaseSchema,
   recipeError,
-  requireDriver,
 } from "./recipe-input";
-import { HINTS } from "./runbook-text";
 import { stageArtifactsStep } from "./stage-artifacts-step";
 import { startColorStep } from "./start-color-step";
 import { trafficSwitchSteps } from "./traffic-switch-steps";
 
-const redeployInput = () =>
+/** Input of {@link redeploy}. */
+export interface RedeployInput extends RecipeBaseInput {
+  /** The 40-hex SHA to roll back TO. */
+  readonly sha: string;
+  /** The schema version the target release expects, when known: a different one is warned about. */
+  readonly expectedSchemaVersion?: number;
+  /** How the public probe retries after the switch. */
+  readonly probe?: ProbeOptionsInput;
+}
+
+/** The drivers {@link redeploy} uses: the database only for the migration caveat, when given. */
+export type RedeployDrivers = DriversFor<"host" | "traffic" | "probe" | "registry", "database">;
+
+/** The topology sections {@link redeploy} needs: `containers.app` (where releases are staged). */
+const SECTIONS = ["app"] as const;
+
+const redeployInput = (): z.ZodType<RedeployInput> =>
   recipeBaseSchema
     .extend({
       /** The 40-hex SHA to roll back TO. */
@@ -37,9 +56,6 @@ const redeployInput = () =>
       probe: probeOptionsSchema.optional(),
     })
     .strict();
-
-/** Input of {@link redeploy}. */
-export type RedeployInput = z.input<ReturnType<typeof redeployInput>>;
 
 const redeployParams = (t: Topology) =>
   z.object({
@@ -57,33 +73,30 @@ const redeployParams = (t: Topology) =>
  * Changes: C stage artifacts, D start and check locally, E activate + record. Verify:
  * F the public probe (the runner reverts everything when it fails), then the post-run facts.
  */
-export function redeployPlanFromIntent(
-  topology: Topology,
-  drivers: Drivers,
+function redeployPlanFromIntent(
+  topology: TopologyWith<"app">,
+  drivers: RedeployDrivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  return requireDriver(drivers, "registry", "redeploy").andThen((registry) =>
-    parseParams(redeployParams(topology), intent, "redeploy").andThen(
-      ({ sha, live, idle, expectedSchemaVersion, probe, warnings }) => {
-        if (live === idle)
-          return err(
-            recipeError("redeploy", "invalid_input", "the idle color must differ from the live one"),
-          );
-        const flip = trafficSwitchSteps(drivers.traffic, { color: idle, sha, actor: intent.actor });
-        const steps: Step[] = [
-          artifactsCheck(registry, topology, sha),
-          idleColorCheck(drivers, topology, live, idle),
-          ...migrationCaveatSteps(drivers.database, topology, expectedSchemaVersion, warnings),
-          ...flip.slice(0, 2),
-          stageArtifactsStep(drivers.host, registry, topology, idle, sha),
-          startColorStep(drivers.host, drivers.probe, topology, idle, sha),
-          ...flip.slice(2),
-          publicProbeStep(drivers.probe, topology, probe),
-          convergedStep(drivers.traffic, idle),
-        ] as Step[];
-        return createPlan(intent, steps);
-      },
-    ),
+  const { registry } = drivers;
+  return parseParams(redeployParams(topology), intent, "redeploy").andThen(
+    ({ sha, live, idle, expectedSchemaVersion, probe, warnings }) => {
+      if (live === idle)
+        return err(recipeError("redeploy", "invalid_input", "the idle color must differ from the live one"));
+      const flip = trafficSwitchSteps(drivers.traffic, { color: idle, sha, actor: intent.actor });
+      const steps: Step[] = [
+        artifactsCheck(registry, topology, sha),
+        idleColorCheck(drivers, topology, live, idle),
+        ...migrationCaveatSteps(drivers.database, expectedSchemaVersion, warnings),
+        ...flip.slice(0, 2),
+        stageArtifactsStep(drivers.host, registry, topology, idle, sha),
+        startColorStep(drivers.host, drivers.probe, topology, idle, sha),
+        ...flip.slice(2),
+        ...publicProbeSteps(drivers.probe, topology, probe),
+        convergedStep(drivers.traffic, idle),
+      ] as Step[];
+      return createPlan(intent, steps);
+    },
   );
 }
 
@@ -98,12 +111,13 @@ export function redeployPlanFromIntent(
  */
 export function redeploy(
   topology: Topology,
-  drivers: Drivers,
+  drivers: RedeployDrivers,
   input: RedeployInput,
 ): ResultAsync<RollbackPlan, DriverError> {
-  const parsed = parseRecipeInputWith("redeploy", topology, redeployInput, input, drivers, "registry");
+  const parsed = parseRecipeInput("redeploy", topology, SECTIONS, redeployInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
-  const { topology: t, input: args, driver: registry } = parsed.value;
+  const { topology: t, input: args } = parsed.value;
+  const { registry } = drivers;
   return resolveArtifacts(registry, t, args.sha, "redeploy")
     .andThen(() => drivers.traffic.readState())
     .andThen((state) => {
@@ -146,3 +160,12 @@ export function redeploy(
       });
     });
 }
+
+/** Path 2 as a registered recipe: resumable through a recipe registry. */
+export const redeployRecipe = defineRecipe({
+  path: "redeploy",
+  drivers: ["host", "traffic", "probe", "registry"],
+  optionalDrivers: ["database"],
+  sections: SECTIONS,
+  plan: redeployPlanFromIntent,
+});

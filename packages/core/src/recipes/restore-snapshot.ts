@@ -6,21 +6,38 @@ import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
 import type { DataLossReport } from "../ports/snapshot-store";
+import { RUNBOOK } from "../presets/veza-runbook";
 import { datasetName, type Topology } from "../topology/topology";
 import { datasetNameSchema, instanceNameSchema, shaSchema, snapshotNameSchema } from "../validate/schemas";
 import { describeDataLoss } from "./describe-data-loss";
-import type { Drivers } from "./drivers";
+import type { DriversFor } from "./drivers";
+import { hostActions, note, snapshotActions } from "./port-actions";
+import { defineRecipe } from "./recipe";
 import {
   parseParams,
   parseRecipeInput,
-  parseRecipeInputWith,
+  type RecipeBaseInput,
   recipeBaseSchema,
   recipeError,
-  requireDriver,
 } from "./recipe-input";
-import { RUNBOOK } from "./runbook-text";
 
-const restoreInput = () =>
+/** Input of {@link restoreSnapshot} and {@link planRestoreSnapshot}: at most one of `snapshot` and `sha`. */
+export interface RestoreSnapshotInput extends RecipeBaseInput {
+  /** The data container (default: the topology's `database.container`). */
+  readonly container?: string;
+  /** The snapshot name after `@`, e.g. `pre-deploy-<sha>`… */
+  readonly snapshot?: string;
+  /** …or the deploy's SHA (snapshot `<snapshots.prefix><sha>`). Default: the newest pre-deploy snapshot. */
+  readonly sha?: string;
+}
+
+/** The drivers {@link restoreSnapshot} uses. */
+export type RestoreSnapshotDrivers = DriversFor<"host" | "snapshots">;
+
+/** The topology sections {@link restoreSnapshot} needs: `snapshots` (datasets and the snapshot prefix). */
+const SECTIONS = ["snapshots"] as const;
+
+const restoreInput = (): z.ZodType<RestoreSnapshotInput> =>
   recipeBaseSchema
     .extend({
       /** The data container (default: the topology's postgres container). */
@@ -32,9 +49,6 @@ const restoreInput = () =>
     })
     .strict()
     .refine((v) => v.snapshot === undefined || v.sha === undefined, "give at most one of snapshot and sha");
-
-/** Input of {@link restoreSnapshot} and {@link planRestoreSnapshot}. */
-export type RestoreSnapshotInput = z.input<ReturnType<typeof restoreInput>>;
 
 /** What restoring a snapshot would do and lose, before anything changes. */
 export interface RestoreSnapshotPreview {
@@ -76,28 +90,33 @@ const RUNNING_STEP_ID = "container-running";
  */
 export function planRestoreSnapshot(
   topology: Topology,
-  drivers: Drivers,
+  drivers: RestoreSnapshotDrivers,
   input: RestoreSnapshotInput,
 ): ResultAsync<RestoreSnapshotPreview, DriverError> {
-  const parsed = parseRecipeInputWith("restoreSnapshot", topology, restoreInput, input, drivers, "snapshots");
+  const parsed = parseRecipeInput("restoreSnapshot", topology, SECTIONS, restoreInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
-  const { topology: t, input: args, driver: snapshots } = parsed.value;
-  const container = args.container ?? t.postgres.container;
-  const dataset = datasetName(t, container);
-  const named = args.snapshot ?? (args.sha ? `${t.zfs.snapshotPrefix}${args.sha}` : undefined);
+  const { topology: t, input: args } = parsed.value;
+  const { snapshots } = drivers;
+  const container = args.container ?? t.database?.container;
+  if (container === undefined)
+    return errAsync(
+      recipeError("restoreSnapshot", "invalid_input", "container: name the data container to restore", {
+        hint: "pass container, or give the topology a database section",
+      }),
+    );
+  const prefix = t.snapshots.prefix;
+  const dataset = datasetName(t.snapshots, container);
+  const named = args.snapshot ?? (args.sha ? `${prefix}${args.sha}` : undefined);
   const snapshot: ResultAsync<string, DriverError> = named
     ? okAsync(named)
     : snapshots.list(dataset).andThen((list) => {
-        const newest = list.filter((s) => s.name.startsWith(t.zfs.snapshotPrefix)).at(-1);
+        const newest = list.filter((s) => s.name.startsWith(prefix)).at(-1);
         return newest
           ? okAsync(newest.name)
           : errAsync(
-              recipeError(
-                "restoreSnapshot",
-                "not_found",
-                `${dataset} has no ${t.zfs.snapshotPrefix}* snapshot`,
-                { hint: "list the dataset's snapshots (zfs list -t snapshot) and name one" },
-              ),
+              recipeError("restoreSnapshot", "not_found", `${dataset} has no ${prefix}* snapshot`, {
+                hint: "list the dataset's snapshots (zfs list -t snapshot) and name one",
+              }),
             );
       });
   return snapshot.andThen((name) =>
@@ -112,14 +131,14 @@ export function planRestoreSnapshot(
  * loss, stop the container, `zfs rollback -r` (destructive: the runner refuses it without
  * `acknowledgeDataLoss`, and so does the step), start the container, verify it runs.
  */
-export function restoreSnapshotPlanFromIntent(
+function restoreSnapshotPlanFromIntent(
   _topology: Topology,
-  drivers: Drivers,
+  drivers: RestoreSnapshotDrivers,
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
-  const params = parseParams(restoreParams, intent, "restoreSnapshot");
-  return requireDriver(drivers, "snapshots", "restoreSnapshot").andThen((snapshots) =>
-    params.andThen(({ container, dataset, snapshot, report }) => {
+  const { snapshots } = drivers;
+  return parseParams(restoreParams, intent, "restoreSnapshot").andThen(
+    ({ container, dataset, snapshot, report }) => {
       const summary = describeDataLoss(report);
       const ref = `${dataset}@${snapshot}`;
       const { host } = drivers;
@@ -128,7 +147,7 @@ export function restoreSnapshotPlanFromIntent(
         title: `Report what rolling ${dataset} back to @${snapshot} loses`,
         kind: "check",
         idempotent: true,
-        describe: () => [`zfs list -t snapshot -o name,creation,written ${dataset}`, `# ${summary}`],
+        describe: () => [...snapshotActions(snapshots, { op: "list", dataset }), note(summary)],
         run: (ctx) =>
           snapshots
             .planRollback(dataset, snapshot)
@@ -143,7 +162,7 @@ export function restoreSnapshotPlanFromIntent(
         title: `Stop ${container}`,
         kind: "change",
         idempotent: true,
-        describe: () => [`incus stop ${container}`],
+        describe: () => hostActions(host, { op: "stop", name: container }),
         run: () =>
           host
             .state(container)
@@ -161,7 +180,10 @@ export function restoreSnapshotPlanFromIntent(
         title: `Roll ${dataset} back to @${snapshot} — DATA LOSS: every write since ${report.target.createdAt}`,
         kind: "change",
         destructive: true,
-        describe: () => [`zfs rollback -r ${ref}`, `# ${summary}`],
+        describe: () => [
+          ...snapshotActions(snapshots, { op: "rollback", dataset, name: snapshot }),
+          note(summary),
+        ],
         run: (ctx) =>
           ctx.acknowledgeDataLoss
             ? snapshots
@@ -183,7 +205,7 @@ export function restoreSnapshotPlanFromIntent(
         title: `Start ${container}`,
         kind: "change",
         idempotent: true,
-        describe: () => [`incus start ${container}`],
+        describe: () => hostActions(host, { op: "start", name: container }),
         run: () => host.start(container, { timeoutS: 60 }).mapErr((e) => fromDriverError(START_STEP_ID, e)),
       });
       const running = defineStep<void>({
@@ -191,7 +213,7 @@ export function restoreSnapshotPlanFromIntent(
         title: `Verify ${container} is RUNNING`,
         kind: "verify",
         idempotent: true,
-        describe: () => [`incus list ${container} --format csv -c n,s`],
+        describe: () => hostActions(host, { op: "list", names: [container] }),
         run: () =>
           host
             .state(container)
@@ -205,7 +227,7 @@ export function restoreSnapshotPlanFromIntent(
             ),
       });
       return createPlan(intent, [reportStep, stop, rollback, start, running] as Step[]);
-    }),
+    },
   );
 }
 
@@ -218,11 +240,11 @@ export function restoreSnapshotPlanFromIntent(
  */
 export function restoreSnapshot(
   topology: Topology,
-  drivers: Drivers,
+  drivers: RestoreSnapshotDrivers,
   input: RestoreSnapshotInput,
 ): ResultAsync<RollbackPlan, DriverError> {
   return planRestoreSnapshot(topology, drivers, input).andThen((preview) => {
-    const parsed = parseRecipeInput("restoreSnapshot", topology, restoreInput, input);
+    const parsed = parseRecipeInput("restoreSnapshot", topology, SECTIONS, restoreInput, input);
     if (parsed.isErr()) return err(parsed.error);
     const { topology: t, input: args } = parsed.value;
     const intent: PlanIntent = {
@@ -240,3 +262,11 @@ export function restoreSnapshot(
     return restoreSnapshotPlanFromIntent(t, drivers, intent);
   });
 }
+
+/** Path 3's snapshot restore as a registered recipe: resumable through a recipe registry. */
+export const restoreSnapshotRecipe = defineRecipe({
+  path: "restore-snapshot",
+  drivers: ["host", "snapshots"],
+  sections: SECTIONS,
+  plan: restoreSnapshotPlanFromIntent,
+});

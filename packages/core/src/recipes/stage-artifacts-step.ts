@@ -4,12 +4,16 @@ import { join } from "node:path";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError } from "../errors/step-error";
+import type { Action } from "../plan/action";
+import { locationOf } from "../plan/location-of";
 import { defineStep, type Step } from "../plan/step";
 import type { ArtifactRegistry } from "../ports/artifact-registry";
 import type { ContainerHost } from "../ports/container-host";
-import { appLayout, artifactFileName, containerName, type Topology } from "../topology/topology";
-import { artifactUrl } from "./artifacts-check";
+import { containerName } from "../topology/topology";
+import type { TopologyWith } from "../topology/topology-with";
+import { artifactFile } from "./artifacts-check";
 import { inOrder } from "./in-order";
+import { registryActions } from "./port-actions";
 import { recipeError } from "./recipe-input";
 
 /** The step id of {@link stageArtifactsStep}. */
@@ -53,15 +57,15 @@ function readRelease(
 export function stageArtifactsStep(
   host: ContainerHost,
   registry: ArtifactRegistry,
-  topology: Topology,
+  topology: TopologyWith<"app">,
   color: string,
   sha: string,
 ): Step<StageOutput> {
-  const { releaseFile, stageDir } = appLayout(topology);
-  const targets = topology.components.map((component) => ({
+  const { releaseFile, stageDir } = topology.containers.app;
+  const targets = topology.containers.components.map((component) => ({
     component,
     container: containerName(topology, component, color),
-    file: artifactFileName(topology, component, sha),
+    file: artifactFile(topology, component, sha),
   }));
   return defineStep({
     id: STAGE_STEP_ID,
@@ -69,11 +73,15 @@ export function stageArtifactsStep(
     kind: "change",
     idempotent: true,
     describe: () =>
-      targets.flatMap(({ component, container, file }) => [
-        `download <forgejo>${artifactUrl(topology, component, sha)} (sha256 verified)`,
-        `incus file push ${file} ${container}${stageDir}/${file}`,
-        `echo ${sha} | incus file push - ${container}${releaseFile}`,
-      ]),
+      targets.flatMap(({ component, container, file }): Action[] => {
+        const where = locationOf(host.shell(container));
+        return [
+          { kind: "file", op: "read", where, path: releaseFile },
+          ...registryActions(registry, { op: "download", ref: { component, sha } }),
+          { kind: "file", op: "write", where, path: `${stageDir}/${file}` },
+          { kind: "file", op: "write", where, path: releaseFile },
+        ];
+      }),
     run: (ctx) =>
       ResultAsync.fromPromise(mkdtemp(join(tmpdir(), "backflip-stage-")), localError("stage"))
         .andThen((dir) => {

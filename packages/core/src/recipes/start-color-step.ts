@@ -1,13 +1,16 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError } from "../errors/step-error";
+import type { Action } from "../plan/action";
+import { locationOf } from "../plan/location-of";
 import { defineStep, type Step } from "../plan/step";
 import type { ContainerHost } from "../ports/container-host";
 import type { HealthProbe } from "../ports/health-probe";
-import { appLayout, containerName, localHealthUrl, type Topology } from "../topology/topology";
-import { incusExec } from "./describe-command";
+import { containerName, localHealthUrl } from "../topology/topology";
+import type { TopologyWith } from "../topology/topology-with";
 import { IDLE_COLOR_STEP_ID, type IdleColorOutput } from "./idle-color-check";
 import { inOrder } from "./in-order";
+import { hostActions, note } from "./port-actions";
 import { recipeError } from "./recipe-input";
 
 /** The step id of {@link startColorStep}. */
@@ -32,12 +35,12 @@ const decoder = new TextDecoder();
 export function startColorStep(
   host: ContainerHost,
   probe: HealthProbe,
-  topology: Topology,
+  topology: TopologyWith<"app">,
   color: string,
   sha: string,
 ): Step<StartOutput> {
-  const { releaseFile } = appLayout(topology);
-  const targets = topology.components.map((component) => ({
+  const { releaseFile } = topology.containers.app;
+  const targets = topology.containers.components.map((component) => ({
     component,
     name: containerName(topology, component, color),
     url: localHealthUrl(topology, component, color),
@@ -78,12 +81,14 @@ export function startColorStep(
     title: `Start the ${color} containers and check each locally`,
     kind: "change",
     idempotent: true,
-    describe: () =>
-      targets.flatMap((t) => [
-        `incus start ${t.name}  (incus restart when already running)`,
-        incusExec(t.name, ["cat", releaseFile]),
-        ...(t.url ? [`curl -fsS ${t.url}`] : []),
+    describe: () => [
+      note("a container already running is restarted instead, to pick up the staged release"),
+      ...targets.flatMap((t): Action[] => [
+        ...hostActions(host, { op: "start", name: t.name }),
+        { kind: "file", op: "read", where: locationOf(host.shell(t.name)), path: releaseFile },
+        ...(t.url ? [{ kind: "http", method: "GET", url: t.url } as const] : []),
       ]),
+    ],
     run: (ctx) =>
       inOrder(targets, (t) =>
         host.state(t.name).andThen((info) => {

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import {
+  type Action,
   type ArtifactInfo,
+  type ArtifactOperation,
   type ArtifactRef,
   type ArtifactRegistry,
   type ArtifactSource,
@@ -19,6 +21,7 @@ import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { sha256Hex } from "../world/seed-world";
 import type { ArtifactState, WorldState } from "../world/world-state";
+import { MOCK_FORGEJO_URL } from "./mock-forgejo-url";
 import { type FleetRuntime, opError, operation } from "./operation";
 
 const DRIVER = "mock-registry";
@@ -43,16 +46,24 @@ export class MockArtifactRegistry implements ArtifactRegistry {
   ) {}
 
   #info(a: ArtifactState): ArtifactInfo {
-    const { topology } = this.world;
     return {
       component: a.component,
       sha: a.sha,
-      package: packageName(topology, a.component),
+      package: packageName(this.world.layout.registry, a.component),
       version: a.sha,
-      file: artifactFileName(topology, a.component, a.sha),
+      file: artifactFileName(this.world.layout.registry, a.component, a.sha),
       size: a.bytes.length,
       sha256: a.sha256,
     };
+  }
+
+  /** The generic-package request a call makes: HEAD to look up, PUT to upload, GET to download. */
+  describe(operation: ArtifactOperation): readonly Action[] {
+    const { registry } = this.world.layout;
+    const { component, sha } = operation.ref;
+    const url = `${MOCK_FORGEJO_URL}/api/packages/${registry.owner}/generic/${packageName(registry, component)}/${sha}/${artifactFileName(registry, component, sha)}`;
+    const method = { stat: "HEAD", upload: "PUT", download: "GET" }[operation.op];
+    return [{ kind: "http", method, url }];
   }
 
   #find(ref: ArtifactRef): ArtifactState | undefined {
@@ -143,7 +154,7 @@ export class MockArtifactRegistry implements ArtifactRegistry {
             opError(
               "registry.download",
               "not_found",
-              `${artifactFileName(this.world.topology, r.component, r.sha)} is not in the registry`,
+              `${artifactFileName(this.world.layout.registry, r.component, r.sha)} is not in the registry`,
               {
                 hint: "the artifact was purged: rebuild and push it (Path 3), then redeploy",
               },

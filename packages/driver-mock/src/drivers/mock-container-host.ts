@@ -1,6 +1,8 @@
 import {
+  type Action,
   absolutePathSchema,
   type ContainerHost,
+  type ContainerOperation,
   type DriverError,
   type FileMeta,
   type InstanceFilter,
@@ -11,6 +13,7 @@ import {
   type Shell,
   snapshotNameSchema,
 } from "@backflip/core";
+import { incusCliActions, incusLocation } from "@backflip/driver-incus";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { FleetOp } from "../fleet-ops";
@@ -157,8 +160,13 @@ export class MockContainerHost implements ContainerHost {
     });
   }
 
+  /** The `incus` command a call stands for: the simulated fleet is an Incus host. */
+  describe(operation: ContainerOperation): readonly Action[] {
+    return incusCliActions("default", operation);
+  }
+
   shell(name: string): Shell {
-    return new MockShell(`mock:${name}`, "shell", name, this.runtime, () => {
+    return new MockShell(`mock:${name}`, "shell", name, incusLocation("default", name), this.runtime, () => {
       const n = parseInput(instanceNameSchema, name, { driver: "mock-shell", op: "run" });
       if (n.isErr()) return err(n.error);
       const c = this.world.containers.get(name);

@@ -1,10 +1,13 @@
 import {
+  type Action,
   type ApplySqlOptions,
   type Database,
+  type DatabaseOperation,
   type DriverError,
   type MigrationState,
   parseInput,
 } from "@backflip/core";
+import { incusLocation } from "@backflip/driver-incus";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { applyScript } from "../world/sql-engine";
@@ -35,8 +38,30 @@ export class MockDatabase implements Database {
     readonly runtime: FleetRuntime,
   ) {}
 
+  /** The psql command a call stands for, inside the simulated postgres container (a script named by its digest). */
+  describe(operation: DatabaseOperation): readonly Action[] {
+    const where = incusLocation("default", this.world.layout.databaseContainer);
+    const db = this.world.topology.database;
+    const psql = ["psql", "-X", "-v", "ON_ERROR_STOP=1", ...(db ? ["-U", db.user, "-d", db.name] : [])];
+    if (operation.op === "migrationState")
+      return [
+        {
+          kind: "exec",
+          where,
+          argv: [...psql, "-A", "-t", "-c", "SELECT version, dirty FROM schema_migrations LIMIT 1"],
+        },
+      ];
+    return [
+      { kind: "exec", where, argv: [...psql, "--single-transaction", "-f", "-"] },
+      {
+        kind: "note",
+        text: `psql reads the SQL script (${operation.lines} lines, sha256 ${operation.sha256}…) on stdin`,
+      },
+    ];
+  }
+
   #postgres(op: "database.applySql" | "database.migrationState"): Result<ContainerState, DriverError> {
-    const name = this.world.topology.postgres.container;
+    const name = this.world.layout.databaseContainer;
     const pg = this.world.containers.get(name);
     if (!pg || pg.image.db === null)
       return err(opError(op, "unavailable", `the database container ${name} does not exist`));

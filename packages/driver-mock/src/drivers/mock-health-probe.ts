@@ -44,7 +44,7 @@ export class MockHealthProbe implements HealthProbe {
   ) {}
 
   #isFleetUrl(url: URL): boolean {
-    const publicUrl = new URL(this.world.topology.publicHealthUrl);
+    const publicUrl = new URL(this.world.layout.publicHealthUrl);
     return (
       (url.host === publicUrl.host && url.protocol === publicUrl.protocol) || url.hostname.endsWith(".fleet")
     );

@@ -1,4 +1,5 @@
 import {
+  type Action,
   colorContainers,
   type DispatchRequest,
   type DriverError,
@@ -7,6 +8,7 @@ import {
   invalidInput,
   otherColor,
   type Pipeline,
+  type PipelineOperation,
   type PipelineRun,
   parseInput,
 } from "@backflip/core";
@@ -22,6 +24,7 @@ import {
   trafficState,
 } from "../world/world-actions";
 import type { RunRecord, WorldState } from "../world/world-state";
+import { MOCK_FORGEJO_URL } from "./mock-forgejo-url";
 import { abortedError, type FleetRuntime, opError, operation, realWait } from "./operation";
 
 const DRIVER = "mock-pipeline";
@@ -77,17 +80,31 @@ export class MockPipeline implements Pipeline {
       id: r.id,
       runNumber: r.runNumber,
       status: r.status,
-      url: `http://forgejo.fleet/${this.world.topology.registry.owner}/veza/actions/runs/${r.runNumber}`,
+      url: `${MOCK_FORGEJO_URL}/${this.world.layout.registry.owner}/veza/actions/runs/${r.runNumber}`,
     };
   }
 
+  /** The Forgejo API requests a call makes (the run's id is known only once dispatched). */
+  describe(operation: PipelineOperation): readonly Action[] {
+    const repo = `${MOCK_FORGEJO_URL}/api/v1/repos/${this.world.layout.registry.owner}/veza`;
+    if (operation.op === "follow")
+      return [
+        {
+          kind: "note",
+          text: `poll GET ${repo}/actions/runs/<id> every ${operation.pollMs} ms until the run ends`,
+        },
+      ];
+    const { workflow } = operation.request;
+    return [{ kind: "http", method: "POST", url: `${repo}/actions/workflows/${workflow}/dispatches` }];
+  }
+
   #known(workflow: string): boolean {
-    const { rollback, cleanup } = this.world.topology.workflows;
+    const { rollback, cleanup } = this.world.layout.pipeline;
     return workflow === rollback || workflow === cleanup || this.world.workflows.has(workflow);
   }
 
   #required(workflow: string): string[] {
-    const { rollback, cleanup } = this.world.topology.workflows;
+    const { rollback, cleanup } = this.world.layout.pipeline;
     if (workflow === rollback) return ["env", "mode"];
     if (workflow === cleanup) return ["env", "color"];
     return [];
@@ -107,7 +124,7 @@ export class MockPipeline implements Pipeline {
             : err(invalidInput(DRIVER, "dispatch", `required input(s) missing: ${missing.join(", ")}`));
         }),
       (r) => {
-        if (!this.#known(r.workflow) || r.ref !== this.world.topology.workflows.ref) {
+        if (!this.#known(r.workflow) || r.ref !== this.world.layout.pipeline.ref) {
           return err(
             opError("pipeline.dispatch", "not_found", `workflow ${r.workflow} not found at ref ${r.ref}`),
           );
@@ -241,7 +258,7 @@ export class MockPipeline implements Pipeline {
     const live = liveColor(this.world) ?? trafficState(this.world)?.activeColor ?? null;
     const runId = `actions-${run.id}`;
 
-    if (run.workflow === topology.workflows.cleanup) {
+    if (run.workflow === this.world.layout.pipeline.cleanup) {
       const color = run.inputs.color ?? "";
       if (!colors.includes(color)) return fail(`color "${color}" is not one of ${colors.join(", ")}`);
       if (color === live || color === trafficState(this.world)?.activeColor)
@@ -277,7 +294,7 @@ export class MockPipeline implements Pipeline {
     };
     const sha = run.inputs.release_sha ?? "";
     if (!/^[0-9a-f]{40}$/.test(sha)) return failed(`release_sha "${sha}" is not a 40-character SHA`);
-    const missing = topology.components.filter(
+    const missing = topology.containers.components.filter(
       (c) => !(this.world.artifacts.get(c) ?? []).some((a) => a.sha === sha),
     );
     if (missing.length > 0)
@@ -291,7 +308,7 @@ export class MockPipeline implements Pipeline {
       this.world.containers.get(colorContainers(topology, from)[0] ?? ""),
     );
     switchTraffic(this.world, { color: idle, sha, runId, actor: ACTOR });
-    const probe = answerHealth(this.world, new URL(topology.publicHealthUrl));
+    const probe = answerHealth(this.world, new URL(this.world.layout.publicHealthUrl));
     if ("refused" in probe || probe.status !== 200) {
       switchTraffic(this.world, {
         color: from,

@@ -1,6 +1,7 @@
 import {
   absolutePathSchema,
   type DriverError,
+  type ExecLocation,
   invalidInput,
   parseInput,
   parseShellRun,
@@ -62,11 +63,12 @@ class CappedStream {
 export class MockShell implements Shell {
   readonly files: ShellFiles;
 
-  /** A shell named `name` whose ops are `<port>.*`, working on what `resolve` gives. */
+  /** A shell named `name` whose ops are `<port>.*`, working on what `resolve` gives; `location` is what it stands for. */
   constructor(
     readonly name: string,
     readonly port: "shell" | "hostShell",
     readonly targetName: string,
+    readonly location: ExecLocation,
     readonly runtime: FleetRuntime,
     readonly resolve: ShellTarget,
   ) {

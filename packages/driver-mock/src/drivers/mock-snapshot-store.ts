@@ -1,10 +1,12 @@
 import {
+  type Action,
   type DataLossReport,
   type DatasetSnapshot,
   type DriverError,
   datasetNameSchema,
   invalidInput,
   parseInput,
+  type SnapshotOperation,
   type SnapshotStore,
   snapshotNameSchema,
 } from "@backflip/core";
@@ -22,7 +24,7 @@ import { type FleetRuntime, opError, operation } from "./operation";
 const DRIVER = "mock-snapshots";
 
 /**
- * The simulated ZFS: one dataset per container (`datasetName(topology, container)`),
+ * The simulated ZFS: one dataset per container (`datasetName(snapshots, container)`),
  * plus standalone ones the world adds. A snapshot captures the container's files and
  * database; `rollback` (`-r`) restores them and destroys newer snapshots. It refuses
  * without `acknowledgeDataLoss` (`invalid_input`, the report in `details`) and while
@@ -38,6 +40,15 @@ export class MockSnapshotStore implements SnapshotStore {
 
   #view(dataset: string, s: SnapshotState): DatasetSnapshot {
     return { dataset, name: s.name, createdAt: s.createdAt.toISOString() };
+  }
+
+  /** The `zfs` command a call stands for, on the simulated host. */
+  describe(operation: SnapshotOperation): readonly Action[] {
+    const argv =
+      operation.op === "list"
+        ? ["zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,creation", "-d", "1", operation.dataset]
+        : ["zfs", "rollback", "-r", `${operation.dataset}@${operation.name}`];
+    return [{ kind: "exec", where: { kind: "local" }, argv }];
   }
 
   #dataset(op: FleetOp, name: string): Result<DatasetState, DriverError> {

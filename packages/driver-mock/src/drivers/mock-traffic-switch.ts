@@ -343,7 +343,8 @@ export class MockTrafficSwitch implements TrafficSwitch {
     operation: TrafficOperation,
     request: { readonly color: string; readonly sha?: string },
   ): readonly Action[] {
-    const { container, configPath, stateFile, historyFile } = this.world.layout.proxy;
+    const { container, configPath } = this.world.layout.proxy;
+    const { stateFile, historyFile } = this.world.topology.traffic;
     const where = { kind: "incus", instance: container } as const;
     const candidate = `${configPath}.new`;
     const file = (op: "read" | "write", path: string): Action => ({ kind: "file", op, where, path });

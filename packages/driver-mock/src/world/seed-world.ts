@@ -61,33 +61,34 @@ export function seedWorld(world: WorldState, scenario: FleetScenario): void {
   const activeSha =
     scenario.colors[scenario.active]?.sha ?? history.find((h) => h.color === scenario.active)?.sha;
 
-  const haproxy = { name: topology.haproxy.container, role: "haproxy" as const, status: "Running" as const };
+  const { layout } = world;
+  const haproxy = { name: layout.proxy.container, role: "haproxy" as const, status: "Running" as const };
   putContainer(world, { ...haproxy, healthy: true, image: emptyImage(), snapshots: [] });
-  const proxy = world.containers.get(topology.haproxy.container);
+  const proxy = world.containers.get(layout.proxy.container);
   if (proxy) {
     const config = renderHaproxyConfig(
       topology,
       scenario.active,
       revisionOf(scenario.active, activeSha, "seed"),
     );
-    writeText(proxy, topology.haproxy.configPath, config);
+    writeText(proxy, layout.proxy.configPath, config);
     world.loadedConfig = config;
     writeTrafficState(world, proxy, { activeColor: scenario.active, history });
   }
 
   putContainer(world, {
-    name: topology.postgres.container,
+    name: layout.databaseContainer,
     role: "postgres",
     status: "Running",
     healthy: true,
     image: emptyImage(database(scenario)),
     snapshots: [],
   });
-  const pg = world.datasets.get(datasetName(topology, topology.postgres.container));
+  const pg = world.datasets.get(datasetName(layout.snapshots, layout.databaseContainer));
   if (pg && activeSha) {
     const at = history.find((h) => h.color === scenario.active)?.at;
     pg.snapshots.push({
-      name: `${topology.zfs.snapshotPrefix}${activeSha}`,
+      name: `${layout.snapshots.prefix}${activeSha}`,
       createdAt: at ? new Date(at) : world.clock.now(),
       image: cloneImage(pg.image),
     });
@@ -98,7 +99,7 @@ export function seedWorld(world: WorldState, scenario: FleetScenario): void {
     ...new Set([priorSha, activeSha].filter((s): s is string => s !== undefined)),
   ];
   const now = world.clock.epochMs();
-  for (const component of topology.components) {
+  for (const component of topology.containers.components) {
     world.artifacts.set(
       component,
       shas.map((sha, i) => {

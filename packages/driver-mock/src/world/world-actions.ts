@@ -1,5 +1,4 @@
 import {
-  appLayout,
   colorContainers,
   containerName,
   datasetName,
@@ -27,7 +26,7 @@ const SHA = /^[0-9a-f]{40}$/;
 /** Adds (or replaces) a container and its dataset. */
 export function putContainer(world: WorldState, container: ContainerState): void {
   world.containers.set(container.name, container);
-  const dataset = datasetName(world.topology, container.name);
+  const dataset = datasetName(world.layout.snapshots, container.name);
   world.datasets.set(dataset, {
     name: dataset,
     container: container.name,
@@ -39,13 +38,13 @@ export function putContainer(world: WorldState, container: ContainerState): void
 /** Removes a container with its dataset and snapshots. */
 export function removeContainer(world: WorldState, name: string): void {
   world.containers.delete(name);
-  world.datasets.delete(datasetName(world.topology, name));
+  world.datasets.delete(datasetName(world.layout.snapshots, name));
 }
 
 /** An app container's image holding `sha` as its release. */
 function appImage(world: WorldState, sha: string): DiskImage {
   const image = emptyImage();
-  const { releaseFile } = appLayout(world.topology);
+  const { releaseFile } = world.layout;
   image.files.set(releaseFile, utf8(`${sha}\n`));
   image.meta.set(releaseFile, { mode: 0o644, uid: 0, gid: 0 });
   return image;
@@ -58,7 +57,7 @@ export function deployColor(
   sha: string,
   options: { running: boolean; healthy: boolean },
 ): void {
-  for (const component of world.topology.components) {
+  for (const component of world.topology.containers.components) {
     const name = containerName(world.topology, component, color);
     removeContainer(world, name);
     putContainer(world, {
@@ -81,7 +80,7 @@ export function destroyColor(world: WorldState, color: string): void {
 
 /** The release SHA a container carries (from the topology's release file), or `null`. */
 export function releaseOf(world: WorldState, container: ContainerState | undefined): string | null {
-  const bytes = container?.image.files.get(appLayout(world.topology).releaseFile);
+  const bytes = container?.image.files.get(world.layout.releaseFile);
   if (!bytes) return null;
   const sha = fromUtf8(bytes).trim();
   return SHA.test(sha) ? sha : null;
@@ -89,7 +88,7 @@ export function releaseOf(world: WorldState, container: ContainerState | undefin
 
 /** The HAProxy container, or `undefined` when it is gone. */
 export const haproxyOf = (world: WorldState): ContainerState | undefined =>
-  world.containers.get(world.topology.haproxy.container);
+  world.containers.get(world.layout.proxy.container);
 
 /** Reads a text file of a container, or `null`. */
 export function readText(container: ContainerState | undefined, path: string): string | null {
@@ -106,9 +105,9 @@ export function writeText(container: ContainerState, path: string, text: string)
 /** The state file's color and the history, as the traffic switch reads them. */
 export function trafficState(world: WorldState): TrafficState | null {
   const haproxy = haproxyOf(world);
-  const active = readText(haproxy, world.topology.haproxy.stateFile)?.trim();
+  const active = readText(haproxy, world.topology.traffic.stateFile)?.trim();
   if (!active) return null;
-  const history = parseHistory(readText(haproxy, world.topology.haproxy.historyFile) ?? "");
+  const history = parseHistory(readText(haproxy, world.topology.traffic.historyFile) ?? "");
   return { activeColor: active, history };
 }
 
@@ -121,7 +120,7 @@ export function liveColor(world: WorldState): string | null {
 
 /** Writes the state file and history exactly (bounded by the topology's history limit). */
 export function writeTrafficState(world: WorldState, haproxy: ContainerState, state: TrafficState): void {
-  const { stateFile, historyFile, historyLimit } = world.topology.haproxy;
+  const { stateFile, historyFile, historyLimit } = world.topology.traffic;
   writeText(haproxy, stateFile, `${state.activeColor}\n`);
   writeText(haproxy, historyFile, formatHistory(state.history, historyLimit));
 }
@@ -131,7 +130,7 @@ export function writeTrafficState(world: WorldState, haproxy: ContainerState, st
  * the same content again keeps `.prev`): the revision of the config kept as `.prev`.
  */
 export function installConfig(world: WorldState, haproxy: ContainerState, content: string): string | null {
-  const path = world.topology.haproxy.configPath;
+  const path = world.layout.proxy.configPath;
   const current = readText(haproxy, path);
   if (current === content) {
     const kept = readText(haproxy, `${path}.prev`);
@@ -176,7 +175,7 @@ export function appUnhealthyReason(world: WorldState, name: string): string | nu
   if (!container) return "does not exist";
   if (container.status !== "Running") return "is not running";
   const sha = releaseOf(world, container);
-  if (sha === null) return `carries no release (${appLayout(world.topology).releaseFile})`;
+  if (sha === null) return `carries no release (${world.layout.releaseFile})`;
   if (!container.healthy) return "is unhealthy";
   if (world.badReleases.has(sha)) return `runs the bad release ${sha.slice(0, 12)}`;
   return null;
@@ -188,7 +187,7 @@ export type HttpAnswer = { readonly refused: string } | { readonly status: numbe
 /** What the fleet answers for a health URL: the public one or a container's own. */
 export function answerHealth(world: WorldState, url: URL): HttpAnswer {
   const { topology } = world;
-  const publicUrl = new URL(topology.publicHealthUrl);
+  const publicUrl = new URL(world.layout.publicHealthUrl);
   if (url.host === publicUrl.host && url.protocol === publicUrl.protocol) {
     if (url.pathname !== publicUrl.pathname) return { status: 404, body: "not found\n" };
     return publicAnswer(world);
@@ -197,7 +196,7 @@ export function answerHealth(world: WorldState, url: URL): HttpAnswer {
   const container = match ? world.containers.get(match[1] ?? "") : undefined;
   if (container?.role !== "app") return { refused: `could not resolve host ${url.hostname}` };
   if (container.status !== "Running") return { refused: `connection refused by ${url.host}` };
-  if (url.pathname !== topology.healthPath) return { status: 404, body: "not found\n" };
+  if (url.pathname !== topology.containers.healthPath) return { status: 404, body: "not found\n" };
   const reason = appUnhealthyReason(world, container.name);
   const body = (status: string) =>
     JSON.stringify({ status, container: container.name, sha: releaseOf(world, container) });
@@ -207,7 +206,7 @@ export function answerHealth(world: WorldState, url: URL): HttpAnswer {
 function publicAnswer(world: WorldState): HttpAnswer {
   const color = liveColor(world);
   if (color === null)
-    return { refused: `connection refused by ${new URL(world.topology.publicHealthUrl).host}` };
+    return { refused: `connection refused by ${new URL(world.layout.publicHealthUrl).host}` };
   const names = colorContainers(world.topology, color);
   const failing = names.filter((n) => appUnhealthyReason(world, n) !== null);
   const sha = releaseOf(world, world.containers.get(names[0] ?? ""));

@@ -1,5 +1,6 @@
 import type { FileMeta, RunStatus, Topology } from "@backflip/core";
 import type { ManualClock } from "../fleet-clock";
+import { type FleetLayout, type FleetProxy, fleetLayout } from "../fleet-layout";
 
 /** A cell of a simulated table. */
 export type DbValue = string | number | boolean | null;
@@ -119,11 +120,17 @@ export class WorldState {
   artifactSeq = 0;
   nextRunId = 1;
 
+  /** Where the world keeps what the topology leaves to drivers, with fleet defaults. */
+  readonly layout: FleetLayout;
+
   constructor(
     readonly topology: Topology,
     readonly clock: ManualClock,
     public retention: number,
-  ) {}
+    proxy?: FleetProxy,
+  ) {
+    this.layout = fleetLayout(topology, proxy);
+  }
 }
 
 /** An empty disk image. */

@@ -1,4 +1,5 @@
 import {
+  type FullTopology,
   type Journal,
   type PlanIntent,
   planForIntent,
@@ -6,15 +7,21 @@ import {
   type RunEvent,
   resumeRun,
   runPlan,
-  type Topology,
   vezaTopology,
 } from "@backflip/core";
 import { expect } from "vitest";
 import { createFleet, type Fleet, type FleetScenario } from "../../src/index";
 
 /** The staging topology with each container's own health URL on the fleet. */
-export const topology: Topology = vezaTopology("staging", {
-  app: { localHealthUrl: "http://{container}.fleet/api/v1/health" },
+export const topology: FullTopology = vezaTopology("staging", {
+  containers: {
+    ...vezaTopology("staging").containers,
+    app: {
+      releaseFile: "/opt/veza/RELEASE",
+      stageDir: "/opt/veza/releases",
+      localHealthUrl: "http://{container}.fleet/api/v1/health",
+    },
+  },
 });
 
 /** A fleet on the test topology. */

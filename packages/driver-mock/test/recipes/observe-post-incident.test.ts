@@ -20,7 +20,7 @@ describe("observe", () => {
     expect(facts.colors.green?.containers[0]?.release).toBe(facts.liveSha);
     expect(facts.artifacts?.[facts.priorSha!]).toEqual({ backend: true, stream: true, web: true });
     expect(facts.migration).toEqual({ managed: true, version: 1, dirty: false });
-    expect(facts.publicHealth.healthy).toBe(true);
+    expect(facts.publicHealth?.healthy).toBe(true);
     expect(JSON.stringify(f.world.traffic())).toBe(before);
   });
 
@@ -33,7 +33,7 @@ describe("observe", () => {
     const facts = (await observe(topology, f.drivers, { probeAttempts: 1 }))._unsafeUnwrap();
     expect(facts.colors.blue?.anyMissing).toBe(true);
     expect(facts.artifacts?.[priorSha]?.backend).toBe(false);
-    expect(facts.publicHealth.healthy).toBe(false);
+    expect(facts.publicHealth?.healthy).toBe(false);
     expect(decide(facts, { symptom: "public-probe-failing", onCall: true, paged: true })).toMatchObject({
       path: 3,
       recipe: "rebuild-push",
@@ -79,8 +79,10 @@ describe("postIncident", () => {
     expect(md).toContain("green's deploy is bad");
     expect(md).toContain("a nil map in the new handler");
     expect(md).toContain(decision.runbook);
-    expect(md).toContain("incus list 'veza-staging-{backend,stream,web}-blue' --format csv -c n,s");
-    expect(md).toContain("curl -fsS https://staging.veza.fr/api/v1/health");
+    expect(md).toContain(
+      "incus list --format csv -c n,s '^(veza-staging-backend-blue|veza-staging-stream-blue|veza-staging-web-blue)$'",
+    );
+    expect(md).toContain("curl -sS -X GET https://staging.veza.fr/api/v1/health");
     expect(md).toMatch(/\| 3 \| Read the active color .* \| check \| succeeded \| \d/);
     expect(md).toContain("Veza cleanup workflow with color=green");
     expect(md).toContain("do NOT skip CI");
