@@ -248,7 +248,10 @@ export class ForgejoPipeline implements Pipeline {
           last = got.value;
           if (isFinal(last)) return ok(last);
         }
-        if (Date.now() + pollMs > deadline) {
+        // A server that asked to be left alone (Retry-After) is polled no sooner.
+        const asked = lastError?.details?.retryAfterMs;
+        const wait = Math.max(pollMs, typeof asked === "number" ? asked : 0);
+        if (Date.now() + wait > deadline) {
           const where = last?.url ? ` (${last.url})` : "";
           return err(
             driverError({
@@ -262,7 +265,7 @@ export class ForgejoPipeline implements Pipeline {
           );
         }
         try {
-          await sleep(pollMs, undefined, options.signal ? { signal: options.signal } : undefined);
+          await sleep(wait, undefined, options.signal ? { signal: options.signal } : undefined);
         } catch {
           return err(this.#aborted(id, last));
         }

@@ -97,4 +97,27 @@ describe("429 / 503 with Retry-After (a proxy in front of Forgejo)", () => {
     expect(error.details).toMatchObject({ attempts: 1, retryAfterMs: 120_000 });
     expect(fake.requests.filter((r) => r.method === "GET")).toHaveLength(1);
   });
+
+  it("a follow polls no sooner than Retry-After, and stops when that is past its deadline", async () => {
+    fake = await startFakeForgejo({ workflows: { "w.yml": { statuses: ["running"] } } });
+    const pipeline = createForgejoPipeline({
+      baseUrl: fake.baseUrl,
+      token: fake.token,
+      owner: "talas",
+      repo: "veza",
+    })._unsafeUnwrap();
+    const run = (await pipeline.dispatch({ workflow: "w.yml", ref: "main", inputs: {} }))._unsafeUnwrap();
+    const polls = () => fake.requests.filter((r) => r.path.endsWith(`/runs/${run.id}`)).length;
+    const before = polls();
+    fake.injectFault({
+      method: "GET",
+      path: `/runs/${run.id}`,
+      times: 100,
+      action: { kind: "status", status: 429, headers: { "retry-after": "60" } },
+    });
+    const error = (await pipeline.follow(run.id, { deadlineMs: 5_000, pollMs: 1 }))._unsafeUnwrapErr();
+    expect(error.reason).toBe("timeout");
+    expect(error.message).toMatch(/Retry-After 60 s/);
+    expect(polls() - before).toBe(1);
+  });
 });
