@@ -4,6 +4,7 @@ import type { DriverError } from "../errors/driver-error";
 import type { Shell, ShellResult } from "../ports/shell";
 import type { ConformanceTarget } from "./conformance-target";
 import { errValue as failure, okValue } from "./result-values";
+import { shellFilesTests } from "./shell-files-conformance";
 import { withFixture } from "./with-fixture";
 
 /** Arguments no shell may interpret: quotes, expansions, globs, operators, newlines, a leading dash. */
@@ -211,6 +212,8 @@ export function runShellConformance(target: ConformanceTarget<Shell>): void {
         });
       });
     }
+
+    shellFilesTests(withShell);
 
     it("runs nothing for an invalid call", async () => {
       await withShell(async (shell) => {
