@@ -48,7 +48,7 @@ describe.skipIf(skip)("VezaDeployFailed on real Prometheus", () => {
       id: "switch",
       title: "Switch traffic",
       kind: "change",
-      describe: () => ["switch"],
+      describe: () => [{ kind: "note", text: "switch" }],
       run: () => (works ? okAsync({}) : errAsync(stepError("switch", "failed", "the reload was refused"))),
       undo: () => okAsync(undefined),
     });

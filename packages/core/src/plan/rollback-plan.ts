@@ -1,6 +1,7 @@
 import { err, ok, type Result } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import { invalidInput } from "../errors/invalid-input";
+import { type Action, renderAction } from "./action";
 import type { PlanIntent } from "./plan-intent";
 import type { Step, StepKind } from "./step";
 
@@ -14,8 +15,10 @@ export interface StepDescription {
   readonly idempotent: boolean;
   readonly undoable: boolean;
   readonly timeoutMs?: number;
-  /** The exact commands and requests the step makes. */
-  readonly actions: readonly string[];
+  /** The exact commands, requests and file changes the step makes, as data. */
+  readonly actions: readonly Action[];
+  /** The same, each rendered as one line to paste into a terminal ({@link renderAction}). */
+  readonly lines: readonly string[];
 }
 
 /** A plan's dry run as JSON. */
@@ -28,15 +31,16 @@ export interface PlanDescription {
 export interface RollbackPlan {
   readonly intent: PlanIntent;
   readonly steps: readonly Step[];
-  /** The dry run as JSON: every step with the exact commands it would make. */
+  /** The dry run as JSON: every step with the exact actions it would make, and their rendered lines. */
   describe(): PlanDescription;
-  /** The dry run for a person, one numbered line per step with its commands indented. */
+  /** The dry run for a person, one numbered line per step with its rendered actions indented (`$ ` before a command). */
   render(): string;
 }
 
 const PHASE: Record<StepKind, number> = { check: 0, change: 1, verify: 2 };
 
 function describeStep(step: Step): StepDescription {
+  const actions = [...step.describe()];
   return {
     id: step.id,
     title: step.title,
@@ -46,7 +50,8 @@ function describeStep(step: Step): StepDescription {
     idempotent: step.idempotent === true,
     undoable: typeof step.undo === "function",
     ...(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs }),
-    actions: [...step.describe()],
+    actions,
+    lines: actions.map(renderAction),
   };
 }
 
@@ -58,7 +63,7 @@ function renderPlan(description: PlanDescription): string {
   description.steps.forEach((s, i) => {
     const flags = [s.kind, s.destructive ? "DESTRUCTIVE" : "", s.undoable ? "undoable" : ""].filter(Boolean);
     lines.push(`${String(i + 1).padStart(2)}. ${s.title} [${flags.join(", ")}]`);
-    for (const action of s.actions) lines.push(`      $ ${action}`);
+    for (const line of s.lines) lines.push(`      ${line.startsWith("#") ? "" : "$ "}${line}`);
   });
   return lines.join("\n");
 }

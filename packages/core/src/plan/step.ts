@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { StepError } from "../errors/step-error";
+import type { Action } from "./action";
 
 /** `check` reads, `change` mutates (and may be undone), `verify` confirms after the changes. */
 export type StepKind = "check" | "change" | "verify";
@@ -43,8 +44,11 @@ export interface Step<O = unknown> {
   readonly destructive?: boolean;
   /** Safe to run again after a crash mid-step (resume re-runs it). */
   readonly idempotent?: boolean;
-  /** The exact commands and requests it would make: the dry run shows these. */
-  describe(): readonly string[];
+  /**
+   * The exact commands, requests and file changes it would make, where: the dry run shows
+   * these (rendered with `renderAction`). Supplied by the drivers that do the work.
+   */
+  describe(): readonly Action[];
   /** Does the work. */
   run(ctx: StepContext): ResultAsync<O, StepError>;
   /** Reverses a completed `run`, given its output. */

@@ -2,8 +2,9 @@ import { errAsync, okAsync } from "neverthrow";
 import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { ContainerHost, InstanceInfo } from "../ports/container-host";
+import { HINTS } from "../presets/veza-runbook";
 import { colorContainers, type Topology } from "../topology/topology";
-import { HINTS } from "./runbook-text";
+import { hostActions } from "./port-actions";
 
 /** The step id of {@link colorRunningCheck}. */
 export const COLOR_RUNNING_STEP_ID = "precheck-containers";
@@ -19,15 +20,12 @@ export function colorRunningCheck(
   color: string,
 ): Step<InstanceInfo[]> {
   const names = colorContainers(topology, color);
-  const pattern = topology.containerPattern
-    .replace("{component}", `{${topology.components.join(",")}}`)
-    .replace("{color}", color);
   return defineStep({
     id: COLOR_RUNNING_STEP_ID,
     title: `Verify all ${names.length} ${color} containers are RUNNING`,
     kind: "check",
     idempotent: true,
-    describe: () => [`incus list '${pattern}' --format csv -c n,s`],
+    describe: () => hostActions(host, { op: "list", names }),
     run: () =>
       host
         .list({ names })

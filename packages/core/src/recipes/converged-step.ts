@@ -2,6 +2,7 @@ import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { HistoryEntry, RenderedConfig, TrafficSwitch } from "../ports/traffic-switch";
+import { note, readStateActions } from "./port-actions";
 import { SWITCH_STEP_IDS } from "./traffic-switch-steps";
 
 /** The step id of {@link convergedStep}. */
@@ -25,10 +26,7 @@ export function convergedStep(sw: TrafficSwitch, color: string): Step<ConvergedF
     title: `Verify ${color} is live, in the state file and at the history head`,
     kind: "verify",
     idempotent: true,
-    describe: () => [
-      "ask the proxy for its live revision",
-      "read the active-color file and the history head",
-    ],
+    describe: () => [note(`${sw.name}: ask the proxy which revision it serves`), ...readStateActions(sw)],
     run: (ctx) => {
       const rendered = ctx.output<RenderedConfig>(SWITCH_STEP_IDS.render);
       return ResultAsync.combine([sw.readState(), sw.liveRevision()] as const)

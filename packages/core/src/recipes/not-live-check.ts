@@ -2,8 +2,7 @@ import { errAsync, okAsync } from "neverthrow";
 import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { TrafficState, TrafficSwitch } from "../ports/traffic-switch";
-import type { Topology } from "../topology/topology";
-import { incusExec } from "./describe-command";
+import { readStateActions } from "./port-actions";
 
 /**
  * A check that `color` is not the live color (the runbook's `cat /var/lib/veza/active-color`);
@@ -12,7 +11,6 @@ import { incusExec } from "./describe-command";
 export function notLiveCheck(
   id: string,
   traffic: TrafficSwitch,
-  topology: Topology,
   color: string,
   refusal: { title: string; message: string; hint: string },
 ): Step<TrafficState> {
@@ -21,7 +19,7 @@ export function notLiveCheck(
     title: refusal.title,
     kind: "check",
     idempotent: true,
-    describe: () => [incusExec(topology.haproxy.container, ["cat", topology.haproxy.stateFile])],
+    describe: () => readStateActions(traffic),
     run: () =>
       traffic
         .readState()

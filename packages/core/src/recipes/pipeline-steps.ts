@@ -3,6 +3,7 @@ import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
 import type { DispatchRequest, Pipeline, PipelineRun } from "../ports/pipeline";
 import { definedFields } from "./defined-fields";
+import { pipelineActions } from "./port-actions";
 
 /** The step id of the dispatch step of {@link pipelineSteps}. */
 export const DISPATCH_STEP_ID = "dispatch-workflow";
@@ -26,9 +27,7 @@ export function pipelineSteps(
     id: DISPATCH_STEP_ID,
     title: `Run workflow ${request.workflow} on ${request.ref} (${inputs})`,
     kind: "change",
-    describe: () => [
-      `POST /repos/{owner}/{repo}/actions/workflows/${request.workflow}/dispatches ref=${request.ref} ${inputs}`,
-    ],
+    describe: () => pipelineActions(pipeline, { op: "dispatch", request }),
     run: (ctx) =>
       pipeline
         .dispatch(request)
@@ -48,9 +47,7 @@ export function pipelineSteps(
     kind: "verify",
     idempotent: true,
     timeoutMs: options.deadlineMs + 10_000,
-    describe: () => [
-      `GET /repos/{owner}/{repo}/actions/runs/<id> every ${options.pollMs ?? 5000} ms until it ends`,
-    ],
+    describe: () => pipelineActions(pipeline, { op: "follow", pollMs: options.pollMs ?? 5000 }),
     run: (ctx) => {
       const run = ctx.output<PipelineRun>(DISPATCH_STEP_ID);
       if (!run)

@@ -20,7 +20,7 @@ export interface StepSummary {
   readonly destructive: boolean;
   readonly idempotent: boolean;
   readonly undoable: boolean;
-  /** The commands/requests it makes. */
+  /** Its dry-run lines: each action rendered by `renderAction` (commands quoted to paste). */
   readonly actions: readonly string[];
 }
 

@@ -23,7 +23,7 @@ function summaries(plan: RollbackPlan): StepSummary[] {
     destructive: s.destructive,
     idempotent: s.idempotent,
     undoable: s.undoable,
-    actions: s.actions,
+    actions: s.lines,
   }));
 }
 

@@ -74,7 +74,7 @@ export class World {
       ...(spec.group ? { group: spec.group } : {}),
       ...(spec.idempotent ? { idempotent: true } : {}),
       ...(spec.destructive ? { destructive: true } : {}),
-      describe: () => [`do ${id}`],
+      describe: () => [{ kind: "note", text: `do ${id}` }],
       run(ctx) {
         if (spec.abortHere && !world.abort.signal.aborted) {
           world.abortedAt = world.calls.length;

@@ -3,6 +3,7 @@ import {
   type PlanIntent,
   planForIntent,
   type RenderedConfig,
+  renderAction,
   SWITCH_STEP_IDS,
   type TrafficState,
   trafficSwitchSteps,
@@ -24,8 +25,8 @@ describe("trafficSwitchSteps", () => {
       [SWITCH_STEP_IDS.activate, "change", "function", "function"],
       [SWITCH_STEP_IDS.record, "change", "function", "function"],
     ]);
-    expect(steps[0]!.describe()).toContain(
-      "incus exec veza-staging-haproxy -- cat /var/lib/veza/active-color",
+    expect(steps[0]!.describe().map(renderAction)).toContain(
+      "incus exec veza-staging-haproxy -- cat -- /var/lib/veza/active-color",
     );
   });
 
