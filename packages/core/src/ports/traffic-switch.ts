@@ -40,7 +40,7 @@ export interface RenderedConfig {
   readonly revision: string;
   /** The color it routes to. */
   readonly color: string;
-  /** The file content (the whole `haproxy.cfg`, or the map file in runtime-map mode). */
+  /** The file content: the whole live file the switch replaces (a proxy config, an include file or a map). */
   readonly content: string;
 }
 
@@ -60,7 +60,7 @@ export interface TrafficSwitch {
   readState(): ResultAsync<TrafficState, DriverError>;
   /** Renders the configuration for a switch; a missing template variable is an error. */
   render(request: SwitchRequest): ResultAsync<RenderedConfig, DriverError>;
-  /** Validates a rendered config where it will run (`haproxy -c`); the backend's message is kept. */
+  /** Validates a rendered config where it will run (e.g. `haproxy -c`, `nginx -t`), the live file untouched; the backend's message is kept. */
   validate(config: RenderedConfig): ResultAsync<void, DriverError>;
   /** Installs a validated config atomically, keeping the previous one for {@link restorePrevious}. */
   install(config: RenderedConfig): ResultAsync<{ previousRevision: string | null }, DriverError>;
