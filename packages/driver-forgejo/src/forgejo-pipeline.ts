@@ -96,6 +96,16 @@ export class ForgejoPipeline implements Pipeline {
   }
 
   /**
+   * The server's version (`null` when it does not say) and what it can do, as this
+   * pipeline uses it: asked once per pipeline, then remembered.
+   */
+  server(): ResultAsync<{ version: ServerVersion | null; capabilities: ForgejoCapabilities }, DriverError> {
+    return this.#run(async () =>
+      (await this.#server("server")).map(({ version, caps }) => ({ version, capabilities: caps })),
+    );
+  }
+
+  /**
    * Dispatches `request.workflow` on `request.ref`. A dispatch is not idempotent: it is
    * re-sent only when the first attempt never reached the server (or a proxy answered 429).
    * After a 5xx the runs are checked: a new run is the dispatch's; none means the workflow

@@ -47,6 +47,16 @@ export const ALL_CAPABILITIES: ForgejoCapabilities = {
   head: true,
 };
 
+/** No capability: Gitea's starting point. */
+const NONE: ForgejoCapabilities = {
+  dispatch: false,
+  returnRunInfo: false,
+  runsApi: false,
+  runFilters: false,
+  cancel: false,
+  head: false,
+};
+
 /**
  * Parses a `/api/v1/version` text: `X.Y.Z+gitea-…` (or any major ≥ 7) is Forgejo, a
  * plain `1.Y.Z` is Gitea. `null` when it is neither.
@@ -69,7 +79,7 @@ export function capabilitiesOf(v: ServerVersion | null): ForgejoCapabilities {
   if (v === null) return ALL_CAPABILITIES;
   if (v.product === "gitea") {
     const atLeast = (minor: number) => v.major > 1 || (v.major === 1 && v.minor >= minor);
-    return { ...none, dispatch: atLeast(24) };
+    return { ...NONE, dispatch: atLeast(24) };
   }
   const from = (major: number) => v.major >= major;
   return {
@@ -81,15 +91,6 @@ export function capabilitiesOf(v: ServerVersion | null): ForgejoCapabilities {
     head: from(16),
   };
 }
-
-const none: ForgejoCapabilities = {
-  dispatch: false,
-  returnRunInfo: false,
-  runsApi: false,
-  runFilters: false,
-  cancel: false,
-  head: false,
-};
 
 /** `unsupported`: the server's version lacks `capability`; the hint is the runbook's manual fallback. */
 export function unsupportedError(

@@ -23,6 +23,8 @@ export {
 } from "./forgejo-names";
 export { createForgejoPipeline, ForgejoPipeline } from "./forgejo-pipeline";
 export { createForgejoRegistry, ForgejoRegistry } from "./forgejo-registry";
+export type { ForgejoCapabilities, ServerVersion } from "./forgejo-version";
+export { CAPABILITY_SINCE, capabilitiesOf, describeVersion, parseServerVersion } from "./forgejo-version";
 export type {
   ComponentRetention,
   RetentionReport,

@@ -63,6 +63,15 @@ describe("the server's version", () => {
     (await pipeline.follow(run.id, { deadlineMs: 10_000, pollMs: 1 }))._unsafeUnwrap();
     (await pipeline.getRun(run.id))._unsafeUnwrap();
     expect(paths("GET", "/api/v1/version")).toBe(1);
+    const server = (await pipeline.server())._unsafeUnwrap();
+    expect(server.version?.text).toBe("12.0.0+gitea-1.22.0");
+    expect(server.capabilities).toMatchObject({
+      runsApi: true,
+      runFilters: false,
+      cancel: false,
+      head: false,
+    });
+    expect(paths("GET", "/api/v1/version")).toBe(1);
   });
 
   it("a server that does not answer it is assumed to have every capability", async () => {
