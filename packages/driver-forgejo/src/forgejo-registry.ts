@@ -310,7 +310,8 @@ export class ForgejoRegistry implements ArtifactRegistry {
     if (got.value === null) return ok(null);
     const files = parsePackageFiles(got.value.data);
     if (files === null) return err(malformedError(op, "the package file listing"));
-    const file = files.find((f) => f.name === n.file);
+    // Forgejo matches file names case-insensitively (`lower_name`): so does stat.
+    const file = files.find((f) => f.name.toLowerCase() === n.file.toLowerCase());
     return ok(file ? this.#info(n, file.size, file.sha256) : null);
   }
 
@@ -329,7 +330,8 @@ export class ForgejoRegistry implements ArtifactRegistry {
       if (got.value === null) break;
       const entries = parsePackageList(got.value.data);
       if (entries === null) return err(malformedError(op, "the package listing"));
-      for (const e of entries) if (e.type === "generic" && e.name === pkg) found.set(e.version, e);
+      for (const e of entries)
+        if (e.type === "generic" && e.name.toLowerCase() === pkg.toLowerCase()) found.set(e.version, e);
       const next = nextPage(got.value.headers, page, entries.length);
       if (next === null) break;
       page = next;

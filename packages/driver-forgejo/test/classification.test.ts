@@ -49,6 +49,31 @@ describe("403 package limit texts (services/packages/packages.go)", () => {
   }
 });
 
+describe("413 and names", () => {
+  it("a 413 without Forgejo's quota text is a proxy's body limit", async () => {
+    const { port } = await registry();
+    fake.injectFault({
+      method: "PUT",
+      action: { kind: "status", status: 413, body: "<html><h1>413 Request Entity Too Large</h1></html>" },
+    });
+    const error = (await port.upload(backend(), { stream: chunks(randomBytes(10)) }))._unsafeUnwrapErr();
+    expect(error.reason).toBe("failed");
+    expect(error.hint).toMatch(/client_max_body_size/);
+  });
+
+  it("finds an artifact stored under another case, as Forgejo matches names (lower_name)", async () => {
+    const { port } = await registry();
+    const ref = backend();
+    const put = await fetch(
+      `${fake.baseUrl}/api/packages/talas/generic/VEZA-Backend/${ref.sha}/VEZA-backend-${ref.sha}.tar.zst`,
+      { method: "PUT", headers: { authorization: `token ${fake.token}` }, body: "abc" },
+    );
+    expect(put.status).toBe(201);
+    expect((await port.stat(ref))._unsafeUnwrap()).toMatchObject({ size: 3 });
+    expect((await port.listVersions("backend"))._unsafeUnwrap().map((v) => v.version)).toEqual([ref.sha]);
+  });
+});
+
 describe("500 on dispatch (unknown workflow or short ref, message blanked)", () => {
   it("is 'workflow or ref not found at <ref>, or server error', and never says a run may have started when none is listed", async () => {
     fake = await startFakeForgejo();
