@@ -1,7 +1,6 @@
 import { type DriverError, parseInput, type TrafficSwitch } from "@backflip/core";
-import { createTrafficSwitch, driverErrorFor, formatRevision, RemoteFiles } from "@backflip/core/driver-kit";
+import { createTrafficSwitch, formatRevision, RemoteFiles } from "@backflip/core/driver-kit";
 import { err, type Result } from "neverthrow";
-import { defaultNginxTemplate } from "./default-nginx-template";
 import { nginxBackend } from "./nginx-backend";
 import { type NginxSwitchOptions, nginxSwitchOptionsSchema } from "./nginx-switch-options";
 
@@ -20,41 +19,22 @@ export function createNginxSwitch(options: NginxSwitchOptions): Result<TrafficSw
     op: "create",
     hint: "fix the named option",
   }).andThen((o) => {
-    const files = new RemoteFiles(o.shell, { driver: "nginx", timeoutMs: o.commandTimeoutMs ?? 30_000 });
-    const backend = nginxBackend(
-      {
-        ...o,
-        template: o.template ?? defaultNginxTemplate,
-        nginxBin: o.nginxBin ?? "nginx",
-        curlBin: o.curlBin ?? "curl",
-        settleMs: o.settleMs ?? 300,
-      },
-      files,
-    );
+    const files = new RemoteFiles(o.shell, { driver: "nginx", timeoutMs: o.commandTimeoutMs });
+    const backend = nginxBackend(o, files);
     // Render once now, so a template that throws or does not stamp the revision fails here.
-    const revision = formatRevision({ color: o.colors[0] as string, runId: "probe" });
-    const probe = backend.render(
-      { color: o.colors[0] as string, runId: "probe", actor: "backflip" },
-      revision,
-    );
-    if (probe.isOk() && backend.revisionOf(probe.value) !== revision) {
-      return err(
-        driverErrorFor("nginx")("create", "invalid_input", "the template does not stamp the revision", {
-          hint: backend.stampHint,
-        }),
-      );
-    }
-    return probe
-      .mapErr((e) => ({ ...e, op: "create" }))
-      .andThen(() =>
-        createTrafficSwitch({
-          backend,
-          files,
-          colors: o.colors,
-          state: { ...o.state, historyLimit: o.state.historyLimit ?? 50 },
-          ...(o.confirmTimeoutMs ? { confirmTimeoutMs: o.confirmTimeoutMs } : {}),
-          ...(o.now ? { now: o.now } : {}),
-        }),
-      );
+    const probe = { color: o.colors[0] as string, runId: "probe", actor: "backflip" };
+    const revision = formatRevision(probe);
+    return backend
+      .render(probe, revision)
+      .andThen((content) =>
+        backend.revisionOf(content) === revision
+          ? createTrafficSwitch({ backend, files, ...o })
+          : err(
+              files.fail("create", "invalid_input", "the template does not stamp the revision", {
+                hint: backend.stampHint,
+              }),
+            ),
+      )
+      .mapErr((e) => ({ ...e, op: "create" }));
   });
 }

@@ -1,6 +1,7 @@
 import { recordingShell } from "@backflip/core/testing";
 import { describe, expect, it } from "vitest";
 import { createNginxSwitch, type NginxSwitchOptions } from "../src/index";
+import { paperOptions } from "./support/paper-options";
 
 const OLD = "blue:-:run-0";
 const NEW = "green:-:run-1";
@@ -15,20 +16,8 @@ function statusShell(sequence: readonly string[]) {
   });
 }
 
-const options = (shell: NginxSwitchOptions["shell"], settleMs: number): NginxSwitchOptions => ({
-  shell,
-  colors: ["blue", "green"],
-  upstreams: { app: { blue: "10.0.0.2:8080", green: "10.0.0.3:8080" } },
-  includeFile: "/etc/nginx/backflip/upstreams.conf",
-  mainConfig: "/etc/nginx/nginx.conf",
-  statusListen: "127.0.0.1:8091",
-  state: {
-    stateFile: "/var/lib/backflip/active-color",
-    historyFile: "/var/lib/backflip/active-color.history",
-  },
-  settleMs,
-  confirmTimeoutMs: 5000,
-});
+const options = (shell: NginxSwitchOptions["shell"], settleMs: number) =>
+  paperOptions(shell, { settleMs, confirmTimeoutMs: 5000 });
 
 describe("confirm after a reload, while old workers still answer", () => {
   // What nginx does: the new workers answer, and old ones too until the master stops them.

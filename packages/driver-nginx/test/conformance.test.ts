@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { LocalShell, type TrafficSwitch } from "@backflip/core";
 import {
   type ConformanceTarget,
@@ -31,6 +31,8 @@ function target(
             actor: "conformance",
           },
           readLive: () => readFile(lab.includeFile, "utf8"),
+          listBesideLive: () => readdir(lab.dir),
+          writePrevious: (content) => writeFile(`${lab.includeFile}.prev`, content),
           historyLimit: 5,
         },
         teardown: () => lab.stop(),

@@ -2,21 +2,11 @@ import { renderAction } from "@backflip/core";
 import { recordingShell } from "@backflip/core/testing";
 import { describe, expect, it } from "vitest";
 import { createNginxSwitch } from "../src/index";
+import { paperOptions } from "./support/paper-options";
 
 describe("the nginx switch's dry run", () => {
   const shell = recordingShell(() => ({}), { location: { kind: "ssh", host: "proxy.example", user: "ops" } });
-  const sw = createNginxSwitch({
-    shell,
-    colors: ["blue", "green"],
-    upstreams: { app: { blue: "10.0.0.2:8080", green: "10.0.0.3:8080" } },
-    includeFile: "/etc/nginx/backflip/upstreams.conf",
-    mainConfig: "/etc/nginx/nginx.conf",
-    statusListen: "127.0.0.1:8091",
-    state: {
-      stateFile: "/var/lib/backflip/active-color",
-      historyFile: "/var/lib/backflip/active-color.history",
-    },
-  })._unsafeUnwrap();
+  const sw = createNginxSwitch(paperOptions(shell))._unsafeUnwrap();
   const lines = (operation: Parameters<typeof sw.describe>[0]) =>
     sw.describe(operation, { color: "green" }).map(renderAction);
 

@@ -1,22 +1,11 @@
 import { recordingShell, type ShellAnswer } from "@backflip/core/testing";
 import { describe, expect, it } from "vitest";
 import { createNginxSwitch } from "../src/index";
+import { paperOptions } from "./support/paper-options";
 
 function switchAnswering(answer: ShellAnswer) {
   const shell = recordingShell((argv) => (argv[0] === "/usr/bin/curl" ? answer : undefined));
-  const sw = createNginxSwitch({
-    shell,
-    colors: ["blue", "green"],
-    upstreams: { app: { blue: "10.0.0.2:8080", green: "10.0.0.3:8080" } },
-    includeFile: "/etc/nginx/backflip/upstreams.conf",
-    mainConfig: "/etc/nginx/nginx.conf",
-    statusListen: "127.0.0.1:8091",
-    state: {
-      stateFile: "/var/lib/backflip/active-color",
-      historyFile: "/var/lib/backflip/active-color.history",
-    },
-    curlBin: "/usr/bin/curl",
-  })._unsafeUnwrap();
+  const sw = createNginxSwitch(paperOptions(shell, { curlBin: "/usr/bin/curl" }))._unsafeUnwrap();
   return { sw, shell };
 }
 

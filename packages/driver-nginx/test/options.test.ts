@@ -2,20 +2,10 @@ import type { DriverError } from "@backflip/core";
 import { recordingShell } from "@backflip/core/testing";
 import { describe, expect, it } from "vitest";
 import { createNginxSwitch, defaultNginxTemplate, type NginxSwitchOptions } from "../src/index";
+import { paperOptions } from "./support/paper-options";
 
 const shell = recordingShell();
-const base: NginxSwitchOptions = {
-  shell,
-  colors: ["blue", "green"],
-  upstreams: { app: { blue: "10.0.0.2:8080", green: ["10.0.0.3:8080", "10.0.0.4:8080"] } },
-  includeFile: "/etc/nginx/backflip/upstreams.conf",
-  mainConfig: "/etc/nginx/nginx.conf",
-  statusListen: "127.0.0.1:8091",
-  state: {
-    stateFile: "/var/lib/backflip/active-color",
-    historyFile: "/var/lib/backflip/active-color.history",
-  },
-};
+const base = paperOptions(shell);
 
 function refused(options: unknown): DriverError {
   const error = createNginxSwitch(options as NginxSwitchOptions)._unsafeUnwrapErr();
