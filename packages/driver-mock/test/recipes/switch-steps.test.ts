@@ -18,7 +18,7 @@ const context = (runId: string, outputs: Record<string, unknown> = {}) => stepCo
 describe("trafficSwitchSteps", () => {
   it("is read state, render + validate, activate, record — with undo and reconcile where they mutate", () => {
     const f = fleet();
-    const steps = trafficSwitchSteps(f.drivers.traffic, { color: "blue", actor: "alice" }, topology);
+    const steps = trafficSwitchSteps(f.drivers.traffic, { color: "blue", actor: "alice" });
     expect(steps.map((s) => [s.id, s.kind, typeof s.undo, typeof s.reconcile])).toEqual([
       [SWITCH_STEP_IDS.readState, "check", "undefined", "undefined"],
       [SWITCH_STEP_IDS.render, "check", "undefined", "undefined"],
