@@ -1,6 +1,7 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   applyInverseSql,
   datasetName,
@@ -59,6 +60,26 @@ describe("rebuildAndPush (Path 3: tarball missing)", () => {
     const path2 = (await redeploy(topology, f.drivers, { ...who, sha: A }))._unsafeUnwrap();
     (await run(f, path2)).result._unsafeUnwrap();
     expect(f.world.traffic().history[0]).toMatchObject({ color: "blue", sha: A });
+  });
+
+  it("prints dry-run lines that, pasted into sh, never run a command hidden in a file name (issue 17, finding 3)", async () => {
+    const f = purgedFleet();
+    const dir = await mkdtemp(join(tmpdir(), "backflip-hostile-"));
+    const artifacts = await Promise.all(
+      ["backend", "stream", "web"].map(async (component) => {
+        const path = join(dir, `veza-${component}-$(touch x)\`touch y\`; touch z '.tar.zst`);
+        await writeFile(path, `rebuilt ${component}\n`);
+        return { component, path };
+      }),
+    );
+    const plan = (await rebuildAndPush(topology, f.drivers, { ...who, sha: A, artifacts }))._unsafeUnwrap();
+    const local = plan.describe().steps[0]!;
+    expect(local.actions.every((a) => a.kind === "exec" && a.where.kind === "local")).toBe(true);
+    for (const [i, line] of local.lines.entries()) {
+      const hashed = execFileSync("sh", ["-c", line], { cwd: dir, encoding: "utf8" });
+      expect(hashed).toContain(artifacts[i]!.path);
+    }
+    expect((await readdir(dir)).sort()).toEqual(artifacts.map((a) => basename(a.path)).sort());
   });
 
   it("refuses when a missing component is not given, or when nothing is missing", async () => {
