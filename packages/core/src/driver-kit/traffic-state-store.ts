@@ -16,6 +16,7 @@ export interface TrafficStateFiles {
 
 /** Reads and writes a switch's state files (the active color and its bounded history). */
 export interface TrafficStateStore {
+  /** The active color and the history (newest first); `not_found` when the active-color file is missing. */
   read(op: string): ResultAsync<TrafficState, DriverError>;
   /** Writes the color and prepends a line for the run; a run already at the head adds nothing. */
   record(request: SwitchRequest, op: string): ResultAsync<TrafficState, DriverError>;
