@@ -12,7 +12,7 @@ import {
 } from "@backflip/core";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import type { ActionRunEntry } from "./action-run";
+import { afterFailedDispatch, type DispatchLookup, findDispatchedRun } from "./dispatched-run";
 import { type ForgejoConfig, type ResolvedForgejoConfig, resolveForgejoConfig } from "./forgejo-config";
 import { type Attempt, DRIVER, ForgejoHttp, giveUp } from "./forgejo-http";
 import { gitRefSchema, runIdSchema, workflowFileSchema, workflowInputsSchema } from "./forgejo-names";
@@ -22,7 +22,7 @@ import {
   type ServerVersion,
   unsupportedError,
 } from "./forgejo-version";
-import { ApiRunSource, DISPATCH_EVENT, type RunSource } from "./run-source";
+import { ApiRunSource, type RunSource } from "./run-source";
 import { TaskRunSource } from "./task-run-source";
 import { VersionProbe } from "./version-probe";
 
@@ -184,15 +184,28 @@ export class ForgejoPipeline implements Pipeline {
           return giveUp(await this.#http.statusError("dispatch", "POST", res, hint));
         },
       );
+      const lookup: DispatchLookup = {
+        runs,
+        workflow,
+        ref,
+        known,
+        started,
+        clockSkewMs: this.#config.clockSkewMs,
+        repo: `${this.#owner}/${this.#repo}`,
+        actionsPage: this.#actionsPage(),
+        listedOnPickup: runs === this.#sources.tasks,
+      };
       if (sent.isErr()) {
-        return failure.maybeReached
-          ? this.#afterFailedDispatch(runs, { workflow, ref, known, started }, sent.error)
-          : err(sent.error);
+        if (!failure.maybeReached) return err(sent.error);
+        const found = await afterFailedDispatch(lookup, sent.error);
+        if (found.isOk()) runs.dispatched(found.value.id);
+        return found;
       }
       const reply = sent.value;
-      const id = reply === null ? undefined : runs === this.#sources.tasks ? reply.runNumber : reply.id;
+      const id = reply === null ? undefined : lookup.listedOnPickup ? reply.runNumber : reply.id;
       if (reply === null || id === undefined) {
-        const found = await this.#findDispatchedRun(runs, workflow, known, started);
+        const { runLookupTimeoutMs, runLookupPollMs } = this.#config;
+        const found = await findDispatchedRun(lookup, runLookupTimeoutMs, runLookupPollMs);
         if (found.isOk()) runs.dispatched(found.value.id);
         return found;
       }
@@ -367,96 +380,6 @@ export class ForgejoPipeline implements Pipeline {
       hint: "cancel the run if it must not continue",
       details: { runId: id, status: last?.status ?? "unknown" },
     });
-  }
-
-  /**
-   * A dispatch that may have reached the server failed (5xx, or a cut connection): a new
-   * run in the list is the dispatch's; without one, a 500 is Forgejo's answer to an
-   * unknown workflow or short ref (its message blanked), anything else a failure.
-   */
-  async #afterFailedDispatch(
-    runs: RunSource,
-    sent: { workflow: string; ref: string; known: Set<number>; started: number },
-    error: DriverError,
-  ): Promise<Result<PipelineRun, DriverError>> {
-    const { workflow, ref } = sent;
-    const listed = await runs.recent("dispatch", workflow);
-    if (listed.isOk()) {
-      const found = this.#newRun(listed.value, workflow, sent.known, sent.started);
-      if (found) {
-        runs.dispatched(found.run.id);
-        return ok(found.run);
-      }
-    }
-    const lag =
-      runs === this.#sources.tasks ? " (this server lists a run only once a runner picks it up)" : "";
-    const seen = listed.isOk()
-      ? `no new run of ${workflow} is listed${lag}`
-      : `the runs could not be listed (${listed.error.message})`;
-    const look = `look for a new run of ${workflow} in ${this.#actionsPage()} before dispatching again`;
-    if (error.details?.status === 500) {
-      return err(
-        driverError({
-          driver: DRIVER,
-          op: "dispatch",
-          reason: "not_found",
-          message: `${error.message}: workflow ${workflow} or ref ${ref} not found in ${this.#owner}/${this.#repo}, or a server error; ${seen}`,
-          hint: `check that .forgejo/workflows/${workflow} exists at ${ref} (Forgejo answers 500, not 404, to an unknown workflow or branch); if it does, Forgejo failed: read its log, then ${look}`,
-          ...(error.details ? { details: error.details } : {}),
-        }),
-      );
-    }
-    return err({ ...error, message: `${error.message}; ${seen}`, hint: look });
-  }
-
-  /** The oldest run of `workflow` not in `known`, created since `started` (less the clock skew). */
-  #newRun(
-    listed: readonly ActionRunEntry[],
-    workflow: string,
-    known: Set<number>,
-    started: number,
-  ): ActionRunEntry | undefined {
-    const since = started - this.#config.clockSkewMs;
-    return listed
-      .filter((r) => !known.has(r.run.id))
-      .filter((r) => r.workflow === undefined || r.workflow === workflow)
-      .filter((r) => r.event === undefined || r.event === DISPATCH_EVENT)
-      .filter((r) => r.createdMs === undefined || r.createdMs >= since)
-      .sort((a, b) => a.run.id - b.run.id)[0];
-  }
-
-  /** After a 204: the new `workflow_dispatch` run of `workflow` created since `started`. */
-  async #findDispatchedRun(
-    runs: RunSource,
-    workflow: string,
-    known: Set<number>,
-    started: number,
-  ): Promise<Result<PipelineRun, DriverError>> {
-    const lookupEnds = Date.now() + this.#config.runLookupTimeoutMs;
-    for (;;) {
-      const listed = await runs.recent("dispatch", workflow);
-      if (listed.isErr())
-        return err({
-          ...listed.error,
-          hint: `the workflow was dispatched but its run could not be looked up: find it in ${this.#actionsPage()}`,
-        });
-      const found = this.#newRun(listed.value, workflow, known, started);
-      if (found) return ok(found.run);
-      if (Date.now() + this.#config.runLookupPollMs > lookupEnds) {
-        const lag =
-          runs === this.#sources.tasks ? " (this server lists a run only once a runner picks it up)" : "";
-        return err(
-          driverError({
-            driver: DRIVER,
-            op: "dispatch",
-            reason: "timeout",
-            message: `${workflow} was dispatched (204) but no new run appeared within ${this.#config.runLookupTimeoutMs} ms${lag}`,
-            hint: `do not dispatch again blindly: look for the run in ${this.#actionsPage()}`,
-          }),
-        );
-      }
-      await sleep(this.#config.runLookupPollMs);
-    }
   }
 }
 
