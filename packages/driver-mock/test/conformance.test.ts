@@ -1,4 +1,4 @@
-import { datasetName, HttpHealthProbe } from "@backflip/core";
+import { datasetName, HttpHealthProbe, vezaHaproxy } from "@backflip/core";
 import {
   runArtifactRegistryConformance,
   runContainerHostConformance,
@@ -73,6 +73,16 @@ runTrafficSwitchConformance({
         },
         readLive: async () => fleet.world.traffic().config ?? "",
         historyLimit: fleet.topology.traffic.historyLimit,
+        listBesideLive: async () => {
+          const { container, configPath } = vezaHaproxy(fleet.topology.env);
+          const dir = configPath.slice(0, configPath.lastIndexOf("/") + 1);
+          const files = fleet.world.container(container)?.files.keys() ?? [];
+          return [...files].filter((p) => p.startsWith(dir)).map((p) => p.slice(dir.length));
+        },
+        writePrevious: async (content) => {
+          const { container, configPath } = vezaHaproxy(fleet.topology.env);
+          fleet.world.writeFile(container, `${configPath}.prev`, content)._unsafeUnwrap();
+        },
       },
     };
   },
