@@ -1,4 +1,3 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
 import { LocalShell, type TrafficSwitch } from "@backflip/core";
 import {
   type ConformanceTarget,
@@ -11,35 +10,18 @@ import { commandsOnly, type NginxLabOptions, nginxReady, startNginxLab } from ".
 // Ports: front and status servers 18700-18703.
 const skip = skipUnlessBackend(nginxReady, "nginx", "bash scripts/backends up nginx");
 
-function target(
+/** A fresh nginx per test, its confirm bounded to 1.5 s (a wrong revision fails sooner). */
+const target = (
   name: string,
   options: NginxLabOptions,
-): ConformanceTarget<TrafficSwitch, TrafficSwitchFixtures> {
-  return {
-    name,
-    skip,
-    async setup() {
-      const lab = await startNginxLab({ ...options, extra: { confirmTimeoutMs: 1500, ...options.extra } });
-      return {
-        port: lab.sw,
-        fixtures: {
-          activeColor: "blue",
-          switchTo: {
-            color: "green",
-            sha: "0123456789abcdef0123456789abcdef01234567",
-            runId: "x",
-            actor: "conformance",
-          },
-          readLive: () => readFile(lab.includeFile, "utf8"),
-          listBesideLive: () => readdir(lab.dir),
-          writePrevious: (content) => writeFile(`${lab.includeFile}.prev`, content),
-          historyLimit: 5,
-        },
-        teardown: () => lab.stop(),
-      };
-    },
-  };
-}
+): ConformanceTarget<TrafficSwitch, TrafficSwitchFixtures> => ({
+  name,
+  skip,
+  async setup() {
+    const lab = await startNginxLab({ ...options, extra: { confirmTimeoutMs: 1500 } });
+    return { port: lab.sw, fixtures: lab.fixtures, teardown: () => lab.stop() };
+  },
+});
 
 runTrafficSwitchConformance(
   target("nginx (real, LocalShell with files)", { port: 18700, statusPort: 18701, shell: new LocalShell() }),

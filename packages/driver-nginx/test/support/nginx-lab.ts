@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalShell, type Shell, type SwitchRequest, type TrafficSwitch } from "@backflip/core";
-import { backendEnv } from "@backflip/core/testing";
+import { backendEnv, type TrafficSwitchFixtures } from "@backflip/core/testing";
 import { createNginxSwitch, type NginxSwitchOptions } from "../../src/index";
 
 /** The facts `scripts/backends up nginx` wrote, or `null`. */
@@ -19,6 +19,8 @@ export const NGINX_BIN = facts?.NGINX_BIN ?? "/usr/sbin/nginx";
 /** The curl binary the backend module found. */
 export const CURL_BIN = facts?.CURL_BIN ?? "/usr/bin/curl";
 
+/** The history bound of a lab's switch. */
+const HISTORY_LIMIT = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A Shell without the `files` capability: every file goes through `cat`, `dd`, `mv`, `sync`, `rm`. */
@@ -49,6 +51,8 @@ export interface NginxLab {
   readonly options: NginxSwitchOptions;
   readonly dir: string;
   readonly includeFile: string;
+  /** What the TrafficSwitch conformance suite needs: blue live, a switch to green. */
+  readonly fixtures: TrafficSwitchFixtures;
   /** GET `path` on the front server: `<status> <body>` (the body names the color that answered). */
   get(path?: string): Promise<string>;
   /** nginx's error log so far. */
@@ -105,7 +109,7 @@ export async function startNginxLab(options: NginxLabOptions): Promise<NginxLab>
     state: {
       stateFile: join(dir, "active-color"),
       historyFile: join(dir, "active-color.history"),
-      historyLimit: 5,
+      historyLimit: HISTORY_LIMIT,
     },
     nginxBin: NGINX_BIN,
     curlBin: CURL_BIN,
@@ -158,6 +162,19 @@ export async function startNginxLab(options: NginxLabOptions): Promise<NginxLab>
     options: swOptions,
     dir,
     includeFile,
+    fixtures: {
+      activeColor: "blue",
+      switchTo: {
+        color: "green",
+        sha: "0123456789abcdef0123456789abcdef01234567",
+        runId: "x",
+        actor: "conformance",
+      },
+      readLive: () => readFile(includeFile, "utf8"),
+      listBesideLive: () => readdir(dir),
+      writePrevious: (content) => writeFile(`${includeFile}.prev`, content),
+      historyLimit: HISTORY_LIMIT,
+    },
     get: async (path = "/") => {
       const res = await fetch(`http://127.0.0.1:${options.port}${path}`, {
         headers: { connection: "close" },
