@@ -4,6 +4,10 @@ import { type ActionRunEntry, runStatus } from "./action-run";
 
 /** One `ActionTask` (a job a runner picked up) as the driver reads it. */
 export interface ActionTaskEntry {
+  /** The task id: a job's re-run is a newer task of the same job. */
+  readonly id: number;
+  /** The job's name. */
+  readonly job: string | undefined;
   readonly runNumber: number;
   readonly status: RunStatus;
   readonly workflow: string | undefined;
@@ -15,6 +19,7 @@ export interface ActionTaskEntry {
 
 const taskSchema = z.object({
   id: z.number().int(),
+  name: z.string().optional(),
   run_number: z.number().int().positive(),
   status: z.string().optional(),
   workflow_id: z.string().optional(),
@@ -38,6 +43,8 @@ export function parseTaskList(data: unknown): { tasks: ActionTaskEntry[]; total:
     if (!t.success) continue;
     const created = t.data.created_at === undefined ? Number.NaN : Date.parse(t.data.created_at);
     tasks.push({
+      id: t.data.id,
+      job: t.data.name,
       runNumber: t.data.run_number,
       status: runStatus(t.data.status),
       workflow: t.data.workflow_id,
@@ -66,9 +73,21 @@ export function aggregateStatus(statuses: readonly RunStatus[], jobs?: number): 
   return statuses.includes("success") ? "success" : "skipped";
 }
 
+/** Each job's latest attempt: a re-run job's older tasks no longer count. */
+function latestPerJob(group: readonly ActionTaskEntry[]): ActionTaskEntry[] {
+  const byJob = new Map<string, ActionTaskEntry>();
+  for (const t of group) {
+    const key = t.job ?? `#${t.id}`;
+    const seen = byJob.get(key);
+    if (!seen || seen.id < t.id) byJob.set(key, t);
+  }
+  return [...byJob.values()];
+}
+
 /**
  * Groups tasks into runs (the run's id is its run number: the tasks API shows no run
- * ids). `jobs` gives the job count of runs the driver dispatched, when known.
+ * ids), each job counted by its latest attempt. `jobs` gives the job count of runs the
+ * driver dispatched, when known.
  */
 export function runsFromTasks(
   tasks: readonly ActionTaskEntry[],
@@ -76,7 +95,8 @@ export function runsFromTasks(
 ): ActionRunEntry[] {
   const byRun = new Map<number, ActionTaskEntry[]>();
   for (const t of tasks) byRun.set(t.runNumber, [...(byRun.get(t.runNumber) ?? []), t]);
-  return [...byRun.entries()].map(([runNumber, group]) => {
+  return [...byRun.entries()].map(([runNumber, all]) => {
+    const group = latestPerJob(all);
     const first = group[0] as ActionTaskEntry;
     const created = group.map((t) => t.createdMs).filter((c) => c !== undefined);
     return {

@@ -40,8 +40,9 @@ export class TaskRunSource implements RunSource {
       const tasks = await this.#page(op, page, query);
       if (tasks.isErr()) return err(tasks.error);
       found.push(...tasks.value.filter((t) => t.runNumber === id));
-      const older = tasks.value.some((t) => t.runNumber < id);
-      if (tasks.value.length < PAGE || older) break;
+      // Newest task first (`id` DESC): once a whole page is older runs, so is the rest.
+      const onlyOlder = tasks.value.every((t) => t.runNumber < id);
+      if (tasks.value.length < PAGE || onlyOlder) break;
     }
     const run = runsFromTasks(found, this.#jobs)[0]?.run;
     if (run) return ok(run);

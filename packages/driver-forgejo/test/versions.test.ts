@@ -6,7 +6,7 @@ import {
   startFakeForgejo,
 } from "@backflip/driver-forgejo/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { aggregateStatus } from "../src/action-tasks";
+import { aggregateStatus, runsFromTasks } from "../src/action-tasks";
 import { createForgejoPipeline, type ForgejoPipeline } from "../src/forgejo-pipeline";
 import { capabilitiesOf, parseServerVersion } from "../src/forgejo-version";
 
@@ -138,6 +138,25 @@ describe("Forgejo 8–11: dispatch and follow through the tasks list", () => {
     expect(aggregateStatus(s("success", "skipped"))).toBe("success");
     expect(aggregateStatus(s("success"), 2)).toBe("running");
     expect(aggregateStatus(s("failure"), 2)).toBe("failure");
+  });
+
+  it("counts a re-run job by its latest task", () => {
+    const task = (id: number, job: string, status: RunStatus) => ({
+      id,
+      job,
+      runNumber: 3,
+      status,
+      workflow: "rollback.yml",
+      event: "workflow_dispatch",
+      createdMs: undefined,
+      url: undefined,
+    });
+    const [run] = runsFromTasks([
+      task(9, "deploy", "success"),
+      task(7, "deploy", "failure"),
+      task(8, "build", "success"),
+    ]);
+    expect(run?.run).toMatchObject({ id: 3, status: "success" });
   });
 });
 
