@@ -1,7 +1,9 @@
 import type { DriverError } from "@backflip/core";
 import { recordingShell } from "@backflip/core/testing";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { z } from "zod";
 import { createNginxSwitch, defaultNginxTemplate, type NginxSwitchOptions } from "../src/index";
+import type { nginxSwitchOptionsSchema } from "../src/nginx-switch-options";
 import { paperOptions } from "./support/paper-options";
 
 const shell = recordingShell();
@@ -14,6 +16,10 @@ function refused(options: unknown): DriverError {
 }
 
 describe("createNginxSwitch options", () => {
+  it("the documented options type is what the schema accepts", () => {
+    expectTypeOf<NginxSwitchOptions>().toExtend<z.input<typeof nginxSwitchOptionsSchema>>();
+  });
+
   it("builds a switch from good options, running nothing", () => {
     const sw = createNginxSwitch(base)._unsafeUnwrap();
     expect(sw.name).toBe("nginx");
