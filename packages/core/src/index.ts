@@ -17,8 +17,8 @@ export { locationOf } from "./plan/location-of";
 export type { PlanIntent, RecipePath } from "./plan/plan-intent";
 export type { PlanDescription, RollbackPlan, StepDescription } from "./plan/rollback-plan";
 export { createPlan } from "./plan/rollback-plan";
-export type { Reconciled, Step, StepContext, StepKind } from "./plan/step";
-export { defineStep } from "./plan/step";
+export type { Reconciled, Step, StepContext, StepHandle, StepKind } from "./plan/step";
+export { defineStep, stepHandle } from "./plan/step";
 // ports
 export type { AlertQuery, AlertSource } from "./ports/alert-source";
 export type {
@@ -208,4 +208,4 @@ export { HINTS, RUNBOOK } from "./presets/veza-runbook";
 export type { StageOutput } from "./recipes/stage-artifacts-step";
 export type { StartOutput } from "./recipes/start-color-step";
 export type { ActivateOutput, SwitchStepsRequest } from "./recipes/traffic-switch-steps";
-export { SWITCH_STEP_IDS, trafficSwitchSteps } from "./recipes/traffic-switch-steps";
+export { SWITCH_OUTPUTS, SWITCH_STEP_IDS, trafficSwitchSteps } from "./recipes/traffic-switch-steps";

@@ -15,6 +15,7 @@ import {
   runPlan,
   type Step,
   stepError,
+  stepHandle,
 } from "../src/index";
 import { tempDirs } from "./support/temp-dirs";
 import { CrashingJournal, INTENT, manualClock, type StepSpec, World } from "./support/world";
@@ -397,7 +398,7 @@ describe("runPlan", () => {
       kind: "change",
       describe: () => [],
       run: (ctx) => {
-        seen = ctx.output("c1");
+        seen = ctx.output(stepHandle<{ token: string }>("c1"));
         return okAsync({ n: 1 });
       },
     };

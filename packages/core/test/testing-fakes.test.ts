@@ -1,4 +1,4 @@
-import { driverError } from "@backflip/core";
+import { driverError, stepHandle } from "@backflip/core";
 import { recordingShell, scriptedHost, stepContext } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 
@@ -136,8 +136,8 @@ describe("stepContext", () => {
     const ctx = stepContext({ runId: "r1", outputs: { "read-state": { activeColor: "blue" } } });
     expect(ctx).toMatchObject({ runId: "r1", env: "staging", actor: "alice", acknowledgeDataLoss: false });
     expect(ctx.signal.aborted).toBe(false);
-    expect(ctx.output("read-state")).toEqual({ activeColor: "blue" });
-    expect(ctx.output("other")).toBeUndefined();
+    expect(ctx.output(stepHandle("read-state"))).toEqual({ activeColor: "blue" });
+    expect(ctx.output(stepHandle("other"))).toBeUndefined();
     ctx.log("one");
     ctx.log("two");
     expect(ctx.logs).toEqual(["one", "two"]);

@@ -5,6 +5,25 @@ import type { Action } from "./action";
 /** `check` reads, `change` mutates (and may be undone), `verify` confirms after the changes. */
 export type StepKind = "check" | "change" | "verify";
 
+declare const OUTPUT: unique symbol;
+
+/**
+ * A typed reference to a step's output: `ctx.output(handle)` returns that type. Every
+ * {@link Step} is its own handle; {@link stepHandle} makes one from an id, for a reader
+ * built apart from the step.
+ */
+export interface StepHandle<O> {
+  /** The step's id. */
+  readonly id: string;
+  /** Carries the output type only; never set. */
+  readonly [OUTPUT]?: O;
+}
+
+/** A handle to the output of the step with `id`, typed `O`. */
+export function stepHandle<O>(id: string): StepHandle<O> {
+  return { id };
+}
+
 /** What a step sees while it runs. */
 export interface StepContext {
   /** The run this step belongs to. */
@@ -17,8 +36,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** True when the operator acknowledged data loss for destructive steps. */
   readonly acknowledgeDataLoss: boolean;
-  /** The output of an earlier, completed step of the same run (also after a resume). */
-  output<T = unknown>(stepId: string): T | undefined;
+  /** The output of an earlier, completed step of the same run (also after a resume), typed by its handle. */
+  output<O>(step: StepHandle<O>): O | undefined;
   /** Reports progress: becomes a `step.log` event (and a journal line). Never pass secrets. */
   log(message: string): void;
 }
@@ -30,7 +49,7 @@ export type Reconciled<O> = { readonly done: true; readonly output: O } | { read
  * One unit of a rollback, as a value. Outputs must be JSON-serialisable: the journal
  * carries them so `undo` works after a resume.
  */
-export interface Step<O = unknown> {
+export interface Step<O = unknown> extends StepHandle<O> {
   /** Unique within its plan; stable across plan rebuilds (resume matches on it). */
   readonly id: string;
   /** One line for a person, e.g. "Verify blue containers are RUNNING". */

@@ -154,7 +154,7 @@ function applyInverseSqlPlanFromIntent(
         readState(BEFORE_STEP_ID, "check", "Read the migration state before"),
         apply,
         readState(AFTER_STEP_ID, "verify", "Read the migration state after"),
-      ] as Step[];
+      ];
       return createPlan(intent, steps);
     },
   );

@@ -141,8 +141,8 @@ function cleanupColorPlanFromIntent(
                   ),
             ),
       });
-      const changes: Result<Step[], DriverError> = via === "native" ? ok(deletes as Step[]) : viaPipeline();
-      return changes.andThen((middle) => createPlan(intent, [notLive, ...middle, gone] as Step[]));
+      const changes: Result<Step[], DriverError> = via === "native" ? ok(deletes) : viaPipeline();
+      return changes.andThen((middle) => createPlan(intent, [notLive, ...middle, gone]));
     },
   );
 }

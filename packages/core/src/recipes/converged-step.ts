@@ -1,9 +1,9 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { fromDriverError, stepError } from "../errors/step-error";
 import { defineStep, type Step } from "../plan/step";
-import type { HistoryEntry, RenderedConfig, TrafficSwitch } from "../ports/traffic-switch";
+import type { HistoryEntry, TrafficSwitch } from "../ports/traffic-switch";
 import { note, readStateActions } from "./port-actions";
-import { SWITCH_STEP_IDS } from "./traffic-switch-steps";
+import { SWITCH_OUTPUTS } from "./traffic-switch-steps";
 
 /** The step id of {@link convergedStep}. */
 export const CONVERGED_STEP_ID = "post-run-facts";
@@ -28,7 +28,7 @@ export function convergedStep(sw: TrafficSwitch, color: string): Step<ConvergedF
     idempotent: true,
     describe: () => [note(`${sw.name}: ask the proxy which revision it serves`), ...readStateActions(sw)],
     run: (ctx) => {
-      const rendered = ctx.output<RenderedConfig>(SWITCH_STEP_IDS.render);
+      const rendered = ctx.output(SWITCH_OUTPUTS.render);
       return ResultAsync.combine([sw.readState(), sw.liveRevision()] as const)
         .mapErr((e) => fromDriverError(CONVERGED_STEP_ID, e))
         .andThen(([state, liveRevision]) => {

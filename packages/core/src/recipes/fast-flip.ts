@@ -86,7 +86,7 @@ function fastFlipPlanFromIntent(
       }),
       ...publicProbeSteps(drivers.probe, topology, probe),
       convergedStep(drivers.traffic, target),
-    ].map((step) => (step.kind === "check" ? { ...step, group: PRECHECKS_GROUP } : step)) as Step[];
+    ].map((step) => (step.kind === "check" ? { ...step, group: PRECHECKS_GROUP } : step));
     return createPlan(intent, steps);
   });
 }

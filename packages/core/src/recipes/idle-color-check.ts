@@ -1,6 +1,6 @@
 import { errAsync, okAsync } from "neverthrow";
 import { fromDriverError, stepError } from "../errors/step-error";
-import { defineStep, type Step } from "../plan/step";
+import { defineStep, type Step, stepHandle } from "../plan/step";
 import { HINTS } from "../presets/veza-runbook";
 import { colorContainers, type Topology } from "../topology/topology";
 import type { Drivers } from "./drivers";
@@ -15,6 +15,9 @@ export interface IdleColorOutput {
   readonly live: string;
   readonly running: readonly string[];
 }
+
+/** A typed handle to {@link idleColorCheck}'s output. */
+export const IDLE_COLOR_OUTPUT = stepHandle<IdleColorOutput>(IDLE_COLOR_STEP_ID);
 
 /**
  * Phase B: traffic is still on `live` (as when the plan was made) and every container

@@ -49,7 +49,7 @@ export function pipelineSteps(
     timeoutMs: options.deadlineMs + 10_000,
     describe: () => pipelineActions(pipeline, { op: "follow", pollMs: options.pollMs ?? 5000 }),
     run: (ctx) => {
-      const run = ctx.output<PipelineRun>(DISPATCH_STEP_ID);
+      const run = ctx.output(dispatch);
       if (!run)
         return errAsync(stepError(FOLLOW_STEP_ID, "failed", "the dispatched run is missing from the run"));
       return pipeline
@@ -76,5 +76,5 @@ export function pipelineSteps(
         );
     },
   });
-  return [dispatch, follow] as Step[];
+  return [dispatch, follow];
 }

@@ -7,7 +7,7 @@ import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
-import { defineStep, type Step } from "../plan/step";
+import { defineStep, type Step, stepHandle } from "../plan/step";
 import type { ArtifactInfo, ArtifactRegistry } from "../ports/artifact-registry";
 import type { Topology } from "../topology/topology";
 import { absolutePathSchema, shaSchema } from "../validate/schemas";
@@ -58,6 +58,8 @@ export interface LocalArtifact {
 }
 
 const LOCAL_STEP_ID = "local-artifacts";
+/** The local artefacts as checked before the push (the `local-artifacts` step's output). */
+const LOCAL_OUTPUT = stepHandle<LocalArtifact[]>(LOCAL_STEP_ID);
 const VERIFY_STEP_ID = "artifacts-pushed";
 
 const localError = (path: string) => (cause: unknown) =>
@@ -90,7 +92,7 @@ function pushStep(registry: ArtifactRegistry, sha: string, component: string, pa
     idempotent: true,
     describe: () => registryActions(registry, { op: "upload", ref: { component, sha }, path }),
     run: (ctx) => {
-      const local = ctx.output<LocalArtifact[]>(LOCAL_STEP_ID)?.find((a) => a.component === component);
+      const local = ctx.output(LOCAL_OUTPUT)?.find((a) => a.component === component);
       return registry
         .upload({ component, sha }, { path })
         .mapErr((e) => fromDriverError(id, e))
@@ -145,7 +147,7 @@ function rebuildAndPushPlanFromIntent(
       local,
       ...push.map((a) => pushStep(registry, sha, a.component, a.path)),
       artifactsCheck(registry, topology, sha, { id: VERIFY_STEP_ID, kind: "verify" }),
-    ] as Step[];
+    ];
     return createPlan(intent, steps);
   });
 }

@@ -135,7 +135,7 @@ function redeployViaPipelinePlanFromIntent(
         ),
         ...publicProbeSteps(drivers.probe, topology, probe),
         releaseLive,
-      ] as Step[];
+      ];
       return createPlan(intent, steps);
     },
   );

@@ -94,7 +94,7 @@ function redeployPlanFromIntent(
         ...flip.slice(2),
         ...publicProbeSteps(drivers.probe, topology, probe),
         convergedStep(drivers.traffic, idle),
-      ] as Step[];
+      ];
       return createPlan(intent, steps);
     },
   );

@@ -4,7 +4,7 @@ import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
-import { defineStep, type Step } from "../plan/step";
+import { defineStep } from "../plan/step";
 import type { DataLossReport } from "../ports/snapshot-store";
 import { RUNBOOK } from "../presets/veza-runbook";
 import { datasetName, type Topology } from "../topology/topology";
@@ -226,7 +226,7 @@ function restoreSnapshotPlanFromIntent(
                   ),
             ),
       });
-      return createPlan(intent, [reportStep, stop, rollback, start, running] as Step[]);
+      return createPlan(intent, [reportStep, stop, rollback, start, running]);
     },
   );
 }

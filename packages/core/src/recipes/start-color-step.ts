@@ -8,7 +8,7 @@ import type { ContainerHost } from "../ports/container-host";
 import type { HealthProbe } from "../ports/health-probe";
 import { containerName, localHealthUrl } from "../topology/topology";
 import type { TopologyWith } from "../topology/topology-with";
-import { IDLE_COLOR_STEP_ID, type IdleColorOutput } from "./idle-color-check";
+import { IDLE_COLOR_OUTPUT, type IdleColorOutput } from "./idle-color-check";
 import { inOrder } from "./in-order";
 import { hostActions, note } from "./port-actions";
 import { recipeError } from "./recipe-input";
@@ -104,7 +104,8 @@ export function startColorStep(
         .andThen((rows) => {
           // Which containers were running before the run (the idle-color check saw them): a
           // container stopped by an interrupted earlier attempt of this step is not "started".
-          const before = ctx.output<Partial<IdleColorOutput>>(IDLE_COLOR_STEP_ID)?.running;
+          const seen: Partial<IdleColorOutput> | undefined = ctx.output(IDLE_COLOR_OUTPUT);
+          const before = seen?.running;
           const wasStopped = (r: { name: string; was: string }) =>
             before ? !before.includes(r.name) : r.was === "stopped";
           const output: StartOutput = {

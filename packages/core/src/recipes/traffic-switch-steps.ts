@@ -1,7 +1,7 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, type StepError, stepError } from "../errors/step-error";
-import { defineStep, type Reconciled, type Step, type StepContext } from "../plan/step";
+import { defineStep, type Reconciled, type Step, type StepContext, stepHandle } from "../plan/step";
 import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
 
 /** Step ids of the switch steps, stable across plan rebuilds (resume matches on them). */
@@ -10,6 +10,14 @@ export const SWITCH_STEP_IDS = {
   render: "render-validate",
   activate: "activate",
   record: "record",
+} as const;
+
+/** Typed handles to the switch steps' outputs, for `ctx.output(handle)` in later steps. */
+export const SWITCH_OUTPUTS = {
+  /** The traffic state before the flip. */
+  readState: stepHandle<TrafficState>(SWITCH_STEP_IDS.readState),
+  /** The config rendered and validated for the flip. */
+  render: stepHandle<RenderedConfig>(SWITCH_STEP_IDS.render),
 } as const;
 
 /** What the `activate` step did: the revision it made live and the one it replaced. */
@@ -44,7 +52,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
   const forRun = (ctx: StepContext): SwitchRequest => ({ ...request, runId: ctx.runId });
   const fail = (stepId: string) => (e: Parameters<typeof fromDriverError>[1]) => fromDriverError(stepId, e);
   const rendered = (ctx: StepContext): ResultAsync<RenderedConfig, StepError> => {
-    const config = ctx.output<RenderedConfig>(SWITCH_STEP_IDS.render);
+    const config = ctx.output(SWITCH_OUTPUTS.render);
     return config
       ? okAsync(config)
       : errAsync(
@@ -170,7 +178,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
     describe: () => sw.describe("record", target),
     run: (ctx) => sw.record(forRun(ctx)).mapErr(fail(SWITCH_STEP_IDS.record)),
     undo: (ctx) => {
-      const prior = ctx.output<TrafficState>(SWITCH_STEP_IDS.readState);
+      const prior = ctx.output(SWITCH_OUTPUTS.readState);
       if (!prior)
         return errAsync(
           stepError(SWITCH_STEP_IDS.record, "failed", "the prior traffic state is missing from the run", {
@@ -188,7 +196,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
         .readState()
         .andThen((state): ResultAsync<Reconciled<TrafficState>, DriverError> => {
           if (state.history[0]?.runId === ctx.runId) return okAsync({ done: true, output: state });
-          const prior = ctx.output<TrafficState>(SWITCH_STEP_IDS.readState);
+          const prior = ctx.output(SWITCH_OUTPUTS.readState);
           if (!prior || prior.activeColor === state.activeColor) return okAsync({ done: false });
           ctx.log(`the color was written but not the history: putting ${prior.activeColor} back`);
           return sw.writeState(prior).map(() => ({ done: false as const }));
@@ -196,5 +204,5 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
         .mapErr(fail(SWITCH_STEP_IDS.record)),
   });
 
-  return [readState, render, activate, record] as Step[];
+  return [readState, render, activate, record];
 }

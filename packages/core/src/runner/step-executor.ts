@@ -2,7 +2,7 @@ import type { Result } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import type { StepError } from "../errors/step-error";
 import type { RollbackPlan } from "../plan/rollback-plan";
-import type { Reconciled, Step, StepContext } from "../plan/step";
+import type { Reconciled, Step, StepContext, StepHandle } from "../plan/step";
 import type { EventLog } from "./event-log";
 import { invokeStep } from "./invoke-step";
 import type { StepErrorRecord } from "./run-event";
@@ -71,7 +71,7 @@ export class StepExecutor {
       actor: plan.intent.actor,
       signal,
       acknowledgeDataLoss,
-      output: <T>(stepId: string) => progress.status.get(stepId)?.output as T | undefined,
+      output: <O>(ref: StepHandle<O>) => progress.status.get(ref.id)?.output as O | undefined,
       log: (message: string) => log.enqueue({ type: "step.log", stepId: step.id, message: String(message) }),
     };
   }

@@ -1,4 +1,4 @@
-import type { StepContext } from "../plan/step";
+import type { StepContext, StepHandle } from "../plan/step";
 
 /** What {@link stepContext} may set; everything has a default. */
 export interface StepContextInit {
@@ -12,7 +12,7 @@ export interface StepContextInit {
   readonly signal?: AbortSignal;
   /** Default `false`. */
   readonly acknowledgeDataLoss?: boolean;
-  /** Outputs of earlier steps by step id, as `ctx.output(id)` returns them. */
+  /** Outputs of earlier steps by step id, as `ctx.output(handle)` returns them. */
   readonly outputs?: Readonly<Record<string, unknown>>;
 }
 
@@ -38,7 +38,7 @@ export function stepContext(init: StepContextInit = {}): TestStepContext {
     actor: init.actor ?? "alice",
     signal: init.signal ?? new AbortController().signal,
     acknowledgeDataLoss: init.acknowledgeDataLoss ?? false,
-    output: <T>(stepId: string) => outputs[stepId] as T | undefined,
+    output: <O>(ref: StepHandle<O>) => outputs[ref.id] as O | undefined,
     log: (message) => {
       logs.push(message);
     },
