@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LocalShell, quoteArgv, quoteForShell } from "../src/index";
+import { anyArgument } from "./support/any-argument";
 
 const shell = new LocalShell();
 
@@ -19,22 +20,6 @@ const SHELLS: ReadonlyArray<{ name: string; argv: readonly string[]; available: 
   { name: "bash", argv: ["bash"], available: await installed("bash") },
   { name: "busybox sh", argv: ["busybox", "sh"], available: await installed("busybox") },
 ];
-
-/** Characters that mean something to a shell, plus awkward ones. */
-const SHELL_SPECIAL = [..."'\"`$\\*?[]{}()<>|&;!#~=%^ \t\n\r-@:,./+"];
-
-/** Any well-formed string without NUL: full unicode, control bytes, and shell syntax mixed in. */
-const anyArgument = fc
-  .oneof(
-    fc.string({ unit: "binary", maxLength: 40 }),
-    fc.string({ unit: "binary-ascii", maxLength: 40 }),
-    fc.string({ unit: "grapheme", maxLength: 20 }),
-    fc.string({
-      unit: fc.oneof(fc.constantFrom(...SHELL_SPECIAL), fc.string({ unit: "binary", maxLength: 1 })),
-      maxLength: 40,
-    }),
-  )
-  .map((s) => s.replaceAll("\0", ""));
 
 const EXAMPLES = [
   "",

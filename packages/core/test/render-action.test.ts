@@ -2,8 +2,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Action, type ExecLocation, renderAction } from "../src/index";
+import { anyArgument } from "./support/any-argument";
 
 /** Arguments that inject a command (`touch x`) into a line a shell reads carelessly. */
 const HOSTILE = [
@@ -107,6 +109,20 @@ describe.each(LOCATIONS)("renderAction: exec at %s", (_name, where) => {
       paste(renderAction({ kind: "file", op: "remove", where, path: `${name}.prev` }));
       expect(readdirSync(work)).toEqual([]);
     }
+  });
+});
+
+describe.each(LOCATIONS)("renderAction: exec at %s (property)", (_name, where) => {
+  it("gives back any argv without NUL exactly", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyArgument, { maxLength: 5 }), async (args) => {
+        const line = renderAction({ kind: "exec", where, argv: ["printf", "<%s>", ...args] });
+        const expected = args.length === 0 ? "<>" : args.map((a) => `<${a}>`).join("");
+        expect(paste(line).stdout).toBe(expected);
+      }),
+      { numRuns: 60 },
+    );
+    expect(readdirSync(work)).toEqual([]);
   });
 });
 
