@@ -175,6 +175,7 @@ describe("renderAction", () => {
     ],
     ["a write", { kind: "file", op: "write", where: { kind: "local" }, path: "/tmp/a\ntouch x" }],
     ["sql", { kind: "sql", where: "db\ntouch x", statement: "SELECT '\ntouch x'" }],
+    ["a URL that curl would read as an option", { kind: "http", method: "GET", url: "-o/tmp/x" }],
     [
       "an incus instance named like an option",
       { kind: "exec", where: { kind: "incus", instance: "-x" }, argv: ["id"] },

@@ -54,6 +54,8 @@ export function renderAction(action: Action): string {
     case "file":
       return fileLine(action);
     case "http":
+      // A URL starting with `-` would be read as a curl option: never pasteable.
+      if (action.url.startsWith("-")) return comment(`http ${action.method} ${action.url}`);
       return ["curl", "-sS", "-X", action.method, action.url].map(quoteForShell).join(" ");
     case "sql":
       return comment(`sql on ${action.where}: ${sqlSummary(action.statement)}`);
