@@ -1,4 +1,4 @@
-/** Which runbook path a plan follows. */
+/** Which recipe made a plan: a runbook path, `custom`, or the path of a recipe you registered. */
 export type RecipePath =
   | "fast-flip"
   | "redeploy"
@@ -7,7 +7,8 @@ export type RecipePath =
   | "inverse-sql"
   | "restore-snapshot"
   | "cleanup"
-  | "custom";
+  | "custom"
+  | (string & {});
 
 /** What a plan is for: recorded in the journal so a resume can rebuild the same plan. */
 export interface PlanIntent {
