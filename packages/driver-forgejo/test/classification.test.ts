@@ -74,6 +74,27 @@ describe("413 and names", () => {
   });
 });
 
+describe("the fake's own limits, end to end", () => {
+  it("8.0.0's full storage (403) and 12.0.0's size limit (403) reach the caller as quota failures with their hints", async () => {
+    fake = await startFakeForgejo({ version: "8.0.0", quotaBytes: 5 });
+    const topology = vezaTopology("staging");
+    const old = createForgejoRegistry({ baseUrl: fake.baseUrl, token: fake.token, topology })._unsafeUnwrap();
+    (await old.upload(backend(), { stream: chunks(randomBytes(10)) }))._unsafeUnwrap();
+    const full = (await old.upload(backend(), { stream: chunks(randomBytes(10)) }))._unsafeUnwrapErr();
+    expect([full.reason, full.hint]).toEqual(["failed", expect.stringMatching(/LIMIT_TOTAL_OWNER_SIZE/)]);
+    await fake.close();
+
+    fake = await startFakeForgejo({ version: "12.0.0", limits: { typeSizeBytes: 5 } });
+    const port = createForgejoRegistry({
+      baseUrl: fake.baseUrl,
+      token: fake.token,
+      topology,
+    })._unsafeUnwrap();
+    const big = (await port.upload(backend(), { stream: chunks(randomBytes(10)) }))._unsafeUnwrapErr();
+    expect([big.reason, big.hint]).toEqual(["failed", expect.stringMatching(/LIMIT_SIZE_GENERIC/)]);
+  });
+});
+
 describe("500 on dispatch (unknown workflow or short ref, message blanked)", () => {
   it("is 'workflow or ref not found at <ref>, or server error', and never says a run may have started when none is listed", async () => {
     fake = await startFakeForgejo();
