@@ -149,6 +149,24 @@ describe("by version", () => {
     expect(counts).toEqual([2, 1]);
   });
 
+  it('a boolean input is true only as "on" before 14; from 14 "on" becomes "true"', async () => {
+    const read: Record<string, unknown>[] = [];
+    for (const version of ["12.0.0", "15.0.3"] as const) {
+      await start(version, { workflows: { "w.yml": { statuses: ["success"], booleanInputs: ["force"] } } });
+      for (const force of ["true", "on"]) {
+        await dispatch({ ref: "main", inputs: { force, env: "x" } }, "w.yml");
+      }
+      read.push(...fake.runs.map((r) => r.inputs));
+      await fake.close();
+    }
+    expect(read).toEqual([
+      { force: "false", env: "x" },
+      { force: "true", env: "x" },
+      { force: "true", env: "x" },
+      { force: "true", env: "x" },
+    ]);
+  });
+
   it("gitea-1.22 has no dispatch route", async () => {
     await start("gitea-1.22");
     expect((await dispatch({ ref: "main", inputs: {} })).status).toBe(404);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { RUN_STATUSES } from "@backflip/core";
-import type { FakeRun } from "./fake-actions";
+import type { FakeRun, FakeWorkflow } from "./fake-actions";
 import { caller, echo, type FakeContext, hasScope, isoSeconds } from "./fake-context";
 import { drain, type FakeReply, jsonReply } from "./fake-reply";
 
@@ -146,8 +146,8 @@ async function dispatch(
   const given = inputs as Record<string, string>;
   const missing = (wf.requiredInputs ?? []).find((name) => (given[name] ?? "") === "");
   if (missing) return jsonReply(400, { message: `input "${missing}" is required` });
-  const run = ctx.actions.start(repo, workflow, short, given);
-  if (wf.perform) run.statuses = await wf.perform({ ref: short, inputs: given });
+  const run = ctx.actions.start(repo, workflow, short, booleansRead(ctx, wf, given));
+  if (wf.perform) run.statuses = await wf.perform({ ref: short, inputs: booleansRead(ctx, wf, given) });
   if (
     ctx.settings.profile.returnRunInfo &&
     ctx.settings.dispatchReply === "run-info" &&
@@ -156,6 +156,22 @@ async function dispatch(
     return jsonReply(201, { id: run.id, run_number: run.runNumber, jobs: ctx.actions.jobs(run) });
   }
   return { status: 204 };
+}
+
+/** The inputs as the workflow sees them: before Forgejo 14 a boolean is true only as `"on"`. */
+function booleansRead(
+  ctx: FakeContext,
+  wf: FakeWorkflow,
+  given: Record<string, string>,
+): Record<string, string> {
+  const read = { ...given };
+  for (const name of wf.booleanInputs ?? []) {
+    const value = read[name];
+    if (value === undefined || value === "") continue;
+    if (ctx.settings.profile.booleanInputOnlyOn) read[name] = String(value === "on");
+    else if (value === "on") read[name] = "true";
+  }
+  return read;
 }
 
 function listRuns(ctx: FakeContext, url: URL, repo: string): FakeReply {

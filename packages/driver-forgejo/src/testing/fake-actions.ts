@@ -11,6 +11,8 @@ export interface FakeWorkflow {
   readonly jobs?: readonly string[];
   /** Inputs the dispatch must carry (400 otherwise). */
   readonly requiredInputs?: readonly string[];
+  /** Inputs of `type: boolean` (their values are read as Forgejo's version reads them). */
+  readonly booleanInputs?: readonly string[];
   /** Refs the workflow exists at (404 elsewhere); any ref when absent. */
   readonly refs?: readonly string[];
   /**

@@ -32,6 +32,12 @@ export interface FakeVersionProfile {
   readonly head: boolean;
   /** `enforcePackagesQuota` answers 413 `quota exceeded`: Forgejo ≥ 9 (quotas). */
   readonly quota413: boolean;
+  /**
+   * A `boolean` dispatch input is `val == "on"` (the web form's checkbox), so `"true"`
+   * arrives as `false`: Forgejo < 14 (`services/actions/workflows.go`). From 14, `"on"`
+   * becomes `"true"` and other values pass as sent.
+   */
+  readonly booleanInputOnlyOn: boolean;
 }
 
 /** The behaviours of `version`. */
@@ -46,6 +52,7 @@ export function fakeVersionProfile(version: FakeForgejoVersion): FakeVersionProf
       cancel: false,
       head: false,
       quota413: false,
+      booleanInputOnlyOn: false,
     };
   }
   const major = Number(version.split(".")[0]);
@@ -58,5 +65,6 @@ export function fakeVersionProfile(version: FakeForgejoVersion): FakeVersionProf
     cancel: major >= 16,
     head: major >= 16,
     quota413: major >= 9,
+    booleanInputOnlyOn: major < 14,
   };
 }
