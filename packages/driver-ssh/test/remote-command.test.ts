@@ -62,4 +62,15 @@ describe("PidMarker", () => {
     expect(marker.flush().toString()).toBe("no marker here");
     expect(marker.pid).toBeUndefined();
   });
+
+  it("refuses a pid that would signal more than the command (0, 1, -1, beyond pid_max, leading zeros)", () => {
+    for (const digits of ["1", "0", "-1", "01", "4194305", "99999999999999999999", "1e3"]) {
+      const marker = new PidMarker();
+      expect(marker.push(Buffer.from(`\x1ebackflip-pid:${digits}\nrest`)).toString()).toBe("rest");
+      expect(marker.pid, digits).toBeUndefined();
+    }
+    const marker = new PidMarker();
+    marker.push(Buffer.from("\x1ebackflip-pid:2\n"));
+    expect(marker.pid).toBe(2);
+  });
 });
