@@ -22,7 +22,7 @@ import {
 } from "./world/world-state";
 
 /** The format tag and version written into every {@link FleetSnapshot}. */
-export const FLEET_SNAPSHOT_FORMAT = { format: "backflip-fleet-snapshot", version: 1 } as const;
+export const FLEET_SNAPSHOT_FORMAT = { format: "backflip-fleet-snapshot", version: 2 } as const;
 
 const DRIVER = "mock-fleet";
 
@@ -296,7 +296,7 @@ export function restoreFleet(
   const parsed = parseInput(fleetSnapshotSchema, snapshot, {
     driver: DRIVER,
     op: "restoreFleet",
-    hint: "pass what snapshotFleet returned (format version 1)",
+    hint: `pass what snapshotFleet returned (format version ${FLEET_SNAPSHOT_FORMAT.version})`,
   });
   if (parsed.isErr()) return err(parsed.error);
   const s = parsed.value;

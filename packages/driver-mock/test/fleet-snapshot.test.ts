@@ -96,7 +96,7 @@ describe("snapshotFleet / restoreFleet", () => {
     const snap = snapshotFleet(createFleet());
     expect(snap.isOk()).toBe(true);
     if (snap.isErr()) return;
-    const bad = restoreFleet({ ...snap.value, version: 2 });
+    const bad = restoreFleet({ ...snap.value, version: 1 });
     expect(bad.isErr() && bad.error.reason).toBe("invalid_input");
     expect(bad.isErr() && bad.error.message).toContain("version");
     const missing = restoreFleet({
