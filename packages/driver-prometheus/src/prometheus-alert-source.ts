@@ -7,7 +7,10 @@ const DRIVER = "prometheus";
 
 /** Options for {@link PrometheusAlertSource}. */
 export interface PrometheusOptions {
-  /** Base URL, e.g. `http://127.0.0.1:9090`. */
+  /**
+   * Base URL, e.g. `http://127.0.0.1:9090` or `https://ops.example.org/prometheus` (the
+   * sub-path is kept). No credentials (give them as `auth`), query or fragment.
+   */
   readonly baseUrl: string;
   /** Bearer token or basic credentials; never logged or put in errors. */
   readonly auth?: { readonly bearer: string } | { readonly username: string; readonly password: string };
@@ -18,7 +21,14 @@ export interface PrometheusOptions {
 }
 
 const optionsSchema = z.object({
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), {
+      message: "put no credentials in the URL: give them as auth",
+    })
+    .refine((u) => !URL.canParse(u) || (!new URL(u).search && !new URL(u).hash), {
+      message: "expected a URL without a query string or fragment",
+    }),
   requestTimeoutMs: z.number().int().positive().optional(),
 });
 
@@ -82,10 +92,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export class PrometheusAlertSource implements AlertSource {
   readonly name = DRIVER;
   readonly #options: PrometheusOptions;
+  /** The base URL with its path ending in `/`, so API paths resolve below it. */
+  readonly #base: URL;
   readonly #dispatcher: Dispatcher | undefined;
 
   private constructor(options: PrometheusOptions) {
     this.#options = options;
+    this.#base = new URL(options.baseUrl);
+    if (!this.#base.pathname.endsWith("/")) this.#base.pathname = `${this.#base.pathname}/`;
     this.#dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
   }
 
@@ -97,7 +111,7 @@ export class PrometheusAlertSource implements AlertSource {
 
   /** All alerts Prometheus currently reports (pending and firing). */
   alerts(): ResultAsync<PrometheusAlert[], DriverError> {
-    return this.#get("alerts", "/api/v1/alerts", alertsBody).map((body) => body.data.alerts);
+    return this.#get("alerts", "api/v1/alerts", alertsBody).map((body) => body.data.alerts);
   }
 
   /** Evaluates an instant query and returns its vector. */
@@ -106,7 +120,7 @@ export class PrometheusAlertSource implements AlertSource {
       return errAsync(
         driverError({ driver: DRIVER, op: "evaluate", reason: "invalid_input", message: "empty expression" }),
       );
-    return this.#get("evaluate", `/api/v1/query?query=${encodeURIComponent(expr)}`, queryBody).andThen(
+    return this.#get("evaluate", `api/v1/query?query=${encodeURIComponent(expr)}`, queryBody).andThen(
       (body) =>
         body.data.resultType === "vector"
           ? okAsync(body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) })))
@@ -168,7 +182,7 @@ export class PrometheusAlertSource implements AlertSource {
   }
 
   #get<T>(op: string, path: string, schema: z.ZodType<T>): ResultAsync<T, DriverError> {
-    const url = new URL(path, this.#options.baseUrl).toString();
+    const url = new URL(path, this.#base).toString();
     const timeout = this.#options.requestTimeoutMs ?? 5000;
     const fail = (reason: DriverError["reason"], message: string, details?: Record<string, unknown>) =>
       driverError({ driver: DRIVER, op, reason, message, ...(details ? { details } : {}) });
@@ -176,7 +190,7 @@ export class PrometheusAlertSource implements AlertSource {
       const code = (cause as { code?: string }).code ?? (cause as Error).name;
       return fail(
         "unavailable",
-        `Prometheus at ${this.#options.baseUrl} cannot be reached (${code}); the alert state is unknown`,
+        `Prometheus at ${this.#base.origin}${this.#base.pathname} cannot be reached (${code}); the alert state is unknown`,
         { code },
       );
     };

@@ -164,4 +164,43 @@ describe("PrometheusAlertSource without a server", () => {
       server.close();
     }
   });
+
+  it("refuses credentials in the base URL without echoing them (issue 17 finding 8)", async () => {
+    const canary = "canary-pass-91c2e7";
+    const port = await freePort();
+    for (const baseUrl of [`http://ops:${canary}@127.0.0.1:${port}`, `http://${canary}@127.0.0.1:${port}`]) {
+      const error = (await PrometheusAlertSource.create({ baseUrl }))._unsafeUnwrapErr();
+      expect(error.reason).toBe("invalid_input");
+      expect(error.message).toContain("auth");
+      expect(JSON.stringify(error)).not.toContain(canary);
+    }
+  });
+
+  it("keeps the base URL's sub-path, with or without a trailing slash (issue 17 finding 8)", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      if (req.url?.startsWith("/prometheus/api/v1/alerts"))
+        res.writeHead(200).end(JSON.stringify({ status: "success", data: { alerts: [] } }));
+      else res.writeHead(404).end("not here");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const baseUrl of [`http://127.0.0.1:${port}/prometheus`, `http://127.0.0.1:${port}/prometheus/`]) {
+        const alerts = (await PrometheusAlertSource.create({ baseUrl }))._unsafeUnwrap();
+        expect((await alerts.alerts())._unsafeUnwrap()).toEqual([]);
+      }
+      expect(seen).toEqual(["/prometheus/api/v1/alerts", "/prometheus/api/v1/alerts"]);
+    } finally {
+      server.close();
+    }
+    const down = await freePort();
+    const alerts = (
+      await PrometheusAlertSource.create({ baseUrl: `http://127.0.0.1:${down}/prometheus` })
+    )._unsafeUnwrap();
+    expect((await alerts.alerts())._unsafeUnwrapErr().message).toContain(
+      `Prometheus at http://127.0.0.1:${down}/prometheus/ cannot be reached`,
+    );
+  });
 });
