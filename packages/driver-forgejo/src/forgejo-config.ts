@@ -9,7 +9,10 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy";
 
 /** How the Forgejo drivers reach the server and name things. */
 export interface ForgejoConfig {
-  /** The Forgejo root URL, e.g. `https://forgejo.example.org` (a subpath is kept). */
+  /**
+   * The Forgejo root URL, e.g. `https://forgejo.example.org` (a subpath is kept). `http://`
+   * only for a loopback host (the token would travel in clear); no credentials, no query.
+   */
   readonly baseUrl: string;
   /** A personal access token, sent as `Authorization: token …`; never logged. */
   readonly token: string;
@@ -68,6 +71,13 @@ export interface ResolvedForgejoConfig {
   readonly onEvent: ((event: ForgejoEvent) => void) | undefined;
 }
 
+/** A host name that can only be this machine: `localhost`, 127.0.0.0/8 or `::1` (as URL normalises them). */
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname.toLowerCase() === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === "[::1]"
+  );
+}
+
 const ms = (max: number) => z.number().int().min(1).max(max);
 const pattern = (...names: string[]) =>
   z
@@ -92,7 +102,11 @@ const configSchema = z.object({
       (u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password),
       "put no credentials in the URL",
     )
-    .refine((u) => !URL.canParse(u) || !new URL(u).search, "expected a URL without a query string"),
+    .refine((u) => !URL.canParse(u) || !new URL(u).search, "expected a URL without a query string")
+    .refine(
+      (u) => !URL.canParse(u) || new URL(u).protocol === "https:" || isLoopback(new URL(u).hostname),
+      "http:// would send the token in clear: use https:// (http only for a loopback host: 127.0.0.0/8, ::1, localhost)",
+    ),
   token: z
     .string({ error: "expected a token string" })
     .regex(/^[\x21-\x7e]{1,512}$/, "expected a non-empty token of printable characters without spaces"),
