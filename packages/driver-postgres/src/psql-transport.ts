@@ -1,6 +1,7 @@
 import { type Action, type DriverError, locationOf, type Shell, type ShellResult } from "@backflip/core";
-import { err, ok, type ResultAsync } from "neverthrow";
+import { err, errAsync, ok, type ResultAsync } from "neverthrow";
 import { hintForSqlState, pgError, reasonForSqlState } from "./postgres-error";
+import { findPsqlDirective } from "./psql-directive";
 import { type ScriptRun, type SqlTransport, timeoutStatements } from "./sql-transport";
 
 /** Where psql runs and what it connects to. */
@@ -63,7 +64,22 @@ export class PsqlTransport implements SqlTransport {
     return [{ kind: "exec", where: locationOf(this.#target.shell), argv: this.#queryArgv(sql) }];
   }
 
+  /** Refuses, before psql starts, a script holding anything psql would act on itself ({@link findPsqlDirective}). */
   applyScript(sql: string, run: ScriptRun): ResultAsync<void, DriverError> {
+    const directive = findPsqlDirective(sql);
+    if (directive !== null) {
+      return errAsync(
+        pgError(
+          "applySql",
+          "invalid_input",
+          `line ${directive.line} of the script holds ${directive.what}: psql would act on it itself, so nothing was sent`,
+          {
+            hint: "inverse SQL is plain SQL: remove psql meta-commands and :variables (quote literals with '…', E'…' or $$…$$)",
+            details: { line: directive.line },
+          },
+        ),
+      );
+    }
     const options = {
       stdin: sql,
       timeoutMs: this.#target.timeoutMs,

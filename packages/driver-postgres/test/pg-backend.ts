@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { LocalShell } from "@backflip/core";
 import type { MigrationFixtureState } from "@backflip/core/testing";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import pg from "pg";
+import { createPsqlDatabase, type PostgresDatabase } from "../src/postgres-database";
 
 /** The PostgreSQL 15 cluster that `scripts/backends up postgres` started, or `null`. */
 export const postgres = backendEnv("postgres");
@@ -93,4 +95,16 @@ export function conformanceFixtures(database: string) {
         : (await tableExists(database, "bf_fail_a")) || (await tableExists(database, "bf_fail_b")),
     setMigrationState: (state: MigrationFixtureState) => setMigrationState(database, state),
   };
+}
+
+/** A psql {@link PostgresDatabase} on this machine's psql, as the superuser, in `database`. */
+export function psqlDatabase(database: string): PostgresDatabase {
+  return createPsqlDatabase({
+    shell: new LocalShell(),
+    psqlCommand: [postgres?.PSQL ?? "psql"],
+    host: pgHost,
+    port: pgPort,
+    user: "postgres",
+    database,
+  })._unsafeUnwrap();
 }

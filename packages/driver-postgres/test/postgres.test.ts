@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { inspect } from "node:util";
-import { type DriverError, formatDriverError, LocalShell, renderAction, vezaTopology } from "@backflip/core";
+import { type DriverError, formatDriverError, renderAction, vezaTopology } from "@backflip/core";
 import { recordingShell } from "@backflip/core/testing/fakes";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
@@ -15,6 +15,7 @@ import {
   pgPort,
   postgres,
   postgresSkip,
+  psqlDatabase,
   tableExists,
 } from "./pg-backend";
 
@@ -112,15 +113,7 @@ describe.skipIf(postgresSkip)("PostgreSQL 15: timeouts, aborts, refusals and sec
   afterEach(dropLeftoverDatabases);
   const wire = (database: string, extra: Partial<Parameters<typeof createPgDatabase>[0]> = {}) =>
     createPgDatabase({ host: pgHost, port: pgPort, user: "postgres", database, ...extra })._unsafeUnwrap();
-  const viaPsql = (database: string) =>
-    createPsqlDatabase({
-      shell: new LocalShell(),
-      psqlCommand: [postgres?.PSQL ?? "psql"],
-      host: pgHost,
-      port: pgPort,
-      user: "postgres",
-      database,
-    })._unsafeUnwrap();
+  const viaPsql = psqlDatabase;
 
   for (const [transport, make] of [
     ["wire", wire],
