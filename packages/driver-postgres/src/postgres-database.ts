@@ -15,6 +15,7 @@ import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { PgTransport } from "./pg-transport";
 import { DRIVER, pgError } from "./postgres-error";
+import { databaseNameSchema, hostSchema, roleNameSchema } from "./postgres-names";
 import { PsqlTransport } from "./psql-transport";
 import type { SqlTransport } from "./sql-transport";
 import { findTransactionControl } from "./transaction-control";
@@ -173,11 +174,11 @@ export interface PgDatabaseOptions {
 }
 
 const pgOptionsSchema = z.object({
-  host: z.string().min(1),
+  host: hostSchema,
   port: z.number().int().min(1).max(65_535).optional(),
-  user: z.string().min(1),
+  user: roleNameSchema,
   password: z.string().optional(),
-  database: z.string().min(1),
+  database: databaseNameSchema,
   ssl: z
     .union([z.boolean(), z.object({ ca: z.string().optional(), servername: z.string().optional() }).strict()])
     .optional(),
@@ -228,23 +229,25 @@ export interface PsqlDatabaseOptions {
 
 const psqlOptionsSchema = z.object({
   shell: z.custom<Shell>((s) => typeof (s as Shell | null)?.run === "function", "expected a Shell"),
-  user: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected a role name")
-    .optional(),
-  database: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected a database name")
-    .optional(),
+  user: roleNameSchema.optional(),
+  database: databaseNameSchema.optional(),
   topology: z
-    .object({ database: z.object({ user: z.string(), name: z.string() }).optional() })
+    .object({
+      database: z.object({ user: z.string(), name: z.string() }).optional(),
+    })
     .passthrough()
     .optional(),
-  host: z.string().min(1).optional(),
+  host: hostSchema.optional(),
   port: z.number().int().min(1).max(65_535).optional(),
   psqlCommand: z.array(z.string().min(1)).min(1).optional(),
   timeoutMs: timerMs.optional(),
   migrationsTable: migrationsTableSchema.optional(),
+});
+
+/** The role and database psql connects with, wherever they came from (options or topology). */
+const connectionNamesSchema = z.object({
+  user: roleNameSchema.optional(),
+  database: databaseNameSchema.optional(),
 });
 
 /**
@@ -252,20 +255,33 @@ const psqlOptionsSchema = z.object({
  * `incus exec veza-staging-postgres -- psql -U veza veza < inverse.sql`.
  */
 export function createPsqlDatabase(options: PsqlDatabaseOptions): Result<PostgresDatabase, DriverError> {
-  return parseInput(psqlOptionsSchema, options, { driver: DRIVER, op: "options" }).map((o) => {
-    const user = options.user ?? options.topology?.database?.user;
-    const database = options.database ?? options.topology?.database?.name;
-    return new PostgresDatabase(
-      new PsqlTransport({
-        shell: options.shell,
-        psqlCommand: o.psqlCommand ?? ["psql"],
-        timeoutMs: o.timeoutMs ?? 600_000,
-        ...(user === undefined ? {} : { user }),
-        ...(database === undefined ? {} : { database }),
-        ...(o.host === undefined ? {} : { host: o.host }),
-        ...(o.port === undefined ? {} : { port: o.port }),
-      }),
-      o.migrationsTable,
-    );
-  });
+  return parseInput(psqlOptionsSchema, options, { driver: DRIVER, op: "options" })
+    .andThen((o) =>
+      parseInput(
+        connectionNamesSchema,
+        {
+          user: options.user ?? options.topology?.database?.user,
+          database: options.database ?? options.topology?.database?.name,
+        },
+        {
+          driver: DRIVER,
+          op: "options",
+          hint: "the role and database (options, else the topology's database.user and database.name) must be plain names",
+        },
+      ).map(({ user, database }) => ({ o, user, database })),
+    )
+    .map(({ o, user, database }) => {
+      return new PostgresDatabase(
+        new PsqlTransport({
+          shell: options.shell,
+          psqlCommand: o.psqlCommand ?? ["psql"],
+          timeoutMs: o.timeoutMs ?? 600_000,
+          ...(user === undefined ? {} : { user }),
+          ...(database === undefined ? {} : { database }),
+          ...(o.host === undefined ? {} : { host: o.host }),
+          ...(o.port === undefined ? {} : { port: o.port }),
+        }),
+        o.migrationsTable,
+      );
+    });
 }

@@ -10,13 +10,13 @@ export interface PsqlTarget {
   readonly shell: Shell;
   /** The psql command as an argv prefix (default `["psql"]`). */
   readonly psqlCommand: readonly string[];
-  /** `-U` (default: psql's own default, the OS user). */
+  /** `--username=` (default: psql's own default, the OS user); a validated plain name. */
   readonly user?: string;
-  /** The database (`-d`). */
+  /** `--dbname=`; a validated plain name (no `=` or URI prefix, so never read as a conninfo). */
   readonly database?: string;
-  /** `-h`: a host or a socket directory (default: psql's, the local socket). */
+  /** `--host=`: a host or a socket directory (default: psql's, the local socket). */
   readonly host?: string;
-  /** `-p`. */
+  /** `--port=`. */
   readonly port?: number;
   /** Per-call limit for the psql process itself, in milliseconds. */
   readonly timeoutMs: number;
@@ -127,10 +127,10 @@ export class PsqlTransport implements SqlTransport {
       "ON_ERROR_STOP=1",
       "-v",
       "VERBOSITY=verbose",
-      ...(t.host === undefined ? [] : ["-h", t.host]),
-      ...(t.port === undefined ? [] : ["-p", String(t.port)]),
-      ...(t.user === undefined ? [] : ["-U", t.user]),
-      ...(t.database === undefined ? [] : ["-d", t.database]),
+      ...(t.host === undefined ? [] : [`--host=${t.host}`]),
+      ...(t.port === undefined ? [] : [`--port=${t.port}`]),
+      ...(t.user === undefined ? [] : [`--username=${t.user}`]),
+      ...(t.database === undefined ? [] : [`--dbname=${t.database}`]),
     ];
   }
 

@@ -91,10 +91,8 @@ describe("psql argv", () => {
       "ON_ERROR_STOP=1",
       "-v",
       "VERBOSITY=verbose",
-      "-U",
-      "veza",
-      "-d",
-      "veza",
+      "--username=veza",
+      "--dbname=veza",
       "--single-transaction",
       "-c",
       "SET LOCAL statement_timeout = 60000",
@@ -106,6 +104,71 @@ describe("psql argv", () => {
       "-",
     ]);
     expect(shell.calls[0]?.stdin).toBe("ALTER TABLE tracks ADD COLUMN legacy_id int;");
+  });
+});
+
+describe("connection values (issue 17 finding 5)", () => {
+  const staging = vezaTopology("staging");
+  const withDatabase = (database: { user: string; name: string }) => ({
+    ...staging,
+    database: { ...staging.database, ...database },
+  });
+  const hostile = [
+    "host=elsewhere dbname=veza",
+    "postgresql://elsewhere/veza",
+    "postgres://u@elsewhere",
+    "-c",
+    "--host=elsewhere",
+    "veza extra",
+    "",
+    "v".repeat(64),
+  ];
+
+  it("refuses a role or database from the topology or the options that psql could read as a conninfo, URI or option, before running anything", async () => {
+    const shell = recordingShell(() => ({}));
+    for (const bad of hostile) {
+      for (const options of [
+        { topology: withDatabase({ user: "veza", name: bad }) },
+        { topology: withDatabase({ user: bad, name: "veza" }) },
+        { database: bad },
+        { user: bad },
+      ]) {
+        const e = createPsqlDatabase({ shell, ...options } as Parameters<typeof createPsqlDatabase>[0]);
+        expect(e._unsafeUnwrapErr().reason, `${JSON.stringify(options)}`).toBe("invalid_input");
+      }
+      for (const field of ["database", "user"] as const) {
+        const wire = createPgDatabase({ host: "127.0.0.1", user: "veza", database: "veza", [field]: bad });
+        expect(wire._unsafeUnwrapErr().reason, `wire ${field} ${bad}`).toBe("invalid_input");
+      }
+    }
+    for (const host of ["-oProxyCommand=x", "a,b", "host with space", "h=1", "/tmp/x y"]) {
+      expect(createPsqlDatabase({ shell, host })._unsafeUnwrapErr().reason, host).toBe("invalid_input");
+      expect(createPgDatabase({ host, user: "u", database: "d" })._unsafeUnwrapErr().reason, host).toBe(
+        "invalid_input",
+      );
+    }
+    expect(shell.calls).toEqual([]);
+  });
+
+  it("passes validated names as --username= / --dbname= / --host= / --port=", async () => {
+    const shell = recordingShell(() => ({}));
+    const db = createPsqlDatabase({
+      shell,
+      host: "/var/run/postgresql",
+      port: 5433,
+      user: "app.ro",
+      database: "veza-2",
+    });
+    await db._unsafeUnwrap().migrationState();
+    expect(shell.calls[0]?.argv).toEqual(
+      expect.arrayContaining([
+        "--host=/var/run/postgresql",
+        "--port=5433",
+        "--username=app.ro",
+        "--dbname=veza-2",
+      ]),
+    );
+    expect(createPgDatabase({ host: "::1", user: "u", database: "d" }).isOk()).toBe(true);
   });
 });
 
