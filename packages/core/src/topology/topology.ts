@@ -21,94 +21,69 @@ const patternWith = (...names: string[]) =>
       `only the placeholders ${names.map((n) => `{${n}}`).join(", ")} are allowed`,
     );
 
-/** The traffic section: the state file and history every traffic switch keeps. */
+/** Checks a {@link TrafficSection}. */
 const trafficSchema = z
   .object({
-    /** The file naming the live color (the runbook's `/var/lib/veza/active-color`). */
     stateFile: absolutePathSchema,
-    /** The history, newest first: `<iso> <color> <sha> <actor>` per line. */
     historyFile: absolutePathSchema,
-    /** History lines kept (newest first). */
     historyLimit: z.number().int().min(2).max(10_000),
   })
   .strict();
 
-/** How app containers hold a release (redeploy stages artifacts there). */
+/** Checks a {@link AppSection}. */
 const appSchema = z
   .object({
-    /** The file holding the release SHA a container runs, e.g. `/opt/veza/RELEASE`. */
     releaseFile: absolutePathSchema,
-    /** Where artifacts are staged inside a container, e.g. `/opt/veza/releases`. */
     stageDir: absolutePathSchema,
-    /**
-     * Each app container's own health URL, with `{container}`, `{component}`, `{color}`,
-     * e.g. `http://{container}.incus:8080/api/v1/health`: redeploy checks every container
-     * there before flipping. Default: none (RUNNING and the release file are checked).
-     */
     localHealthUrl: patternWith("container", "component", "color").optional(),
   })
   .strict();
 
-/** The containers section: one container per component per color. */
+/** Checks a {@link ContainersSection}. */
 const containersSchema = z
   .object({
-    /** The application components, one container per component per color. */
     components: z.array(simpleNameSchema).min(1),
-    /** Container name pattern with `{component}` and `{color}`. */
     pattern: patternWith("component", "color").refine(
       (p) => p.includes("{component}") && p.includes("{color}"),
       "the pattern must contain {component} and {color}",
     ),
-    /** The health path each container answers locally. */
     healthPath: absolutePathSchema,
-    /** Optional: how app containers hold a release (needed by redeploy). */
     app: appSchema.optional(),
   })
   .strict();
 
-/** The database section: where the application database lives. */
+/** Checks a {@link DatabaseSection}. */
 const databaseSchema = z
   .object({
-    /** The container the database runs in. */
     container: instanceNameSchema,
-    /** The database name. */
     name: simpleNameSchema,
-    /** The role recipes connect as. */
     user: simpleNameSchema,
   })
   .strict();
 
-/** The snapshots section: where container datasets and their pre-deploy snapshots live. */
+/** Checks a {@link SnapshotsSection}. */
 const snapshotsSchema = z
   .object({
-    /** Dataset pattern with `{container}`. */
     datasetPattern: patternWith("container"),
-    /** The pre-deploy snapshot name prefix; the release SHA follows it. */
     prefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "expected a snapshot name prefix"),
   })
   .strict();
 
-/** The registry section: how components and SHAs map to artifact names. */
+/** Checks a {@link RegistrySection}. */
 const registrySchema = z
   .object({
     owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Forgejo owner name"),
-    /** Package name pattern with `{component}`. */
     packagePattern: patternWith("component"),
-    /** File name pattern with `{component}` and `{sha}`. */
     filePattern: patternWith("component", "sha"),
-    /** Versions kept per package by the cleanup rule (the runbook says 30). */
     retention: z.number().int().min(1),
   })
   .strict();
 
-/** The pipeline section: the workflows the pipeline recipes dispatch. */
+/** Checks a {@link PipelineSection}. */
 const pipelineSchema = z
   .object({
-    /** The rollback workflow, e.g. `rollback.yml`. */
     rollback: workflowFileSchema,
-    /** The cleanup workflow, e.g. `cleanup-failed.yml`. */
     cleanup: workflowFileSchema,
-    /** The git ref workflows run at. */
     ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "expected a git ref like main or refs/heads/main"),
   })
   .strict();
@@ -118,17 +93,14 @@ const pipelineSchema = z
  * by role. `env`, `colors`, `traffic` and `containers` are always there; every other
  * section only where the stack has it.
  */
-export const topologySchema = z
+export const topologySchema: z.ZodType<Topology> = z
   .object({
-    /** The environment name, e.g. `staging`. */
     env: envNameSchema,
-    /** The two colors traffic flips between. */
     colors: z
       .tuple([simpleNameSchema, simpleNameSchema])
       .refine(([a, b]) => a !== b, "the two colors must differ"),
     traffic: trafficSchema,
     containers: containersSchema,
-    /** The public health URL checked after a switch (`curl …/api/v1/health`); no public probe without it. */
     publicHealthUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
     database: databaseSchema.optional(),
     snapshots: snapshotsSchema.optional(),
@@ -151,23 +123,100 @@ export const topologySchema = z
     },
   );
 
-/** Where everything of one environment lives, keyed by role (traffic, containers, database, …). */
-export type Topology = z.output<typeof topologySchema>;
+/** The traffic section: the state file and history every traffic switch keeps. */
+export interface TrafficSection {
+  /** The file naming the live color (the runbook's `/var/lib/veza/active-color`). */
+  readonly stateFile: string;
+  /** The history, newest first. */
+  readonly historyFile: string;
+  /** History lines kept (newest first). */
+  readonly historyLimit: number;
+}
 
-/** The traffic section of a {@link Topology}. */
-export type TrafficSection = Topology["traffic"];
-/** The containers section of a {@link Topology}. */
-export type ContainersSection = Topology["containers"];
-/** How app containers hold a release: `containers.app`. */
-export type AppSection = NonNullable<ContainersSection["app"]>;
-/** The database section of a {@link Topology}. */
-export type DatabaseSection = NonNullable<Topology["database"]>;
-/** The snapshots section of a {@link Topology}. */
-export type SnapshotsSection = NonNullable<Topology["snapshots"]>;
-/** The registry section of a {@link Topology}. */
-export type RegistrySection = NonNullable<Topology["registry"]>;
-/** The pipeline section of a {@link Topology}. */
-export type PipelineSection = NonNullable<Topology["pipeline"]>;
+/** How app containers hold a release: `containers.app` (redeploy stages artifacts there). */
+export interface AppSection {
+  /** The file holding the release SHA a container runs, e.g. `/opt/veza/RELEASE`. */
+  readonly releaseFile: string;
+  /** Where artifacts are staged inside a container, e.g. `/opt/veza/releases`. */
+  readonly stageDir: string;
+  /**
+   * Each app container's own health URL, with `{container}`, `{component}`, `{color}`,
+   * e.g. `http://{container}.incus:8080/api/v1/health`: redeploy checks every container
+   * there before flipping. Without it, RUNNING and the release file are checked.
+   */
+  readonly localHealthUrl?: string | undefined;
+}
+
+/** The containers section: one container per component per color. */
+export interface ContainersSection {
+  /** The application components, e.g. `["backend", "stream", "web"]`. */
+  readonly components: readonly string[];
+  /** Container name pattern with `{component}` and `{color}`, e.g. `veza-staging-{component}-{color}`. */
+  readonly pattern: string;
+  /** The health path each container answers locally, e.g. `/api/v1/health`. */
+  readonly healthPath: string;
+  /** How app containers hold a release (needed by redeploy). */
+  readonly app?: AppSection | undefined;
+}
+
+/** The database section: where the application database lives. */
+export interface DatabaseSection {
+  /** The container the database runs in. */
+  readonly container: string;
+  /** The database name. */
+  readonly name: string;
+  /** The role recipes connect as. */
+  readonly user: string;
+}
+
+/** The snapshots section: where container datasets and their pre-deploy snapshots live. */
+export interface SnapshotsSection {
+  /** Dataset pattern with `{container}`, e.g. `rpool/incus/containers/{container}`. */
+  readonly datasetPattern: string;
+  /** The pre-deploy snapshot name prefix; the release SHA follows it. */
+  readonly prefix: string;
+}
+
+/** The registry section: how components and SHAs map to artifact names. */
+export interface RegistrySection {
+  /** The package owner, e.g. `talas`. */
+  readonly owner: string;
+  /** Package name pattern with `{component}`, e.g. `veza-{component}`. */
+  readonly packagePattern: string;
+  /** File name pattern with `{component}` and `{sha}`, e.g. `veza-{component}-{sha}.tar.zst`. */
+  readonly filePattern: string;
+  /** Versions kept per package by the cleanup rule (the runbook says 30). */
+  readonly retention: number;
+}
+
+/** The pipeline section: the workflows the pipeline recipes dispatch. */
+export interface PipelineSection {
+  /** The rollback workflow, e.g. `rollback.yml`. */
+  readonly rollback: string;
+  /** The cleanup workflow, e.g. `cleanup-failed.yml`. */
+  readonly cleanup: string;
+  /** The git ref workflows run at, e.g. `main`. */
+  readonly ref: string;
+}
+
+/**
+ * Where everything of one environment lives, keyed by role. `env`, `colors`, `traffic` and
+ * `containers` are always there; every other section only where the stack has it.
+ */
+export interface Topology {
+  /** The environment name, e.g. `staging`. */
+  readonly env: string;
+  /** The two colors traffic flips between. */
+  readonly colors: readonly [string, string];
+  readonly traffic: TrafficSection;
+  readonly containers: ContainersSection;
+  /** The public health URL checked after a switch; no public probe without it. */
+  readonly publicHealthUrl?: string | undefined;
+  readonly database?: DatabaseSection | undefined;
+  readonly snapshots?: SnapshotsSection | undefined;
+  readonly registry?: RegistrySection | undefined;
+  readonly pipeline?: PipelineSection | undefined;
+}
 
 /** Validates a topology; the error names the offending field. */
 export function parseTopology(value: unknown): Result<Topology, DriverError> {
