@@ -35,6 +35,7 @@ export interface Recipe<
   Sections extends TopologySection = never,
 > extends RecipeEntry {
   readonly drivers: readonly Need[];
+  /** The drivers it uses when given (e.g. a database for the migration caveat). */
   readonly optionalDrivers: readonly Optional[];
   readonly sections: readonly Sections[];
   /** Builds the plan from its intent with exactly the declared drivers and sections (also on resume). */
@@ -51,10 +52,15 @@ export interface RecipeSpec<
   Optional extends DriverName,
   Sections extends TopologySection,
 > {
+  /** The `intent.path` its plans carry; unique in a registry. */
   readonly path: string;
+  /** The drivers it cannot run without. */
   readonly drivers: readonly Need[];
+  /** The drivers it uses when given (default none). */
   readonly optionalDrivers?: readonly Optional[];
+  /** The topology sections it cannot plan without (default none). */
   readonly sections?: readonly Sections[];
+  /** Builds the plan from its intent (also on resume): same intent, same step ids. */
   plan(
     topology: TopologyWith<Sections>,
     drivers: DriversFor<Need, Optional>,
