@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDirSync } from "../fs/fsync-dir";
+import { ensurePrivateDirSync, makePrivateSync, PRIVATE_FILE_MODE } from "../fs/private-dir";
 import type { AppendOptions, Journal, JournalRecord } from "../ports/journal";
 import { runIdSchema } from "../runner/run-id";
 import { checkRunId, encodeRecord, scanJournal } from "./journal-records";
@@ -13,7 +14,10 @@ const EXT = ".jsonl";
 
 /** Options for {@link FileJournal}. */
 export interface FileJournalOptions {
-  /** The directory holding one `<runId>.jsonl` file per run (created on first append). */
+  /**
+   * The directory holding one `<runId>.jsonl` file per run, created 0700 on first append
+   * (an existing one of this user is tightened to 0700, another user's is refused); files are 0600.
+   */
   readonly dir: string;
 }
 
@@ -104,7 +108,7 @@ export class FileJournal implements Journal {
       let created = false;
       let expected = this.#next.get(runId);
       if (expected === undefined) {
-        mkdirSync(this.#dir, { recursive: true });
+        ensurePrivateDirSync(this.#dir);
         const text = readIfExists(path);
         created = text === undefined;
         const scan = scanJournal(text ?? "");
@@ -124,8 +128,12 @@ export class FileJournal implements Journal {
           }),
         );
       }
-      const fd = this.#handles.get(runId) ?? openSync(path, "a");
-      this.#handles.set(runId, fd);
+      let fd = this.#handles.get(runId);
+      if (fd === undefined) {
+        fd = openSync(path, "a", PRIVATE_FILE_MODE);
+        this.#handles.set(runId, fd);
+        makePrivateSync(fd);
+      }
       writeAll(fd, Buffer.from(line, "utf8"));
       if (!sync) {
         if (created) this.#dirPending.add(runId);

@@ -1,18 +1,10 @@
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-} from "node:fs";
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDirSync } from "../fs/fsync-dir";
+import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from "../fs/private-dir";
 import { writeSynced } from "../fs/write-synced";
 import type { Lease, LeaseLock, LeaseStatus } from "../ports/lease-lock";
 import {
@@ -32,7 +24,11 @@ const DRIVER = "file-lock";
 
 /** Options for {@link FileLeaseLock}. */
 export interface FileLeaseLockOptions {
-  /** The directory holding `<key>.lock` files and `<key>.fence/` token markers (created on demand). */
+  /**
+   * The directory holding `<key>.lock` files and `<key>.fence/` token markers, created 0700
+   * on demand (an existing one of this user is tightened to 0700, another user's is
+   * refused); lock files and markers are 0600.
+   */
   readonly dir: string;
   /** The clock deciding expiry (default: the system clock). */
   readonly now?: () => Date;
@@ -117,11 +113,11 @@ export class FileLeaseLock implements LeaseLock {
 
   #nextToken(key: string): number {
     const fence = join(this.#dir, `${key}.fence`);
-    mkdirSync(fence, { recursive: true });
+    ensurePrivateDirSync(fence);
     for (;;) {
       const token = maxMarker(fence) + 1;
       try {
-        closeSync(openSync(join(fence, String(token)), "wx"));
+        closeSync(openSync(join(fence, String(token)), "wx", PRIVATE_FILE_MODE));
       } catch (e) {
         if (code(e) === "EEXIST") continue;
         throw e;
@@ -184,7 +180,7 @@ export class FileLeaseLock implements LeaseLock {
   acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError> {
     return parseAcquire(DRIVER, key, options).asyncAndThen(({ owner, ttlMs }) =>
       this.#run("acquire", () => {
-        mkdirSync(this.#dir, { recursive: true });
+        ensurePrivateDirSync(this.#dir);
         const path = this.#lockPath(key);
         const held = readLease(path);
         if (held) return err(heldError(DRIVER, "acquire", held, isStale(held, this.#now())));
