@@ -1,16 +1,14 @@
-import {
-  type Action,
-  type ApplySqlOptions,
-  abortSignalSchema,
-  type Database,
-  type DatabaseOperation,
-  type DriverError,
-  type MigrationState,
-  parseInput,
-  type Shell,
-  type Topology,
-  timerMsSchema,
+import type {
+  Action,
+  ApplySqlOptions,
+  Database,
+  DatabaseOperation,
+  DriverError,
+  MigrationState,
+  Shell,
+  Topology,
 } from "@backflip/core";
+import { abortSignalSchema, parseInput, timerMsSchema } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { PgTransport } from "./pg-transport";
@@ -130,7 +128,8 @@ export class PostgresDatabase implements Database {
       statementTimeoutMs: operation.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
       lockTimeoutMs: operation.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     };
-    return t.describeScript(run, `the SQL script (${operation.lines} lines, sha256 ${operation.sha256}…)`);
+    const lines = `${operation.lines} line${operation.lines === 1 ? "" : "s"}`;
+    return t.describeScript(run, `the SQL script (${lines}, sha256 ${operation.sha256}…)`);
   }
 
   #tableExistsQuery(): string {

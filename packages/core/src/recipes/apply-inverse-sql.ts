@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
-import { fromDriverError, stepError } from "../errors/step-error";
+import { fromDriverError, type StepError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
@@ -65,8 +65,14 @@ const inverseSqlInput = (): z.ZodType<ApplyInverseSqlInput> =>
       "give exactly one of sql and sqlFile",
     );
 
+/**
+ * What the intent (and so the journal) holds of the SQL: its SHA-256 and line count, and
+ * the file it came from — never the text, which may hold secrets (`ALTER ROLE … PASSWORD`).
+ */
 const inverseSqlParams = z.object({
-  sql: sqlSchema,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected the SQL's SHA-256 in hex"),
+  lines: z.number().int().min(1),
+  sqlFile: absolutePathSchema.optional(),
   expectedVersionAfter: z.number().int().min(0).optional(),
   statementTimeoutMs: z.number().int().min(1).optional(),
   lockTimeoutMs: z.number().int().min(1).optional(),
@@ -76,21 +82,67 @@ const BEFORE_STEP_ID = "migration-state-before";
 const APPLY_STEP_ID = "apply-inverse-sql";
 const AFTER_STEP_ID = "migration-state-after";
 
+/** A script's line count: a last line without a newline counts, an empty one after the last newline does not. */
+const countLines = (sql: string) => sql.split("\n").length - (sql.endsWith("\n") ? 1 : 0);
+
+const sha256Of = (sql: string) => createHash("sha256").update(sql).digest("hex");
+
 /**
- * Builds the inverse-SQL plan from its intent (also used on resume): read the migration
- * state, apply the SQL in one transaction (ON_ERROR_STOP: all or nothing), read the state
- * again (and check the expected version when given).
+ * The SQL to apply: the text read at planning, or (on resume) the intent's file again,
+ * refused when its digest is not the planned one; inline SQL is not journaled, so a
+ * resumed run cannot apply it.
  */
-function applyInverseSqlPlanFromIntent(
-  _topology: TopologyWith<"database">,
+function sqlToApply(
+  text: string | undefined,
+  sqlFile: string | undefined,
+  sha256: string,
+): ResultAsync<string, StepError> {
+  if (text !== undefined) return okAsync(text);
+  if (sqlFile === undefined) {
+    return errAsync(
+      stepError(
+        APPLY_STEP_ID,
+        "failed",
+        "the inline SQL is not in the journal (only its digest): nothing was applied",
+        {
+          hint: "plan the run again with the SQL (give it as sqlFile to make the run resumable)",
+        },
+      ),
+    );
+  }
+  return ResultAsync.fromPromise(readFile(sqlFile, "utf8"), (cause) =>
+    stepError(APPLY_STEP_ID, "failed", `cannot read ${sqlFile} again: ${(cause as Error).message}`),
+  ).andThen((sql) =>
+    sha256Of(sql) === sha256
+      ? okAsync(sql)
+      : errAsync(
+          stepError(
+            APPLY_STEP_ID,
+            "failed",
+            `${sqlFile} changed since the run was planned: nothing was applied`,
+            {
+              hint: "check the file; plan the run again to apply what it holds now",
+            },
+          ),
+        ),
+  );
+}
+
+/**
+ * Builds the inverse-SQL plan from its intent and, on a fresh run, the SQL read at
+ * planning (`text`): read the migration state, apply the SQL in one transaction
+ * (ON_ERROR_STOP: all or nothing), read the state again (and check the expected version
+ * when given).
+ */
+function inverseSqlPlan(
   drivers: ApplyInverseSqlDrivers,
   intent: PlanIntent,
+  text: string | undefined,
 ): Result<RollbackPlan, DriverError> {
   const { database } = drivers;
   return parseParams(inverseSqlParams, intent, "applyInverseSql").andThen(
-    ({ sql, expectedVersionAfter, statementTimeoutMs, lockTimeoutMs }) => {
-      const lines = sql.split("\n").length;
-      const digest = createHash("sha256").update(sql).digest("hex").slice(0, 16);
+    ({ sha256, lines, sqlFile, expectedVersionAfter, statementTimeoutMs, lockTimeoutMs }) => {
+      const digest = sha256.slice(0, 16);
       const readState = (id: string, kind: "check" | "verify", title: string) =>
         defineStep<MigrationState>({
           id,
@@ -126,7 +178,7 @@ function applyInverseSqlPlanFromIntent(
         });
       const apply = defineStep<{ sha256: string; lines: number }>({
         id: APPLY_STEP_ID,
-        title: `Apply the inverse SQL (${lines} lines) in one transaction`,
+        title: `Apply the inverse SQL (${lines} line${lines === 1 ? "" : "s"}) in one transaction`,
         kind: "change",
         describe: () =>
           databaseActions(database, {
@@ -136,19 +188,21 @@ function applyInverseSqlPlanFromIntent(
             ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
           }),
         run: (ctx) =>
-          database
-            .applySql(sql, {
-              signal: ctx.signal,
-              ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
-            })
-            .map(() => ({ sha256: digest, lines }))
-            .mapErr((e) =>
-              fromDriverError(
-                APPLY_STEP_ID,
-                e,
-                "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
+          sqlToApply(text, sqlFile, sha256).andThen((sql) =>
+            database
+              .applySql(sql, {
+                signal: ctx.signal,
+                ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
+              })
+              .map(() => ({ sha256: digest, lines }))
+              .mapErr((e) =>
+                fromDriverError(
+                  APPLY_STEP_ID,
+                  e,
+                  "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
+                ),
               ),
-            ),
+          ),
       });
       const steps: Step[] = [
         readState(BEFORE_STEP_ID, "check", "Read the migration state before"),
@@ -160,10 +214,22 @@ function applyInverseSqlPlanFromIntent(
   );
 }
 
+/** The plan from its intent alone (resume): the SQL comes from the intent's file. */
+function applyInverseSqlPlanFromIntent(
+  _topology: TopologyWith<"database">,
+  drivers: ApplyInverseSqlDrivers,
+  intent: PlanIntent,
+): Result<RollbackPlan, DriverError> {
+  return inverseSqlPlan(drivers, intent, undefined);
+}
+
 /**
  * Path 3 — the schema is poisoned: applies the destructive migration's inverse SQL inside
  * the postgres container, in one transaction (`psql -v ON_ERROR_STOP=1 --single-transaction`).
  * Then run Path 2 to deploy the older binary. Planning reads the SQL file, never the database.
+ * The intent (and so the journal) holds the SQL's SHA-256, line count and file, never
+ * its text: a resumed run reads the file again and refuses it if it changed; SQL given
+ * inline cannot be applied by a resumed run.
  */
 export function applyInverseSql(
   topology: Topology,
@@ -185,21 +251,33 @@ export function applyInverseSql(
           ),
         );
   return sql.andThen((text) => {
+    const checked = sqlSchema.safeParse(text);
+    if (!checked.success) {
+      return errAsync(
+        recipeError(
+          "applyInverseSql",
+          "invalid_input",
+          `${args.sqlFile}: ${checked.error.issues[0]?.message}`,
+        ),
+      );
+    }
     const intent: PlanIntent = {
       path: "inverse-sql",
       env: t.env,
       actor: args.actor,
       reason: args.reason,
       params: {
-        sql: text,
+        sha256: sha256Of(text),
+        lines: countLines(text),
         ...definedFields({
+          sqlFile: args.sqlFile,
           expectedVersionAfter: args.expectedVersionAfter,
           statementTimeoutMs: args.statementTimeoutMs,
           lockTimeoutMs: args.lockTimeoutMs,
         }),
       },
     };
-    return applyInverseSqlPlanFromIntent(t, drivers, intent);
+    return inverseSqlPlan(drivers, intent, text);
   });
 }
 

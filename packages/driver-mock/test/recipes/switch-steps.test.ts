@@ -1,14 +1,11 @@
 import {
   createPlan,
   type PlanIntent,
-  planForIntent,
   type RenderedConfig,
   renderAction,
-  SWITCH_STEP_IDS,
   type TrafficState,
-  trafficSwitchSteps,
-  vezaTopology,
 } from "@backflip/core";
+import { planForIntent, SWITCH_STEP_IDS, trafficSwitchSteps, vezaTopology } from "@backflip/core/recipes";
 import { stepContext } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { fleet, run, topology } from "./fleet-run";
@@ -132,7 +129,11 @@ describe("planForIntent", () => {
         path: "rebuild-push",
         params: { sha, push: [{ component: "web", path: "/tmp/web.tar.zst" }] },
       },
-      { ...base, path: "inverse-sql", params: { sql: "SELECT 1;" } },
+      {
+        ...base,
+        path: "inverse-sql",
+        params: { sha256: "0".repeat(64), lines: 1, sqlFile: "/tmp/inverse.sql" },
+      },
       {
         ...base,
         path: "restore-snapshot",
