@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { findPsqlDirective } from "../src/psql-directive";
 import {
@@ -48,6 +49,23 @@ describe("finding psql directives in a script (issue 17 finding 2)", () => {
 
   it("accepts the payloads inside quotes, dollar quotes, identifiers and comments, and :: and :=", () => {
     expect(findPsqlDirective(INERT)).toBeNull();
+  });
+
+  it("property: any text quoted as psql and the server read it is inert; a backslash outside quotes never is", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (text, tail) => {
+        let dollar = text;
+        while (dollar.includes("$q$")) dollar = dollar.replaceAll("$q$", "");
+        expect(findPsqlDirective(`SELECT $q$${dollar}$q$;`)).toBeNull();
+        const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "''");
+        expect(findPsqlDirective(`SELECT E'${escaped}';`)).toBeNull();
+        expect(findPsqlDirective(`SELECT "${text.replaceAll('"', '""')}";`)).toBeNull();
+        expect(findPsqlDirective(`SELECT '${text.replaceAll("'", "''")}';`) === null).toBe(
+          !text.includes("\\"),
+        );
+        expect(findPsqlDirective(`SELECT 1; /* ${text.replaceAll("*", "")} */ \\${tail}`)).not.toBeNull();
+      }),
+    );
   });
 
   it("names the line and the meta-command, never the rest of the script", () => {
