@@ -19,6 +19,7 @@ export default defineConfig({
       { find: /^@backflip\/core\/testing$/, replacement: src("packages/core/src/testing/index.ts") },
       { find: /^@backflip\/core\/testing\/fakes$/, replacement: src("packages/core/src/testing/fakes.ts") },
       { find: /^@backflip\/core\/driver-kit$/, replacement: src("packages/core/src/driver-kit/index.ts") },
+      { find: /^@backflip\/core\/recipes$/, replacement: src("packages/core/src/recipes/index.ts") },
       {
         find: /^@backflip\/driver-forgejo\/testing$/,
         replacement: src("packages/driver-forgejo/src/testing/index.ts"),

@@ -25,13 +25,12 @@ import { performance } from "node:perf_hooks";
 import {
   FileJournal,
   FileLeaseLock,
-  fastFlip,
   formatDriverError,
   type RollbackPlan,
   type RunEvent,
-  redeploy,
   runPlan,
 } from "@backflip/core";
+import { fastFlip, redeploy } from "@backflip/core/recipes";
 import type { LabDrivers } from "../lab/src/lab-drivers";
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";

@@ -24,7 +24,7 @@ import { mkdir, mkdtemp, open, rm, statfs, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { vezaTopology } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { createForgejoRegistry } from "@backflip/driver-forgejo";
 import { startFakeForgejo } from "@backflip/driver-forgejo/testing";
 

@@ -3,7 +3,7 @@
  * workflow). The live color is always refused.
  * Run: `npx tsx examples/cleanup.ts`
  */
-import { cleanupColor } from "@backflip/core";
+import { cleanupColor } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 

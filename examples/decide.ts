@@ -3,7 +3,7 @@
  * rules, then run what the decision points to.
  * Run: `npx tsx examples/decide.ts`
  */
-import { type DecideContext, decide, fastFlip, observe, redeploy } from "@backflip/core";
+import { type DecideContext, decide, fastFlip, observe, redeploy } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 

@@ -6,7 +6,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decide, fastFlip, observe, postIncident } from "@backflip/core";
+import { decide, fastFlip, observe, postIncident } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 

@@ -3,7 +3,7 @@
  * postgres container, in one transaction. Then run Path 2.
  * Run: `npx tsx examples/emergency-inverse-sql.ts`
  */
-import { applyInverseSql } from "@backflip/core";
+import { applyInverseSql } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rebuildAndPush, redeploy } from "@backflip/core";
+import { rebuildAndPush, redeploy } from "@backflip/core/recipes";
 import { fleetSha } from "@backflip/driver-mock";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";

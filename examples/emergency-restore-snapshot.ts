@@ -4,7 +4,8 @@
  * explicit acknowledgement. Last resort only.
  * Run: `npx tsx examples/emergency-restore-snapshot.ts`
  */
-import { planRestoreSnapshot, restoreSnapshot, runPlan } from "@backflip/core";
+import { runPlan } from "@backflip/core";
+import { planRestoreSnapshot, restoreSnapshot } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 

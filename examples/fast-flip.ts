@@ -2,7 +2,7 @@
  * Path 1 — HAProxy fast-flip. Green's deploy is bad; blue is still alive: flip back.
  * Run: `npx tsx examples/fast-flip.ts`
  */
-import { fastFlip } from "@backflip/core";
+import { fastFlip } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 

@@ -3,7 +3,7 @@
  * `Veza rollback` workflow (`rollback.yml`, `mode=full`, `release_sha`) and follow it.
  * Run: `npx tsx examples/redeploy-via-pipeline.ts`
  */
-import { redeployViaPipeline } from "@backflip/core";
+import { redeployViaPipeline } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 

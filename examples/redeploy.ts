@@ -3,7 +3,7 @@
  * stage A's artifacts into blue, start and check it, flip, probe (reverting on failure).
  * Run: `npx tsx examples/redeploy.ts`
  */
-import { redeploy } from "@backflip/core";
+import { redeploy } from "@backflip/core/recipes";
 import { fleetSha } from "@backflip/driver-mock";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";

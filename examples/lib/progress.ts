@@ -1,12 +1,5 @@
-import type {
-  Decision,
-  Facts,
-  LeaseStatus,
-  RollbackPlan,
-  RunError,
-  RunEvent,
-  RunReport,
-} from "@backflip/core";
+import type { LeaseStatus, RollbackPlan, RunError, RunEvent, RunReport } from "@backflip/core";
+import type { Decision, Facts } from "@backflip/core/recipes";
 import type { Result } from "neverthrow";
 
 /** Where the examples write their lines (stdout by default; tests capture them). */

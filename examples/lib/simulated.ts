@@ -1,6 +1,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type FullTopology, type RollbackPlan, type RunEvent, runPlan, vezaTopology } from "@backflip/core";
+import { type FullTopology, type RollbackPlan, type RunEvent, runPlan } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { createFleet, type Fleet, type FleetScenario } from "@backflip/driver-mock";
 import { type Out, printOutcome, printPlan, progressPrinter } from "./progress";
 

@@ -1,5 +1,4 @@
 import {
-  DeployMetrics,
   defaultOwner,
   type RollbackPlan,
   type RunError,
@@ -8,6 +7,7 @@ import {
   runPlan,
   TERMINAL_STATES,
 } from "@backflip/core";
+import { DeployMetrics } from "@backflip/core/recipes";
 import type { Result } from "neverthrow";
 import { printOutcome, printPlan, progressPrinter } from "../lib/progress";
 import { EXIT, type ExitCode, exitForRunError } from "./exit-codes";

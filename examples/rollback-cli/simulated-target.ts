@@ -1,12 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import {
-  type DriverError,
-  driverError,
-  type Journal,
-  type JournalRecord,
-  LocalShellFiles,
-} from "@backflip/core";
+import { type DriverError, driverError, type Journal, type JournalRecord } from "@backflip/core";
+import { LocalShellFiles } from "@backflip/core/driver-kit";
 import { createFleet, type Fleet, restoreFleet, snapshotFleet } from "@backflip/driver-mock";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { addLatencies, simulatedTopology } from "../lib/simulated";

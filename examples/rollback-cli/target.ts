@@ -1,7 +1,6 @@
 import { join, resolve } from "node:path";
 import {
   type DriverError,
-  type Drivers,
   driverError,
   FileJournal,
   FileLeaseLock,
@@ -9,6 +8,7 @@ import {
   type LeaseLock,
   type Topology,
 } from "@backflip/core";
+import type { Drivers } from "@backflip/core/recipes";
 import { ResultAsync } from "neverthrow";
 import { openSimulatedTarget } from "./simulated-target";
 

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import {
   type DriverError,
-  type Drivers,
   driverError,
   type FullTopology,
   HttpHealthProbe,
   type Topology,
 } from "@backflip/core";
+import type { Drivers } from "@backflip/core/recipes";
 import { createForgejoRegistry, type ForgejoRegistry } from "@backflip/driver-forgejo";
 import {
   createHaproxySwitch,

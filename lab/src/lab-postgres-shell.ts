@@ -1,4 +1,5 @@
-import { type DriverError, driverError, type FullTopology, runChecked } from "@backflip/core";
+import { type DriverError, driverError, type FullTopology } from "@backflip/core";
+import { runChecked } from "@backflip/core/driver-kit";
 import type { IncusHost } from "@backflip/driver-incus";
 import { createPsqlDatabase, type PostgresDatabase } from "@backflip/driver-postgres";
 import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";

@@ -24,13 +24,12 @@ import { parseArgs } from "node:util";
 import {
   FileJournal,
   FileLeaseLock,
-  fastFlip,
   formatDriverError,
   type RollbackPlan,
   type RunEvent,
-  redeploy,
   runPlan,
 } from "@backflip/core";
+import { fastFlip, redeploy } from "@backflip/core/recipes";
 import { labDrivers } from "./lab-drivers";
 import { LAB_RELEASES } from "./lab-releases";
 

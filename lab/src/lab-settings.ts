@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { containerName, type FullTopology, type Topology, vezaHaproxy, vezaTopology } from "@backflip/core";
+import { containerName, type FullTopology, type Topology } from "@backflip/core";
+import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
 
 /** The lab's environment name: containers are `veza-lab-*`. */
 export const LAB_ENV = "lab";

@@ -1,4 +1,5 @@
-import { type DriverError, driverError, runChecked, type Shell, type ShellResult } from "@backflip/core";
+import { type DriverError, driverError, type Shell, type ShellResult } from "@backflip/core";
+import { runChecked } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { inOrder } from "./in-order";
 import { LAB_POOL, labPoolDir, labPoolFile, labPoolMount } from "./lab-postgres-settings";

@@ -1,4 +1,5 @@
-import { type DriverError, runChecked } from "@backflip/core";
+import type { DriverError } from "@backflip/core";
+import { runChecked } from "@backflip/core/driver-kit";
 import type { IncusHost } from "@backflip/driver-incus";
 import { okAsync, type ResultAsync } from "neverthrow";
 

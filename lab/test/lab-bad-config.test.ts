@@ -1,4 +1,5 @@
-import { fastFlip, type RollbackPlan, redeploy } from "@backflip/core";
+import type { RollbackPlan } from "@backflip/core";
+import { fastFlip, redeploy } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { DEFAULT_HAPROXY_TEMPLATE } from "@backflip/driver-haproxy";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FileJournal, FileLeaseLock, fastFlip, planForIntent, resumeRun, runPlan } from "@backflip/core";
+import { FileJournal, FileLeaseLock, resumeRun, runPlan } from "@backflip/core";
+import { fastFlip, planForIntent } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LabDrivers } from "../src/lab-drivers";

@@ -1,12 +1,6 @@
 import { join } from "node:path";
-import {
-  FileJournal,
-  FileLeaseLock,
-  planForIntent,
-  type RunError,
-  type RunReport,
-  resumeRun,
-} from "@backflip/core";
+import { FileJournal, FileLeaseLock, type RunError, type RunReport, resumeRun } from "@backflip/core";
+import { planForIntent } from "@backflip/core/recipes";
 import type { Result } from "neverthrow";
 import { expect } from "vitest";
 import type { LabDrivers } from "../src/lab-drivers";

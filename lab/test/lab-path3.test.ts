@@ -8,18 +8,14 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type DataLossReport, datasetName, MemoryJournal, MemoryLeaseLock, runPlan } from "@backflip/core";
 import {
   applyInverseSql,
-  type DataLossReport,
-  datasetName,
-  MemoryJournal,
-  MemoryLeaseLock,
   planRestoreSnapshot,
   rebuildAndPush,
   redeploy,
   restoreSnapshot,
-  runPlan,
-} from "@backflip/core";
+} from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeLabDrivers, type LabPath3Drivers } from "../src/lab-data-drivers";

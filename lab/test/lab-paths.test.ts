@@ -1,4 +1,4 @@
-import { cleanupColor, decide, fastFlip, HINTS, observe, redeploy } from "@backflip/core";
+import { cleanupColor, decide, fastFlip, HINTS, observe, redeploy } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CANONICAL_RELEASE, canonicalTrafficState } from "../src/lab-canonical";

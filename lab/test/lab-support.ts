@@ -2,17 +2,16 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  type Decision,
   type DriverError,
   FileJournal,
   FileLeaseLock,
-  postIncident,
   type RollbackPlan,
   type RunError,
   type RunEvent,
   type RunReport,
   runPlan,
 } from "@backflip/core";
+import { type Decision, postIncident } from "@backflip/core/recipes";
 import { backendEnv } from "@backflip/core/testing";
 import type { Result, ResultAsync } from "neverthrow";
 import { type LabPath3Drivers, labPath3Drivers } from "../src/lab-data-drivers";

@@ -6,6 +6,7 @@ export default defineConfig({
     testing: "src/testing/index.ts",
     "testing/fakes": "src/testing/fakes.ts",
     "driver-kit": "src/driver-kit/index.ts",
+    recipes: "src/recipes/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -1,4 +1,5 @@
-import { cleanupColor, simpleNameSchema } from "@backflip/core";
+import { simpleNameSchema } from "@backflip/core/driver-kit";
+import { cleanupColor } from "@backflip/core/recipes";
 import { z } from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import {

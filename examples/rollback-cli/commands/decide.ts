@@ -1,12 +1,6 @@
-import {
-  type DecideContext,
-  type Decision,
-  decide,
-  type Facts,
-  observe,
-  shaSchema,
-  type Topology,
-} from "@backflip/core";
+import type { Topology } from "@backflip/core";
+import { shaSchema } from "@backflip/core/driver-kit";
+import { type DecideContext, type Decision, decide, type Facts, observe } from "@backflip/core/recipes";
 import { z } from "zod";
 import { printDecision, printFacts } from "../../lib/progress";
 import { globalSchema, optional } from "../cli-args";

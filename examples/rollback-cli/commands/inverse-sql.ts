@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { applyInverseSql, requireDrivers } from "@backflip/core";
+import { applyInverseSql, requireDrivers } from "@backflip/core/recipes";
 import { z } from "zod";
 import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";

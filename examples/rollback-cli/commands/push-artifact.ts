@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { rebuildAndPush, requireDrivers, shaSchema } from "@backflip/core";
+import { shaSchema } from "@backflip/core/driver-kit";
+import { rebuildAndPush, requireDrivers } from "@backflip/core/recipes";
 import { z } from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";

@@ -1,10 +1,5 @@
-import {
-  instanceNameSchema,
-  planRestoreSnapshot,
-  requireDrivers,
-  restoreSnapshot,
-  snapshotNameSchema,
-} from "@backflip/core";
+import { instanceNameSchema, snapshotNameSchema } from "@backflip/core/driver-kit";
+import { planRestoreSnapshot, requireDrivers, restoreSnapshot } from "@backflip/core/recipes";
 import { z } from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import {

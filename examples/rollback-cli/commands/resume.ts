@@ -1,4 +1,5 @@
-import { planForIntent, resumeRun, runIdSchema } from "@backflip/core";
+import { resumeRun, runIdSchema } from "@backflip/core";
+import { planForIntent } from "@backflip/core/recipes";
 import { z } from "zod";
 import { actorSchema, globalSchema, optional, secondsSchema } from "../cli-args";
 import { type Command, defaultActor, GLOBAL_HELP, validateOrFail } from "../command";

@@ -1,13 +1,6 @@
-import {
-  type DriverError,
-  fastFlip,
-  type RollbackPlan,
-  redeploy,
-  redeployViaPipeline,
-  requireDrivers,
-  shaSchema,
-  simpleNameSchema,
-} from "@backflip/core";
+import type { DriverError, RollbackPlan } from "@backflip/core";
+import { shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import { fastFlip, redeploy, redeployViaPipeline, requireDrivers } from "@backflip/core/recipes";
 import type { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";

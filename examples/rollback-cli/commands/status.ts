@@ -1,4 +1,5 @@
-import { loadRun, observe, type RunReport, TERMINAL_STATES } from "@backflip/core";
+import { loadRun, type RunReport, TERMINAL_STATES } from "@backflip/core";
+import { observe } from "@backflip/core/recipes";
 import { ResultAsync } from "neverthrow";
 import { printFacts, printInFlight } from "../../lib/progress";
 import { globalSchema } from "../cli-args";

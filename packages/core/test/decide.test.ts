@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ColorFacts, type DecideContext, decide, type Facts, RUNBOOK } from "../src/index";
+import { type ColorFacts, type DecideContext, decide, type Facts, RUNBOOK } from "../src/recipes/index";
 
 const A = "a".repeat(40); // prior release (blue)
 const B = "b".repeat(40); // bad release (green, live)

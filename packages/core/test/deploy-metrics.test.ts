@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DeployMetrics, deployOutcome, type RunEvent, serveMetrics } from "../src/index";
+import type { RunEvent } from "../src/index";
+import { DeployMetrics, deployOutcome, serveMetrics } from "../src/recipes/index";
 
 const base = { runId: "r1", elapsedMs: 0 };
 const started = (runId: string, env: string): RunEvent => ({

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LocalShell, LocalShellFiles, runChecked } from "../src/index";
+import { LocalShellFiles, runChecked } from "../src/driver-kit/index";
+import { LocalShell } from "../src/index";
 import { runShellConformance } from "../src/testing/index";
 
 runShellConformance({ name: "LocalShell", setup: async () => ({ port: new LocalShell(), fixtures: {} }) });

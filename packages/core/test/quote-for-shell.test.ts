@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LocalShell, quoteArgv, quoteForShell } from "../src/index";
+import { quoteArgv, quoteForShell } from "../src/driver-kit/index";
+import { LocalShell } from "../src/index";
 import { anyArgument } from "./support/any-argument";
 
 const shell = new LocalShell();

@@ -4,23 +4,20 @@
  * to exactly the drivers it declares.
  */
 import { expectTypeOf } from "vitest";
+import type { ContainerHost, Database, HealthProbe, TrafficSwitch } from "../src/index";
 import {
   type ApplyInverseSqlInput,
   applyInverseSql,
   type CleanupColorInput,
-  type ContainerHost,
-  type Database,
   type FastFlipInput,
   fastFlip,
-  type HealthProbe,
   type RebuildAndPushInput,
   type RedeployInput,
   type RedeployViaPipelineInput,
   type RestoreSnapshotInput,
   redeploy,
-  type TrafficSwitch,
   vezaTopology,
-} from "../src/index";
+} from "../src/recipes/index";
 
 declare const host: ContainerHost;
 declare const traffic: TrafficSwitch;

@@ -9,9 +9,8 @@ import {
   parseTopology,
   type Topology,
   topologyWith,
-  vezaHaproxy,
-  vezaTopology,
 } from "../src/index";
+import { vezaHaproxy, vezaTopology } from "../src/recipes/index";
 
 /** A stack with only what every blue/green stack has: traffic and containers. */
 const minimal: Topology = {

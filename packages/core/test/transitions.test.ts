@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunState } from "../src/index";
-import { canTransition, TERMINAL_STATES, TRANSITIONS, transition } from "../src/index";
+import { TERMINAL_STATES } from "../src/index";
+import { canTransition, TRANSITIONS, transition } from "../src/runner/transitions";
 
 const STATES: RunState[] = [
   "planned",

@@ -9,13 +9,12 @@ import {
   parseInput,
   probeRequestSchema,
   shaSchema,
-  shellArgvSchema,
-  shellRunOptionsSchema,
   shortShaSchema,
   simpleNameSchema,
   snapshotNameSchema,
   timerMsSchema,
-} from "../src/index";
+} from "../src/driver-kit/index";
+import { shellArgvSchema, shellRunOptionsSchema } from "../src/shell/parse-shell-run";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 

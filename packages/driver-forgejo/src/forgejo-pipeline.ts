@@ -5,11 +5,10 @@ import {
   driverError,
   FINAL_RUN_STATUSES,
   type FollowOptions,
-  invalidInput,
   type Pipeline,
   type PipelineRun,
-  parseInput,
 } from "@backflip/core";
+import { invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { afterFailedDispatch, type DispatchLookup, findDispatchedRun } from "./dispatched-run";

@@ -7,11 +7,8 @@ import {
   type ArtifactVersion,
   type DriverError,
   driverError,
-  invalidInput,
-  parseInput,
-  shaSchema,
-  simpleNameSchema,
 } from "@backflip/core";
+import { invalidInput, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type ArtifactNaming, fileFor, packageFor } from "./artifact-naming";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { vezaTopology } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { type FakeForgejo, startFakeForgejo } from "@backflip/driver-forgejo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ForgejoEvent } from "../src/forgejo-event";

@@ -1,4 +1,4 @@
-import { vezaTopology } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import {
   type PipelineCapability,
   runArtifactRegistryConformance,

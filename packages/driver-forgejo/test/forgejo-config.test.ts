@@ -1,4 +1,4 @@
-import { vezaTopology } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { resolveForgejoConfig } from "../src/forgejo-config";
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { vezaTopology } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import {
   type FakeForgejo,
   type FakeForgejoOptions,

@@ -1,4 +1,5 @@
-import { type RunStatus, redeployViaPipeline, runPlan } from "@backflip/core";
+import { type RunStatus, runPlan } from "@backflip/core";
+import { redeployViaPipeline } from "@backflip/core/recipes";
 import {
   type FakeForgejo,
   type FakeForgejoVersion,

@@ -1,4 +1,4 @@
-import { vezaTopology } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { selfSignedCertificate } from "@backflip/core/testing";
 import { type FakeForgejo, startFakeForgejo } from "@backflip/driver-forgejo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,9 +1,9 @@
 import type { DriverError, RenderedConfig, SwitchRequest, TrafficSwitch } from "@backflip/core";
-import { parseInput } from "@backflip/core";
 import {
   createTrafficSwitch,
   dirOf,
   formatRevision,
+  parseInput,
   RemoteFiles,
   switchRequestSchema,
 } from "@backflip/core/driver-kit";

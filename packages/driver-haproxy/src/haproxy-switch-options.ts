@@ -1,6 +1,5 @@
 import type { Shell } from "@backflip/core";
-import { envNameSchema, simpleNameSchema } from "@backflip/core";
-import { absolutePathSchema } from "@backflip/core/driver-kit";
+import { absolutePathSchema, envNameSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { z } from "zod";
 import { type ReloadMethod, reloadMethodSchema } from "./reload-method";
 import type { RuntimeApiFactory } from "./runtime-api";

@@ -1,6 +1,6 @@
 import type { DriverError } from "@backflip/core";
-import { absolutePathSchema } from "@backflip/core";
 import type { RemoteFiles } from "@backflip/core/driver-kit";
+import { absolutePathSchema } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { haproxyError } from "./haproxy-error";

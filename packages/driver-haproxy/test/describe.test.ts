@@ -1,4 +1,5 @@
-import { renderAction, trafficSwitchSteps } from "@backflip/core";
+import { renderAction } from "@backflip/core";
+import { trafficSwitchSteps } from "@backflip/core/recipes";
 import { recordingShell } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { createHaproxySwitch, type HaproxySwitchOptions } from "../src/index";

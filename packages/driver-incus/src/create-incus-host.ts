@@ -1,4 +1,5 @@
-import { type DriverError, invalidInput, parseInput } from "@backflip/core";
+import type { DriverError } from "@backflip/core";
+import { invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";

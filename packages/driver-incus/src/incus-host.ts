@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import {
   type Action,
-  absolutePathSchema,
   type ContainerHost,
   type ContainerOperation,
   type DriverError,
@@ -12,12 +11,15 @@ import {
   type InstanceFilter,
   type InstanceInfo,
   type InstanceSnapshot,
+  type Shell,
+} from "@backflip/core";
+import {
+  absolutePathSchema,
   instanceNameSchema,
   invalidInput,
   parseInput,
-  type Shell,
   snapshotNameSchema,
-} from "@backflip/core";
+} from "@backflip/core/driver-kit";
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { incusCliActions } from "./incus-cli-actions";

@@ -1,20 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import {
-  CappedOutput,
   type DriverError,
   driverError,
   type ExecLocation,
-  instanceNameSchema,
-  parseInput,
   type Shell,
   type ShellFiles,
   type ShellResult,
   type ShellRunOptions,
+} from "@backflip/core";
+import {
+  CappedOutput,
+  instanceNameSchema,
+  parseInput,
   startShellRun,
   stdinBytes,
   stoppedRunError,
-} from "@backflip/core";
+} from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { incusLocation } from "./incus-cli-actions";
 import type { IncusClient } from "./incus-client";

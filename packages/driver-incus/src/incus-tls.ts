@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
-import { type DriverError, invalidInput } from "@backflip/core";
+import type { DriverError } from "@backflip/core";
+import { invalidInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { DRIVER } from "./incus-error";
 

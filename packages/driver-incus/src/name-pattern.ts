@@ -1,4 +1,5 @@
-import { type DriverError, invalidInput } from "@backflip/core";
+import type { DriverError } from "@backflip/core";
+import { invalidInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 
 const PART = /^[A-Za-z0-9-]*$/;

@@ -4,11 +4,9 @@ import {
   type ContainerHost,
   type Database,
   type DriverError,
-  type Drivers,
   type FullTopology,
   formatDriverError,
   type HealthProbe,
-  invalidInput,
   type Journal,
   type LeaseLock,
   type Pipeline,
@@ -17,8 +15,9 @@ import {
   type SnapshotStore,
   type Topology,
   type TrafficSwitch,
-  vezaTopology,
 } from "@backflip/core";
+import { invalidInput } from "@backflip/core/driver-kit";
+import { type Drivers, vezaTopology } from "@backflip/core/recipes";
 import { err, ok, type Result } from "neverthrow";
 import { assembleFleet } from "./assemble-fleet";
 import type { FleetRuntime } from "./drivers/operation";

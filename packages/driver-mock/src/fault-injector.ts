@@ -1,4 +1,5 @@
-import { type DriverError, type DriverErrorReason, invalidInput } from "@backflip/core";
+import type { DriverError, DriverErrorReason } from "@backflip/core";
+import { invalidInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { FLEET_OPS, type FleetOp } from "./fleet-ops";
 

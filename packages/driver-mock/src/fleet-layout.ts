@@ -5,7 +5,7 @@ import type {
   Topology,
   TrafficSection,
 } from "@backflip/core";
-import { vezaHaproxy } from "@backflip/core";
+import { vezaHaproxy } from "@backflip/core/recipes";
 
 /** Where the simulated proxy lives: its container and live config file (driver options, not topology). */
 export interface FleetProxy {

@@ -1,13 +1,6 @@
 import { createHash } from "node:crypto";
-import {
-  type DriverError,
-  type HistoryEntry,
-  invalidInput,
-  parseInput,
-  shaSchema,
-  simpleNameSchema,
-  type Topology,
-} from "@backflip/core";
+import type { DriverError, HistoryEntry, Topology } from "@backflip/core";
+import { invalidInput, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 

@@ -1,11 +1,5 @@
-import {
-  type DriverError,
-  type HealthProbe,
-  invalidInput,
-  parseInput,
-  RUN_STATUSES,
-  topologySchema,
-} from "@backflip/core";
+import { type DriverError, type HealthProbe, RUN_STATUSES, topologySchema } from "@backflip/core";
+import { invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { assembleFleet, worldOf } from "./assemble-fleet";

@@ -1,20 +1,22 @@
 import {
   type ArtifactRef,
-  absolutePathSchema,
   colorContainers,
   type DatasetSnapshot,
   type DriverError,
-  datasetNameSchema,
   driverError,
   type HistoryEntry,
+  type MigrationState,
+  type RunStatus,
+} from "@backflip/core";
+import {
+  absolutePathSchema,
+  datasetNameSchema,
   instanceNameSchema,
   invalidInput,
-  type MigrationState,
   parseInput,
-  type RunStatus,
   shaSchema,
   simpleNameSchema,
-} from "@backflip/core";
+} from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { parseHaproxyConfig } from "./world/haproxy-files";

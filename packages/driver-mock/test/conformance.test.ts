@@ -1,4 +1,5 @@
-import { datasetName, HttpHealthProbe, vezaHaproxy } from "@backflip/core";
+import { datasetName, HttpHealthProbe } from "@backflip/core";
+import { vezaHaproxy } from "@backflip/core/recipes";
 import {
   runArtifactRegistryConformance,
   runContainerHostConformance,

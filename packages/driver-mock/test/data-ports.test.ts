@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { datasetName, vezaTopology } from "@backflip/core";
+import { datasetName } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFleet, defaultScenario, fleetSha } from "../src/index";
 

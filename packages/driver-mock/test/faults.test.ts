@@ -1,4 +1,5 @@
-import { type JournalRecord, vezaHaproxy, vezaTopology } from "@backflip/core";
+import type { JournalRecord } from "@backflip/core";
+import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { createFleet, fleetSha } from "../src/index";
 

@@ -1,4 +1,5 @@
-import { fastFlip, runPlan } from "@backflip/core";
+import { runPlan } from "@backflip/core";
+import { fastFlip } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { createFleet, type Fleet, fleetSha, restoreFleet, snapshotFleet } from "../src/index";
 

@@ -1,4 +1,5 @@
-import { colorContainers, datasetName, vezaHaproxy, vezaTopology } from "@backflip/core";
+import { colorContainers, datasetName } from "@backflip/core";
+import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { createFleet, defaultScenario, FLEET_EPOCH, fleetSha, tryCreateFleet } from "../src/index";
 

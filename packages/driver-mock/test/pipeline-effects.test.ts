@@ -1,4 +1,5 @@
-import { colorContainers, type DispatchRequest, vezaTopology } from "@backflip/core";
+import { colorContainers, type DispatchRequest } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { createFleet, type Fleet, fleetSha } from "../src/index";
 

@@ -1,4 +1,5 @@
-import { fastFlip, runPlan } from "@backflip/core";
+import { runPlan } from "@backflip/core";
+import { fastFlip } from "@backflip/core/recipes";
 import { expect, it } from "vitest";
 import { createFleet } from "../src/index";
 

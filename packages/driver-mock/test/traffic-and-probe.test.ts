@@ -1,4 +1,5 @@
-import { colorContainers, vezaHaproxy, vezaTopology } from "@backflip/core";
+import { colorContainers } from "@backflip/core";
+import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { createFleet, fleetSha } from "../src/index";
 

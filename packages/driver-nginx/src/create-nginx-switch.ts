@@ -1,5 +1,5 @@
-import { type DriverError, parseInput, type TrafficSwitch } from "@backflip/core";
-import { createTrafficSwitch, formatRevision, RemoteFiles } from "@backflip/core/driver-kit";
+import type { DriverError, TrafficSwitch } from "@backflip/core";
+import { createTrafficSwitch, formatRevision, parseInput, RemoteFiles } from "@backflip/core/driver-kit";
 import { err, type Result } from "neverthrow";
 import { nginxBackend } from "./nginx-backend";
 import { type NginxSwitchOptions, nginxSwitchOptionsSchema } from "./nginx-switch-options";

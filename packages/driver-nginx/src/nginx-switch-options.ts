@@ -1,5 +1,5 @@
-import { type Shell, simpleNameSchema, timerMsSchema } from "@backflip/core";
-import { absolutePathSchema } from "@backflip/core/driver-kit";
+import type { Shell } from "@backflip/core";
+import { absolutePathSchema, simpleNameSchema, timerMsSchema } from "@backflip/core/driver-kit";
 import { z } from "zod";
 import { defaultNginxTemplate, type NginxTemplate } from "./default-nginx-template";
 

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { fastFlip, HttpHealthProbe, runPlan, type Topology } from "@backflip/core";
+import { HttpHealthProbe, runPlan, type Topology } from "@backflip/core";
+import { fastFlip } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { createFleet } from "@backflip/driver-mock";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
-import { type Action, type DriverError, locationOf, type Shell, type ShellResult } from "@backflip/core";
+import type { Action, DriverError, Shell, ShellResult } from "@backflip/core";
+import { locationOf } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type ResultAsync } from "neverthrow";
 import { hintForSqlState, pgError, reasonForSqlState } from "./postgres-error";
 import { findPsqlDirective } from "./psql-directive";

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { inspect } from "node:util";
-import { type DriverError, formatDriverError, renderAction, vezaTopology } from "@backflip/core";
+import { type DriverError, formatDriverError, renderAction } from "@backflip/core";
+import { vezaTopology } from "@backflip/core/recipes";
 import { recordingShell } from "@backflip/core/testing/fakes";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";

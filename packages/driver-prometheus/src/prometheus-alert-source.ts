@@ -1,4 +1,5 @@
-import { type AlertQuery, type AlertSource, type DriverError, driverError, parseInput } from "@backflip/core";
+import { type AlertQuery, type AlertSource, type DriverError, driverError } from "@backflip/core";
+import { parseInput } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { Agent, type Dispatcher, request } from "undici";
 import { z } from "zod";

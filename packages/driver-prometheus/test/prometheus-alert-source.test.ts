@@ -4,18 +4,20 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
   createPlan,
-  DEPLOY_FAILED_ALERT,
-  DeployMetrics,
   defineStep,
-  deployAlertStatus,
   MemoryJournal,
   MemoryLeaseLock,
-  postIncident,
   type RunEvent,
   runPlan,
-  serveMetrics,
   stepError,
 } from "@backflip/core";
+import {
+  DEPLOY_FAILED_ALERT,
+  DeployMetrics,
+  deployAlertStatus,
+  postIncident,
+  serveMetrics,
+} from "@backflip/core/recipes";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { errAsync, okAsync } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

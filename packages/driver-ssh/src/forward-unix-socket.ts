@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
-import { absolutePathSchema, type DriverError, parseInput } from "@backflip/core";
+import type { DriverError } from "@backflip/core";
+import { absolutePathSchema, parseInput } from "@backflip/core/driver-kit";
 import { errAsync, ResultAsync } from "neverthrow";
 import type { ClientChannel } from "ssh2";
 import { DRIVER, safeCause, sshError } from "./ssh-error";

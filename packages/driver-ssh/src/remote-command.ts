@@ -1,4 +1,5 @@
-import { type DriverError, quoteArgv } from "@backflip/core";
+import type { DriverError } from "@backflip/core";
+import { quoteArgv } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { PID_MARKER_COMMAND } from "./pid-marker";
 import { sshError } from "./ssh-error";

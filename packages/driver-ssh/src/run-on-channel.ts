@@ -1,11 +1,6 @@
 import { performance } from "node:perf_hooks";
-import {
-  CappedOutput,
-  type DriverError,
-  quoteArgv,
-  type ShellResult,
-  type ShellRunOptions,
-} from "@backflip/core";
+import type { DriverError, ShellResult, ShellRunOptions } from "@backflip/core";
+import { CappedOutput, quoteArgv } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import type { Client, ClientChannel } from "ssh2";
 import { PidMarker } from "./pid-marker";

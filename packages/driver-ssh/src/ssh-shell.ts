@@ -1,12 +1,5 @@
-import {
-  type DriverError,
-  type ExecLocation,
-  parseInput,
-  parseShellRun,
-  type Shell,
-  type ShellResult,
-  type ShellRunOptions,
-} from "@backflip/core";
+import type { DriverError, ExecLocation, Shell, ShellResult, ShellRunOptions } from "@backflip/core";
+import { parseInput, parseShellRun } from "@backflip/core/driver-kit";
 import { err, errAsync, type Result, ResultAsync } from "neverthrow";
 import { ChannelSlots } from "./channel-slots";
 import { endpointLabel } from "./connect-endpoint";

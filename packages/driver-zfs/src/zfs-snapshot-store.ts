@@ -1,20 +1,22 @@
+import type {
+  Action,
+  DataLossReport,
+  DatasetSnapshot,
+  DriverError,
+  Shell,
+  ShellResult,
+  SnapshotOperation,
+  SnapshotStore,
+  Topology,
+} from "@backflip/core";
 import {
-  type Action,
-  type DataLossReport,
-  type DatasetSnapshot,
-  type DriverError,
   datasetNameSchema,
-  describeDataLoss,
   locationOf,
   parseInput,
-  type Shell,
-  type ShellResult,
-  type SnapshotOperation,
-  type SnapshotStore,
   shortShaSchema,
   snapshotNameSchema,
-  type Topology,
-} from "@backflip/core";
+} from "@backflip/core/driver-kit";
+import { describeDataLoss } from "@backflip/core/recipes";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { parseBytes, parseSnapshots } from "./parse-snapshots";

@@ -23,11 +23,10 @@ import {
   MemoryJournal,
   MemoryLeaseLock,
   type RunEvent,
-  restoreSnapshot,
   runPlan,
   type Shell,
-  vezaTopology,
 } from "@backflip/core";
+import { restoreSnapshot, vezaTopology } from "@backflip/core/recipes";
 import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { SshShell } from "@backflip/driver-ssh";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeDataLoss } from "@backflip/core";
+import { describeDataLoss } from "@backflip/core/recipes";
 import { recordingShell } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { parseBytes, parseSnapshots } from "../src/parse-snapshots";
@@ -161,7 +161,7 @@ describe("ZfsSnapshotStore on fixture output", () => {
 
   it("uses the topology's snapshot prefix", async () => {
     const shell = openzfs();
-    const { vezaTopology } = await import("@backflip/core");
+    const { vezaTopology } = await import("@backflip/core/recipes");
     const topology = vezaTopology("staging", {
       snapshots: { datasetPattern: "rpool/incus/containers/{container}", prefix: "snapshot-" },
     });

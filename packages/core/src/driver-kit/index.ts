@@ -2,10 +2,36 @@
  * Backflip's driver kit: what a driver author needs and a user of the SDK does not —
  * file access through any Shell, the traffic state files, a driver's error builder,
  * shared input schemas, a `poll` helper, and {@link createTrafficSwitch}, which builds a
- * whole TrafficSwitch from a small proxy-specific {@link TrafficBackend}.
+ * whole TrafficSwitch from a small proxy-specific {@link TrafficBackend}. It also carries
+ * what core's main entry keeps to itself but drivers share: input validation
+ * (`parseInput`, `invalidInput`, the name schemas) and the plumbing of a Shell
+ * implementation (`parseShellRun`, `startShellRun`, `CappedOutput`, `stoppedRunError`,
+ * `runChecked`, `quoteArgv`).
  * @module
  */
 
+export { invalidInput } from "../errors/invalid-input";
+export { locationOf } from "../plan/location-of";
+export { probeRequestSchema } from "../probe/probe-request-schema";
+export { CappedOutput } from "../shell/capped-output";
+export { LocalShellFiles } from "../shell/local-shell-files";
+export type { ShellRun } from "../shell/parse-shell-run";
+export { parseShellRun, startShellRun, stdinBytes } from "../shell/parse-shell-run";
+export { quoteArgv, quoteForShell } from "../shell/quote-for-shell";
+export type { RunCheckedOptions } from "../shell/run-checked";
+export { runChecked } from "../shell/run-checked";
+export type { StoppedRun } from "../shell/stopped-run-error";
+export { stoppedRunError } from "../shell/stopped-run-error";
+export { abortSignalSchema } from "../validate/abort-signal-schema";
+export { parseInput } from "../validate/parse-input";
+export {
+  datasetNameSchema,
+  envNameSchema,
+  instanceNameSchema,
+  simpleNameSchema,
+  snapshotNameSchema,
+} from "../validate/schemas";
+export { timerMsSchema } from "../validate/timer-ms-schema";
 export type { TrafficSwitchOptions } from "./create-traffic-switch";
 export { createTrafficSwitch } from "./create-traffic-switch";
 export type { DriverErrorBuilder, DriverErrorExtra } from "./driver-error-for";
@@ -21,7 +47,7 @@ export {
 export type { Backoff, PollFailure, PollOptions } from "./poll";
 export { DEFAULT_BACKOFF, poll } from "./poll";
 export type { RemoteFilesOptions } from "./remote-files";
-export { baseOf, commandFailure, dirOf, locationOf, RemoteFiles } from "./remote-files";
+export { baseOf, commandFailure, dirOf, RemoteFiles } from "./remote-files";
 export { formatRevision } from "./revision";
 export type { StateFileSource } from "./state-files";
 export { formatHistory, formatHistoryLine, parseActiveColor, parseHistory } from "./state-files";

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import type { ExecLocation } from "../plan/action";
+import { locationOf } from "../plan/location-of";
 import type { Shell, ShellResult } from "../ports/shell";
 import { type DriverErrorBuilder, driverErrorFor } from "./driver-error-for";
 
@@ -44,11 +45,6 @@ export interface RemoteFilesOptions {
   readonly driver: string;
   /** Each command is killed after this many milliseconds (default 30000). */
   readonly timeoutMs?: number;
-}
-
-/** Where a Shell runs its commands, for dry runs: its own `location`, else a named place. */
-export function locationOf(shell: Shell): ExecLocation {
-  return shell.location ?? { kind: "other", name: shell.name };
 }
 
 /**

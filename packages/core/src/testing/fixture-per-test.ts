@@ -5,7 +5,9 @@ import type { ConformanceFixture, ConformanceTarget } from "./conformance-target
  * Gives each test of the enclosing `describe` a fresh driver and fixtures from
  * `target.setup()` (torn down after it); returns a getter for the current test's one.
  */
-export function fixturePerTest<P, F>(target: ConformanceTarget<P, F, string>): () => ConformanceFixture<P, F> {
+export function fixturePerTest<P, F>(
+  target: ConformanceTarget<P, F, string>,
+): () => ConformanceFixture<P, F> {
   let current: ConformanceFixture<P, F> | undefined;
   beforeEach(async () => {
     current = await target.setup();

@@ -5,14 +5,8 @@
  * its `record`), it writes `<marker>` and hangs there until the parent kills it.
  */
 import { writeFileSync } from "node:fs";
-import {
-  createPlan,
-  FileJournal,
-  FileLeaseLock,
-  runPlan,
-  type TrafficSwitch,
-  trafficSwitchSteps,
-} from "@backflip/core";
+import { createPlan, FileJournal, FileLeaseLock, runPlan, type TrafficSwitch } from "@backflip/core";
+import { trafficSwitchSteps } from "@backflip/core/recipes";
 import { ResultAsync } from "neverthrow";
 import { createHaproxySwitch } from "../../src/index";
 import { type LabPaths, labSwitchOptions } from "./lab";

@@ -1,10 +1,6 @@
-import {
-  type AlertQuery,
-  type AlertSource,
-  DEPLOY_FAILED_ALERT,
-  type DriverError,
-  parseInput,
-} from "@backflip/core";
+import type { AlertQuery, AlertSource, DriverError } from "@backflip/core";
+import { parseInput } from "@backflip/core/driver-kit";
+import { DEPLOY_FAILED_ALERT } from "@backflip/core/recipes";
 import { err, ok, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { WorldState } from "../world/world-state";

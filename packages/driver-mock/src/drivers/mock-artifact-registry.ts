@@ -11,12 +11,9 @@ import {
   type ArtifactVersion,
   artifactFileName,
   type DriverError,
-  invalidInput,
   packageName,
-  parseInput,
-  shaSchema,
-  simpleNameSchema,
 } from "@backflip/core";
+import { invalidInput, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { sha256Hex } from "../world/seed-world";

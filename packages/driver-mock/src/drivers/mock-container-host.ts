@@ -1,18 +1,20 @@
+import type {
+  Action,
+  ContainerHost,
+  ContainerOperation,
+  DriverError,
+  FileMeta,
+  InstanceFilter,
+  InstanceInfo,
+  InstanceSnapshot,
+  Shell,
+} from "@backflip/core";
 import {
-  type Action,
   absolutePathSchema,
-  type ContainerHost,
-  type ContainerOperation,
-  type DriverError,
-  type FileMeta,
-  type InstanceFilter,
-  type InstanceInfo,
-  type InstanceSnapshot,
   instanceNameSchema,
   parseInput,
-  type Shell,
   snapshotNameSchema,
-} from "@backflip/core";
+} from "@backflip/core/driver-kit";
 import { incusCliActions, incusLocation } from "@backflip/driver-incus";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";

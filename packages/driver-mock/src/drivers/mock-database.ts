@@ -1,12 +1,12 @@
-import {
-  type Action,
-  type ApplySqlOptions,
-  type Database,
-  type DatabaseOperation,
-  type DriverError,
-  type MigrationState,
-  parseInput,
+import type {
+  Action,
+  ApplySqlOptions,
+  Database,
+  DatabaseOperation,
+  DriverError,
+  MigrationState,
 } from "@backflip/core";
+import { parseInput } from "@backflip/core/driver-kit";
 import { incusLocation } from "@backflip/driver-incus";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";

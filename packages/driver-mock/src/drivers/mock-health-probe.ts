@@ -1,11 +1,5 @@
-import {
-  type DriverError,
-  type HealthProbe,
-  type ProbeRequest,
-  type ProbeResult,
-  parseInput,
-  probeRequestSchema,
-} from "@backflip/core";
+import type { DriverError, HealthProbe, ProbeRequest, ProbeResult } from "@backflip/core";
+import { parseInput, probeRequestSchema } from "@backflip/core/driver-kit";
 import { err, ok, type ResultAsync } from "neverthrow";
 import { answerHealth, type HttpAnswer } from "../world/world-actions";
 import type { WorldState } from "../world/world-state";

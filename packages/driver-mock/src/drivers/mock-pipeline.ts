@@ -5,13 +5,12 @@ import {
   type DriverError,
   FINAL_RUN_STATUSES,
   type FollowOptions,
-  invalidInput,
   otherColor,
   type Pipeline,
   type PipelineOperation,
   type PipelineRun,
-  parseInput,
 } from "@backflip/core";
+import { invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import {

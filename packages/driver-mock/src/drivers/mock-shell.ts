@@ -1,16 +1,18 @@
+import type {
+  DriverError,
+  ExecLocation,
+  Shell,
+  ShellFiles,
+  ShellResult,
+  ShellRunOptions,
+} from "@backflip/core";
 import {
   absolutePathSchema,
-  type DriverError,
-  type ExecLocation,
   invalidInput,
   parseInput,
   parseShellRun,
-  type Shell,
-  type ShellFiles,
-  type ShellResult,
-  type ShellRunOptions,
   stdinBytes,
-} from "@backflip/core";
+} from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import type { FleetOp } from "../fleet-ops";
 import { type DiskImage, utf8 } from "../world/world-state";

@@ -1,15 +1,12 @@
-import {
-  type Action,
-  type DataLossReport,
-  type DatasetSnapshot,
-  type DriverError,
-  datasetNameSchema,
-  invalidInput,
-  parseInput,
-  type SnapshotOperation,
-  type SnapshotStore,
-  snapshotNameSchema,
+import type {
+  Action,
+  DataLossReport,
+  DatasetSnapshot,
+  DriverError,
+  SnapshotOperation,
+  SnapshotStore,
 } from "@backflip/core";
+import { datasetNameSchema, invalidInput, parseInput, snapshotNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import type { FleetOp } from "../fleet-ops";
 import {

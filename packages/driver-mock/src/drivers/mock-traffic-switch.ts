@@ -1,15 +1,13 @@
-import {
-  type Action,
-  type DriverError,
-  parseInput,
-  type RenderedConfig,
-  type SwitchRequest,
-  shaSchema,
-  simpleNameSchema,
-  type TrafficOperation,
-  type TrafficState,
-  type TrafficSwitch,
+import type {
+  Action,
+  DriverError,
+  RenderedConfig,
+  SwitchRequest,
+  TrafficOperation,
+  TrafficState,
+  TrafficSwitch,
 } from "@backflip/core";
+import { parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { FleetOp } from "../fleet-ops";

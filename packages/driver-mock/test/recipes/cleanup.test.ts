@@ -1,4 +1,4 @@
-import { cleanupColor, HINTS } from "@backflip/core";
+import { cleanupColor, HINTS } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { fleet, run, topology, worldSnapshot } from "./fleet-run";
 

@@ -1,4 +1,4 @@
-import { fastFlip, HINTS, observe } from "@backflip/core";
+import { fastFlip, HINTS, observe } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { expectConverged, fleet, run, topology, worldSnapshot } from "./fleet-run";
 

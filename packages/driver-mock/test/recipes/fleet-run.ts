@@ -2,13 +2,12 @@ import {
   type FullTopology,
   type Journal,
   type PlanIntent,
-  planForIntent,
   type RollbackPlan,
   type RunEvent,
   resumeRun,
   runPlan,
-  vezaTopology,
 } from "@backflip/core";
+import { planForIntent, vezaTopology } from "@backflip/core/recipes";
 import { expect } from "vitest";
 import { createFleet, type Fleet, type FleetScenario } from "../../src/index";
 

@@ -1,15 +1,13 @@
+import type { DriverError, RollbackPlan, Topology } from "@backflip/core";
 import {
   applyInverseSql,
   cleanupColor,
-  type DriverError,
   fastFlip,
   planForIntent,
-  type RollbackPlan,
   redeploy,
   redeployViaPipeline,
   restoreSnapshot,
-  type Topology,
-} from "@backflip/core";
+} from "@backflip/core/recipes";
 import type { ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { createFleet, type FleetDrivers, fleetSha } from "../../src/index";

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decide, fastFlip, incidentFilePath, observe, postIncident, type RunEvent } from "@backflip/core";
+import type { RunEvent } from "@backflip/core";
+import { decide, fastFlip, incidentFilePath, observe, postIncident } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { fleet, run, topology } from "./fleet-run";
 

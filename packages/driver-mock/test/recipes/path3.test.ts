@@ -2,14 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { datasetName } from "@backflip/core";
 import {
   applyInverseSql,
-  datasetName,
   planRestoreSnapshot,
   rebuildAndPush,
   redeploy,
   restoreSnapshot,
-} from "@backflip/core";
+} from "@backflip/core/recipes";
 import { stepContext } from "@backflip/core/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { fleetSha } from "../../src/index";

@@ -1,4 +1,4 @@
-import { HINTS, redeploy, redeployViaPipeline } from "@backflip/core";
+import { HINTS, redeploy, redeployViaPipeline } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { fleetSha } from "../../src/index";
 import { expectConverged, fleet, run, topology, worldSnapshot } from "./fleet-run";

@@ -1,11 +1,5 @@
-import {
-  fastFlip,
-  MemoryJournal,
-  type RenderedConfig,
-  type RollbackPlan,
-  type RunEvent,
-  redeploy,
-} from "@backflip/core";
+import { MemoryJournal, type RenderedConfig, type RollbackPlan, type RunEvent } from "@backflip/core";
+import { fastFlip, redeploy } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { type Fleet, fleetSha } from "../../src/index";
 import { expectConverged, fleet, resume, run, topology } from "./fleet-run";

@@ -1,10 +1,7 @@
 import {
-  builtInRecipes,
   colorContainers,
   createPlan,
   type DriverError,
-  type DriversFor,
-  defineRecipe,
   defineStep,
   fromDriverError,
   otherColor,
@@ -14,6 +11,7 @@ import {
   stepError,
   type Topology,
 } from "@backflip/core";
+import { builtInRecipes, type DriversFor, defineRecipe } from "@backflip/core/recipes";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import type { Fleet } from "../../src/index";
