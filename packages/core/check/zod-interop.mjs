@@ -1,7 +1,7 @@
 /**
  * Core's built files carry their own copy of zod (tsup `noExternal`). This check proves,
  * on the BUILT package (ESM and CJS), that core's exported schemas compose with a
- * driver's own `zod` both ways, and that core validates a driver's schemas. Run by
+ * driver's own `zod` both ways, and that the kit's parseInput validates a driver's schemas. Run by
  * `pnpm check:packages` after `pnpm build`; exits non-zero naming the first failure.
  */
 import assert from "node:assert/strict";
@@ -23,7 +23,7 @@ function check(label, core, kit, zod) {
     runId: core.runIdSchema,
     sha: kit.shaSchema.optional(),
     runs: zod.array(core.runIdSchema).max(2),
-    where: zod.union([core.absolutePathSchema, zod.literal("here")]),
+    where: zod.union([kit.absolutePathSchema, zod.literal("here")]),
   });
   assert.equal(request.safeParse({ runId, sha, runs: [runId], where: "/etc/x" }).success, true, label);
   const bad = request.safeParse({ runId: "../etc", sha: "xyz", runs: [], where: "relative" });
@@ -43,14 +43,14 @@ function check(label, core, kit, zod) {
     label,
   );
 
-  // core validating a driver's schema: parseInput's error names the driver's field
+  // the kit validating a driver's schema: parseInput's error names the driver's field
   const options = zod.object({ port: zod.number().int().min(1), runId: core.runIdSchema });
   const where = { driver: "nginx", op: "create" };
-  assert.deepEqual(core.parseInput(options, { port: 8080, runId }, where)._unsafeUnwrap(), {
+  assert.deepEqual(kit.parseInput(options, { port: 8080, runId }, where)._unsafeUnwrap(), {
     port: 8080,
     runId,
   });
-  const refused = core.parseInput(options, { port: 0, runId }, where)._unsafeUnwrapErr();
+  const refused = kit.parseInput(options, { port: 0, runId }, where)._unsafeUnwrapErr();
   assert.equal(refused.reason, "invalid_input", label);
   assert.match(refused.message, /^port: /, label);
 }
