@@ -1,17 +1,20 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  type Action,
   type DispatchRequest,
   type DriverError,
   driverError,
   FINAL_RUN_STATUSES,
   type FollowOptions,
   type Pipeline,
+  type PipelineOperation,
   type PipelineRun,
 } from "@backflip/core";
 import { invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { afterFailedDispatch, type DispatchLookup, findDispatchedRun } from "./dispatched-run";
+import { httpAction, noteAction, refusedAction } from "./dry-run";
 import { type ForgejoConfig, type ResolvedForgejoConfig, resolveForgejoConfig } from "./forgejo-config";
 import { type Attempt, DRIVER, ForgejoHttp, giveUp } from "./forgejo-http";
 import { gitRefSchema, runIdSchema, workflowFileSchema, workflowInputsSchema } from "./forgejo-names";
@@ -118,17 +121,7 @@ export class ForgejoPipeline implements Pipeline {
       const server = await this.#server("dispatch");
       if (server.isErr()) return err(server.error);
       const { version, caps, runs } = server.value;
-      if (!caps.dispatch && version) {
-        return err(
-          unsupportedError(
-            "dispatch",
-            "workflow dispatch API",
-            "dispatch",
-            version,
-            `open the Actions UI (${this.#actionsPage()}) and use "Run workflow" on ${workflow} at ${ref} with the same inputs`,
-          ),
-        );
-      }
+      if (!caps.dispatch && version) return err(this.#noDispatch(version, workflow, ref));
       const before = await runs.recent("dispatch", workflow);
       if (before.isErr()) return err(before.error);
       const known = new Set(before.value.map((r) => r.run.id));
@@ -345,6 +338,81 @@ export class ForgejoPipeline implements Pipeline {
     });
   }
 
+  /**
+   * The dry run of a call: its requests with the real URLs for the server's version (the
+   * token travels in a header, never shown). Before the version is learnt it is the newest
+   * form, after the version request, with a note that older servers are followed through
+   * the tasks list. A dispatch the driver would refuse is a note saying why.
+   */
+  describe(operation: PipelineOperation): readonly Action[] {
+    const version = this.#probe.learnt();
+    const caps = capabilitiesOf(version ?? null);
+    const runs = this.#sourceFor(caps);
+    let actions: Action[];
+    if (operation.op === "follow") actions = this.#describeFollow(runs, operation.pollMs);
+    else {
+      const valid = parseInput(dispatchSchema, operation.request, { driver: DRIVER, op: "dispatch" });
+      if (valid.isErr()) return [refusedAction("dispatch", valid.error)];
+      actions = this.#describeDispatch(valid.value, version ?? null, caps, runs);
+    }
+    if (version !== undefined) return actions;
+    return [
+      this.#get(this.#probe.url()),
+      ...actions,
+      noteAction(
+        `the server's version is not known yet: this is the newest Forgejo's form; older servers (Forgejo < 12, Gitea) are followed through the tasks list (GET ${this.#sources.tasks.pollUrl()})`,
+      ),
+    ];
+  }
+
+  /** A GET of the dry run. */
+  #get(url: URL | string): Action {
+    return httpAction(this.#http.redactor, "GET", url);
+  }
+
+  /** A follow's polls: one run by id, or the tasks list on older servers. */
+  #describeFollow(runs: RunSource, pollMs: number): Action[] {
+    const byTasks = runs === this.#sources.tasks;
+    return [
+      this.#get(runs.pollUrl()),
+      noteAction(
+        byTasks
+          ? `the run (its run number) is read from the tasks list, newest first, every ${pollMs} ms until it ends`
+          : `{id} is the run id the dispatch returned; read every ${pollMs} ms until the run ends`,
+      ),
+    ];
+  }
+
+  /** A dispatch's requests: the runs before it, the POST and its body, then the new run's lookup. */
+  #describeDispatch(
+    request: DispatchRequest,
+    version: ServerVersion | null,
+    caps: ForgejoCapabilities,
+    runs: RunSource,
+  ): Action[] {
+    const { workflow, ref, inputs } = request;
+    if (!caps.dispatch && version) {
+      const refused = this.#noDispatch(version, workflow, ref);
+      return [noteAction(`the dispatch would be refused: ${refused.message}; ${refused.hint}`)];
+    }
+    const askRunInfo = this.#config.returnRunInfo && caps.returnRunInfo;
+    const body = JSON.stringify({ ref, inputs, ...(askRunInfo ? { return_run_info: true } : {}) });
+    const { runLookupTimeoutMs, runLookupPollMs } = this.#config;
+    return [
+      this.#get(runs.recentUrl(workflow)),
+      httpAction(this.#http.redactor, "POST", this.#actionsUrl(["workflows", workflow, "dispatches"])),
+      noteAction(`the POST's body (application/json): ${body}`),
+      ...(askRunInfo
+        ? [this.#get(runs.pollUrl())]
+        : [
+            this.#get(runs.recentUrl(workflow)),
+            noteAction(
+              `the runs are listed again every ${runLookupPollMs} ms, up to ${runLookupTimeoutMs} ms, until the new run shows`,
+            ),
+          ]),
+    ];
+  }
+
   #run<T>(work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
     return this.#http.guarded("pipeline", work);
   }
@@ -353,16 +421,28 @@ export class ForgejoPipeline implements Pipeline {
     const version = await this.#probe.get(op);
     if (version.isErr()) return err(version.error);
     const caps = capabilitiesOf(version.value);
-    const runs = !caps.runsApi
-      ? this.#sources.tasks
-      : caps.runFilters
-        ? this.#sources.filtered
-        : this.#sources.unfiltered;
-    return ok({ version: version.value, caps, runs });
+    return ok({ version: version.value, caps, runs: this.#sourceFor(caps) });
+  }
+
+  /** How runs are read on a server with `caps`. */
+  #sourceFor(caps: ForgejoCapabilities): RunSource {
+    if (!caps.runsApi) return this.#sources.tasks;
+    return caps.runFilters ? this.#sources.filtered : this.#sources.unfiltered;
   }
 
   #actionsUrl(segments: readonly string[], query: Record<string, string | number> = {}): URL {
     return this.#http.url(["api", "v1", "repos", this.#owner, this.#repo, "actions", ...segments], query);
+  }
+
+  /** `unsupported`: the server has no dispatch API; the hint is the Actions UI's "Run workflow". */
+  #noDispatch(version: ServerVersion, workflow: string, ref: string): DriverError {
+    return unsupportedError(
+      "dispatch",
+      "workflow dispatch API",
+      "dispatch",
+      version,
+      `open the Actions UI (${this.#actionsPage()}) and use "Run workflow" on ${workflow} at ${ref} with the same inputs`,
+    );
   }
 
   /** The repository's Actions page, for the manual fallbacks. */

@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import {
+  type Action,
   type ArtifactInfo,
+  type ArtifactOperation,
   type ArtifactRef,
   type ArtifactRegistry,
   type ArtifactSource,
@@ -8,11 +10,18 @@ import {
   type DriverError,
   driverError,
 } from "@backflip/core";
-import { invalidInput, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import {
+  invalidInput,
+  parseInput,
+  quoteForShell,
+  shaSchema,
+  simpleNameSchema,
+} from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type ArtifactNaming, fileFor, packageFor } from "./artifact-naming";
 import { downloadToFile } from "./download-to-file";
+import { httpAction, noteAction, refusedAction } from "./dry-run";
 import { type ForgejoConfig, resolveForgejoConfig } from "./forgejo-config";
 import { type Attempt, DRIVER, ForgejoHttp, failedAttempt, giveUp, malformedError } from "./forgejo-http";
 import { fileNameSchema, packageNameSchema } from "./forgejo-names";
@@ -247,6 +256,39 @@ export class ForgejoRegistry implements ArtifactRegistry {
     });
   }
 
+  /**
+   * The dry run of a call: its requests with the real URLs (the token travels in a header,
+   * never shown); an upload's body, the local file, is named quoted in a note. A call the
+   * driver would refuse (a name Forgejo rejects) is a note saying why.
+   */
+  describe(operation: ArtifactOperation): readonly Action[] {
+    const { op } = operation;
+    const names = this.#names(operation.ref, op);
+    if (names.isErr()) return [refusedAction(op, names.error)];
+    const n = names.value;
+    const listing = httpAction(this.#http.redactor, "GET", this.#filesUrl(n));
+    switch (op) {
+      case "stat":
+        return [listing];
+      case "download":
+        return [
+          listing,
+          httpAction(this.#http.redactor, "GET", this.#fileUrl(n)),
+          noteAction("the download is kept only when its size and sha256 match the listing"),
+        ];
+      case "upload": {
+        const source = parseInput(sourceSchema, { path: operation.path }, { driver: DRIVER, op });
+        if (source.isErr()) return [refusedAction(op, source.error)];
+        return [
+          httpAction(this.#http.redactor, "PUT", this.#fileUrl(n)),
+          noteAction(
+            `the PUT's body is the file ${quoteForShell(operation.path)}, streamed (sha256 computed on the way); a 409 counts as done only when the listing (GET …/files) shows the same sha256`,
+          ),
+        ];
+      }
+    }
+  }
+
   #run<T>(work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
     return this.#http.guarded("registry", work);
   }
@@ -278,6 +320,10 @@ export class ForgejoRegistry implements ArtifactRegistry {
     return this.#http.url(["api", "packages", this.#owner, "generic", n.package, n.sha, n.file]);
   }
 
+  #filesUrl(n: Names): URL {
+    return this.#http.url(["api", "v1", "packages", this.#owner, "generic", n.package, n.sha, "files"]);
+  }
+
   #info(n: Names, size: number, sha256: string | undefined): ArtifactInfo {
     return {
       component: n.component,
@@ -301,8 +347,7 @@ export class ForgejoRegistry implements ArtifactRegistry {
   }
 
   async #stat(n: Names, op: string): Promise<Result<ArtifactInfo | null, DriverError>> {
-    const url = this.#http.url(["api", "v1", "packages", this.#owner, "generic", n.package, n.sha, "files"]);
-    const got = await this.#http.getJson(op, url, { notFoundIsNull: true });
+    const got = await this.#http.getJson(op, this.#filesUrl(n), { notFoundIsNull: true });
     if (got.isErr()) return err(got.error);
     if (got.value === null) return ok(null);
     const files = parsePackageFiles(got.value.data);

@@ -21,6 +21,10 @@ export interface RunSource {
   recent(op: string, workflow: string): Promise<Result<ActionRunEntry[], DriverError>>;
   /** One run by the id this source hands out; `not_found` when unknown. */
   get(op: string, id: number, query?: RunQuery): Promise<Result<PipelineRun, DriverError>>;
+  /** The URL `recent` asks, for a dry run. */
+  recentUrl(workflow: string): URL;
+  /** The URL `get` asks first, `{id}` standing for the run's id where it holds one, for a dry run. */
+  pollUrl(): string;
   /** Notes a run the driver dispatched (`jobs`: its job count, when the server said). */
   dispatched(id: number, jobs?: number): void;
 }
@@ -43,14 +47,21 @@ export class ApiRunSource implements RunSource {
     this.#filters = filters;
   }
 
-  async recent(op: string, workflow: string): Promise<Result<ActionRunEntry[], DriverError>> {
-    const url = this.#url(["runs"], {
+  recentUrl(workflow: string): URL {
+    return this.#url(["runs"], {
       ...(this.#filters ? { workflow_id: workflow } : {}),
       event: DISPATCH_EVENT,
       limit: 50,
       page: 1,
     });
-    const got = await this.#http.getJson(op, url);
+  }
+
+  pollUrl(): string {
+    return `${this.#url(["runs"]).href}/{id}`;
+  }
+
+  async recent(op: string, workflow: string): Promise<Result<ActionRunEntry[], DriverError>> {
+    const got = await this.#http.getJson(op, this.recentUrl(workflow));
     if (got.isErr()) return err(got.error);
     const list = parseRunList(got.value?.data);
     return list ? ok(list.runs) : err(malformedError(op, "the runs list", ACTIONS_HINT));

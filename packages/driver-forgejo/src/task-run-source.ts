@@ -59,9 +59,21 @@ export class TaskRunSource implements RunSource {
     );
   }
 
+  recentUrl(): URL {
+    return this.#pageUrl(1);
+  }
+
+  pollUrl(): string {
+    return this.#pageUrl(1).href;
+  }
+
   dispatched(id: number, jobs?: number): void {
     this.#mine.add(id);
     if (jobs !== undefined) this.#jobs.set(id, jobs);
+  }
+
+  #pageUrl(page: number): URL {
+    return this.#url(["tasks"], { limit: PAGE, page });
   }
 
   async #page(
@@ -69,8 +81,7 @@ export class TaskRunSource implements RunSource {
     page: number,
     query: RunQuery = {},
   ): Promise<Result<ActionTaskEntry[], DriverError>> {
-    const url = this.#url(["tasks"], { limit: PAGE, page });
-    const got = await this.#http.getJson(op, url, query);
+    const got = await this.#http.getJson(op, this.#pageUrl(page), query);
     if (got.isErr()) return err(got.error);
     const list = parseTaskList(got.value?.data);
     return list ? ok(list.tasks) : err(malformedError(op, "the Actions tasks list", ACTIONS_HINT));

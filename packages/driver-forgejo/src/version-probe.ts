@@ -14,6 +14,7 @@ const versionSchema = z.object({ version: z.string() });
 export class VersionProbe {
   readonly #http: ForgejoHttp;
   #known: Promise<Result<ServerVersion | null, DriverError>> | undefined;
+  #learnt: { readonly version: ServerVersion | null } | undefined;
 
   constructor(http: ForgejoHttp) {
     this.#http = http;
@@ -23,13 +24,24 @@ export class VersionProbe {
   get(op: string): Promise<Result<ServerVersion | null, DriverError>> {
     this.#known ??= this.#ask(op).then((result) => {
       if (result.isErr()) this.#known = undefined;
+      else this.#learnt = { version: result.value };
       return result;
     });
     return this.#known;
   }
 
+  /** The version once learnt (`null`: the server does not say); `undefined` before. */
+  learnt(): ServerVersion | null | undefined {
+    return this.#learnt?.version;
+  }
+
+  /** The URL the probe asks. */
+  url(): URL {
+    return this.#http.url(["api", "v1", "version"]);
+  }
+
   async #ask(op: string): Promise<Result<ServerVersion | null, DriverError>> {
-    const got = await this.#http.getJson(op, this.#http.url(["api", "v1", "version"]), {
+    const got = await this.#http.getJson(op, this.url(), {
       notFoundIsNull: true,
     });
     if (got.isErr()) return err(got.error);
