@@ -14,6 +14,7 @@ import { closeLabDrivers, type LabPath3Drivers } from "../../lab/src/lab-data-dr
 import { LAB_INVERSE_SQL, LAB_SCHEMA_VERSION, labContentCheck } from "../../lab/src/lab-migrations";
 import { missingPath3Backends } from "../../lab/src/lab-postgres-settings";
 import { labPsql, waitPostgresReady } from "../../lab/src/lab-postgres-shell";
+import { readRegistryState } from "../../lab/src/lab-registry";
 import { LAB_RELEASES, labArtifact } from "../../lab/src/lab-releases";
 import { resetLab } from "../../lab/src/lab-reset";
 import { upWithPath3Drivers } from "../../lab/test/lab-support";
@@ -66,7 +67,10 @@ describe.skipIf(
 
     const dry = await runCli("push-artifact", ...common, "--dry-run");
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain("--upload-file");
+    const owner = t().registry?.owner;
+    expect(dry.stdout).toContain(
+      `-X PUT ${readRegistryState()?.baseUrl.replace(/\/$/, "")}/api/packages/${owner}/generic/veza-backend/${sha}/veza-backend-${sha}.tar.zst`,
+    );
     expect((await d.registry.stat({ component: "backend", sha }))._unsafeUnwrap()).toBeNull();
 
     const ran = await runCli("push-artifact", ...common, "--reason", "registry purged of the old release");
