@@ -72,7 +72,7 @@ describe("poll", () => {
     before.abort();
     expect(
       (await poll({ read, done: () => false, timeoutMs: 5000, signal: before.signal }))._unsafeUnwrapErr(),
-    ).toEqual({ kind: "aborted" });
+    ).toEqual({ kind: "aborted", attempts: 0 });
     expect(state.calls).toBe(0);
     const during = new AbortController();
     const waiting = poll({
@@ -83,6 +83,80 @@ describe("poll", () => {
       signal: during.signal,
     });
     setTimeout(() => during.abort(), 10);
-    expect((await waiting)._unsafeUnwrapErr()).toEqual({ kind: "aborted" });
+    expect((await waiting)._unsafeUnwrapErr()).toEqual({ kind: "aborted", attempts: 1 });
+  });
+
+  it("gives up after maxAttempts reads as exhausted, with the last value or error", async () => {
+    const { read, state } = reads(1, 2, 3);
+    const failure = (
+      await poll({ read, done: (v) => v === 3, timeoutMs: 60_000, backoff: () => 0, maxAttempts: 2 })
+    )._unsafeUnwrapErr();
+    expect(failure).toMatchObject({ kind: "exhausted", attempts: 2, last: { value: 2 } });
+    expect(state.calls).toBe(2);
+    const gone = fail("read", "unavailable", "gone");
+    const errs = reads(gone);
+    const last = (
+      await poll({
+        read: errs.read,
+        done: () => true,
+        timeoutMs: 60_000,
+        backoff: () => 0,
+        maxAttempts: 1,
+        retryOn: () => true,
+      })
+    )._unsafeUnwrapErr();
+    expect(last).toEqual({
+      kind: "exhausted",
+      elapsedMs: expect.any(Number),
+      attempts: 1,
+      last: { error: gone },
+    });
+  });
+
+  it("tells each read its attempt number and the time left before the deadline", async () => {
+    const seen: { attempt: number; remainingMs: number }[] = [];
+    const deadlineMs = Date.now() + 60_000;
+    await poll({
+      read: (a) => {
+        seen.push(a);
+        return okAsync(a.attempt);
+      },
+      done: (v) => v === 2,
+      deadlineMs,
+      backoff: () => 0,
+    });
+    expect(seen.map((a) => a.attempt)).toEqual([1, 2]);
+    for (const a of seen) {
+      expect(a.remainingMs).toBeGreaterThan(0);
+      expect(a.remainingMs).toBeLessThanOrEqual(60_000);
+    }
+    const late = (
+      await poll({ read: (a) => okAsync(a.remainingMs), done: () => false, deadlineMs: Date.now() - 5 })
+    )._unsafeUnwrapErr();
+    expect(late).toMatchObject({ kind: "timeout", attempts: 1 });
+    expect(
+      late.kind === "timeout" && late.last !== null && "value" in late.last && late.last.value,
+    ).toBeLessThan(0);
+  });
+
+  it("reads once more after a pause that ends at the deadline, unless readAtDeadline is false", async () => {
+    const again = reads(1);
+    const looked = (
+      await poll({ read: again.read, done: () => false, timeoutMs: 20, backoff: () => 60_000 })
+    )._unsafeUnwrapErr();
+    expect(looked).toMatchObject({ kind: "timeout", attempts: 2 });
+    expect(again.state.calls).toBe(2);
+    const stop = reads(1);
+    const stopped = (
+      await poll({
+        read: stop.read,
+        done: () => false,
+        timeoutMs: 20,
+        backoff: () => 60_000,
+        readAtDeadline: false,
+      })
+    )._unsafeUnwrapErr();
+    expect(stopped).toMatchObject({ kind: "timeout", attempts: 1, last: { value: 1 } });
+    expect(stop.state.calls).toBe(1);
   });
 });

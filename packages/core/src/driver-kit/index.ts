@@ -44,7 +44,7 @@ export {
   shaSchema,
   shortShaSchema,
 } from "./kit-schemas";
-export type { Backoff, PollFailure, PollOptions } from "./poll";
+export type { Backoff, PollAttempt, PollFailure, PollOptions } from "./poll";
 export { DEFAULT_BACKOFF, poll } from "./poll";
 export type { RemoteFilesOptions } from "./remote-files";
 export { baseOf, commandFailure, dirOf, RemoteFiles } from "./remote-files";

@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
-import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import type { Dispatcher } from "undici";
 import { z } from "zod";
+import { poll } from "../driver-kit/poll";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { HealthProbe, ProbeRequest, ProbeResult } from "../ports/health-probe";
 import { parseInput } from "../validate/parse-input";
@@ -100,36 +100,41 @@ async function probe(
   dispatcher: Dispatcher | undefined,
 ): Promise<Result<ProbeResult, DriverError>> {
   const { request } = await import("undici");
-  const maxAttempts = req.attempts ?? 3;
   const attemptTimeoutMs = req.attemptTimeoutMs ?? 2000;
   const deadlineMs = req.deadlineMs ?? 10_000;
   const intervalMs = req.intervalMs ?? 200;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   let attempts = 0;
-  let last: Failure | undefined;
-  while (attempts < maxAttempts && elapsed() < deadlineMs) {
-    attempts += 1;
-    const budget = Math.max(1, Math.min(attemptTimeoutMs, deadlineMs - elapsed()));
-    const outcome = await attempt(request, req, dispatcher, budget);
-    if (req.signal?.aborted) return err(aborted(req.url, attempts));
-    if (outcome.pass) {
-      return ok({
-        url: req.url,
-        status: outcome.status,
-        attempts,
-        durationMs: elapsed(),
-        body: outcome.body,
-      });
-    }
-    last = outcome.failure;
-    const pause = Math.min(intervalMs, deadlineMs - elapsed());
-    if (attempts < maxAttempts && pause > 0) {
-      await sleep(pause, undefined, req.signal ? { signal: req.signal } : {}).catch(() => undefined);
-      if (req.signal?.aborted) return err(aborted(req.url, attempts));
-    }
+  const outcome = await poll<Attempt>({
+    read: ({ attempt: n, remainingMs }) => {
+      attempts = n;
+      const budget = Math.max(1, Math.min(attemptTimeoutMs, remainingMs));
+      return ResultAsync.fromSafePromise(attempt(request, req, dispatcher, budget)).andThen((outcome) =>
+        req.signal?.aborted ? errAsync(aborted(req.url, n)) : okAsync(outcome),
+      );
+    },
+    done: (outcome) => outcome.pass,
+    timeoutMs: deadlineMs,
+    maxAttempts: req.attempts ?? 3,
+    backoff: () => intervalMs,
+    readAtDeadline: false,
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  if (outcome.isOk()) {
+    // `done` holds only for a passing attempt; the other branch merely satisfies the types.
+    const o = outcome.value;
+    if (o.pass) return ok({ url: req.url, status: o.status, attempts, durationMs: elapsed(), body: o.body });
+    return err(gaveUp(req, attempts, elapsed(), false, o.failure));
   }
-  return err(gaveUp(req, attempts, elapsed(), elapsed() >= deadlineMs, last));
+  const failure = outcome.error;
+  if (failure.kind === "error") return err(failure.error);
+  if (failure.kind === "aborted") return err(aborted(req.url, failure.attempts));
+  const last =
+    failure.last !== null && "value" in failure.last && !failure.last.value.pass
+      ? failure.last.value.failure
+      : undefined;
+  return err(gaveUp(req, failure.attempts, elapsed(), failure.kind === "timeout", last));
 }
 
 async function attempt(
