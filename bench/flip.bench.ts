@@ -35,6 +35,7 @@ import {
   unixSocketRuntimeApi,
 } from "@backflip/driver-haproxy";
 import { runNginxFlips } from "./nginx-flips";
+import { waitUntil } from "./wait-until";
 import { startWrkLoad } from "./wrk-load";
 
 const FRONTEND = 18480;
@@ -142,17 +143,14 @@ async function main(): Promise<void> {
       children.push(spawn(process.execPath, ["-e", COLOR_SERVER, color, String(port)], { stdio: "ignore" }));
     }
     for (const port of Object.values(PORTS)) {
-      for (
-        let i = 0;
-        !(await fetch(`http://127.0.0.1:${port}/`).then(
-          (r) => r.ok,
-          () => false,
-        ));
-        i++
-      ) {
-        if (i > 1500) throw new Error(`the backend on port ${port} did not start`);
-        await sleep(20);
-      }
+      await waitUntil(
+        () =>
+          fetch(`http://127.0.0.1:${port}/`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        { reads: 1502, everyMs: 20, message: `the backend on port ${port} did not start` },
+      );
     }
     const paths = {
       configPath: join(dir, "haproxy.cfg"),
@@ -194,16 +192,18 @@ async function main(): Promise<void> {
       stdio: ["ignore", "ignore", "ignore"],
     });
     children.push(haproxy);
-    for (let i = 0; ; i++) {
-      const up = await reloadSw.liveRevision();
-      if (up.isOk() && up.value !== null) break;
-      if (i > 250) throw new Error("HAProxy did not start");
-      await sleep(20);
-    }
-    for (let i = 0; (await probe().catch(() => "")) !== "blue"; i++) {
-      if (i > 250) throw new Error("the blue backend does not answer through HAProxy");
-      await sleep(20);
-    }
+    await waitUntil(
+      async () => {
+        const up = await reloadSw.liveRevision();
+        return up.isOk() && up.value !== null;
+      },
+      { reads: 252, everyMs: 20, message: "HAProxy did not start" },
+    );
+    await waitUntil(async () => (await probe().catch(() => "")) === "blue", {
+      reads: 252,
+      everyMs: 20,
+      message: "the blue backend does not answer through HAProxy",
+    });
 
     const wrk = await startWrkLoad({
       bin: facts.WRK_BIN,

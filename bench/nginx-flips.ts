@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { LocalShell, type SwitchRequest, type TrafficSwitch } from "@backflip/core";
 import { backendEnv } from "@backflip/core/testing";
 import { createNginxSwitch } from "@backflip/driver-nginx";
+import { waitUntil } from "./wait-until";
 import { startWrkLoad, type WrkResult } from "./wrk-load";
 
 /** nginx's front and status ports (`scripts/backends up nginx` leaves 18700-18799 to tests and benches). */
@@ -93,10 +94,11 @@ export async function runNginxFlips<T>(options: NginxFlipsOptions<T>): Promise<N
         (r) => r.text(),
         () => "",
       );
-    for (let i = 0; (await probe()) !== "blue"; i++) {
-      if (i > 250) throw new Error("the blue backend does not answer through nginx");
-      await sleep(20);
-    }
+    await waitUntil(async () => (await probe()) === "blue", {
+      reads: 252,
+      everyMs: 20,
+      message: "the blue backend does not answer through nginx",
+    });
     const run = async (flips: number, tag: string): Promise<NginxFlipRun<T>> => {
       const wrk = await startWrkLoad({ bin: WRK_BIN, url: `http://127.0.0.1:${FRONT}/`, maxS: 120, dir });
       children.push(wrk.child);

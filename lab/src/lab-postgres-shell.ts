@@ -1,8 +1,8 @@
 import { type DriverError, driverError, type FullTopology } from "@backflip/core";
-import { runChecked } from "@backflip/core/driver-kit";
+import { poll, runChecked } from "@backflip/core/driver-kit";
 import type { IncusHost } from "@backflip/driver-incus";
 import { createPsqlDatabase, type PostgresDatabase } from "@backflip/driver-postgres";
-import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
+import { okAsync, type Result, type ResultAsync } from "neverthrow";
 import { LAB_POSTGRES, labPgBin } from "./lab-postgres-settings";
 
 const HINT = "look at `pnpm lab status` and the log /var/log/postgresql.log inside veza-lab-postgres";
@@ -57,28 +57,29 @@ export function waitPostgresReady(
   timeoutMs = 60_000,
 ): ResultAsync<void, DriverError> {
   const { container, user } = topology.database;
-  const deadline = Date.now() + timeoutMs;
   const argv = [`${labPgBin()}/pg_isready`, "-q", "-h", LAB_POSTGRES.socketDir, "-U", user, "-d", "postgres"];
-  const poll = (): ResultAsync<void, DriverError> =>
-    host
-      .shell(container)
-      .run(argv, { timeoutMs: 10_000 })
-      .map((r) => r.exitCode)
-      // A container still booting may refuse the exec itself: keep polling until the deadline.
-      .orElse(() => okAsync<number | null, DriverError>(null))
-      .andThen((exitCode) => {
-        if (exitCode === 0) return okAsync(undefined);
-        if (Date.now() > deadline)
-          return errAsync(
-            driverError({
-              driver: "lab",
-              op: "postgres",
-              reason: "timeout",
-              message: `PostgreSQL in ${container} is not accepting connections after ${timeoutMs / 1000} s (pg_isready exit ${exitCode ?? "-"})`,
-              hint: HINT,
-            }),
-          );
-        return ResultAsync.fromSafePromise(new Promise((resolve) => setTimeout(resolve, 250))).andThen(poll);
+  return poll({
+    read: () =>
+      host
+        .shell(container)
+        .run(argv, { timeoutMs: 10_000 })
+        .map((r): number | null => r.exitCode)
+        // A container still booting may refuse the exec itself: keep polling until the deadline.
+        .orElse(() => okAsync<number | null, DriverError>(null)),
+    done: (exitCode) => exitCode === 0,
+    timeoutMs,
+    backoff: () => 250,
+  })
+    .map(() => undefined)
+    .mapErr((failure) => {
+      const exitCode =
+        failure.kind === "timeout" && failure.last && "value" in failure.last ? failure.last.value : null;
+      return driverError({
+        driver: "lab",
+        op: "postgres",
+        reason: "timeout",
+        message: `PostgreSQL in ${container} is not accepting connections after ${timeoutMs / 1000} s (pg_isready exit ${exitCode ?? "-"})`,
+        hint: HINT,
       });
-  return poll();
+    });
 }

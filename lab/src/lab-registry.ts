@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type DriverError, driverError } from "@backflip/core";
+import { poll } from "@backflip/core/driver-kit";
 import { okAsync, ResultAsync } from "neverthrow";
 import { request } from "undici";
 import { z } from "zod";
@@ -93,12 +93,18 @@ async function startDaemon(stalePid: number | undefined): Promise<LabRegistrySta
     { cwd: repoRoot, detached: true, stdio: ["ignore", log, log] },
   );
   child.unref();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const state = readRegistryState();
-    if (state && state.pid !== stalePid && state.pid === child.pid) return state;
-    if (child.exitCode !== null) throw new Error(`the process exited with ${child.exitCode}`);
-    await sleep(100);
+  const ours = (state: LabRegistryState | null): state is LabRegistryState =>
+    state !== null && state.pid !== stalePid && state.pid === child.pid;
+  const started = await poll({
+    read: () => okAsync({ state: readRegistryState(), exitCode: child.exitCode }),
+    done: ({ state, exitCode }) => ours(state) || exitCode !== null,
+    timeoutMs: 60_000,
+    backoff: () => 100,
+  });
+  if (started.isOk()) {
+    const { state, exitCode } = started.value;
+    if (ours(state)) return state;
+    throw new Error(`the process exited with ${exitCode}`);
   }
   child.kill("SIGTERM");
   throw new Error("no state file after 60 s");
@@ -111,8 +117,12 @@ export function stopLabRegistry(): ResultAsync<boolean, DriverError> {
   return ResultAsync.fromPromise(
     (async () => {
       process.kill(state.pid, "SIGTERM");
-      const deadline = Date.now() + 10_000;
-      while (isDaemon(state.pid) && Date.now() < deadline) await sleep(100);
+      await poll({
+        read: () => okAsync(isDaemon(state.pid)),
+        done: (running) => !running,
+        timeoutMs: 10_000,
+        backoff: () => 100,
+      });
       if (isDaemon(state.pid)) process.kill(state.pid, "SIGKILL");
       return true;
     })(),

@@ -1,6 +1,6 @@
 import { type DriverError, driverError, type Shell, type ShellResult } from "@backflip/core";
-import { runChecked } from "@backflip/core/driver-kit";
-import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { type PollAttempt, poll, runChecked } from "@backflip/core/driver-kit";
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { inOrder } from "./in-order";
 import { LAB_POOL, labPoolDir, labPoolFile, labPoolMount } from "./lab-postgres-settings";
 
@@ -155,17 +155,33 @@ export function ownDataset(
  * it retries. Whether a pool was destroyed.
  */
 export function destroyLabPool(shell: Shell): ResultAsync<boolean, DriverError> {
-  const attempt = (left: number): ResultAsync<boolean, DriverError> =>
-    onHost(shell, ["zpool", "destroy", "-f", LAB_POOL])
+  // A refused destroy is a value (retried); failing to ask whether the pool is still there ends the wait.
+  const attempt = ({ attempt }: PollAttempt): ResultAsync<DriverError | null, DriverError> =>
+    (attempt === 1 ? okAsync(true) : labPoolImported(shell)).andThen((still) =>
+      still
+        ? onHost(shell, ["zpool", "destroy", "-f", LAB_POOL])
+            .map((): DriverError | null => null)
+            .orElse((e) => okAsync(e))
+        : okAsync(null),
+    );
+  const destroy = () =>
+    poll({
+      read: attempt,
+      done: (refused) => refused === null,
+      // Only the number of attempts bounds this wait.
+      timeoutMs: Number.POSITIVE_INFINITY,
+      maxAttempts: 10,
+      backoff: () => 500,
+    })
       .map(() => true)
-      .orElse((e) =>
-        left <= 1
-          ? errAsync(e)
-          : ResultAsync.fromSafePromise(new Promise((resolve) => setTimeout(resolve, 500)))
-              .andThen(() => labPoolImported(shell))
-              .andThen((still) => (still ? attempt(left - 1) : okAsync(true))),
+      .mapErr((failure) =>
+        failure.kind === "error"
+          ? failure.error
+          : failure.kind === "exhausted" && "value" in failure.last && failure.last.value !== null
+            ? failure.last.value
+            : hostFailure(`could not destroy the pool ${LAB_POOL}`),
       );
-  return labPoolImported(shell).andThen((imported) => (imported ? attempt(10) : okAsync(false)));
+  return labPoolImported(shell).andThen((imported) => (imported ? destroy() : okAsync(false)));
 }
 
 function hostFailure(message: string): DriverError {
