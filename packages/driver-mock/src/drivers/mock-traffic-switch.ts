@@ -7,7 +7,7 @@ import type {
   TrafficState,
   TrafficSwitch,
 } from "@backflip/core";
-import { parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import { actorSchema, parseInput, runIdSchema, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { FleetOp } from "../fleet-ops";
@@ -29,16 +29,6 @@ import type { ContainerState, WorldState } from "../world/world-state";
 import { type FleetRuntime, opError, operation } from "./operation";
 
 const DRIVER = "mock-traffic";
-
-const runIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,128}$/, "expected 1-128 letters, digits, '.', '_' or '-'");
-const actorSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "expected no control characters (tab, newline, …)");
 
 /**
  * The simulated HAProxy traffic switch: the config, its `.prev`, the state file and the
