@@ -1,9 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import type { JournalRecord, RunEvent } from "../src/index";
+import type { JournalRecord } from "../src/index";
 import { FileJournal, MemoryJournal } from "../src/index";
 import { runJournalConformance } from "../src/testing/index";
+import { RUN, record } from "./support/log-record";
 import { tempDirs } from "./support/temp-dirs";
 
 const tempDir = tempDirs("backflip-journal-");
@@ -17,19 +18,6 @@ runJournalConformance({
 });
 
 runJournalConformance({ name: "memory", setup: async () => ({ port: new MemoryJournal(), fixtures: {} }) });
-
-const RUN = "20261126T053300Z-3fa9c1";
-const record = (seq: number): JournalRecord => ({
-  seq,
-  event: {
-    type: "step.log",
-    runId: RUN,
-    at: new Date(0).toISOString(),
-    elapsedMs: seq,
-    stepId: "flip",
-    message: `line ${seq}`,
-  } satisfies RunEvent,
-});
 
 describe("FileJournal", () => {
   it("writes one JSON line per record and fsyncs each append before it returns", async () => {

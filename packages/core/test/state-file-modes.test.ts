@@ -1,24 +1,12 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { JournalRecord, RunEvent } from "../src/index";
 import { FileJournal, FileLeaseLock } from "../src/index";
+import { RUN, record } from "./support/log-record";
 import { tempDirs } from "./support/temp-dirs";
 
 const tempDir = tempDirs("backflip-modes-");
 const mode = (path: string) => statSync(path).mode & 0o7777;
-const RUN = "20261126T053300Z-3fa9c1";
-const record = (seq: number): JournalRecord => ({
-  seq,
-  event: {
-    type: "step.log",
-    runId: RUN,
-    at: new Date(0).toISOString(),
-    elapsedMs: seq,
-    stepId: "flip",
-    message: `line ${seq}`,
-  } satisfies RunEvent,
-});
 const isRoot = process.geteuid?.() === 0;
 
 describe("state files are owner-only (issue 17 finding 1)", () => {
