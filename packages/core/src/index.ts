@@ -41,7 +41,7 @@ export type {
 export type { ApplySqlOptions, Database, DatabaseOperation, MigrationState } from "./ports/database";
 export type { HealthProbe, ProbeRequest, ProbeResult } from "./ports/health-probe";
 export type { AppendOptions, Journal, JournalRecord } from "./ports/journal";
-export type { Lease, LeaseLock, LeaseStatus } from "./ports/lease-lock";
+export type { Fence, Lease, LeaseLock, LeaseStatus } from "./ports/lease-lock";
 export type {
   DispatchRequest,
   FollowOptions,

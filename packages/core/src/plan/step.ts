@@ -1,5 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { StepError } from "../errors/step-error";
+import type { Fence } from "../ports/lease-lock";
 import type { Action } from "./action";
 
 /** `check` reads, `change` mutates (and may be undone), `verify` confirms after the changes. */
@@ -36,6 +37,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** True when the operator acknowledged data loss for destructive steps. */
   readonly acknowledgeDataLoss: boolean;
+  /** The run's lease: pass it to every driver write that can be fenced, so a stale holder is refused. */
+  readonly fence?: Fence;
   /** The output of an earlier, completed step of the same run (also after a resume), typed by its handle. */
   output<O>(step: StepHandle<O>): O | undefined;
   /** Reports progress: becomes a `step.log` event (and a journal line). Never pass secrets. */

@@ -1,6 +1,7 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import type { RunEvent } from "../runner/run-event";
+import type { Fence } from "./lease-lock";
 
 /** One durable journal line: a run event with its sequence number within the run. */
 export interface JournalRecord {
@@ -13,6 +14,12 @@ export interface JournalRecord {
 export interface AppendOptions {
   /** Make the record durable before returning (default `true`). */
   readonly sync?: boolean;
+  /**
+   * The lease the writer holds. A journal coordinated with a lease store refuses the
+   * append (`conflict`, `details: { fenced: true }`) when this token is no longer the
+   * current lease on `fence.key`, so a holder whose lease was broken cannot write.
+   */
+  readonly fence?: Fence;
 }
 
 /** Durable, append-only record of every run: what makes resume and revert possible. */

@@ -14,6 +14,18 @@ export interface Lease {
   readonly expiresAt: string;
 }
 
+/**
+ * The lease a write is made under. A store that coordinates with the lease (a journal,
+ * a traffic switch's state) refuses the write with reason `conflict` and
+ * `details: { fenced: true }` once `token` is no longer the current lease on `key`.
+ */
+export interface Fence {
+  /** The leased key, e.g. the environment `staging`. */
+  readonly key: string;
+  /** The lease's fencing token ({@link Lease.token}). */
+  readonly token: number;
+}
+
 /** What {@link LeaseLock.inspect} sees. */
 export interface LeaseStatus {
   readonly lease: Lease;
