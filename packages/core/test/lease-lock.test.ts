@@ -125,3 +125,55 @@ describe("MemoryLeaseLock", () => {
     );
   });
 });
+
+/**
+ * A renew interrupted, between reading the lease and writing it back, by another holder
+ * breaking the (expired) lease and taking a new one: the renew must not win. The locks'
+ * clock runs that break and acquire the first time renew asks it for the time — exactly
+ * inside the window of a renew that checks, then writes.
+ */
+describe.each([
+  [
+    "FileLeaseLock",
+    async () => {
+      const dir = await tempDir();
+      return (now: () => Date) => new FileLeaseLock({ dir, now });
+    },
+  ],
+  [
+    "MemoryLeaseLock",
+    async () => {
+      let shared: MemoryLeaseLock | undefined;
+      return (now: () => Date) => (shared ??= new MemoryLeaseLock({ now }));
+    },
+  ],
+] as const)("%s renew is a compare-and-swap", (_, makeFactory) => {
+  it("cannot overwrite a grant another holder took while it was renewing", async () => {
+    const factory = await makeFactory();
+    const clock = manualClock();
+    let interleave: (() => void) | undefined;
+    const now = () => {
+      const run = interleave;
+      interleave = undefined;
+      run?.();
+      return clock.now();
+    };
+    const alice = factory(now);
+    const bob = factory(now);
+    const old = (await alice.acquire("staging", { owner: "alice run 1", ttlMs: 1_000 }))._unsafeUnwrap();
+    clock.advance(2_000);
+    let taken: number | undefined;
+    interleave = () => {
+      void bob.breakStale("staging");
+      void bob.acquire("staging", { owner: "bob run 2", ttlMs: 60_000 }).map((l) => {
+        taken = l.token;
+      });
+    };
+    const renewed = await alice.renew(old, 60_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(taken).toBeGreaterThan(old.token);
+    expect(renewed._unsafeUnwrapErr().reason).toBe("conflict");
+    const status = (await bob.inspect("staging"))._unsafeUnwrap();
+    expect(status?.lease).toMatchObject({ owner: "bob run 2", token: taken });
+  });
+});

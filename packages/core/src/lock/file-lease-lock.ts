@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDirSync } from "../fs/fsync-dir";
 import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from "../fs/private-dir";
@@ -21,6 +22,9 @@ import {
 } from "./lease-input";
 
 const DRIVER = "file-lock";
+
+/** What a renewal writes into its token's fence marker. */
+const renewalSchema = z.object({ expiresAt: z.string() });
 
 /** Options for {@link FileLeaseLock}. */
 export interface FileLeaseLockOptions {
@@ -69,6 +73,21 @@ function readLease(path: string): Lease | undefined {
   return parsed.data;
 }
 
+/** The expiry a renewal wrote into a token's marker, or `undefined` (never renewed, or gone). */
+function readRenewal(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if (code(e) === "ENOENT") return undefined;
+    throw e;
+  }
+  if (text.length === 0) return undefined;
+  const parsed = renewalSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${path} is not a fence marker; inspect and remove it by hand`);
+  return parsed.data.expiresAt;
+}
+
 function maxMarker(dir: string): number {
   const names = readdirSync(dir);
   return names.reduce((max, n) => (/^\d+$/.test(n) ? Math.max(max, Number(n)) : max), 0);
@@ -77,13 +96,21 @@ function maxMarker(dir: string): number {
 /**
  * A lease lock on the local file system, safe across processes on one machine.
  *
- * - `<key>.lock` holds the lease as JSON (owner, token, times). It is published with
+ * - `<key>.lock` holds the grant as JSON (owner, token, times). It is published with
  *   `link(2)` from a complete, fsync'd temp file: creation is atomic and exclusive,
- *   so of two racers exactly one wins. Renewals replace it by `rename(2)`.
+ *   so of two racers exactly one wins. A renewal never writes it.
  * - Fencing tokens come from `<key>.fence/`: each token is an exclusively created
  *   marker file `N`, taken only when `N` is the largest marker. Markers are never
  *   deleted below the largest one, so tokens grow per key forever, also across breaks
  *   and releases; a winner whose token was overtaken before it linked takes a fresh one.
+ * - Renew is a compare-and-swap against the latest grant: the holder of token `N`
+ *   writes its new expiry into marker `N` (which no other holder ever writes), then
+ *   reads `<key>.lock` again and succeeds only if it still holds token `N`. A break
+ *   moves the lock file aside *before* it reads the expiry to decide the lease is
+ *   stale, so either the break sees the renewal (and puts the lease back) or the
+ *   renewal's second read sees the lease gone or replaced (and answers `conflict`): a
+ *   renewal can never bring an old grant back over a newer one. The lease's expiry is
+ *   the marker's when it was renewed, the lock file's otherwise.
  * - Release and break move the lock file aside (atomic) and put it back when it turns
  *   out not to be the lease they meant to remove.
  * - A lease is stale when its `expiresAt` has passed; it is reported with its owner
@@ -129,6 +156,30 @@ export class FileLeaseLock implements LeaseLock {
       }
       return token;
     }
+  }
+
+  #markerPath(key: string, token: number) {
+    return join(this.#dir, `${key}.fence`, String(token));
+  }
+
+  /** `grant` with the expiry of its latest renewal. */
+  #withRenewal(grant: Lease): Lease {
+    const renewed = readRenewal(this.#markerPath(grant.key, grant.token));
+    return renewed ? { ...grant, expiresAt: renewed } : grant;
+  }
+
+  /** The grant in `<key>.lock` with the expiry of its latest renewal, or `undefined`. */
+  #current(key: string): Lease | undefined {
+    const grant = readLease(this.#lockPath(key));
+    return grant && this.#withRenewal(grant);
+  }
+
+  /**
+   * The fencing token of the lease now on `key`, or `undefined` when there is none (a
+   * journal fenced by this lock asks it before each append). Throws on I/O errors.
+   */
+  currentToken(key: string): number | undefined {
+    return readLease(this.#lockPath(key))?.token;
   }
 
   #isLatestToken(key: string, token: number): boolean {
@@ -182,7 +233,7 @@ export class FileLeaseLock implements LeaseLock {
       this.#run("acquire", () => {
         ensurePrivateDirSync(this.#dir);
         const path = this.#lockPath(key);
-        const held = readLease(path);
+        const held = this.#current(key);
         if (held) return err(heldError(DRIVER, "acquire", held, isStale(held, this.#now())));
         let lease = newLease(key, owner, this.#nextToken(key), this.#now(), ttlMs);
         const temp = this.#temp(key);
@@ -191,7 +242,7 @@ export class FileLeaseLock implements LeaseLock {
           linkSync(temp, path);
         } catch (e) {
           if (code(e) !== "EEXIST") throw e;
-          const winner = readLease(path);
+          const winner = this.#current(key);
           return err(
             winner
               ? heldError(DRIVER, "acquire", winner, isStale(winner, this.#now()))
@@ -215,15 +266,24 @@ export class FileLeaseLock implements LeaseLock {
     );
   }
 
-  /** Extends the lease when it is still the current one (same token); `conflict` when it was lost. */
+  /**
+   * Extends the lease when it is still the current one (same token), as a
+   * compare-and-swap: writes the new expiry into the token's marker, then checks the
+   * grant is still this token's; `conflict` when it was lost.
+   */
   renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
     return parseRenew(DRIVER, lease, ttlMs).asyncAndThen((ttl) =>
       this.#run("renew", () => {
-        const held = readLease(this.#lockPath(lease.key));
+        const held = this.#current(lease.key);
         if (held?.token !== lease.token) return err(lostError(DRIVER, lease, held));
         const renewed = newLease(held.key, held.owner, held.token, this.#now(), ttl, held.acquiredAt);
-        this.#replace(renewed);
-        return ok(renewed);
+        const marker = this.#markerPath(lease.key, lease.token);
+        const temp = this.#temp(lease.key);
+        writeSynced(temp, JSON.stringify({ expiresAt: renewed.expiresAt }), "wx");
+        renameSync(temp, marker);
+        fsyncDirSync(join(this.#dir, `${lease.key}.fence`));
+        const after = this.#current(lease.key);
+        return after?.token === lease.token ? ok(renewed) : err(lostError(DRIVER, lease, after));
       }),
     );
   }
@@ -232,8 +292,8 @@ export class FileLeaseLock implements LeaseLock {
   release(lease: Lease): ResultAsync<void, DriverError> {
     return parseLease(DRIVER, "release", lease).asyncAndThen(() =>
       this.#run("release", () => {
-        const held = readLease(this.#lockPath(lease.key));
-        if (held?.token === lease.token) this.#removeIf(lease.key, (found) => found.token === lease.token);
+        if (this.currentToken(lease.key) === lease.token)
+          this.#removeIf(lease.key, (found) => found.token === lease.token);
         return ok(undefined);
       }),
     );
@@ -243,7 +303,7 @@ export class FileLeaseLock implements LeaseLock {
   inspect(key: string): ResultAsync<LeaseStatus | null, DriverError> {
     return parseLockKey(DRIVER, "inspect", key).asyncAndThen(() =>
       this.#run("inspect", () => {
-        const held = readLease(this.#lockPath(key));
+        const held = this.#current(key);
         return ok(held ? { lease: held, stale: isStale(held, this.#now()) } : null);
       }),
     );
@@ -253,12 +313,16 @@ export class FileLeaseLock implements LeaseLock {
   breakStale(key: string): ResultAsync<Lease, DriverError> {
     return parseLockKey(DRIVER, "breakStale", key).asyncAndThen(() =>
       this.#run("breakStale", () => {
-        const held = readLease(this.#lockPath(key));
+        const held = this.#current(key);
         if (!held) return err(notLockedError(DRIVER, key));
         if (!isStale(held, this.#now())) return err(heldError(DRIVER, "breakStale", held, false));
-        const broken = this.#removeIf(key, (found) => found.token === held.token);
+        // Stale again once moved aside: a renewal that landed meanwhile keeps its lease.
+        const broken = this.#removeIf(
+          key,
+          (found) => found.token === held.token && isStale(this.#withRenewal(found), this.#now()),
+        );
         return broken
-          ? ok(broken)
+          ? ok(this.#withRenewal(broken))
           : err(
               driverError({
                 driver: DRIVER,

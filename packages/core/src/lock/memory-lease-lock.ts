@@ -51,15 +51,24 @@ export class MemoryLeaseLock implements LeaseLock {
     });
   }
 
-  /** Extends the lease when it is still the current one (same token). */
+  /**
+   * Extends the lease when it is still the current one (same token): a compare-and-swap,
+   * the check and the write with nothing in between (the clock is read before the check).
+   */
   renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
     return parseRenew(DRIVER, lease, ttlMs).asyncAndThen((ttl) => {
+      const now = this.#now();
       const held = this.#leases.get(lease.key);
       if (held?.token !== lease.token) return errAsync(lostError(DRIVER, lease, held));
-      const renewed = newLease(held.key, held.owner, held.token, this.#now(), ttl, held.acquiredAt);
+      const renewed = newLease(held.key, held.owner, held.token, now, ttl, held.acquiredAt);
       this.#leases.set(lease.key, renewed);
       return okAsync({ ...renewed });
     });
+  }
+
+  /** The fencing token of the lease now on `key`, or `undefined` (a journal fenced by this lock asks it). */
+  currentToken(key: string): number | undefined {
+    return this.#leases.get(key)?.token;
   }
 
   /** Releases the lease if it is still the current one; a lease already gone is fine. */
