@@ -167,6 +167,7 @@ describe.each([
       void bob.breakStale("staging");
       void bob.acquire("staging", { owner: "bob run 2", ttlMs: 60_000 }).map((l) => {
         taken = l.token;
+        return l;
       });
     };
     const renewed = await alice.renew(old, 60_000);
