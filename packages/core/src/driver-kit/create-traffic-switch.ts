@@ -3,6 +3,7 @@ import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
 import type { Action } from "../plan/action";
+import type { Fence } from "../ports/lease-lock";
 import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema, simpleNameSchema } from "../validate/schemas";
@@ -10,7 +11,7 @@ import { timerMsSchema } from "../validate/timer-ms-schema";
 import { poll } from "./poll";
 import type { RemoteFiles } from "./remote-files";
 import { formatRevision } from "./revision";
-import { switchRequestSchema, trafficStateSchema } from "./switch-input";
+import { fenceSchema, switchRequestSchema, trafficStateSchema } from "./switch-input";
 import type { TrafficBackend } from "./traffic-backend";
 import { type TrafficStateFiles, trafficStateStore } from "./traffic-state-store";
 
@@ -58,7 +59,9 @@ const unavailable = (e: DriverError) => e.reason === "unavailable";
  * no-op); the state files (idempotent record per run id, bounded history); confirm by
  * polling `backend.liveRevision` (retrying `unavailable`) until the deadline;
  * `restorePrevious` putting `.prev` back as it is, without checking it again (it was
- * live); sweeping stale candidates; and the dry run of each operation.
+ * live); sweeping stale candidates; the dry run of each operation; and fencing: each write
+ * given a fence is first admitted by the state store (`<stateFile>.fence`), so a run whose
+ * lease was broken is refused before it changes anything.
  */
 export function createTrafficSwitch(options: TrafficSwitchOptions): Result<TrafficSwitch, DriverError> {
   const { backend } = options;
@@ -111,6 +114,22 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
       ? ok(config)
       : bad(`the config does not stamp its revision ${config.revision}`);
   };
+
+  /** Runs `write` once `fence` (when given) is admitted by the state store. */
+  const fenced = <T>(
+    fence: Fence | undefined,
+    op: string,
+    write: () => ResultAsync<T, DriverError>,
+  ): ResultAsync<T, DriverError> =>
+    fence === undefined
+      ? write()
+      : parseInput(fenceSchema, fence, {
+          driver: backend.name,
+          op,
+          hint: "pass the run's lease as { key, token }",
+        })
+          .asyncAndThen((f) => store.admit(f, op))
+          .andThen(write);
 
   /** When this switch last swept stale candidates (epoch ms). */
   let sweptAt = Number.NEGATIVE_INFINITY;
@@ -228,10 +247,10 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
       );
     },
 
-    install(config) {
+    install(config, fence) {
       const op = "install";
       return checkConfig(config, op).asyncAndThen((c) =>
-        files.read(livePath, op).andThen((live) => {
+        fenced(fence, op, () => files.read(livePath, op)).andThen((live) => {
           if (live === c.content) {
             // Already installed (a resumed run): `.prev` stays the file this install replaced.
             return files.read(prevPath, op).map((prev) => ({
@@ -255,7 +274,8 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
       );
     },
 
-    reload: () => backend.activate().mapErr((e) => ({ ...e, op: "reload" })),
+    reload: (fence) =>
+      fenced(fence, "reload", () => backend.activate().mapErr((e) => ({ ...e, op: "reload" }))),
 
     installedRevision() {
       return files
@@ -324,13 +344,15 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
         });
     },
 
-    record(request) {
-      return parseRequest(request, "record").asyncAndThen((r) => store.record(r, "record"));
+    record(request, fence) {
+      return parseRequest(request, "record").asyncAndThen((r) =>
+        fenced(fence, "record", () => store.record(r, "record")),
+      );
     },
 
-    restorePrevious() {
+    restorePrevious(fence) {
       const op = "restorePrevious";
-      return files.read(prevPath, op).andThen((prev) => {
+      return fenced(fence, op, () => files.read(prevPath, op)).andThen((prev) => {
         if (prev === null) {
           return errAsync(
             fail(op, "not_found", `no previous config is kept at ${prevPath}: nothing to restore`, {
@@ -347,13 +369,13 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
       });
     },
 
-    writeState(state) {
+    writeState(state, fence) {
       const op = "writeState";
       return parseInput(stateSchema, state, {
         driver: backend.name,
         op,
         hint: `the active color must be one of ${colors.join(", ")}`,
-      }).asyncAndThen((st) => store.write(st as TrafficState, op));
+      }).asyncAndThen((st) => fenced(fence, op, () => store.write(st as TrafficState, op)));
     },
 
     describe,

@@ -1,6 +1,6 @@
 /**
  * Backflip's driver kit: what a driver author needs and a user of the SDK does not —
- * file access through any Shell, the traffic state files, a driver's error builder,
+ * file access through any Shell, the traffic state files and their fence record, a driver's error builder,
  * shared input schemas, a `poll` helper, and {@link createTrafficSwitch}, which builds a
  * whole TrafficSwitch from a small proxy-specific {@link TrafficBackend}. It also carries
  * what core's main entry keeps to itself but drivers share: input validation
@@ -36,6 +36,8 @@ export type { TrafficSwitchOptions } from "./create-traffic-switch";
 export { createTrafficSwitch } from "./create-traffic-switch";
 export type { DriverErrorBuilder, DriverErrorExtra } from "./driver-error-for";
 export { driverErrorFor } from "./driver-error-for";
+export type { FenceRecord } from "./fence-record";
+export { admitFence, fenceFileOf, formatFenceRecord, parseFenceRecord } from "./fence-record";
 export {
   absolutePathSchema,
   actorSchema,
@@ -51,7 +53,7 @@ export { baseOf, commandFailure, dirOf, RemoteFiles } from "./remote-files";
 export { formatRevision } from "./revision";
 export type { StateFileSource } from "./state-files";
 export { formatHistory, formatHistoryLine, parseActiveColor, parseHistory } from "./state-files";
-export { historyEntrySchema, switchRequestSchema, trafficStateSchema } from "./switch-input";
+export { fenceSchema, historyEntrySchema, switchRequestSchema, trafficStateSchema } from "./switch-input";
 export type { TrafficBackend, TrafficBackendOperation } from "./traffic-backend";
 export type { TrafficStateFiles, TrafficStateStore } from "./traffic-state-store";
 export { trafficStateStore } from "./traffic-state-store";

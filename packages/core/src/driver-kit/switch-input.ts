@@ -26,3 +26,14 @@ export const historyEntrySchema = z.object({
 export function trafficStateSchema(colors: readonly string[]) {
   return z.object({ activeColor: colorIn(colors), history: z.array(historyEntrySchema) });
 }
+
+/** The lease fence (`Fence`) a write is made under: a lease key of one word and a non-negative safe-integer token. */
+export const fenceSchema = z.object({
+  key: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/,
+      "expected a lease key of letters, digits, '.', '_', ':', '/', '@' or '-'",
+    ),
+  token: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});

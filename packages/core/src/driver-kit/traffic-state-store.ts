@@ -1,6 +1,8 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import type { Fence } from "../ports/lease-lock";
 import type { HistoryEntry, SwitchRequest, TrafficState } from "../ports/traffic-switch";
+import { admitFence, fenceFileOf, formatFenceRecord, parseFenceRecord } from "./fence-record";
 import type { RemoteFiles } from "./remote-files";
 import { formatHistory, parseActiveColor, parseHistory } from "./state-files";
 
@@ -14,7 +16,11 @@ export interface TrafficStateFiles {
   readonly historyLimit: number;
 }
 
-/** Reads and writes a switch's state files (the active color and its bounded history). */
+/**
+ * Reads and writes a switch's state files (the active color and its bounded history), and
+ * fences writes: `<stateFile>.fence` records, per lease key, the newest token that changed
+ * the switch (see {@link admitFence}).
+ */
 export interface TrafficStateStore {
   /** The active color and the history (newest first); `not_found` when the active-color file is missing. */
   read(op: string): ResultAsync<TrafficState, DriverError>;
@@ -22,6 +28,11 @@ export interface TrafficStateStore {
   record(request: SwitchRequest, op: string): ResultAsync<TrafficState, DriverError>;
   /** Overwrites both files exactly (the color first). */
   write(state: TrafficState, op: string): ResultAsync<void, DriverError>;
+  /**
+   * Admits a write under `fence` before it is made: `conflict` (fenced) when a newer token
+   * of its key changed the switch; otherwise records the token (written only when it is new).
+   */
+  admit(fence: Fence, op: string): ResultAsync<void, DriverError>;
 }
 
 /** The state files of a switch for `driver`, through `files`. */
@@ -33,6 +44,7 @@ export function trafficStateStore(
   now: () => Date,
 ): TrafficStateStore {
   const { stateFile, historyFile, historyLimit } = state;
+  const fenceFile = fenceFileOf(stateFile);
   const history = (op: string) =>
     files
       .read(historyFile, op)
@@ -84,5 +96,16 @@ export function trafficStateStore(
       }),
 
     write,
+
+    admit: (fence, op) => {
+      const source = { driver, op, path: fenceFile };
+      return files
+        .read(fenceFile, op)
+        .andThen((text) => parseFenceRecord(text ?? "", source))
+        .andThen((record) => admitFence(record, fence, source))
+        .andThen((next) =>
+          next === null ? okAsync(undefined) : files.writeAtomic(fenceFile, formatFenceRecord(next), op),
+        );
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import type { Action } from "../plan/action";
+import type { Fence } from "./lease-lock";
 
 /** One line of `active-color.history`: which color went live, when, for which SHA, by which run. */
 export interface HistoryEntry {
@@ -50,6 +51,14 @@ export type TrafficOperation = "readState" | "validate" | "activate" | "record" 
 /**
  * Moves traffic between colors: Path 1 of the runbook. The flip is a sequence of
  * these calls, each a step: readState → render → validate → install → reload → confirm → record.
+ *
+ * Fencing: every call that changes live routing or the recorded state (`install`,
+ * `reload`, `record`, `restorePrevious`, `writeState`) takes the run's lease as an optional
+ * last `fence`. The switch keeps, with its state, the newest token of each lease key that
+ * changed it, and refuses a write whose token is older with reason `conflict` and
+ * `details: { fenced: true, key, token, current }` — a run whose lease was broken cannot
+ * flip traffic back under the run that broke it. An equal or newer token is accepted and
+ * recorded; without a fence a write is not checked. Reads never take one.
  */
 export interface TrafficSwitch {
   /** The driver's name for messages, e.g. `haproxy`. */
@@ -63,9 +72,12 @@ export interface TrafficSwitch {
   /** Validates a rendered config where it will run (e.g. `haproxy -c`, `nginx -t`), the live file untouched; the backend's message is kept. */
   validate(config: RenderedConfig): ResultAsync<void, DriverError>;
   /** Installs a validated config atomically, keeping the previous one for {@link restorePrevious}. */
-  install(config: RenderedConfig): ResultAsync<{ previousRevision: string | null }, DriverError>;
+  install(
+    config: RenderedConfig,
+    fence?: Fence,
+  ): ResultAsync<{ previousRevision: string | null }, DriverError>;
   /** Makes the running proxy use the installed config (reload, or a runtime map update). */
-  reload(): ResultAsync<void, DriverError>;
+  reload(fence?: Fence): ResultAsync<void, DriverError>;
   /** The revision of the config installed on disk (what the next reload loads); `null` when none or unstamped. */
   installedRevision(): ResultAsync<string | null, DriverError>;
   /** The revision the running proxy has loaded, asked of the proxy itself; `null` when unstamped. */
@@ -73,11 +85,11 @@ export interface TrafficSwitch {
   /** Succeeds when the running proxy has loaded `revision`; `failed` otherwise. */
   confirm(revision: string): ResultAsync<void, DriverError>;
   /** Writes the active color atomically and prepends a history line (bounded length). */
-  record(request: SwitchRequest): ResultAsync<TrafficState, DriverError>;
+  record(request: SwitchRequest, fence?: Fence): ResultAsync<TrafficState, DriverError>;
   /** Puts back the config that {@link install} replaced (not reloaded: call {@link reload} next). */
-  restorePrevious(): ResultAsync<{ revision: string | null }, DriverError>;
+  restorePrevious(fence?: Fence): ResultAsync<{ revision: string | null }, DriverError>;
   /** Overwrites the state file and history exactly (the undo of {@link record}). */
-  writeState(state: TrafficState): ResultAsync<void, DriverError>;
+  writeState(state: TrafficState, fence?: Fence): ResultAsync<void, DriverError>;
   /** The dry run of one operation for a switch to `request.color`: the commands and files it would touch, where. */
   describe(
     operation: TrafficOperation,

@@ -28,6 +28,9 @@ export interface ActivateOutput {
   readonly previousRevision: string | null;
 }
 
+/** A refusal of a write made under a lease that another run has broken since. */
+const isFenced = (e: DriverError): boolean => e.reason === "conflict" && e.details?.fenced === true;
+
 /** A switch request whose run id may be left to the run executing the steps. */
 export type SwitchStepsRequest = Omit<SwitchRequest, "runId"> & { readonly runId?: string };
 
@@ -45,6 +48,8 @@ export type SwitchStepsRequest = Omit<SwitchRequest, "runId"> & { readonly runId
  *
  * The run id stamped into the revision and the history is the executing run's
  * (`ctx.runId`); when `request.runId` is given it must be that run's id, or `read-state` fails.
+ * Every write passes the run's lease (`ctx.fence`), so a run whose lease was broken is
+ * refused by the switch (`conflict`, fenced) and, in `activate`, puts nothing back.
  */
 export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsRequest): Step[] {
   const where = sw.name;
@@ -95,11 +100,11 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
 
   const A = SWITCH_STEP_IDS.activate;
   /** Puts the previous config back and makes it live again: the undo of `activate`. */
-  const putBackPrevious = (): ResultAsync<void, DriverError> =>
+  const putBackPrevious = (ctx: StepContext): ResultAsync<void, DriverError> =>
     sw
-      .restorePrevious()
+      .restorePrevious(ctx.fence)
       .andThen(({ revision }) =>
-        sw.reload().andThen(() => (revision === null ? okAsync(undefined) : sw.confirm(revision))),
+        sw.reload(ctx.fence).andThen(() => (revision === null ? okAsync(undefined) : sw.confirm(revision))),
       );
 
   const activate = defineStep<ActivateOutput>({
@@ -114,16 +119,18 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
     run: (ctx) =>
       rendered(ctx).andThen((config) =>
         sw
-          .install(config)
+          .install(config, ctx.fence)
           .mapErr(fail(A))
           .andThen(({ previousRevision }) =>
             sw
-              .reload()
+              .reload(ctx.fence)
               .andThen(() => sw.confirm(config.revision))
               .map((): ActivateOutput => ({ revision: config.revision, previousRevision }))
               .orElse((error) => {
+                // Fenced: a newer run owns the switch now, and putting anything back is its call.
+                if (isFenced(error)) return errAsync<ActivateOutput, StepError>(fromDriverError(A, error));
                 ctx.log(`activation failed (${error.message}): putting the previous config back`);
-                return putBackPrevious()
+                return putBackPrevious(ctx)
                   .mapErr((restoreError) =>
                     stepError(
                       A,
@@ -141,7 +148,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
       ),
     undo: (ctx) => {
       ctx.log("restoring the previous config");
-      return putBackPrevious().mapErr(fail(A));
+      return putBackPrevious(ctx).mapErr(fail(A));
     },
     // Live → done. Installed but not live: a reload may still be in flight (the run was
     // killed mid-reload), so it gets the confirm window; live by then → done. Never live →
@@ -164,7 +171,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
                 ctx.log(
                   "the new config was installed but never went live: putting the previous one back on disk",
                 );
-                return sw.restorePrevious().map(() => ({ done: false as const }));
+                return sw.restorePrevious(ctx.fence).map(() => ({ done: false as const }));
               });
           })
           .mapErr(fail(A));
@@ -176,7 +183,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
     title: `Record ${request.color} as the active color`,
     kind: "change",
     describe: () => sw.describe("record", target),
-    run: (ctx) => sw.record(forRun(ctx)).mapErr(fail(SWITCH_STEP_IDS.record)),
+    run: (ctx) => sw.record(forRun(ctx), ctx.fence).mapErr(fail(SWITCH_STEP_IDS.record)),
     undo: (ctx) => {
       const prior = ctx.output(SWITCH_OUTPUTS.readState);
       if (!prior)
@@ -186,7 +193,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
           }),
         );
       ctx.log(`restoring the active color ${prior.activeColor} and the history`);
-      return sw.writeState(prior).mapErr(fail(SWITCH_STEP_IDS.record));
+      return sw.writeState(prior, ctx.fence).mapErr(fail(SWITCH_STEP_IDS.record));
     },
     // Recorded → done. Killed after the color was written but before the history (the
     // driver writes the color first) → the prior color is put back, so a revert does not
@@ -199,7 +206,7 @@ export function trafficSwitchSteps(sw: TrafficSwitch, request: SwitchStepsReques
           const prior = ctx.output(SWITCH_OUTPUTS.readState);
           if (!prior || prior.activeColor === state.activeColor) return okAsync({ done: false });
           ctx.log(`the color was written but not the history: putting ${prior.activeColor} back`);
-          return sw.writeState(prior).map(() => ({ done: false as const }));
+          return sw.writeState(prior, ctx.fence).map(() => ({ done: false as const }));
         })
         .mapErr(fail(SWITCH_STEP_IDS.record)),
   });

@@ -1,13 +1,25 @@
 import type {
   Action,
   DriverError,
+  Fence,
   RenderedConfig,
   SwitchRequest,
   TrafficOperation,
   TrafficState,
   TrafficSwitch,
 } from "@backflip/core";
-import { actorSchema, parseInput, runIdSchema, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import {
+  actorSchema,
+  admitFence,
+  fenceFileOf,
+  fenceSchema,
+  formatFenceRecord,
+  parseFenceRecord,
+  parseInput,
+  runIdSchema,
+  shaSchema,
+  simpleNameSchema,
+} from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { FleetOp } from "../fleet-ops";
@@ -26,7 +38,7 @@ import {
   writeTrafficState,
 } from "../world/world-actions";
 import type { ContainerState, WorldState } from "../world/world-state";
-import { type FleetRuntime, opError, operation } from "./operation";
+import { type FleetRuntime, methodOf, opError, operation } from "./operation";
 
 const DRIVER = "mock-traffic";
 
@@ -34,7 +46,9 @@ const DRIVER = "mock-traffic";
  * The simulated HAProxy traffic switch: the config, its `.prev`, the state file and the
  * history live as files in the HAProxy container; the running proxy's loaded config is
  * process memory that only {@link reload} changes. Revisions are `color:sha:runId`.
- * Repeating an install or a run's record (a resumed run) changes nothing more.
+ * Repeating an install or a run's record (a resumed run) changes nothing more. Writes
+ * given a fence are fenced as the driver kit's switches are: the newest token per lease key
+ * is kept in `<stateFile>.fence` in the container, and an older one is refused (`conflict`).
  */
 export class MockTrafficSwitch implements TrafficSwitch {
   readonly name = DRIVER;
@@ -85,6 +99,26 @@ export class MockTrafficSwitch implements TrafficSwitch {
         }),
       );
     return ok(proxy);
+  }
+
+  /** Validates the fence a write is given (none: the write is not fenced). */
+  #fence(op: FleetOp, fence: Fence | undefined): Result<Fence | undefined, DriverError> {
+    return fence === undefined
+      ? ok(undefined)
+      : parseInput(fenceSchema, fence, { driver: DRIVER, op: methodOf(op) });
+  }
+
+  /** Admits a write under `fence` against the container's fence file, recording a newer token. */
+  #admit(op: FleetOp, proxy: ContainerState, fence: Fence | undefined): Result<ContainerState, DriverError> {
+    if (fence === undefined) return ok(proxy);
+    const path = fenceFileOf(this.world.topology.traffic.stateFile);
+    const source = { driver: DRIVER, op: methodOf(op), path };
+    return parseFenceRecord(readText(proxy, path) ?? "", source)
+      .andThen((record) => admitFence(record, fence, source))
+      .map((next) => {
+        if (next !== null) writeText(proxy, path, formatFenceRecord(next));
+        return proxy;
+      });
   }
 
   readState(): ResultAsync<TrafficState, DriverError> {
@@ -167,7 +201,10 @@ export class MockTrafficSwitch implements TrafficSwitch {
     );
   }
 
-  install(config: RenderedConfig): ResultAsync<{ previousRevision: string | null }, DriverError> {
+  install(
+    config: RenderedConfig,
+    fence?: Fence,
+  ): ResultAsync<{ previousRevision: string | null }, DriverError> {
     return operation(
       this.runtime,
       { op: "traffic.install" },
@@ -175,7 +212,7 @@ export class MockTrafficSwitch implements TrafficSwitch {
         this.#configInput("traffic.install", config).andThen((c) => {
           const problems = this.#check(c);
           return problems.length === 0
-            ? ok(c)
+            ? this.#fence("traffic.install", fence).map(() => c)
             : err(
                 opError(
                   "traffic.install",
@@ -185,40 +222,44 @@ export class MockTrafficSwitch implements TrafficSwitch {
               );
         }),
       (c) =>
-        this.#proxy("traffic.install").map((proxy) => ({
-          previousRevision: installConfig(this.world, proxy, c.content),
-        })),
+        this.#proxy("traffic.install")
+          .andThen((proxy) => this.#admit("traffic.install", proxy, fence))
+          .map((proxy) => ({
+            previousRevision: installConfig(this.world, proxy, c.content),
+          })),
     );
   }
 
-  reload(): ResultAsync<void, DriverError> {
+  reload(fence?: Fence): ResultAsync<void, DriverError> {
     return operation(
       this.runtime,
       { op: "traffic.reload" },
-      () => ok(undefined),
+      () => this.#fence("traffic.reload", fence),
       () =>
-        this.#proxy("traffic.reload", true).andThen((proxy) => {
-          const installed = readText(proxy, this.world.layout.proxy.configPath);
-          if (installed === null)
-            return err(
-              opError(
-                "traffic.reload",
-                "failed",
-                `${this.world.layout.proxy.configPath} is missing: nothing to load`,
-              ),
-            );
-          const problems = checkHaproxyConfig(this.world.topology, installed);
-          if (problems.length > 0)
-            return err(
-              opError(
-                "traffic.reload",
-                "failed",
-                `reload refused, the old config keeps serving: ${problems.join("; ")}`,
-              ),
-            );
-          this.world.loadedConfig = installed;
-          return ok(undefined);
-        }),
+        this.#proxy("traffic.reload", true)
+          .andThen((proxy) => this.#admit("traffic.reload", proxy, fence))
+          .andThen((proxy) => {
+            const installed = readText(proxy, this.world.layout.proxy.configPath);
+            if (installed === null)
+              return err(
+                opError(
+                  "traffic.reload",
+                  "failed",
+                  `${this.world.layout.proxy.configPath} is missing: nothing to load`,
+                ),
+              );
+            const problems = checkHaproxyConfig(this.world.topology, installed);
+            if (problems.length > 0)
+              return err(
+                opError(
+                  "traffic.reload",
+                  "failed",
+                  `reload refused, the old config keeps serving: ${problems.join("; ")}`,
+                ),
+              );
+            this.world.loadedConfig = installed;
+            return ok(undefined);
+          }),
     );
   }
 
@@ -272,57 +313,74 @@ export class MockTrafficSwitch implements TrafficSwitch {
     );
   }
 
-  record(request: SwitchRequest): ResultAsync<TrafficState, DriverError> {
+  record(request: SwitchRequest, fence?: Fence): ResultAsync<TrafficState, DriverError> {
     return operation(
       this.runtime,
       { op: "traffic.record" },
-      () => parseInput(this.#requestSchema, request, { driver: DRIVER, op: "record" }),
+      () =>
+        parseInput(this.#requestSchema, request, { driver: DRIVER, op: "record" }).andThen((r) =>
+          this.#fence("traffic.record", fence).map(() => r),
+        ),
       (r) =>
-        this.#proxy("traffic.record").map((proxy) => {
-          const history = trafficState(this.world)?.history ?? [];
-          const head = history[0];
-          if (head?.runId === r.runId && head.color === r.color) {
-            writeTrafficState(this.world, proxy, { activeColor: r.color, history });
-            return trafficState(this.world) ?? { activeColor: r.color, history };
-          }
-          const entry = {
-            at: this.runtime.clock.now().toISOString(),
-            color: r.color,
-            ...(r.sha === undefined ? {} : { sha: r.sha }),
-            runId: r.runId,
-            actor: r.actor,
-          };
-          writeTrafficState(this.world, proxy, { activeColor: r.color, history: [entry, ...history] });
-          return trafficState(this.world) ?? { activeColor: r.color, history: [entry] };
-        }),
+        this.#proxy("traffic.record")
+          .andThen((proxy) => this.#admit("traffic.record", proxy, fence))
+          .map((proxy) => {
+            const history = trafficState(this.world)?.history ?? [];
+            const head = history[0];
+            if (head?.runId === r.runId && head.color === r.color) {
+              writeTrafficState(this.world, proxy, { activeColor: r.color, history });
+              return trafficState(this.world) ?? { activeColor: r.color, history };
+            }
+            const entry = {
+              at: this.runtime.clock.now().toISOString(),
+              color: r.color,
+              ...(r.sha === undefined ? {} : { sha: r.sha }),
+              runId: r.runId,
+              actor: r.actor,
+            };
+            writeTrafficState(this.world, proxy, { activeColor: r.color, history: [entry, ...history] });
+            return trafficState(this.world) ?? { activeColor: r.color, history: [entry] };
+          }),
     );
   }
 
-  restorePrevious(): ResultAsync<{ revision: string | null }, DriverError> {
+  restorePrevious(fence?: Fence): ResultAsync<{ revision: string | null }, DriverError> {
     return operation(
       this.runtime,
       { op: "traffic.restorePrevious" },
-      () => ok(undefined),
+      () => this.#fence("traffic.restorePrevious", fence),
       () =>
-        this.#proxy("traffic.restorePrevious").andThen((proxy) => {
-          const path = this.world.layout.proxy.configPath;
-          const previous = readText(proxy, `${path}.prev`);
-          if (previous === null)
-            return err(
-              opError("traffic.restorePrevious", "not_found", `${path}.prev is missing: nothing to restore`),
-            );
-          writeText(proxy, path, previous);
-          return ok({ revision: parseHaproxyConfig(previous).revision });
-        }),
+        this.#proxy("traffic.restorePrevious")
+          .andThen((proxy) => this.#admit("traffic.restorePrevious", proxy, fence))
+          .andThen((proxy) => {
+            const path = this.world.layout.proxy.configPath;
+            const previous = readText(proxy, `${path}.prev`);
+            if (previous === null)
+              return err(
+                opError(
+                  "traffic.restorePrevious",
+                  "not_found",
+                  `${path}.prev is missing: nothing to restore`,
+                ),
+              );
+            writeText(proxy, path, previous);
+            return ok({ revision: parseHaproxyConfig(previous).revision });
+          }),
     );
   }
 
-  writeState(state: TrafficState): ResultAsync<void, DriverError> {
+  writeState(state: TrafficState, fence?: Fence): ResultAsync<void, DriverError> {
     return operation(
       this.runtime,
       { op: "traffic.writeState" },
-      () => parseInput(this.#stateSchema, state, { driver: DRIVER, op: "writeState" }),
-      (s) => this.#proxy("traffic.writeState").map((proxy) => writeTrafficState(this.world, proxy, s)),
+      () =>
+        parseInput(this.#stateSchema, state, { driver: DRIVER, op: "writeState" }).andThen((s) =>
+          this.#fence("traffic.writeState", fence).map(() => s),
+        ),
+      (s) =>
+        this.#proxy("traffic.writeState")
+          .andThen((proxy) => this.#admit("traffic.writeState", proxy, fence))
+          .map((proxy) => writeTrafficState(this.world, proxy, s)),
     );
   }
 
