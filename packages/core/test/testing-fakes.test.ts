@@ -144,5 +144,7 @@ describe("stepContext", () => {
     const aborted = stepContext({ signal: AbortSignal.abort(), acknowledgeDataLoss: true, env: "prod" });
     expect(aborted).toMatchObject({ env: "prod", acknowledgeDataLoss: true });
     expect(aborted.signal.aborted).toBe(true);
+    expect(ctx.fence).toBeUndefined();
+    expect(stepContext({ fence: { key: "staging", token: 7 } }).fence).toEqual({ key: "staging", token: 7 });
   });
 });

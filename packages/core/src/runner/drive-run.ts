@@ -3,23 +3,22 @@ import type { RollbackPlan } from "../plan/rollback-plan";
 import { defaultOwner } from "./default-owner";
 import type { EventLog } from "./event-log";
 import { finishRun } from "./finish-run";
-import { holdLease, type LeaseKeeper } from "./lease-keeper";
+import { DEFAULT_LOCK_TTL_MS, holdLease, type LeaseKeeper } from "./lease-keeper";
 import { RunEngine } from "./run-engine";
 import type { RunError } from "./run-error";
 import type { RunOptions } from "./run-options";
 import type { RunProgress } from "./run-progress";
 import type { RunReport } from "./run-report";
 
-/** Lease time-to-live when the options give none. */
-export const DEFAULT_LOCK_TTL_MS = 60_000;
+export { DEFAULT_LOCK_TTL_MS } from "./lease-keeper";
 
 /**
  * Takes the lease on `env` for run `runId` (owned by `<owner> run <runId>`, breaking a
- * stale one first when `breakStale` is set), runs `body` while it is renewed, then
- * stops renewing. `lock_held` when the lease cannot be taken; `body` gets the owner.
+ * stale one first when `breakStale` is set), runs `body` while it is renewed (on the
+ * run's clock, `options.now`), then stops renewing. `lock_held` when the lease cannot be taken; `body` gets the owner.
  */
 export async function withRunLease(
-  options: Pick<RunOptions, "lock" | "owner" | "lockTtlMs">,
+  options: Pick<RunOptions, "lock" | "owner" | "lockTtlMs" | "now">,
   env: string,
   runId: string,
   breakStale: boolean,
@@ -31,6 +30,7 @@ export async function withRunLease(
     ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
     runId,
     breakStale,
+    now: options.now ?? (() => new Date()),
   });
   if (keeper.isErr()) return err(keeper.error);
   try {
@@ -57,7 +57,8 @@ export async function driveRun(
     signal: options.signal,
     acknowledgeDataLoss: options.acknowledgeDataLoss === true,
     mode,
-    leaseLost: keeper.lost,
+    holdsLease: keeper.check,
+    fence: keeper.fence,
   }).drive();
   return finishRun(end, progress, keeper, log);
 }

@@ -1,7 +1,8 @@
 import type { DriverError } from "../errors/driver-error";
 import { driverError } from "../errors/driver-error";
 import type { StepKind } from "../plan/step";
-import type { Journal, JournalRecord } from "../ports/journal";
+import type { AppendOptions, Journal, JournalRecord } from "../ports/journal";
+import type { Fence } from "../ports/lease-lock";
 import type { RunEvent, RunEventBase } from "./run-event";
 import { applyEvent, type RunProgress } from "./run-progress";
 
@@ -22,11 +23,13 @@ export interface EventLogInit {
   /** The records already in the journal (a resumed run goes on after them). */
   readonly records: readonly JournalRecord[];
   readonly onEvent?: (event: RunEvent) => void;
+  /** The run's lease, passed with every append so a journal fenced by the lock refuses a stale holder. */
+  readonly fence?: Fence;
 }
 
-async function appendSafely(journal: Journal, runId: string, record: JournalRecord, sync: boolean) {
+async function appendSafely(journal: Journal, runId: string, record: JournalRecord, options: AppendOptions) {
   try {
-    const result = await journal.append(runId, record, { sync });
+    const result = await journal.append(runId, record, options);
     return result.isErr() ? result.error : undefined;
   } catch (cause) {
     return driverError({
@@ -125,7 +128,11 @@ export class EventLog {
       elapsedMs: at.getTime() - this.#init.startedMs,
     } as RunEvent;
     const record: JournalRecord = { seq: this.#records.length, event };
-    const failure = await appendSafely(this.#init.journal, this.runId, record, this.#mustSync(event));
+    const { fence } = this.#init;
+    const failure = await appendSafely(this.#init.journal, this.runId, record, {
+      sync: this.#mustSync(event),
+      ...(fence ? { fence } : {}),
+    });
     if (failure) {
       this.#failure = failure;
       return;

@@ -11,7 +11,8 @@ import type { RunReport } from "./run-report";
 
 /**
  * Ends a driven run. A finished run releases its lease and returns its outcome. A run
- * that lost its journal or its lease stopped like a killed process: its lease is left
+ * that lost its journal or its lease (or could no longer prove it held the lease)
+ * stopped like a killed process: its lease is left
  * to expire (so no other run starts on a half-done environment) and the error says how
  * to resume it.
  */
@@ -31,14 +32,17 @@ export async function finishRun(
   keeper.stop();
   const expires = keeper.lease().expiresAt;
   if (end.stopped === "lease") {
+    const failure = keeper.failure();
+    const why = failure ? formatDriverError(failure) : "it expired by the run's clock";
     return err(
       runFailure(
         "lock_held",
-        `the lease on ${env} was lost mid-run: the run stopped in state ${progress.state} without touching anything more`,
+        `the lease on ${env} was lost or could no longer be proven held mid-run (${why}): the run stopped in state ${progress.state} without touching anything more`,
         {
           runId,
           report,
-          hint: `find who holds ${env} now; then resume run ${runId} (mode "revert" or "continue")`,
+          ...(failure ? { cause: failure } : {}),
+          hint: `find who holds ${env} now (inspect the lock); when nobody does, resume run ${runId} (mode "revert" or "continue", with breakStaleLock once its lease is stale)`,
         },
       ),
     );

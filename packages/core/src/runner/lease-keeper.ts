@@ -1,32 +1,82 @@
 import { err, ok, type Result } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
-import type { Lease, LeaseLock } from "../ports/lease-lock";
+import type { Fence, Lease, LeaseLock } from "../ports/lease-lock";
 import type { RunError } from "./run-error";
 import { runFailure } from "./run-failure";
 
 /** A held lease, renewed in the background while the run lasts. */
 export interface LeaseKeeper {
   readonly lease: () => Lease;
-  /** True once a renewal found the lease gone (another holder may own the environment now). */
+  /** The fence every write of the run carries: the environment and the lease's token. */
+  readonly fence: Fence;
+  /**
+   * Resolves `true` while the run can prove it holds the lease: before "held until" (the
+   * last grant's or renewal's expiry, less a safety margin), or after a renewal made on
+   * the spot once past it. Resolves `false` for good once it cannot (see {@link lost}).
+   */
+  readonly check: () => Promise<boolean>;
+  /** True once the lease was lost or could no longer be proven held. */
   readonly lost: () => boolean;
+  /** The lock error behind a lost lease (the last failed renewal), when there was one. */
+  readonly failure: () => DriverError | undefined;
   /** Stops renewing (the lease then expires on its own). */
   readonly stop: () => void;
-  /** Stops renewing and releases the lease. */
+  /** Stops renewing and releases the lease (giving up after the lock-call deadline). */
   readonly release: () => Promise<void>;
 }
 
-async function call<T>(lock: LeaseLock, op: string, work: () => PromiseLike<Result<T, DriverError>>) {
-  try {
-    return await work();
-  } catch (cause) {
-    return err<T, DriverError>({
+/** What {@link holdLease} needs. */
+export interface HoldLeaseOptions {
+  readonly owner: string;
+  readonly ttlMs: number;
+  readonly runId: string;
+  readonly breakStale: boolean;
+  /** The run's clock: "held until" is kept on it. */
+  readonly now: () => Date;
+}
+
+/** Lease time-to-live when the options give none. */
+export const DEFAULT_LOCK_TTL_MS = 60_000;
+
+/** How long one lock call may take before it counts as failed (`timeout`): a third of the time-to-live. */
+export function lockCallDeadlineMs(ttlMs: number): number {
+  return Math.max(1, Math.floor(ttlMs / 3));
+}
+
+/** How long before the lease's expiry the run stops counting on it: a sixth of the time-to-live. */
+export function leaseMarginMs(ttlMs: number): number {
+  return Math.floor(ttlMs / 6);
+}
+
+/** Runs one lock call: a throw becomes `failed`, no answer within `deadlineMs` becomes `timeout`. */
+async function call<T>(
+  lock: LeaseLock,
+  op: string,
+  deadlineMs: number,
+  work: () => PromiseLike<Result<T, DriverError>>,
+): Promise<Result<T, DriverError>> {
+  const failed = (reason: DriverError["reason"], message: string, cause?: unknown) =>
+    err<T, DriverError>({
       _tag: "DriverError",
       driver: lock.name,
       op,
-      reason: "failed",
-      message: `the lock threw: ${(cause as Error)?.message ?? String(cause)}`,
-      cause,
+      reason,
+      message,
+      ...(cause === undefined ? {} : { cause }),
     });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Result<T, DriverError>>((resolve) => {
+    timer = setTimeout(
+      () => resolve(failed("timeout", `the lock did not answer ${op} within ${deadlineMs} ms`)),
+      deadlineMs,
+    );
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(work), late]);
+  } catch (cause) {
+    return failed("failed", `the lock threw: ${(cause as Error)?.message ?? String(cause)}`, cause);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -59,47 +109,80 @@ function heldBy(key: string, runId: string, error: DriverError): RunError {
 
 /**
  * Takes the lease on `key` (breaking a stale one first when `breakStale` is set) and
- * renews it every third of its time-to-live until stopped. A renewal that finds the
- * lease taken over marks it lost; other renewal errors are retried on the next tick.
+ * renews it every third of its time-to-live until stopped. Every lock call has a
+ * deadline ({@link lockCallDeadlineMs}). The lease counts as held until its expiry
+ * (capped at request time + time-to-live, on the run's clock, so a lock whose clock
+ * runs ahead gains nothing) less a margin ({@link leaseMarginMs}); a renewal answering
+ * `conflict` loses it at once, any other failed renewal only once that time has passed
+ * and a renewal made on the spot ({@link LeaseKeeper.check}) fails too.
  */
 export async function holdLease(
   lock: LeaseLock,
   key: string,
-  options: { owner: string; ttlMs: number; runId: string; breakStale: boolean },
+  options: HoldLeaseOptions,
 ): Promise<Result<LeaseKeeper, RunError>> {
-  const { owner, ttlMs, runId } = options;
-  let taken = await call(lock, "acquire", () => lock.acquire(key, { owner, ttlMs }));
+  const { owner, ttlMs, runId, now } = options;
+  const deadline = lockCallDeadlineMs(ttlMs);
+  const heldUntilOf = (granted: Lease, sentMs: number) =>
+    Math.min(Date.parse(granted.expiresAt), sentMs + ttlMs) - leaseMarginMs(ttlMs);
+  let sentMs = now().getTime();
+  let taken = await call(lock, "acquire", deadline, () => lock.acquire(key, { owner, ttlMs }));
   if (taken.isErr() && options.breakStale && taken.error.details?.stale === true) {
-    const broken = await call(lock, "breakStale", () => lock.breakStale(key));
+    const broken = await call(lock, "breakStale", deadline, () => lock.breakStale(key));
     if (broken.isErr()) return err(heldBy(key, runId, broken.error));
-    taken = await call(lock, "acquire", () => lock.acquire(key, { owner, ttlMs }));
+    sentMs = now().getTime();
+    taken = await call(lock, "acquire", deadline, () => lock.acquire(key, { owner, ttlMs }));
   }
   if (taken.isErr()) return err(heldBy(key, runId, taken.error));
   let lease = taken.value;
+  let heldUntil = heldUntilOf(lease, sentMs);
   let lost = false;
+  let failure: DriverError | undefined;
   let renewing: Promise<void> | undefined;
-  const renew = async () => {
-    const renewed = await call(lock, "renew", () => lock.renew(lease, ttlMs));
-    if (renewed.isOk()) lease = renewed.value;
-    else if (renewed.error.reason === "conflict") lost = true;
-    renewing = undefined;
+  const renewOnce = async () => {
+    const sent = now().getTime();
+    const renewed = await call(lock, "renew", deadline, () => lock.renew(lease, ttlMs));
+    if (renewed.isOk()) {
+      lease = renewed.value;
+      heldUntil = heldUntilOf(lease, sent);
+      return;
+    }
+    failure = renewed.error;
+    if (renewed.error.reason === "conflict" || now().getTime() >= heldUntil) lost = true;
+  };
+  const renew = () => {
+    renewing ??= renewOnce().finally(() => {
+      renewing = undefined;
+    });
+    return renewing;
   };
   const timer = setInterval(
     () => {
-      if (!renewing && !lost) renewing = renew();
+      if (!lost) void renew();
     },
     Math.max(1, Math.floor(ttlMs / 3)),
   );
   timer.unref();
   const stop = () => clearInterval(timer);
+  const proven = () => !lost && now().getTime() < heldUntil;
   return ok({
     lease: () => lease,
+    fence: { key, token: lease.token },
+    check: async () => {
+      if (proven()) return true;
+      await renewing;
+      if (proven() || lost) return !lost;
+      await renew();
+      if (!proven()) lost = true;
+      return !lost;
+    },
     lost: () => lost,
+    failure: () => failure,
     stop,
     release: async () => {
       stop();
       await renewing;
-      await call(lock, "release", () => lock.release(lease));
+      await call(lock, "release", deadline, () => lock.release(lease));
     },
   });
 }
@@ -107,10 +190,18 @@ export async function holdLease(
 /**
  * Releases the lease on `key` when it is still held by the finished run `runId` (a run
  * killed after `plan.finished`, before its release): nothing of that run is in flight
- * any more. Any other holder's lease, and any lock error, is left alone.
+ * any more. Any other holder's lease, and any lock error, is left alone; each lock call
+ * has the deadline of a lease of `ttlMs`.
  */
-export async function releaseFinishedRunLease(lock: LeaseLock, key: string, runId: string): Promise<void> {
-  const status = await call(lock, "inspect", () => lock.inspect(key));
+export async function releaseFinishedRunLease(
+  lock: LeaseLock,
+  key: string,
+  runId: string,
+  ttlMs: number,
+): Promise<void> {
+  const deadline = lockCallDeadlineMs(ttlMs);
+  const status = await call(lock, "inspect", deadline, () => lock.inspect(key));
   const lease = status.isOk() ? status.value?.lease : undefined;
-  if (lease?.owner.endsWith(` run ${runId}`)) await call(lock, "release", () => lock.release(lease));
+  if (lease?.owner.endsWith(` run ${runId}`))
+    await call(lock, "release", deadline, () => lock.release(lease));
 }

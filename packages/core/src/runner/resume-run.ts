@@ -5,7 +5,7 @@ import type { RollbackPlan } from "../plan/rollback-plan";
 import { driveRun, withRunLease } from "./drive-run";
 import { EventLog } from "./event-log";
 import { guarded } from "./guarded";
-import { releaseFinishedRunLease } from "./lease-keeper";
+import { DEFAULT_LOCK_TTL_MS, releaseFinishedRunLease } from "./lease-keeper";
 import { readRun } from "./read-run";
 import { refuseUnacknowledged } from "./refuse-unacknowledged";
 import type { RunError } from "./run-error";
@@ -62,7 +62,12 @@ export function resumeRun(runId: string, options: ResumeOptions): ResultAsync<Ru
         );
       }
       if (progress.finished) {
-        await releaseFinishedRunLease(options.lock, progress.intent.env, runId);
+        await releaseFinishedRunLease(
+          options.lock,
+          progress.intent.env,
+          runId,
+          options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
+        );
         return outcomeOf(progress);
       }
       const plan = rebuild(options, progress.intent).andThen((p) => checkSameSteps(p, progress));
@@ -80,6 +85,7 @@ export function resumeRun(runId: string, options: ResumeOptions): ResultAsync<Ru
           startedMs: Date.parse(first.at) - first.elapsedMs,
           records: records.value,
           onEvent: options.onEvent,
+          fence: keeper.fence,
         });
         return driveRun(plan.value, progress, log, keeper, options, options.mode ?? "continue");
       });

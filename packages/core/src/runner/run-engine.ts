@@ -1,6 +1,7 @@
 import type { DriverError } from "../errors/driver-error";
 import type { RollbackPlan } from "../plan/rollback-plan";
 import type { Step } from "../plan/step";
+import type { Fence } from "../ports/lease-lock";
 import type { EventLog } from "./event-log";
 import type { StepErrorRecord } from "./run-event";
 import type { RunProgress, StepStatus } from "./run-progress";
@@ -18,8 +19,13 @@ export interface EngineInput {
   readonly acknowledgeDataLoss: boolean;
   /** `revert`: undo completed changes instead of going on (resume only). */
   readonly mode: "continue" | "revert";
-  /** True once the lease was lost: the run stops at the next safe point, writing nothing more. */
-  readonly leaseLost: () => boolean;
+  /**
+   * Asked at every safe point: `false` once the run cannot prove it holds its lease, and
+   * the run stops there, writing nothing more.
+   */
+  readonly holdsLease: () => Promise<boolean>;
+  /** The run's lease, handed to every step (`ctx.fence`). */
+  readonly fence?: Fence | undefined;
 }
 
 /** How the engine ended: `finished` (plan.finished journaled) or stopped like a killed process. */
@@ -122,10 +128,13 @@ export class RunEngine {
     return progress.failure;
   }
 
-  /** A safe point: stop when the journal or the lease is gone; `abort` when the signal fired. */
-  #safePoint(): Stop | "abort" | undefined {
+  /**
+   * A safe point: stop when the journal is gone or the lease cannot be proven held;
+   * `abort` when the signal fired.
+   */
+  async #safePoint(): Promise<Stop | "abort" | undefined> {
     if (this.#in.log.failure) return { stop: "journal" };
-    if (this.#in.leaseLost()) return { stop: "lease" };
+    if (!(await this.#in.holdsLease())) return { stop: "lease" };
     return this.#in.signal?.aborted ? "abort" : undefined;
   }
 
@@ -162,7 +171,7 @@ export class RunEngine {
     for (const group of checkGroups(this.#checks)) {
       const todo = group.filter((s) => this.#status(s) !== "succeeded");
       if (todo.length === 0) continue;
-      const point = this.#safePoint();
+      const point = await this.#safePoint();
       if (isStop(point)) return point;
       if (point === "abort") return { to: "aborted", note: "aborted before the checks finished" };
       const results = await this.#steps.runGroup(todo);
@@ -185,7 +194,7 @@ export class RunEngine {
       const status = this.#status(step);
       if (status === "succeeded") continue;
       if (status === "failed") return { to: "reverting", note: `step ${step.id} failed` };
-      const point = this.#safePoint();
+      const point = await this.#safePoint();
       if (isStop(point)) return point;
       if (point === "abort") return { to: "aborted", note: `aborted before step ${step.id}` };
       const ran =
@@ -208,7 +217,7 @@ export class RunEngine {
   async #reverting(): Promise<Next> {
     for (const step of [...this.#changes].reverse()) {
       if (this.#in.log.failure) return { stop: "journal" };
-      if (this.#in.leaseLost()) return { stop: "lease" };
+      if (!(await this.#in.holdsLease())) return { stop: "lease" };
       if (this.#status(step) === "running" && !this.#steps.resolved.has(step.id)) {
         const ran = await this.#steps.resolveInterrupted(step, true);
         if (isStop(ran)) return ran;

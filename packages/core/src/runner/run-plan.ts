@@ -74,6 +74,7 @@ export function runPlan(plan: RollbackPlan, options: RunOptions): ResultAsync<Ru
           startedMs: now().getTime(),
           records: [],
           onEvent: options.onEvent,
+          fence: keeper.fence,
         });
         const started = await log.emit({
           type: "plan.started",

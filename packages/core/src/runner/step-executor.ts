@@ -3,6 +3,7 @@ import type { DriverError } from "../errors/driver-error";
 import type { StepError } from "../errors/step-error";
 import type { RollbackPlan } from "../plan/rollback-plan";
 import type { Reconciled, Step, StepContext, StepHandle } from "../plan/step";
+import type { Fence } from "../ports/lease-lock";
 import type { EventLog } from "./event-log";
 import { invokeStep } from "./invoke-step";
 import type { StepErrorRecord } from "./run-event";
@@ -26,6 +27,8 @@ export interface ExecutorInput {
   readonly log: EventLog;
   readonly signal?: AbortSignal | undefined;
   readonly acknowledgeDataLoss: boolean;
+  /** The run's lease: every step's `ctx.fence`. */
+  readonly fence?: Fence | undefined;
 }
 
 function toJson(value: unknown): { value: unknown; problem?: string } {
@@ -64,13 +67,14 @@ export class StepExecutor {
   }
 
   #context(step: Step, signal: AbortSignal): StepContext {
-    const { plan, progress, log, acknowledgeDataLoss } = this.#in;
+    const { plan, progress, log, acknowledgeDataLoss, fence } = this.#in;
     return {
       runId: log.runId,
       env: plan.intent.env,
       actor: plan.intent.actor,
       signal,
       acknowledgeDataLoss,
+      ...(fence ? { fence } : {}),
       output: <O>(ref: StepHandle<O>) => progress.status.get(ref.id)?.output as O | undefined,
       log: (message: string) => log.enqueue({ type: "step.log", stepId: step.id, message: String(message) }),
     };

@@ -1,4 +1,5 @@
 import type { StepContext, StepHandle } from "../plan/step";
+import type { Fence } from "../ports/lease-lock";
 
 /** What {@link stepContext} may set; everything has a default. */
 export interface StepContextInit {
@@ -12,6 +13,8 @@ export interface StepContextInit {
   readonly signal?: AbortSignal;
   /** Default `false`. */
   readonly acknowledgeDataLoss?: boolean;
+  /** The run's lease (`ctx.fence`); default: none. */
+  readonly fence?: Fence;
   /** Outputs of earlier steps by step id, as `ctx.output(handle)` returns them. */
   readonly outputs?: Readonly<Record<string, unknown>>;
 }
@@ -38,6 +41,7 @@ export function stepContext(init: StepContextInit = {}): TestStepContext {
     actor: init.actor ?? "alice",
     signal: init.signal ?? new AbortController().signal,
     acknowledgeDataLoss: init.acknowledgeDataLoss ?? false,
+    ...(init.fence ? { fence: init.fence } : {}),
     output: <O>(ref: StepHandle<O>) => outputs[ref.id] as O | undefined,
     log: (message) => {
       logs.push(message);

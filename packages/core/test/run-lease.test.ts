@@ -1,0 +1,189 @@
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { describe, expect, it } from "vitest";
+import {
+  type AppendOptions,
+  createPlan,
+  driverError,
+  type Fence,
+  type Journal,
+  type JournalRecord,
+  type Lease,
+  type LeaseLock,
+  MemoryJournal,
+  MemoryLeaseLock,
+  runPlan,
+  type Step,
+  type StepContext,
+  stepError,
+} from "../src/index";
+import { INTENT, manualClock, World } from "./support/world";
+
+/** A lock whose renewals (and releases, with `hangRelease`) fail the given way; the rest is `inner`'s. */
+function faultyLock(
+  inner: LeaseLock,
+  renew: "unavailable" | "hang" | "ok",
+  hangRelease = false,
+): LeaseLock & { renewals: number } {
+  const never = <T>() => new ResultAsync<T, never>(new Promise(() => undefined));
+  const lock = {
+    name: "faulty",
+    renewals: 0,
+    acquire: (key: string, options: { owner: string; ttlMs: number }) => inner.acquire(key, options),
+    renew: (lease: Lease, ttlMs: number) => {
+      lock.renewals++;
+      if (renew === "hang") return never<Lease>();
+      if (renew === "unavailable")
+        return errAsync(
+          driverError({ driver: "faulty", op: "renew", reason: "unavailable", message: "lock store down" }),
+        );
+      return inner.renew(lease, ttlMs);
+    },
+    release: (lease: Lease) => (hangRelease ? never<void>() : inner.release(lease)),
+    inspect: (key: string) => inner.inspect(key),
+    breakStale: (key: string) => inner.breakStale(key),
+  };
+  return lock;
+}
+
+/** A change step that moves `clock` on by `ms` while it runs (a long step on the run's clock). */
+function slowStep(id: string, world: World, clock: { advance: (ms: number) => number }, ms: number): Step {
+  return {
+    id,
+    title: `takes ${ms} ms`,
+    kind: "change",
+    describe: () => [],
+    run: () => {
+      clock.advance(ms);
+      world.calls.push(`run:${id}`);
+      return okAsync(null);
+    },
+  };
+}
+
+/** A change step that really waits `ms` (real time). */
+function sleepingStep(id: string, world: World, ms: number): Step {
+  return {
+    id,
+    title: `sleeps ${ms} ms`,
+    kind: "change",
+    describe: () => [],
+    run: () => {
+      world.calls.push(`run:${id}`);
+      return ResultAsync.fromSafePromise(new Promise((r) => setTimeout(r, ms))).map(() => null);
+    },
+  };
+}
+
+describe("runPlan and its lease", () => {
+  it("stops at the next safe point once a renewal fails and the lease's time has run out (not only on conflict)", async () => {
+    const world = new World();
+    const clock = manualClock();
+    const lock = faultyLock(new MemoryLeaseLock({ now: clock.now }), "unavailable");
+    const journal = new MemoryJournal();
+    const plan = createPlan(INTENT, [
+      slowStep("c1", world, clock, 120_000),
+      world.step({ id: "c2", kind: "change" }),
+    ])._unsafeUnwrap();
+    const error = (await runPlan(plan, { journal, lock, now: clock.now }))._unsafeUnwrapErr();
+    expect(error.kind).toBe("lock_held");
+    expect(error.message).toContain("could no longer be proven");
+    expect(error.cause?.reason).toBe("unavailable");
+    expect(world.calls).toEqual(["run:c1"]);
+    const records = (await journal.read(error.runId!))._unsafeUnwrap();
+    expect(records.some((r) => r.event.type === "plan.finished")).toBe(false);
+  });
+
+  it("goes on past the first grant's expiry when a renewal made at the safe point succeeds", async () => {
+    const world = new World();
+    const clock = manualClock();
+    const lock = faultyLock(new MemoryLeaseLock({ now: clock.now }), "ok");
+    const plan = createPlan(INTENT, [
+      slowStep("c1", world, clock, 120_000),
+      world.step({ id: "c2", kind: "change" }),
+    ])._unsafeUnwrap();
+    const report = (
+      await runPlan(plan, { journal: new MemoryJournal(), lock, now: clock.now })
+    )._unsafeUnwrap();
+    expect(report.state).toBe("succeeded");
+    expect(world.calls).toEqual(["run:c1", "run:c2"]);
+    expect(lock.renewals).toBeGreaterThan(0);
+    expect((await lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
+  });
+
+  it("settles, stopped as lease-lost, when renewals never answer", async () => {
+    const world = new World();
+    const lock = faultyLock(new MemoryLeaseLock(), "hang", true);
+    const plan = createPlan(INTENT, [
+      sleepingStep("slow", world, 200),
+      world.step({ id: "c2", kind: "change" }),
+    ])._unsafeUnwrap();
+    const error = (
+      await runPlan(plan, { journal: new MemoryJournal(), lock, lockTtlMs: 60 })
+    )._unsafeUnwrapErr();
+    expect(error.kind).toBe("lock_held");
+    expect(error.cause?.reason).toBe("timeout");
+    expect(world.calls).toEqual(["run:slow"]);
+  });
+
+  it("settles when the release never answers", async () => {
+    const world = new World();
+    const lock = faultyLock(new MemoryLeaseLock(), "ok", true);
+    const result = await runPlan(world.plan([{ id: "c1", kind: "change" }]), {
+      journal: new MemoryJournal(),
+      lock,
+      lockTtlMs: 300,
+    });
+    expect(result._unsafeUnwrap().state).toBe("succeeded");
+  });
+
+  it("hands the lease's fence to every step, its undo included, and to every journal append", async () => {
+    const world = new World();
+    const lock = new MemoryLeaseLock();
+    const seen: (Fence | undefined)[] = [];
+    const appended: (Fence | undefined)[] = [];
+    const inner = new MemoryJournal();
+    const journal: Journal = {
+      name: "recording",
+      append: (runId: string, record: JournalRecord, options?: AppendOptions) => {
+        appended.push(options?.fence);
+        return inner.append(runId, record);
+      },
+      read: (runId) => inner.read(runId),
+      list: () => inner.list(),
+    };
+    const record = (ctx: StepContext) => {
+      seen.push(ctx.fence);
+      return okAsync(null);
+    };
+    const plan = createPlan(INTENT, [
+      { id: "c1", title: "c1", kind: "change", describe: () => [], run: record, undo: record },
+      {
+        id: "v1",
+        title: "v1",
+        kind: "verify",
+        describe: () => [],
+        run: (ctx) => {
+          seen.push(ctx.fence);
+          return errAsync(stepError("v1", "failed", "bad"));
+        },
+      },
+    ])._unsafeUnwrap();
+    let token: number | undefined;
+    const error = (
+      await runPlan(plan, {
+        journal,
+        lock,
+        onEvent: (e) => {
+          if (e.type === "plan.started") token = lock.currentToken("staging");
+        },
+      })
+    )._unsafeUnwrapErr();
+    expect(error.kind).toBe("reverted");
+    expect(token).toBeGreaterThan(0);
+    const fence = { key: "staging", token };
+    expect(seen).toEqual([fence, fence, fence]);
+    expect(appended.length).toBeGreaterThan(5);
+    for (const f of appended) expect(f).toEqual(fence);
+    expect(world.calls).toEqual([]);
+  });
+});
