@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { DriverError } from "../errors/driver-error";
+import type { Fence } from "../ports/lease-lock";
 import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
 import type { ConformanceTarget } from "./conformance-target";
 import { fixturePerTest } from "./fixture-per-test";
@@ -48,6 +50,10 @@ const broken = (config: RenderedConfig): RenderedConfig => ({
  * stray file beside the live one (a rejected candidate is removed; an accepted one is at
  * most one file, which `install` moves into place); `writeState` overwrites state and
  * history exactly; a color outside the topology is `invalid_input` and changes nothing.
+ * Fencing: a write (`install`, `reload`, `record`, `restorePrevious`, `writeState`) under a
+ * token older than one that already changed the switch for the same lease key is refused
+ * with `conflict`, `details: { fenced: true, current }`, changing nothing; an equal or newer
+ * token (or another key's) is accepted and recorded; a write without a fence is not checked.
  */
 export function runTrafficSwitchConformance(
   target: ConformanceTarget<TrafficSwitch, TrafficSwitchFixtures>,
@@ -63,6 +69,14 @@ export function runTrafficSwitchConformance(
     });
     const state = async (): Promise<TrafficState> => (await ctx().port.readState())._unsafeUnwrap();
     const unknown = () => ctx().fixtures.unknownColor ?? "purple";
+    const lease = (token: number, key = `conformance-${process.pid}`): Fence => ({ key, token });
+    /** A write refused because a newer lease (token `current`) changed the switch already. */
+    const expectFenced = (error: DriverError, current: number) => {
+      expect(error.reason).toBe("conflict");
+      expect(error.details).toMatchObject({ fenced: true, current });
+      expect(error.message).toContain(String(current));
+      expect(error.hint).toContain("do not retry");
+    };
 
     it("reads the active color and the history, newest first", async () => {
       const s = await state();
@@ -222,6 +236,60 @@ export function runTrafficSwitchConformance(
       };
       (await ctx().port.writeState(custom))._unsafeUnwrap();
       expect(await state()).toEqual(custom);
+    });
+
+    it("every write under a stale fence is refused as fenced, the state and the live file unchanged", async () => {
+      const { port } = ctx();
+      const revision = (await port.liveRevision())._unsafeUnwrap();
+      const newer = (await port.render(request()))._unsafeUnwrap();
+      (await port.validate(newer))._unsafeUnwrap();
+      // The run holding token 7 installs (not yet reloaded) and records.
+      (await port.install(newer, lease(7)))._unsafeUnwrap();
+      const recorded = (await port.record(request(), lease(7)))._unsafeUnwrap();
+      const live = await ctx().fixtures.readLive();
+
+      const stale = lease(6);
+      const config = (await port.render(request()))._unsafeUnwrap();
+      (await port.validate(config))._unsafeUnwrap();
+      expectFenced((await port.install(config, stale))._unsafeUnwrapErr(), 7);
+      expectFenced((await port.reload(stale))._unsafeUnwrapErr(), 7);
+      expectFenced((await port.restorePrevious(stale))._unsafeUnwrapErr(), 7);
+      expectFenced((await port.record(request(), stale))._unsafeUnwrapErr(), 7);
+      expectFenced(
+        (
+          await port.writeState({ ...recorded, activeColor: ctx().fixtures.activeColor }, stale)
+        )._unsafeUnwrapErr(),
+        7,
+      );
+      expect(await state()).toEqual(recorded);
+      expect(await ctx().fixtures.readLive()).toBe(live);
+      expect((await port.installedRevision())._unsafeUnwrap()).toBe(newer.revision);
+      expect((await port.liveRevision())._unsafeUnwrap()).toBe(revision);
+    });
+
+    it("an equal or newer fence is accepted and recorded; another lease key is not compared", async () => {
+      const { port } = ctx();
+      const before = await state();
+      (await port.record(request(), lease(7)))._unsafeUnwrap();
+      (await port.record(request(), lease(7)))._unsafeUnwrap();
+      (await port.writeState(before, lease(9)))._unsafeUnwrap();
+      expect(await state()).toEqual(before);
+      expectFenced((await port.record(request(), lease(8)))._unsafeUnwrapErr(), 9);
+      const other = (await port.record(request(), lease(1, `other-${process.pid}`)))._unsafeUnwrap();
+      expect(await state()).toEqual(other);
+      expect((await port.restorePrevious(lease(9)))._unsafeUnwrapErr().reason).toBe("not_found");
+    });
+
+    it("a write without a fence is not checked, and a malformed fence is invalid_input changing nothing", async () => {
+      const { port } = ctx();
+      (await port.record(request(), lease(7)))._unsafeUnwrap();
+      const req = request();
+      const unfenced = (await port.record(req))._unsafeUnwrap();
+      expect(unfenced.history[0]?.runId).toBe(req.runId);
+      for (const bad of [lease(-1), lease(1.5), lease(3, "two words"), lease(3, "")]) {
+        expect((await port.record(request(), bad))._unsafeUnwrapErr().reason).toBe("invalid_input");
+      }
+      expect(await state()).toEqual(unfenced);
     });
 
     it("a color outside the topology is invalid_input and changes nothing", async () => {
