@@ -82,6 +82,8 @@ export { DEFAULT_LOCK_TTL_MS, runPlan } from "./runner/run-plan";
 // journal and lease lock
 export type { FileJournalOptions } from "./journal/file-journal";
 export { FileJournal } from "./journal/file-journal";
+export type { FenceAuthority } from "./journal/fence-check";
+export type { MemoryJournalOptions } from "./journal/memory-journal";
 export { MemoryJournal } from "./journal/memory-journal";
 export type { FileLeaseLockOptions } from "./lock/file-lease-lock";
 export { FileLeaseLock } from "./lock/file-lease-lock";

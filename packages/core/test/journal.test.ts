@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { JournalRecord } from "../src/index";
-import { FileJournal, MemoryJournal } from "../src/index";
+import { FileJournal, FileLeaseLock, MemoryJournal, MemoryLeaseLock } from "../src/index";
 import { runJournalConformance } from "../src/testing/index";
 import { RUN, record } from "./support/log-record";
 import { tempDirs } from "./support/temp-dirs";
@@ -14,10 +14,31 @@ afterEach(() => {
 
 runJournalConformance({
   name: "file",
-  setup: async () => ({ port: new FileJournal({ dir: await tempDir() }), fixtures: {} }),
+  setup: async () => {
+    const dir = await tempDir();
+    return { port: new FileJournal({ dir }), fixtures: { reopen: () => new FileJournal({ dir }) } };
+  },
+});
+
+runJournalConformance({
+  name: "file, fenced by a file lock",
+  setup: async () => {
+    const dir = await tempDir();
+    const lock = new FileLeaseLock({ dir: join(dir, "locks") });
+    const journal = () => new FileJournal({ dir: join(dir, "journal"), fencedBy: lock });
+    return { port: journal(), fixtures: { lock, reopen: journal } };
+  },
 });
 
 runJournalConformance({ name: "memory", setup: async () => ({ port: new MemoryJournal(), fixtures: {} }) });
+
+runJournalConformance({
+  name: "memory, fenced by a memory lock",
+  setup: async () => {
+    const lock = new MemoryLeaseLock();
+    return { port: new MemoryJournal({ fencedBy: lock }), fixtures: { lock } };
+  },
+});
 
 describe("FileJournal", () => {
   it("writes one JSON line per record and fsyncs each append before it returns", async () => {

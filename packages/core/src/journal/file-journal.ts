@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
@@ -6,7 +15,9 @@ import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDirSync } from "../fs/fsync-dir";
 import { ensurePrivateDirSync, makePrivateSync, PRIVATE_FILE_MODE } from "../fs/private-dir";
 import type { AppendOptions, Journal, JournalRecord } from "../ports/journal";
+import type { Fence } from "../ports/lease-lock";
 import { runIdSchema } from "../runner/run-id";
+import { type FenceAuthority, fenceRefusal } from "./fence-check";
 import { checkRunId, encodeRecord, scanJournal } from "./journal-records";
 
 const DRIVER = "file-journal";
@@ -19,6 +30,12 @@ export interface FileJournalOptions {
    * (an existing one of this user is tightened to 0700, another user's is refused); files are 0600.
    */
   readonly dir: string;
+  /**
+   * The lock whose leases fence this journal (the run's `FileLeaseLock` on the same
+   * machine): an append made under a fence that is no longer the current lease on its
+   * key is refused (`conflict`, `details.fenced`). Appends without a fence are not checked.
+   */
+  readonly fencedBy?: FenceAuthority;
 }
 
 function ioError(op: string, path: string, cause: unknown): DriverError {
@@ -61,8 +78,13 @@ function writeAll(fd: number, bytes: Buffer): void {
  * bytes and sometimes an fsync, which on a busy machine costs less than a thread-pool
  * round trip per record on the run's critical path. Reading tolerates a torn last line
  * (a crash during an append that never returned); the next append cuts that tail off
- * first. Appends must come in `seq` order (`conflict` otherwise), so two writers cannot
- * interleave.
+ * first. Appends must come in `seq` order (`conflict` otherwise): before each append the
+ * file's size is compared with what this instance last left, and a file another writer
+ * grew meanwhile is read again, so a stale writer's record at a `seq` already used is
+ * refused instead of written. With `fencedBy`, a fenced append is also refused once its
+ * lease is no longer current. Both checks precede the write in the same synchronous
+ * call, so within one process nothing comes between; across processes the lease keeps
+ * writers apart and these checks catch the writer that outlived its lease.
  */
 export class FileJournal implements Journal {
   readonly name = "file";
@@ -75,10 +97,14 @@ export class FileJournal implements Journal {
   readonly #handles = new Map<string, number>();
   /** Runs whose new file's directory entry is not fsync'd yet (created by an unsynced append). */
   readonly #dirPending = new Set<string>();
+  /** Each run's file size in bytes after this instance's last append (another writer's append changes it). */
+  readonly #sizes = new Map<string, number>();
+  readonly #fencedBy: FenceAuthority | undefined;
 
-  /** A journal writing into `options.dir`. */
+  /** A journal writing into `options.dir`, fenced by `options.fencedBy` when given. */
   constructor(options: FileJournalOptions) {
     this.#dir = resolve(options.dir);
+    this.#fencedBy = options.fencedBy;
   }
 
   /** The file holding a run's records. */
@@ -94,7 +120,9 @@ export class FileJournal implements Journal {
     if (line.isErr()) return errAsync(line.error);
     const previous = this.#queues.get(runId) ?? Promise.resolve();
     const last = record.event?.type === "plan.finished";
-    const work = previous.then(() => this.#append(runId, record.seq, line.value, options.sync ?? true, last));
+    const work = previous.then(() =>
+      this.#append(runId, record.seq, line.value, { sync: options.sync ?? true, last, fence: options.fence }),
+    );
     this.#queues.set(
       runId,
       work.catch(() => undefined),
@@ -102,11 +130,31 @@ export class FileJournal implements Journal {
     return new ResultAsync(work);
   }
 
-  #append(runId: string, seq: number, line: string, sync: boolean, last: boolean): Result<void, DriverError> {
+  /** The run file's size now, or `undefined` when it does not exist. */
+  #sizeNow(runId: string): number | undefined {
+    const fd = this.#handles.get(runId);
+    if (fd !== undefined) return fstatSync(fd).size;
+    try {
+      return statSync(this.pathOf(runId)).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  }
+
+  #append(
+    runId: string,
+    seq: number,
+    line: string,
+    how: { sync: boolean; last: boolean; fence: Fence | undefined },
+  ): Result<void, DriverError> {
     const path = this.pathOf(runId);
     try {
+      const fenced = fenceRefusal(DRIVER, runId, this.#fencedBy, how.fence);
+      if (fenced) return err(fenced);
       let created = false;
       let expected = this.#next.get(runId);
+      if (expected !== undefined && this.#sizeNow(runId) !== this.#sizes.get(runId)) expected = undefined;
       if (expected === undefined) {
         ensurePrivateDirSync(this.#dir);
         const text = readIfExists(path);
@@ -115,8 +163,11 @@ export class FileJournal implements Journal {
         if (scan.corruptLine !== undefined) {
           return err(this.#corrupt("append", path, scan.corruptLine));
         }
-        if (text !== undefined && scan.intactLength < text.length) truncateSync(path, scan.intactLength);
+        const intactBytes = Buffer.byteLength(text?.slice(0, scan.intactLength) ?? "", "utf8");
+        if (text !== undefined && scan.intactLength < text.length) truncateSync(path, intactBytes);
         expected = scan.records.length;
+        this.#next.set(runId, expected);
+        this.#sizes.set(runId, intactBytes);
       }
       if (seq !== expected) {
         return err(
@@ -134,18 +185,21 @@ export class FileJournal implements Journal {
         this.#handles.set(runId, fd);
         makePrivateSync(fd);
       }
-      writeAll(fd, Buffer.from(line, "utf8"));
-      if (!sync) {
+      const bytes = Buffer.from(line, "utf8");
+      writeAll(fd, bytes);
+      this.#sizes.set(runId, (this.#sizes.get(runId) ?? 0) + bytes.length);
+      if (!how.sync) {
         if (created) this.#dirPending.add(runId);
       } else {
         fsyncSync(fd);
         if (created || this.#dirPending.delete(runId)) fsyncDirSync(this.#dir);
       }
       this.#next.set(runId, seq + 1);
-      if (last) this.#release(runId);
+      if (how.last) this.#release(runId);
       return ok(undefined);
     } catch (cause) {
       this.#next.delete(runId);
+      this.#sizes.delete(runId);
       try {
         this.#release(runId);
       } catch {

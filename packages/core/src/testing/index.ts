@@ -7,7 +7,7 @@
 
 export * from "./fakes";
 // conformance suites (one file per port):
-export { runJournalConformance } from "./journal-conformance";
+export { type JournalFixtures, runJournalConformance } from "./journal-conformance";
 export { runLeaseLockConformance } from "./lease-lock-conformance";
 export type { ArtifactRegistryFixtures } from "./artifact-registry-conformance";
 export { runArtifactRegistryConformance } from "./artifact-registry-conformance";
