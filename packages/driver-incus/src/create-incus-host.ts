@@ -62,6 +62,15 @@ const optionsSchema = z
   })
   .strict();
 
+/** The options that say how to reach Incus (socket or endpoint, TLS, project, dispatcher). */
+export const incusConnectionSchema = optionsSchema.pick({
+  socketPath: true,
+  endpoint: true,
+  tls: true,
+  project: true,
+  dispatcher: true,
+});
+
 /**
  * Builds an {@link IncusHost}: over the local unix socket by default, or over HTTPS to
  * `endpoint` with a client certificate (TLS 1.3 minimum, server certificate pinned or
@@ -74,14 +83,7 @@ const optionsSchema = z
  */
 export function createIncusHost(options: IncusHostOptions = {}): Result<IncusHost, DriverError> {
   return parseInput(optionsSchema, options, { driver: DRIVER, op: "connect" }).andThen((o) => {
-    if (o.endpoint !== undefined && o.socketPath !== undefined) {
-      return err(invalidInput(DRIVER, "connect", "give either socketPath or endpoint, not both"));
-    }
-    const connection =
-      o.endpoint === undefined
-        ? local(o.socketPath ?? incusSocketPath(), o.dispatcher)
-        : remote(o.endpoint, o.tls, o.dispatcher);
-    return connection.map(
+    return incusConnection(o).map(
       (c) =>
         new IncusHost(new IncusClient({ ...c, project: o.project ?? "default" }), {
           timeoutS: o.timeoutS ?? 60,
@@ -93,6 +95,18 @@ export function createIncusHost(options: IncusHostOptions = {}): Result<IncusHos
 }
 
 type Connection = { dispatcher: Dispatcher; origin: string; endpoint: string };
+
+/** How to reach Incus for validated options: the local socket, or a remote over HTTPS (one of them). */
+export function incusConnection(
+  o: Pick<IncusHostOptions, "socketPath" | "endpoint" | "tls" | "dispatcher">,
+): Result<Connection, DriverError> {
+  if (o.endpoint !== undefined && o.socketPath !== undefined) {
+    return err(invalidInput(DRIVER, "connect", "give either socketPath or endpoint, not both"));
+  }
+  return o.endpoint === undefined
+    ? local(o.socketPath ?? incusSocketPath(), o.dispatcher)
+    : remote(o.endpoint, o.tls, o.dispatcher);
+}
 
 function local(socketPath: string, dispatcher: Dispatcher | undefined): Result<Connection, DriverError> {
   return ok({

@@ -14,3 +14,8 @@ export { IncusHost } from "./incus-host";
 export { IncusShell } from "./incus-shell";
 export type { IncusTlsOptions } from "./incus-tls";
 export { incusSocketPath } from "./socket-path";
+export type { IncusCoordination, IncusCoordinationOptions } from "./create-incus-coordination";
+export { createIncusCoordination } from "./create-incus-coordination";
+export { IncusJournal } from "./incus-journal";
+export type { LeaseBreak } from "./incus-lease-lock";
+export { IncusLeaseLock } from "./incus-lease-lock";

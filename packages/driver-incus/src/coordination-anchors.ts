@@ -1,0 +1,264 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type DriverError, driverError } from "@backflip/core";
+import { invalidInput } from "@backflip/core/driver-kit";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
+import type { IncusClient } from "./incus-client";
+import { DRIVER } from "./incus-error";
+import { monotonicNow, ServerClock } from "./server-clock";
+
+/** The config key that marks an instance as Backflip's: `anchor` (lease + live runs) or `archive`. */
+export const MARKER_KEY = "user.backflip.anchor";
+
+/** What an anchor instance holds. */
+export type AnchorKind = "anchor" | "archive";
+
+/** One read of an anchor (or archive) instance. */
+export interface AnchorState {
+  readonly name: string;
+  /** Its `user.*` and other config keys, as Incus returned them. */
+  readonly config: Readonly<Record<string, string>>;
+  /** The ETag to send as `If-Match` with the next write. */
+  readonly etag: string;
+  /** The server's time (epoch ms) right after the read: see {@link ServerClock}. */
+  readonly now: number;
+}
+
+/** What {@link CoordinationAnchors.update} should do with a state it read: write keys (`""` deletes one), or only answer. */
+export interface AnchorDecision<T> {
+  /** Config keys to set in one If-Match PATCH; absent: nothing is written. */
+  readonly write?: Readonly<Record<string, string>>;
+  readonly value: T;
+}
+
+/** A Backflip instance found by {@link CoordinationAnchors.listAll}. */
+export interface ListedAnchor {
+  readonly name: string;
+  readonly kind: AnchorKind;
+  readonly env: string;
+  readonly config: Readonly<Record<string, string>>;
+}
+
+const ENV = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+/** Incus instance names are at most 63 characters. */
+const MAX_NAME = 63;
+/** Attempts of one compare-and-swap before giving up as `unavailable`. */
+const MAX_ATTEMPTS = 40;
+
+interface RawInstance {
+  readonly name?: string;
+  readonly config?: Record<string, string>;
+}
+
+/**
+ * The never-started instances Backflip coordinates through, one pair per environment:
+ * `<prefix>-anchor-<env>` (the lease and the journal of runs in flight) and
+ * `<prefix>-archive-<env>` (finished runs, one compressed key each). Every write is a
+ * `PATCH /1.0/instances/{name}` with `If-Match` — Incus holds the instance's lock from
+ * the ETag check through the write, so it is a true compare-and-swap — retried after a
+ * 412 from a fresh read. Writes of one process to one instance go one at a time.
+ */
+export class CoordinationAnchors {
+  readonly #client: IncusClient;
+  readonly #prefix: string;
+  readonly #clock = new ServerClock();
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  /** Anchors named `<prefix>-anchor-<env>` and `<prefix>-archive-<env>`, reached through `client`. */
+  constructor(client: IncusClient, prefix: string) {
+    this.#client = client;
+    this.#prefix = prefix;
+  }
+
+  /** The client's endpoint and project, for messages. */
+  get where(): string {
+    return `${this.#client.endpoint} (project ${this.#client.project})`;
+  }
+
+  /** The name of `env`'s instance of `kind`, or `invalid_input` when `env` cannot be part of an Incus name. */
+  nameOf(op: string, kind: AnchorKind, env: string): Result<string, DriverError> {
+    const name = `${this.#prefix}-${kind}-${env}`;
+    if (typeof env !== "string" || !ENV.test(env) || name.length > MAX_NAME) {
+      return err(
+        invalidInput(
+          DRIVER,
+          op,
+          `environment ${JSON.stringify(env)} cannot name an Incus anchor instance (${this.#prefix}-${kind}-<env>)`,
+          `use letters, digits and inner '-', at most ${MAX_NAME - this.#prefix.length - kind.length - 2} characters`,
+        ),
+      );
+    }
+    return ok(name);
+  }
+
+  /** The environment an instance name belongs to, when it is one of this prefix's. */
+  parseName(name: string): { kind: AnchorKind; env: string } | undefined {
+    for (const kind of ["anchor", "archive"] as const) {
+      const head = `${this.#prefix}-${kind}-`;
+      if (name.startsWith(head) && ENV.test(name.slice(head.length)))
+        return { kind, env: name.slice(head.length) };
+    }
+    return undefined;
+  }
+
+  /** Reads instance `name`; `null` when it does not exist, `conflict` when it is not Backflip's. */
+  read(op: string, name: string): ResultAsync<AnchorState | null, DriverError> {
+    const sentAt = monotonicNow();
+    return this.#client
+      .send(op, { method: "GET", path: instancePath(name) })
+      .map((res) => {
+        this.#clock.observe(res.headers.date, sentAt, monotonicNow());
+        return res;
+      })
+      .andThen((res) => {
+        const config = (res.envelope?.metadata as RawInstance | undefined)?.config ?? {};
+        const etag = res.headers.etag;
+        if (!config[MARKER_KEY]) return err(notOurs(op, name));
+        if (typeof etag !== "string") return err(failed(op, `Incus sent no ETag for ${name}`));
+        const now = this.#clock.now();
+        if (now === undefined) return err(failed(op, `Incus sent no Date header for ${name}`));
+        return ok<AnchorState | null, DriverError>({ name, config, etag, now });
+      })
+      .orElse((e) => (e.reason === "not_found" ? ok(null) : err(e)));
+  }
+
+  /** Reads instance `name` of `kind`, creating it (empty, never started) when it does not exist yet. */
+  ensure(op: string, name: string, kind: AnchorKind): ResultAsync<AnchorState, DriverError> {
+    return this.read(op, name).andThen((state) => {
+      if (state) return okAsync(state);
+      return this.#create(op, name, kind)
+        .andThen(() => this.read(op, name))
+        .andThen((created) =>
+          created ? okAsync(created) : errAsync(failed(op, `${name} vanished right after it was created`)),
+        );
+    });
+  }
+
+  /**
+   * A compare-and-swap on instance `name`: reads it (creating it first when `create` is
+   * set; otherwise `decide` gets `null` for a missing instance), lets `decide` answer or
+   * name the keys to write, and writes them with `If-Match` on the ETag it read. A 412
+   * (someone wrote in between) starts over from a fresh read, so `decide` always judges
+   * the state its write replaces.
+   */
+  update<T>(
+    op: string,
+    name: string,
+    kind: AnchorKind,
+    create: boolean,
+    decide: (state: AnchorState | null) => Result<AnchorDecision<T>, DriverError>,
+  ): ResultAsync<T, DriverError> {
+    return this.#serialized(name, async (): Promise<Result<T, DriverError>> => {
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const state = await (create ? this.ensure(op, name, kind) : this.read(op, name));
+        if (state.isErr()) return err(state.error);
+        const decision = decide(state.value);
+        if (decision.isErr()) return err(decision.error);
+        const { write, value } = decision.value;
+        if (!write || !state.value) return ok(value);
+        const written = await this.#patch(op, name, state.value.etag, write);
+        if (written.isErr()) return err(written.error);
+        if (written.value) return ok(value);
+        await sleep(Math.random() * 4 * attempt);
+      }
+      return err(
+        driverError({
+          driver: DRIVER,
+          op,
+          reason: "unavailable",
+          message: `${name} changed under every one of ${MAX_ATTEMPTS} compare-and-swap attempts`,
+          hint: "too many writers on one environment at once: retry shortly",
+        }),
+      );
+    });
+  }
+
+  /** Writes `config` to `name` without a precondition (archives only: their keys are written once). */
+  put(op: string, name: string, kind: AnchorKind, config: Readonly<Record<string, string>>) {
+    return this.update(op, name, kind, true, () => ok({ write: config, value: undefined }));
+  }
+
+  /** Every anchor and archive of this prefix, with their config (one `GET /1.0/instances?recursion=1`). */
+  listAll(op: string): ResultAsync<ListedAnchor[], DriverError> {
+    return this.#client
+      .sync<RawInstance[]>(op, { method: "GET", path: "/1.0/instances", query: { recursion: "1" } })
+      .map(({ metadata }) =>
+        (metadata ?? []).flatMap((instance) => {
+          const parsed = instance.name ? this.parseName(instance.name) : undefined;
+          const config = instance.config ?? {};
+          if (!parsed || !instance.name || config[MARKER_KEY] !== parsed.kind) return [];
+          return [{ name: instance.name, ...parsed, config }];
+        }),
+      );
+  }
+
+  /** `true` when the write landed, `false` on 412 (the instance changed since `etag`). */
+  #patch(op: string, name: string, etag: string, config: Readonly<Record<string, string>>) {
+    return this.#client
+      .send(op, {
+        method: "PATCH",
+        path: instancePath(name),
+        json: { config },
+        headers: { "if-match": etag },
+      })
+      .andThen((res) => {
+        const id = (res.envelope?.metadata as { id?: unknown } | undefined)?.id;
+        if (res.envelope?.type !== "async" || typeof id !== "string") return okAsync(true);
+        return this.#client.wait(op, id, 60).map(() => true);
+      })
+      .orElse((e) => (e.details?.status === 412 ? ok(false) : err(e)));
+  }
+
+  #create(op: string, name: string, kind: AnchorKind): ResultAsync<void, DriverError> {
+    const what = kind === "anchor" ? "lease and journal of runs in flight" : "journal of finished runs";
+    return this.#client
+      .operation(
+        op,
+        {
+          method: "POST",
+          path: "/1.0/instances",
+          json: {
+            name,
+            type: "container",
+            source: { type: "none" },
+            description: `Backflip coordination (${what}): never start it`,
+            config: { [MARKER_KEY]: kind },
+          },
+        },
+        60,
+      )
+      .map(() => undefined)
+      .orElse((e) => (e.reason === "conflict" ? ok(undefined) : err(e)));
+  }
+
+  #serialized<T>(name: string, work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
+    const previous = this.#queues.get(name) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(name, tail);
+    void tail.then(() => {
+      if (this.#queues.get(name) === tail) this.#queues.delete(name);
+    });
+    return new ResultAsync(next);
+  }
+}
+
+function instancePath(name: string): string {
+  return `/1.0/instances/${encodeURIComponent(name)}`;
+}
+
+function notOurs(op: string, name: string): DriverError {
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason: "conflict",
+    message: `the Incus instance ${name} exists but is not a Backflip anchor (no ${MARKER_KEY} key)`,
+    hint: "another instance already has this name: pick another prefix for the coordination store",
+  });
+}
+
+function failed(op: string, message: string): DriverError {
+  return driverError({ driver: DRIVER, op, reason: "failed", message });
+}

@@ -1,0 +1,231 @@
+import { type DriverError, driverError, type Lease, type LeaseLock, type LeaseStatus } from "@backflip/core";
+import { parseInput } from "@backflip/core/driver-kit";
+import { err, errAsync, ok, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { BREAK_KEY_PREFIX, epochOf, expiredAt, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
+import type { CoordinationAnchors } from "./coordination-anchors";
+import { DRIVER } from "./incus-error";
+
+/** A stale lease someone broke, as recorded on the environment's anchor. */
+export interface LeaseBreak {
+  /** The lease that was broken (its holder was presumed dead). */
+  readonly lease: Lease;
+  /** Who broke it (the lock's `actor`). */
+  readonly brokenBy: string;
+  /** Server time of the break, ISO-8601. */
+  readonly brokenAt: string;
+}
+
+const acquireSchema = z.object({
+  owner: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^\p{Cc}]*$/u, "owner must not contain control characters"),
+  ttlMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600 * 1000),
+});
+
+const leaseSchema = z.object({
+  key: z.string(),
+  owner: z.string(),
+  token: z.number().int().positive(),
+  acquiredAt: z.string(),
+  expiresAt: z.string(),
+});
+
+const breakSchema = z.object({ lease: leaseSchema, brokenBy: z.string(), brokenAt: z.string() });
+
+/**
+ * A {@link LeaseLock} kept on an Incus anchor instance per environment
+ * (`<prefix>-anchor-<env>`, created empty and never started): the lease's owner, run,
+ * token, acquiredAt and expiresAt live in its `user.backflip.lease.*` keys, and the last
+ * token ever granted in `user.backflip.epoch`, so tokens grow forever per environment,
+ * across releases and breaks. Every grant, renew, release and break is a read followed by
+ * an `If-Match` PATCH on the ETag read — a compare-and-swap Incus enforces — so of two
+ * laptops racing for one environment exactly one wins, and a renew can never overwrite a
+ * newer grant. Times are the server's (its HTTP `Date`, see `ServerClock`), never the
+ * local clock. A break is recorded on the anchor with who broke it (see {@link breaks}).
+ */
+export class IncusLeaseLock implements LeaseLock {
+  readonly name = "incus";
+  readonly #anchors: CoordinationAnchors;
+  readonly #actor: string;
+
+  /** A lock on `anchors`; `actor` is recorded as the breaker of stale leases. */
+  constructor(anchors: CoordinationAnchors, actor: string) {
+    this.#anchors = anchors;
+    this.#actor = actor;
+  }
+
+  /** Takes the lease on `key` (creating its anchor on first use), or `conflict` naming the holder. */
+  acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError> {
+    const op = "acquire";
+    const name = this.#anchors.nameOf(op, "anchor", key);
+    if (name.isErr()) return errAsync(name.error);
+    const checked = parseInput(acquireSchema, options, { driver: DRIVER, op });
+    if (checked.isErr()) return errAsync(checked.error);
+    const { owner, ttlMs } = checked.value;
+    return this.#anchors.update(op, name.value, "anchor", true, (state) => {
+      if (!state) return err(gone(op, name.value));
+      const held = leaseOf(key, state.config);
+      if (held) return err(heldError(op, held, expiredAt(held, state.now)));
+      const lease = newLease(key, owner, epochOf(state.config) + 1, state.now, ttlMs);
+      return ok({ write: leaseKeys(lease), value: lease });
+    });
+  }
+
+  /** Extends the lease while it is still the current one (same token); `conflict` once it was lost. */
+  renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
+    const op = "renew";
+    const checked = parseLease(op, lease).andThen(() =>
+      parseInput(acquireSchema.shape.ttlMs, ttlMs, { driver: DRIVER, op }),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const name = this.#anchors.nameOf(op, "anchor", lease.key);
+    if (name.isErr()) return errAsync(name.error);
+    return this.#anchors.update(op, name.value, "anchor", false, (state) => {
+      const held = state ? leaseOf(lease.key, state.config) : undefined;
+      if (!state || held?.token !== lease.token) return err(lostError(lease, held));
+      const renewed = newLease(lease.key, held.owner, held.token, state.now, ttlMs, held.acquiredAt);
+      return ok({ write: leaseKeys(renewed), value: renewed });
+    });
+  }
+
+  /** Frees the lease if it is still the current one; a lease already gone is fine. */
+  release(lease: Lease): ResultAsync<void, DriverError> {
+    const op = "release";
+    const checked = parseLease(op, lease);
+    if (checked.isErr()) return errAsync(checked.error);
+    const name = this.#anchors.nameOf(op, "anchor", lease.key);
+    if (name.isErr()) return errAsync(name.error);
+    return this.#anchors.update(op, name.value, "anchor", false, (state) => {
+      const held = state ? leaseOf(lease.key, state.config) : undefined;
+      return ok(
+        held?.token === lease.token ? { write: freedKeys(), value: undefined } : { value: undefined },
+      );
+    });
+  }
+
+  /** The current lease on `key` and whether it expired (by the server's clock), or `null`. */
+  inspect(key: string): ResultAsync<LeaseStatus | null, DriverError> {
+    const name = this.#anchors.nameOf("inspect", "anchor", key);
+    if (name.isErr()) return errAsync(name.error);
+    return this.#anchors.read("inspect", name.value).map((state) => {
+      const held = state ? leaseOf(key, state.config) : undefined;
+      return state && held ? { lease: held, stale: expiredAt(held, state.now) } : null;
+    });
+  }
+
+  /**
+   * Frees an expired lease and returns it, recording in the same write who broke it
+   * (`user.backflip.break.<token>`); `conflict` while it is live, `not_found` when free.
+   */
+  breakStale(key: string): ResultAsync<Lease, DriverError> {
+    const op = "breakStale";
+    const name = this.#anchors.nameOf(op, "anchor", key);
+    if (name.isErr()) return errAsync(name.error);
+    return this.#anchors.update(op, name.value, "anchor", false, (state) => {
+      const held = state ? leaseOf(key, state.config) : undefined;
+      if (!state || !held) {
+        return err(driverError({ driver: DRIVER, op, reason: "not_found", message: `${key} is not locked` }));
+      }
+      if (!expiredAt(held, state.now)) return err(heldError(op, held, false));
+      const record: LeaseBreak = {
+        lease: held,
+        brokenBy: this.#actor,
+        brokenAt: new Date(state.now).toISOString(),
+      };
+      return ok({
+        write: { ...freedKeys(), [`${BREAK_KEY_PREFIX}${held.token}`]: JSON.stringify(record) },
+        value: held,
+      });
+    });
+  }
+
+  /** Every break of a stale lease on `key`, oldest first (empty when the anchor does not exist). */
+  breaks(key: string): ResultAsync<LeaseBreak[], DriverError> {
+    const name = this.#anchors.nameOf("breaks", "anchor", key);
+    if (name.isErr()) return errAsync(name.error);
+    return this.#anchors.read("breaks", name.value).map((state) =>
+      Object.entries(state?.config ?? {})
+        .filter(([k]) => k.startsWith(BREAK_KEY_PREFIX))
+        .flatMap(([, v]) => {
+          const parsed = breakSchema.safeParse(safeJson(v));
+          return parsed.success ? [parsed.data] : [];
+        })
+        .sort((a, b) => a.lease.token - b.lease.token),
+    );
+  }
+}
+
+function newLease(
+  key: string,
+  owner: string,
+  token: number,
+  now: number,
+  ttlMs: number,
+  acquiredAt?: string,
+): Lease {
+  return {
+    key,
+    owner,
+    token,
+    acquiredAt: acquiredAt ?? new Date(now).toISOString(),
+    expiresAt: new Date(now + ttlMs).toISOString(),
+  };
+}
+
+function parseLease(op: string, lease: Lease) {
+  return parseInput(leaseSchema, lease, { driver: DRIVER, op });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function gone(op: string, name: string): DriverError {
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason: "failed",
+    message: `the anchor ${name} could not be read`,
+  });
+}
+
+/** The `conflict` when someone else holds the key (the same shape as core's locks). */
+function heldError(op: string, lease: Lease, stale: boolean): DriverError {
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason: "conflict",
+    message: stale
+      ? `${lease.key} is locked by ${lease.owner}, whose lease expired at ${lease.expiresAt} (stale: its holder is presumed dead)`
+      : `${lease.key} is locked by ${lease.owner} until ${lease.expiresAt}`,
+    hint: stale
+      ? "make sure that run is dead, then resume it with breakStaleLock (or break the lease explicitly)"
+      : "another run is in progress on this environment: wait for it to finish",
+    details: { owner: lease.owner, stale, expiresAt: lease.expiresAt, token: lease.token },
+  });
+}
+
+/** The `conflict` of a renew whose lease is no longer the current one. */
+function lostError(lease: Lease, holder: Lease | undefined): DriverError {
+  return driverError({
+    driver: DRIVER,
+    op: "renew",
+    reason: "conflict",
+    message: holder
+      ? `lease ${lease.token} on ${lease.key} was lost: ${holder.owner} now holds it (token ${holder.token})`
+      : `lease ${lease.token} on ${lease.key} was lost: it was released or broken`,
+    hint: "stop: another run may own this environment now",
+    details: holder ? { owner: holder.owner, token: holder.token } : {},
+  });
+}
