@@ -13,6 +13,14 @@ runLeaseLockConformance({
 });
 
 runLeaseLockConformance({
+  name: "file, two clients on one directory",
+  setup: async () => {
+    const dir = await tempDir();
+    return { port: new FileLeaseLock({ dir }), fixtures: { peer: new FileLeaseLock({ dir }) } };
+  },
+});
+
+runLeaseLockConformance({
   name: "memory",
   setup: async () => ({ port: new MemoryLeaseLock(), fixtures: {} }),
 });

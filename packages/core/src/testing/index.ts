@@ -8,7 +8,7 @@
 export * from "./fakes";
 // conformance suites (one file per port):
 export { type JournalFixtures, runJournalConformance } from "./journal-conformance";
-export { runLeaseLockConformance } from "./lease-lock-conformance";
+export { type LeaseLockFixtures, runLeaseLockConformance } from "./lease-lock-conformance";
 export type { ArtifactRegistryFixtures } from "./artifact-registry-conformance";
 export { runArtifactRegistryConformance } from "./artifact-registry-conformance";
 export type { PipelineCapability, PipelineFixtures } from "./pipeline-conformance";
