@@ -9,7 +9,7 @@ import { GLOBAL_OPTIONS, parseRaw } from "./cli-args";
 import { GLOBAL_HELP, Session } from "./command";
 import { COMMANDS } from "./commands";
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from "./exit-codes";
-import { createOutput, fail } from "./output";
+import { createOutput, fail, printLines, terminalWriter } from "./output";
 
 /** The top-level `--help`. */
 export function mainHelp(): string {
@@ -38,7 +38,7 @@ export async function main(argv: readonly string[], stdout: Out, stderr: Out): P
   const wantsJson = argv.includes("--json");
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    stdout(mainHelp());
+    printLines(terminalWriter(stdout), mainHelp());
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], stdout: Out, stderr: Out): P
       reason: "usage",
     });
   if (raw.value.values.help === true) {
-    stdout(command.help);
+    printLines(terminalWriter(stdout), command.help);
     return EXIT.ok;
   }
   const session = new Session();
@@ -91,9 +91,8 @@ if (entry && pathToFileURL(realpathSync(entry)).href === import.meta.url) {
       process.exitCode = code;
     },
     (cause: unknown) => {
-      process.stderr.write(
-        `internal error: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`,
-      );
+      const text = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+      printLines(terminalWriter(lineWriter(process.stderr)), `internal error: ${text}`);
       process.exitCode = EXIT.failed;
     },
   );

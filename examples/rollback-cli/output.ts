@@ -14,17 +14,49 @@ export interface Output {
   readonly problem: Out;
 }
 
-/** An {@link Output} over two line writers (the process's stdout and stderr, or a test's arrays). */
+/**
+ * What a terminal would act on instead of showing: C0 controls (ESC, CR, newline, …),
+ * DEL and C1 controls (`Cc`), bidi marks, overrides and isolates (`Bidi_Control`: U+061C,
+ * U+200E/F, U+202A–E, U+2066–9), the line and paragraph separators (U+2028/9), and lone
+ * surrogates (not text at all).
+ */
+const TERMINAL_CONTROL = /[\p{Cc}\p{Bidi_Control}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * One line as it may reach a terminal: every character of {@link TERMINAL_CONTROL} is
+ * written as its `\uXXXX` escape, so a value can neither colour, move, hide nor reorder
+ * what is printed, nor start a line of its own. The escape is also JSON's, so a JSON line
+ * stays valid JSON with the same value.
+ */
+export function escapeForTerminal(line: string): string {
+  return line.replace(TERMINAL_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A line writer that escapes each line with {@link escapeForTerminal} before `out` sees it. */
+export function terminalWriter(out: Out): Out {
+  return (line) => out(escapeForTerminal(line));
+}
+
+/** Writes a multi-line text of the CLI's own (its help) through `out`, one line per call. */
+export function printLines(out: Out, text: string): void {
+  for (const line of text.split("\n")) out(line);
+}
+
+/**
+ * An {@link Output} over two line writers (the process's stdout and stderr, or a test's
+ * arrays); every line, JSON included, goes through {@link escapeForTerminal}.
+ */
 export function createOutput(json: boolean, stdout: Out, stderr: Out): Output {
+  const toStdout = terminalWriter(stdout);
   return {
     json,
     text: (line) => {
-      if (!json) stdout(line);
+      if (!json) toStdout(line);
     },
     object: (value) => {
-      if (json) stdout(JSON.stringify(value));
+      if (json) toStdout(JSON.stringify(value));
     },
-    problem: stderr,
+    problem: terminalWriter(stderr),
   };
 }
 
