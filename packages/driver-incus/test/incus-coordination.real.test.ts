@@ -1,5 +1,6 @@
 import { runJournalConformance, runLeaseLockConformance, skipUnlessBackend } from "@backflip/core/testing";
 import { describe } from "vitest";
+import type { IncusCoordination } from "../src/create-incus-coordination";
 import { coordination, removeAnchors, uniquePrefix } from "./coordination-lab";
 import { incusAvailable } from "./incus-lab";
 
@@ -29,11 +30,18 @@ describe("incus coordination store (real)", () => {
     async setup() {
       const prefix = uniquePrefix();
       const store = coordination(prefix);
+      const others: IncusCoordination[] = [];
       return {
         port: store.journal,
-        fixtures: {},
+        fixtures: {
+          lock: store.lock,
+          reopen: () => {
+            others.push(coordination(prefix));
+            return others[others.length - 1]!.journal;
+          },
+        },
         teardown: async () => {
-          await store.close();
+          for (const s of [store, ...others]) await s.close();
           await removeAnchors(prefix);
         },
       };
