@@ -288,4 +288,32 @@ describe("resumeRun", () => {
     expect(world.runs.get("c1")).toBe(1);
     expect((await loadRun(journal, runId))._unsafeUnwrap()).toEqual(error.report);
   });
+
+  it("stops, releasing the lease, when the killed run's journal grew while its lease was being broken", async () => {
+    const { world, journal, lock, runId, options } = await crashAt(CHANGES, is("step.started", "c2"));
+    const records = (await journal.read(runId))._unsafeUnwrap();
+    const last = records.at(-1)!;
+    // The "killed" runner was alive after all: it writes one more record just before the lease is taken.
+    let late = false;
+    const racing: LeaseLock = {
+      name: "racing",
+      acquire: (key, opts) => {
+        if (late) return lock.acquire(key, opts);
+        late = true;
+        const event = { ...last.event, type: "step.log", message: "late" } as RunEvent;
+        return journal.append(runId, { seq: records.length, event }).andThen(() => lock.acquire(key, opts));
+      },
+      renew: (lease, ttlMs) => lock.renew(lease, ttlMs),
+      release: (lease) => lock.release(lease),
+      inspect: (key) => lock.inspect(key),
+      breakStale: (key) => lock.breakStale(key),
+    };
+    const calls = world.calls.length;
+    const error = (await resumeRun(runId, { ...options, lock: racing }))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ kind: "lock_held", runId });
+    expect(error.message).toContain("still being written");
+    expect(world.calls.length).toBe(calls);
+    expect((await journal.read(runId))._unsafeUnwrap()).toHaveLength(records.length + 1);
+    expect((await lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
+  });
 });

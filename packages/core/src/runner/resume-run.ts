@@ -30,15 +30,39 @@ function rebuild(options: ResumeOptions, intent: RollbackPlan["intent"]): Result
 }
 
 /**
+ * Reads the run's journal again once its lease is held: a `lock_held` error when it no
+ * longer has the `count` records the resume was planned from (the killed run's process
+ * was still writing until its lease was broken), or when it cannot be read.
+ */
+async function journalMoved(
+  options: ResumeOptions,
+  runId: string,
+  count: number,
+): Promise<RunError | undefined> {
+  const again = await readRun(options.journal, runId);
+  if (again.isErr()) return again.error;
+  if (again.value.length === count) return undefined;
+  return runFailure(
+    "lock_held",
+    `run ${runId} was still being written while its lease was taken (${count} records read, then ${again.value.length}): its runner may still be alive`,
+    {
+      runId,
+      hint: `make sure that runner has stopped (a runner whose lease was broken stops at its next step), then resume run ${runId} again`,
+    },
+  );
+}
+
+/**
  * Picks up a run from its journal, e.g. after the process running it was killed.
  *
  * - A finished run: returns its outcome; nothing runs, no lease is taken (a lease the run
  *   itself left, killed after `plan.finished`, is released).
  * - Otherwise the plan is rebuilt from the recorded intent (`invalid_input` unless it has
  *   the recorded step ids), the lease on the environment is taken (`lock_held` while the
- *   killed run's lease is live; a stale one is broken only with `breakStaleLock`), and the
- *   run goes on from its last record: mode `continue` finishes it, mode `revert` undoes
- *   its completed changes. A completed step is never run again.
+ *   killed run's lease is live; a stale one is broken only with `breakStaleLock`), the
+ *   journal is read again (`lock_held` if it grew meanwhile: the killed run was still
+ *   writing), and the run goes on from its last record: mode `continue` finishes it,
+ *   mode `revert` undoes its completed changes. A completed step is never run again.
  * - A step started but never finished: `reconcile` decides if it has one; otherwise it is
  *   re-run if it is idempotent (or a check or verification, which do not mutate);
  *   otherwise it is never re-run: it is marked `uncertain`, the completed changes are
@@ -76,7 +100,12 @@ export function resumeRun(runId: string, options: ResumeOptions): ResultAsync<Ru
       if (refusal) return err(refusal);
       const now = options.now ?? (() => new Date());
       const breakStale = options.breakStaleLock === true;
-      return withRunLease(options, progress.intent.env, runId, breakStale, (keeper) => {
+      return withRunLease(options, progress.intent.env, runId, breakStale, async (keeper) => {
+        const moved = await journalMoved(options, runId, records.value.length);
+        if (moved) {
+          await keeper.release();
+          return err(moved);
+        }
         const first = records.value[0]!.event;
         const log = new EventLog({
           runId,
