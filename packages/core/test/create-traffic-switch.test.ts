@@ -231,6 +231,65 @@ describe("createTrafficSwitch", () => {
     expect((await sw.readState())._unsafeUnwrapErr().reason).toBe("failed");
   });
 
+  it("fencing: an old state without a fence file works; the first fenced write records its token, an equal one rewrites nothing", async () => {
+    const { sw, shell } = setup();
+    const fenceFile = `${STATE.stateFile}.fence`;
+    (await sw.record({ ...request, runId: "run-0" }))._unsafeUnwrap();
+    expect(shell.fs.has(fenceFile)).toBe(false);
+    (await sw.record(request, { key: "staging", token: 5 }))._unsafeUnwrap();
+    expect(shell.text(fenceFile)).toBe("staging 5\n");
+    const writes = () => shell.fileOps.filter((o) => o.op === "write" && o.path === fenceFile).length;
+    const before = writes();
+    const config = await render(sw, { runId: "run-2" });
+    (await sw.install(config, { key: "staging", token: 5 }))._unsafeUnwrap();
+    (await sw.reload({ key: "staging", token: 5 }))._unsafeUnwrap();
+    expect(writes()).toBe(before);
+    (await sw.restorePrevious({ key: "staging", token: 6 }))._unsafeUnwrap();
+    expect(shell.text(fenceFile)).toBe("staging 6\n");
+    expect(shell.text(LIVE)).toBe("route blue\nrev blue:-:boot\n");
+  });
+
+  it("fencing: a stale token is refused before the switch reads or writes anything else", async () => {
+    const fenceFile = `${STATE.stateFile}.fence`;
+    const { sw, shell, proxy, checked } = setup({ [fenceFile]: "staging 7\n" });
+    const config = await render(sw);
+    const stale = { key: "staging", token: 6 };
+    shell.fileOps.length = 0;
+    const refusals = [
+      await sw.install(config, stale),
+      await sw.reload(stale),
+      await sw.restorePrevious(stale),
+      await sw.record(request, stale),
+      await sw.writeState({ activeColor: "green", history: [] }, stale),
+    ];
+    expect(refusals.map((r) => r._unsafeUnwrapErr())).toMatchObject(
+      ["install", "reload", "restorePrevious", "record", "writeState"].map((op) => ({
+        driver: "fake",
+        op,
+        reason: "conflict",
+        details: { fenced: true, key: "staging", token: 6, current: 7, path: fenceFile },
+      })),
+    );
+    expect(shell.fileOps).toEqual(refusals.map(() => ({ op: "read", path: fenceFile })));
+    expect(checked).toEqual([]);
+    expect(proxy.activations).toBe(0);
+    expect(shell.text(STATE.stateFile)).toBe("blue\n");
+  });
+
+  it("fencing: an unreadable fence file is failed and the write is not made; a malformed fence is invalid_input", async () => {
+    const fenceFile = `${STATE.stateFile}.fence`;
+    const { sw, shell } = setup({ [fenceFile]: "staging seven\n" });
+    const error = (await sw.record(request, { key: "staging", token: 8 }))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ op: "record", reason: "failed", details: { path: fenceFile, line: 1 } });
+    expect(shell.text(STATE.stateFile)).toBe("blue\n");
+    const bad = { key: "staging", token: Number.NaN };
+    expect((await sw.record(request, bad))._unsafeUnwrapErr()).toMatchObject({
+      op: "record",
+      reason: "invalid_input",
+    });
+    expect(shell.text(fenceFile)).toBe("staging seven\n");
+  });
+
   it("describes each operation as file actions at the backend's location plus the backend's own", () => {
     const { sw } = setup();
     const at = { kind: "ssh", host: "proxy.example" };
