@@ -46,7 +46,7 @@ export type Compare =
 export type TxnOp =
   | { request_range: { key: string; range_end?: string } }
   | { request_put: { key: string; value: string; lease?: string; ignore_lease?: boolean } }
-  | { request_delete_range: { key: string } };
+  | { request_delete_range: { key: string; range_end?: string } };
 
 /** A transaction: `success` runs when every comparison holds, `failure` otherwise. */
 export interface Txn {

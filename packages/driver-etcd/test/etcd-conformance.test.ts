@@ -1,13 +1,14 @@
 import { runJournalConformance, runLeaseLockConformance } from "@backflip/core/testing";
-import { coordination, skipEtcd } from "./support/etcd-backend";
+import { skipEtcd, twoClients } from "./support/etcd-backend";
 
-// Against the real 3-member cluster of `scripts/backends up etcd`, each test under its own prefix.
+// Against the real 3-member cluster of `scripts/backends up etcd`, each test under its own
+// prefix; the second client of the same prefix plays another machine.
 runLeaseLockConformance({
   name: "etcd (real, 3 members)",
   skip: skipEtcd,
   async setup() {
-    const store = coordination({ label: "lock" });
-    return { port: store.lock, fixtures: {}, teardown: () => store.close() };
+    const store = twoClients("lock");
+    return { port: store.a.lock, fixtures: { peer: store.b.lock }, teardown: store.teardown };
   },
 });
 
@@ -15,7 +16,11 @@ runJournalConformance({
   name: "etcd (real, 3 members)",
   skip: skipEtcd,
   async setup() {
-    const store = coordination({ label: "journal" });
-    return { port: store.journal, fixtures: {}, teardown: () => store.close() };
+    const store = twoClients("journal");
+    return {
+      port: store.a.journal,
+      fixtures: { lock: store.a.lock, reopen: () => store.b.journal },
+      teardown: store.teardown,
+    };
   },
 });
