@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
+import { errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import type { DriverError } from "../errors/driver-error";
+import { type DriverError, driverError } from "../errors/driver-error";
 import { fromDriverError, type StepError, stepError } from "../errors/step-error";
+import { readRegularFile } from "../fs/read-regular-file";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step } from "../plan/step";
@@ -23,9 +23,12 @@ import {
   recipeError,
 } from "./recipe-input";
 
+/** The largest inverse SQL accepted, inline (characters) or as a file (bytes). */
+const MAX_SQL = 1_000_000;
+
 const sqlSchema = z
   .string()
-  .max(1_000_000)
+  .max(MAX_SQL)
   .refine((s) => s.trim().length > 0, "the SQL is empty")
   .refine((s) => !s.includes("\0"), "the SQL contains a NUL byte");
 
@@ -87,6 +90,51 @@ const countLines = (sql: string) => sql.split("\n").length - (sql.endsWith("\n")
 
 const sha256Of = (sql: string) => createHash("sha256").update(sql).digest("hex");
 
+const SQL_FILE_EXPECTED = `expected a regular file of inverse SQL: UTF-8 text, at most ${MAX_SQL} bytes`;
+
+/** Reads an inverse-SQL file the operator named: a regular file within the size limit; a refusal never quotes it. */
+const readSqlFile = (path: string) => readRegularFile(path, MAX_SQL);
+
+/** The details of a database error that locate a failure without quoting the script. */
+const LOCATING_DETAILS = ["sqlstate", "line", "position", "statement"] as const;
+
+/**
+ * The apply step's failure from the database's error: its driver, operation, reason,
+ * hint and where it failed (SQLSTATE, line, position, statement number), never its
+ * message or other details — a server message quotes the script ("syntax error at or
+ * near …", the failing statement), and the file may be anything the operator named.
+ * Connection-level failures (unavailable, timeout, aborted, unauthorized) say nothing of
+ * the script and keep their message.
+ */
+function applyFailure(error: DriverError): StepError {
+  const next =
+    "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry";
+  if (["unavailable", "timeout", "aborted", "unauthorized"].includes(error.reason))
+    return fromDriverError(APPLY_STEP_ID, error, next);
+  const where = Object.fromEntries(
+    LOCATING_DETAILS.flatMap((key) => {
+      const value = error.details?.[key];
+      return typeof value === "number" || (typeof value === "string" && /^[0-9A-Za-z]{1,10}$/.test(value))
+        ? [[key, value]]
+        : [];
+    }),
+  );
+  const at = Object.entries(where)
+    .map(([key, value]) => `${key} ${value}`)
+    .join(", ");
+  const message = `${error.driver}.${error.op}: the inverse SQL failed (${error.reason}${at ? `, ${at}` : ""}); the server's message is not shown, it may quote the script`;
+  return stepError(APPLY_STEP_ID, error.reason, message, {
+    hint: `${error.hint ? `${error.hint}; ` : ""}${next} (run it by hand with psql on a copy of the database to see the server's message)`,
+    cause: driverError({
+      driver: error.driver,
+      op: error.op,
+      reason: error.reason,
+      message,
+      ...(Object.keys(where).length > 0 ? { details: where } : {}),
+    }),
+  });
+}
+
 /**
  * The SQL to apply: the text read at planning, or (on resume) the intent's file again,
  * refused when its digest is not the planned one; inline SQL is not journaled, so a
@@ -110,22 +158,26 @@ function sqlToApply(
       ),
     );
   }
-  return ResultAsync.fromPromise(readFile(sqlFile, "utf8"), (cause) =>
-    stepError(APPLY_STEP_ID, "failed", `cannot read ${sqlFile} again: ${(cause as Error).message}`),
-  ).andThen((sql) =>
-    sha256Of(sql) === sha256
-      ? okAsync(sql)
-      : errAsync(
-          stepError(
-            APPLY_STEP_ID,
-            "failed",
-            `${sqlFile} changed since the run was planned: nothing was applied`,
-            {
-              hint: "check the file; plan the run again to apply what it holds now",
-            },
+  return readSqlFile(sqlFile)
+    .mapErr((refused) =>
+      stepError(APPLY_STEP_ID, refused.reason, `cannot read ${sqlFile} again: ${refused.message}`, {
+        hint: SQL_FILE_EXPECTED,
+      }),
+    )
+    .andThen((sql) =>
+      sha256Of(sql) === sha256
+        ? okAsync(sql)
+        : errAsync(
+            stepError(
+              APPLY_STEP_ID,
+              "failed",
+              `${sqlFile} changed since the run was planned: nothing was applied`,
+              {
+                hint: "check the file; plan the run again to apply what it holds now",
+              },
+            ),
           ),
-        ),
-  );
+    );
 }
 
 /**
@@ -195,13 +247,7 @@ function inverseSqlPlan(
                 ...definedFields({ statementTimeoutMs, lockTimeoutMs }),
               })
               .map(() => ({ sha256: digest, lines }))
-              .mapErr((e) =>
-                fromDriverError(
-                  APPLY_STEP_ID,
-                  e,
-                  "nothing was applied (one transaction); fix the SQL from the migration's PR description and retry",
-                ),
-              ),
+              .mapErr(applyFailure),
           ),
       });
       const steps: Step[] = [
@@ -242,13 +288,10 @@ export function applyInverseSql(
   const sql =
     args.sql !== undefined
       ? okAsync<string, DriverError>(args.sql)
-      : ResultAsync.fromPromise(readFile(args.sqlFile ?? "", "utf8"), (cause) =>
-          recipeError(
-            "applyInverseSql",
-            "not_found",
-            `cannot read ${args.sqlFile}: ${cause instanceof Error ? cause.message : String(cause)}`,
-            { cause },
-          ),
+      : readSqlFile(args.sqlFile ?? "").mapErr((refused) =>
+          recipeError("applyInverseSql", refused.reason, `cannot read ${args.sqlFile}: ${refused.message}`, {
+            hint: SQL_FILE_EXPECTED,
+          }),
         );
   return sql.andThen((text) => {
     const checked = sqlSchema.safeParse(text);
