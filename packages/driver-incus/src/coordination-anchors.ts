@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DriverError, driverError } from "@backflip/core";
 import { invalidInput } from "@backflip/core/driver-kit";
-import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
+import { err, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import type { IncusClient } from "./incus-client";
 import { DRIVER } from "./incus-error";
 import { monotonicNow, ServerClock } from "./server-clock";
@@ -125,12 +125,22 @@ export class CoordinationAnchors {
   ensure(op: string, name: string, kind: AnchorKind): ResultAsync<AnchorState, DriverError> {
     return this.read(op, name).andThen((state) => {
       if (state) return okAsync(state);
-      return this.#create(op, name, kind)
-        .andThen(() => this.read(op, name))
-        .andThen((created) =>
-          created ? okAsync(created) : errAsync(failed(op, `${name} vanished right after it was created`)),
-        );
+      return this.#create(op, name, kind).andThen(() => new ResultAsync(this.#created(op, name)));
     });
+  }
+
+  /**
+   * The instance just created — by this client or by a concurrent one, whose creation
+   * may still be running (Incus then fails ours as busy or existing, and a read may not
+   * find it yet).
+   */
+  async #created(op: string, name: string): Promise<Result<AnchorState, DriverError>> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const state = await this.read(op, name);
+      if (state.isErr() || state.value) return state.map((s) => s as AnchorState);
+      await sleep(25);
+    }
+    return err(failed(op, `${name} was not there after it was created`));
   }
 
   /**
@@ -205,7 +215,7 @@ export class CoordinationAnchors {
         if (res.envelope?.type !== "async" || typeof id !== "string") return okAsync(true);
         return this.#client.wait(op, id, 60).map(() => true);
       })
-      .orElse((e) => (e.details?.status === 412 ? ok(false) : err(e)));
+      .orElse((e) => (e.details?.status === 412 || busy(e) ? ok(false) : err(e)));
   }
 
   #create(op: string, name: string, kind: AnchorKind): ResultAsync<void, DriverError> {
@@ -227,7 +237,7 @@ export class CoordinationAnchors {
         60,
       )
       .map(() => undefined)
-      .orElse((e) => (e.reason === "conflict" ? ok(undefined) : err(e)));
+      .orElse((e) => (e.reason === "conflict" || busy(e) ? ok(undefined) : err(e)));
   }
 
   #serialized<T>(name: string, work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {
@@ -257,6 +267,11 @@ function notOurs(op: string, name: string): DriverError {
     message: `the Incus instance ${name} exists but is not a Backflip anchor (no ${MARKER_KEY} key)`,
     hint: "another instance already has this name: pick another prefix for the coordination store",
   });
+}
+
+/** Incus refused because another operation on the instance (e.g. its creation) is running: retry. */
+function busy(e: DriverError): boolean {
+  return /\bbusy\b/i.test(String(e.details?.incusError ?? ""));
 }
 
 function failed(op: string, message: string): DriverError {

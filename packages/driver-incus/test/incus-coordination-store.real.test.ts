@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { JournalRecord, LeaseLock } from "@backflip/core";
+import { skipUnlessBackend } from "@backflip/core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import type { IncusCoordination } from "../src/create-incus-coordination";
+import { coordination, removeAnchors, uniquePrefix } from "./coordination-lab";
+import { incus, incusAvailable } from "./incus-lab";
+
+const skip = skipUnlessBackend(await incusAvailable(), "incus", "scripts/backends up incus");
+const LONG = 60_000;
+
+const opened: IncusCoordination[] = [];
+const prefixes: string[] = [];
+
+/** A fresh prefix and `n` separate stores on it (separate clients: no shared memory or queue). */
+function stores(n: number, names = ["alice@laptop-a", "bob@laptop-b"]): IncusCoordination[] {
+  const prefix = uniquePrefix();
+  prefixes.push(prefix);
+  const made = Array.from({ length: n }, (_, i) => coordination(prefix, names[i] ?? `racer-${i}`));
+  opened.push(...made);
+  return made;
+}
+
+function record(
+  runId: string,
+  seq: number,
+  type: "plan.started" | "step.log" | "plan.finished",
+): JournalRecord {
+  const base = { runId, at: new Date(1_700_000_000_000 + seq).toISOString(), elapsedMs: seq };
+  if (type === "plan.started") {
+    return {
+      seq,
+      event: {
+        ...base,
+        type,
+        owner: "alice@laptop-a pid 1",
+        intent: { path: "custom", env: "staging", actor: "alice", reason: "store test", params: {} },
+        steps: [],
+      },
+    };
+  }
+  if (type === "plan.finished") {
+    return { seq, event: { ...base, type, state: "succeeded", durationMs: seq } } as JournalRecord;
+  }
+  return { seq, event: { ...base, type, stepId: "flip", message: `line ${seq}` } };
+}
+
+/** Config of an instance as Incus has it. */
+async function configOf(name: string): Promise<Record<string, string>> {
+  return (JSON.parse(await incus("query", `/1.0/instances/${name}`)) as { config: Record<string, string> })
+    .config;
+}
+
+/** Waits (bounded) until `lock` judges the lease on `key` stale by the server's clock. */
+async function untilStale(lock: LeaseLock, key: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await lock.inspect(key))._unsafeUnwrap()?.stale) return;
+    await sleep(50);
+  }
+  throw new Error(`the lease on ${key} never went stale`);
+}
+
+describe.skipIf(skip)("incus coordination store (real)", () => {
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    for (const prefix of prefixes.splice(0)) await removeAnchors(prefix);
+  });
+
+  it("refuses a broken holder's renew and append in Incus itself, and records who broke the lease", async () => {
+    const [a, b] = stores(2);
+    const run = "20261207T040000Z-aaaaaa";
+    const old = (await a!.lock.acquire("staging", { owner: `alice run ${run}`, ttlMs: 200 }))._unsafeUnwrap();
+    const oldFence = { key: "staging", token: old.token };
+    expect((await a!.journal.append(run, record(run, 0, "plan.started"), { fence: oldFence })).isOk()).toBe(
+      true,
+    );
+    await untilStale(b!.lock, "staging");
+    expect((await b!.lock.breakStale("staging"))._unsafeUnwrap()).toEqual(old);
+    const next = (await b!.lock.acquire("staging", { owner: "bob run 2", ttlMs: LONG }))._unsafeUnwrap();
+    expect(next.token).toBeGreaterThan(old.token);
+
+    // Laptop A's store never saw the break: only Incus can refuse it.
+    const append = await a!.journal.append(run, record(run, 1, "step.log"), { fence: oldFence });
+    expect(append._unsafeUnwrapErr()).toMatchObject({
+      driver: "incus",
+      reason: "conflict",
+      details: { fenced: true, key: "staging", token: old.token, current: next.token },
+    });
+    expect((await a!.lock.renew(old, LONG))._unsafeUnwrapErr()).toMatchObject({
+      reason: "conflict",
+      details: { owner: "bob run 2", token: next.token },
+    });
+    expect((await b!.journal.read(run))._unsafeUnwrap()).toEqual([record(run, 0, "plan.started")]);
+    expect((await b!.lock.inspect("staging"))._unsafeUnwrap()?.lease).toEqual(next);
+
+    const breaks = (await a!.lock.breaks("staging"))._unsafeUnwrap();
+    expect(breaks).toEqual([{ lease: old, brokenBy: "bob@laptop-b", brokenAt: expect.any(String) }]);
+    expect(Date.parse(breaks[0]!.brokenAt)).toBeGreaterThanOrEqual(Date.parse(old.expiresAt));
+  });
+
+  it("lets exactly one of eight separate clients win each round (If-Match on one ETag)", async () => {
+    const racers = stores(8);
+    let last = 0;
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all(
+        racers.map((s, i) => s.lock.acquire("prod", { owner: `racer ${i} round ${round}`, ttlMs: LONG })),
+      );
+      const won = results.filter((r) => r.isOk()).map((r) => r._unsafeUnwrap());
+      expect(won).toHaveLength(1);
+      expect(won[0]!.token).toBeGreaterThan(last);
+      last = won[0]!.token;
+      for (const lost of results.filter((r) => r.isErr())) {
+        expect(lost._unsafeUnwrapErr()).toMatchObject({
+          reason: "conflict",
+          details: { owner: won[0]!.owner },
+        });
+      }
+      expect((await racers[0]!.lock.release(won[0]!)).isOk()).toBe(true);
+    }
+  });
+
+  it("never lets a renew racing a break and a new grant overwrite the newer grant", async () => {
+    const [a, b] = stores(2);
+    for (let i = 0; i < 6; i++) {
+      const lease = (await a!.lock.acquire("staging", { owner: `alice ${i}`, ttlMs: 100 }))._unsafeUnwrap();
+      await untilStale(b!.lock, "staging");
+      const [renewed, taken] = await Promise.all([
+        a!.lock.renew(lease, LONG),
+        b!.lock
+          .breakStale("staging")
+          .andThen(() => b!.lock.acquire("staging", { owner: `bob ${i}`, ttlMs: LONG })),
+      ]);
+      expect(renewed.isOk() !== taken.isOk()).toBe(true);
+      const winner = renewed.isOk() ? renewed.value : taken._unsafeUnwrap();
+      expect((await a!.lock.inspect("staging"))._unsafeUnwrap()?.lease).toEqual(winner);
+      (await b!.lock.release(winner))._unsafeUnwrap();
+    }
+  });
+
+  it("moves a finished run from the anchor to the archive, readable and listed from any client", async () => {
+    const [a, b] = stores(2);
+    const run = "20261207T040100Z-bbbbbb";
+    const written = [
+      record(run, 0, "plan.started"),
+      record(run, 1, "step.log"),
+      record(run, 2, "plan.finished"),
+    ];
+    for (const r of written)
+      expect((await a!.journal.append(run, r, { sync: r.seq !== 1 })).isOk()).toBe(true);
+    await a!.journal.settle();
+    const prefix = prefixes[prefixes.length - 1]!;
+    const anchor = await configOf(`${prefix}-anchor-staging`);
+    expect(Object.keys(anchor).filter((k) => k.startsWith("user.backflip.run."))).toEqual([]);
+    const archive = await configOf(`${prefix}-archive-staging`);
+    expect(Object.keys(archive).filter((k) => k.startsWith("user.backflip.run."))).toEqual([
+      `user.backflip.run.${run}`,
+    ]);
+    expect((await b!.journal.read(run))._unsafeUnwrap()).toEqual(written);
+    expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run]);
+  });
+
+  it("refuses an environment that cannot name an instance, and an instance that is not an anchor", async () => {
+    const [a] = stores(1);
+    const bad = await a!.lock.acquire("a_b", { owner: "alice", ttlMs: LONG });
+    expect(bad._unsafeUnwrapErr().reason).toBe("invalid_input");
+    const prefix = prefixes[prefixes.length - 1]!;
+    await incus("init", "--empty", `${prefix}-anchor-staging`);
+    const taken = (await a!.lock.acquire("staging", { owner: "alice", ttlMs: LONG }))._unsafeUnwrapErr();
+    expect(taken).toMatchObject({ reason: "conflict" });
+    expect(taken.message).toContain(`${prefix}-anchor-staging`);
+    expect(await configOf(`${prefix}-anchor-staging`)).not.toHaveProperty("user.backflip.lease.owner");
+  });
+});
