@@ -34,13 +34,13 @@ const sw: TrafficSwitch = {
   readState: () => real.readState(),
   render: (r) => real.render(r),
   validate: (c) => real.validate(c),
-  install: (c) => real.install(c),
-  reload: () => (input.hangAt === "reload" ? hang() : real.reload()),
+  install: (c, f) => real.install(c, f),
+  reload: (f) => (input.hangAt === "reload" ? hang() : real.reload(f)),
   liveRevision: () => real.liveRevision(),
   confirm: (r) => real.confirm(r),
-  record: (r) => (input.hangAt === "record" ? hang() : real.record(r)),
-  restorePrevious: () => real.restorePrevious(),
-  writeState: (s) => real.writeState(s),
+  record: (r, f) => (input.hangAt === "record" ? hang() : real.record(r, f)),
+  restorePrevious: (f) => real.restorePrevious(f),
+  writeState: (s, f) => real.writeState(s, f),
 };
 const plan = createPlan(
   { path: "custom", env: "lab", from: "blue", to: "green", actor: "resume-test", reason: "kill mid-flip" },
