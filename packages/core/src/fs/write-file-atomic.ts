@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, stat, unlink } from "node:fs/promises";
+import { link, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
@@ -9,12 +9,15 @@ import { fsyncDir } from "./fsync-dir";
  * Replaces a local file atomically: a temp file in the same directory, fsync, rename
  * over `path`, fsync of the directory. Readers see the old or the new file, never a mix.
  * Keeps the target's mode unless `mode` is given (new files get 0644) and, when run as
- * root, its owner. Rejects with the underlying `ErrnoException`.
+ * root, its owner. With `only: "create"` the temp file is hard-linked to `path` instead
+ * of renamed over it, so a file that exists (or appears meanwhile) is never replaced:
+ * `EEXIST`. Rejects with the underlying `ErrnoException`.
  */
 export async function replaceFileAtomically(
   path: string,
   data: string | Uint8Array,
   mode?: number,
+  only?: "create",
 ): Promise<void> {
   const existing = await stat(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
@@ -33,7 +36,10 @@ export async function replaceFileAtomically(
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    if (only === "create") {
+      await link(temp, path);
+      await unlink(temp);
+    } else await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;

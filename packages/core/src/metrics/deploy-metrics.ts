@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { type DriverError, driverError } from "../errors/driver-error";
-import { writeFileAtomic } from "../fs/write-file-atomic";
+import { readRegularFile } from "../fs/read-regular-file";
+import { replaceFileAtomically } from "../fs/write-file-atomic";
 import type { RunEvent } from "../runner/run-event";
 import type { RunState } from "../runner/run-state";
 
@@ -24,6 +24,58 @@ const METRIC = {
   seconds: "backflip_rollback_duration_seconds_total",
   last: "backflip_rollback_last_duration_seconds",
 } as const;
+
+/**
+ * The first line of {@link DeployMetrics.render}: how a textfile is recognised as the
+ * SDK's own before it is replaced (a Prometheus comment, ignored by a scrape).
+ */
+const METRICS_TEXTFILE_HEADER =
+  "# Backflip DeployMetrics textfile: rewritten after every rollback run, do not edit";
+
+/** The first line an earlier version's textfile started with (no header yet). */
+const EARLIER_FIRST_LINE = `# HELP ${METRIC.success} `;
+
+/** The largest textfile read back (a history of a few runs per env and path is a few kB). */
+const MAX_TEXTFILE_BYTES = 4_000_000;
+
+/** Whether an existing file is one {@link DeployMetrics} wrote (or empty: nothing to lose). */
+const isOwnTextfile = (text: string) =>
+  text === "" || text.startsWith(`${METRICS_TEXTFILE_HEADER}\n`) || text.startsWith(EARLIER_FIRST_LINE);
+
+const metricsError = (op: string, reason: DriverError["reason"], message: string, hint?: string) =>
+  driverError({ driver: "metrics", op, reason, message, ...(hint ? { hint } : {}) });
+
+/**
+ * The textfile at `path` as it is now: `null` when there is none; refused when it is not
+ * a regular file, too large, or not one {@link DeployMetrics} wrote — an operator's
+ * config at that path is neither parsed nor replaced.
+ */
+function readOwnTextfile(path: string, op: string): ResultAsync<string | null, DriverError> {
+  return readRegularFile(path, MAX_TEXTFILE_BYTES)
+    .orElse((refused) =>
+      refused.reason === "not_found"
+        ? okAsync(null)
+        : errAsync(
+            metricsError(
+              op,
+              refused.reason,
+              `cannot use ${path} as the metrics textfile: ${refused.message}`,
+            ),
+          ),
+    )
+    .andThen((text) =>
+      text === null || isOwnTextfile(text)
+        ? okAsync(text)
+        : errAsync(
+            metricsError(
+              op,
+              "conflict",
+              `${path} is not a Backflip metrics textfile (its first line is not "${METRICS_TEXTFILE_HEADER}"): it was left as it is`,
+              "name a new file, e.g. in node_exporter's textfile directory; the SDK creates it and only ever replaces its own",
+            ),
+          ),
+    );
+}
 
 const escapeLabel = (value: string) =>
   value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
@@ -93,7 +145,7 @@ export class DeployMetrics {
 
   /** The metrics in Prometheus text exposition format. */
   render(): string {
-    const lines: string[] = [];
+    const lines: string[] = [METRICS_TEXTFILE_HEADER];
     const gauge = (name: string, help: string) =>
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
     gauge(METRIC.success, "Unix time of the last successful deploy or rollback, per env.");
@@ -122,32 +174,43 @@ export class DeployMetrics {
     return `${lines.join("\n")}\n`;
   }
 
-  /** Writes {@link render} to `path` atomically (temp file in the same directory, fsync, rename). */
+  /**
+   * Writes {@link render} to `path` atomically: a temp file in the same directory, fsync,
+   * then a hard link when `path` is new (so a file that appears meanwhile is never
+   * replaced) or a rename over the SDK's own earlier textfile. Any other file at `path`
+   * (a config, a directory, a device) is refused (`conflict` / `invalid_input`) and left
+   * untouched. A new file is 0644 (node_exporter reads it; it holds env names, recipe
+   * paths, states, counts and times, no secrets); a replaced one keeps its mode and owner.
+   */
   writeTextfile(path: string): ResultAsync<void, DriverError> {
-    return writeFileAtomic(path, this.render(), "metrics");
+    const text = this.render();
+    return readOwnTextfile(path, "writeTextfile").andThen((existing) =>
+      ResultAsync.fromPromise(
+        replaceFileAtomically(path, text, undefined, existing === null ? "create" : undefined),
+        (cause) => {
+          const code = (cause as NodeJS.ErrnoException).code;
+          return driverError({
+            driver: "metrics",
+            op: "writeTextfile",
+            reason: code === "ENOENT" ? "not_found" : code === "EEXIST" ? "conflict" : "failed",
+            message:
+              code === "EEXIST"
+                ? `${path} appeared while the metrics were written: it was left as it is`
+                : `cannot write ${path}: ${(cause as Error).message}`,
+            cause,
+          });
+        },
+      ),
+    );
   }
 
   /**
    * Reads the deploy gauges and run counters back from a textfile written by
    * {@link writeTextfile}, so separate processes (CLI runs) keep one history.
-   * A missing file gives empty metrics.
+   * A missing file gives empty metrics; a file the SDK did not write is refused.
    */
   static fromTextfile(path: string): ResultAsync<DeployMetrics, DriverError> {
-    return ResultAsync.fromPromise(readFile(path, "utf8"), (cause) => cause as NodeJS.ErrnoException)
-      .orElse((cause) =>
-        cause.code === "ENOENT"
-          ? okAsync("")
-          : errAsync(
-              driverError({
-                driver: "metrics",
-                op: "read",
-                reason: "failed",
-                message: `cannot read ${path}: ${cause.message}`,
-                cause,
-              }),
-            ),
-      )
-      .map((text) => DeployMetrics.parse(text));
+    return readOwnTextfile(path, "read").map((text) => DeployMetrics.parse(text ?? ""));
   }
 
   /** Parses text written by {@link render}. Unknown lines are ignored. */

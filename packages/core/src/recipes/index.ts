@@ -26,6 +26,7 @@ export { describeDataLoss } from "./describe-data-loss";
 export type { DriverName, Drivers, DriversFor } from "./drivers";
 export type { FastFlipDrivers, FastFlipInput } from "./fast-flip";
 export { fastFlip } from "./fast-flip";
+export { incidentFilePath } from "./incident-file-path";
 export type { MigrationCaveat, MigrationWarning } from "./migration-caveat";
 export { migrationWarnings } from "./migration-caveat";
 export type {
@@ -39,7 +40,7 @@ export type {
 export { observe } from "./observe";
 export { builtInRecipes, planForIntent } from "./plan-for-intent";
 export type { PostIncidentEntry, PostIncidentInput } from "./post-incident";
-export { incidentFilePath, postIncident } from "./post-incident";
+export { postIncident } from "./post-incident";
 export type { ProbeOptions } from "./public-probe-step";
 export type { LocalArtifact, RebuildAndPushDrivers, RebuildAndPushInput } from "./rebuild-and-push";
 export { rebuildAndPush } from "./rebuild-and-push";

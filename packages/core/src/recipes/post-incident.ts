@@ -1,5 +1,5 @@
 import { mkdir, readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
@@ -102,12 +102,6 @@ function appendAtomically(path: string, text: string): ResultAsync<void, DriverE
   return before.andThen((old) =>
     writeFileAtomic(path, old ? `${old.replace(/\n*$/, "\n")}\n${text}` : text, RECIPE_DRIVER),
   );
-}
-
-/** Where the runbook allows an incident's own file: `docs/runbooks/incidents/<date>-<env>.md` under `root`. */
-export function incidentFilePath(root: string, env: string, at: Date | string): string {
-  const date = (typeof at === "string" ? at : at.toISOString()).slice(0, 10);
-  return join(root, "docs", "runbooks", "incidents", `${date}-${env}.md`);
 }
 
 /** The failed color: the one traffic moved away from. */

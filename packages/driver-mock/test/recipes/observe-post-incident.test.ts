@@ -117,7 +117,7 @@ describe("postIncident", () => {
   });
 
   it("names the runbook's per-incident file", () => {
-    expect(incidentFilePath("/repo", "staging", "2026-11-26T05:00:00Z")).toBe(
+    expect(incidentFilePath("/repo", "staging", "2026-11-26T05:00:00Z")._unsafeUnwrap()).toBe(
       "/repo/docs/runbooks/incidents/2026-11-26-staging.md",
     );
   });
