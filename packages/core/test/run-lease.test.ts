@@ -180,7 +180,7 @@ describe("runPlan and its lease", () => {
     )._unsafeUnwrapErr();
     expect(error.kind).toBe("reverted");
     expect(token).toBeGreaterThan(0);
-    const fence = { key: "staging", token };
+    const fence = { key: "staging", token, issuer: lock.issuer };
     expect(seen).toEqual([fence, fence, fence]);
     expect(appended.length).toBeGreaterThan(5);
     for (const f of appended) expect(f).toEqual(fence);

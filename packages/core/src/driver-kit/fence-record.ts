@@ -4,19 +4,36 @@ import type { Fence } from "../ports/lease-lock";
 import { driverErrorFor } from "./driver-error-for";
 import type { StateFileSource } from "./state-files";
 
-/** Per lease key, the highest fencing token that changed a switch's traffic state. */
-export type FenceRecord = ReadonlyMap<string, number>;
+/** One line of a {@link FenceRecord}: the newest token of a lease key from one issuer. */
+export interface FenceEntry {
+  readonly key: string;
+  readonly token: number;
+  /** The lease store that issued the token (`Fence.issuer`); absent for fences without one. */
+  readonly issuer?: string;
+}
+
+/**
+ * Per lease key and issuer, the newest fencing token that changed a switch's traffic
+ * state; the most recently written first, at most {@link FENCE_RECORD_LIMIT} entries.
+ */
+export type FenceRecord = readonly FenceEntry[];
+
+/** How many (key, issuer) entries a fence record keeps: the least recently written go first. */
+export const FENCE_RECORD_LIMIT = 32;
 
 /** Where a switch records its {@link FenceRecord}: beside the active-color file, `<stateFile>.fence`. */
 export function fenceFileOf(stateFile: string): string {
   return `${stateFile}.fence`;
 }
 
-const LINE = /^(\S+)\s+(\d{1,16})$/;
+const LINE = /^(\S+)\s+(\d{1,16})(?:\s+(.+))?$/;
 
-/** Parses a fence file: one `<lease key> <token>` line per key; a missing or empty file records nothing. */
+/**
+ * Parses a fence file: one `<lease key> <token> [issuer]` line per entry, most recently
+ * written first; a missing or empty file records nothing.
+ */
 export function parseFenceRecord(content: string, source: StateFileSource): Result<FenceRecord, DriverError> {
-  const record = new Map<string, number>();
+  const entries: FenceEntry[] = [];
   for (const [index, raw] of content.split("\n").entries()) {
     const line = raw.trim();
     if (line === "") continue;
@@ -27,7 +44,7 @@ export function parseFenceRecord(content: string, source: StateFileSource): Resu
         driverErrorFor(source.driver)(
           source.op,
           "failed",
-          `${source.path} line ${index + 1} is not \`<lease key> <token>\``,
+          `${source.path} line ${index + 1} is not \`<lease key> <token> [issuer]\``,
           {
             hint: `${source.path} records the newest lease that changed the traffic state: fix that line, or remove the file if no run is in progress`,
             details: { path: source.path, line: index + 1 },
@@ -35,43 +52,54 @@ export function parseFenceRecord(content: string, source: StateFileSource): Resu
         ),
       );
     }
-    record.set(m[1] as string, Math.max(token, record.get(m[1] as string) ?? 0));
+    const issuer = m[3];
+    entries.push({ key: m[1] as string, token, ...(issuer === undefined ? {} : { issuer }) });
   }
-  return ok(record);
+  return ok(entries);
 }
 
-/** The fence file's content for `record` (one line per key, sorted). */
+/** The fence file's content for `record` (one line per entry, in order). */
 export function formatFenceRecord(record: FenceRecord): string {
-  return [...record]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, token]) => `${key} ${token}\n`)
-    .join("");
+  return record.map((e) => `${e.key} ${e.token}${e.issuer === undefined ? "" : ` ${e.issuer}`}\n`).join("");
 }
 
 /**
- * Admits a write made under `fence` against what the state recorded: refused with reason
- * `conflict` and `details: { fenced: true, key, token, current }` when a newer token of the
- * same key changed the state already; otherwise the record to write back (`null` when it
- * already holds this token: nothing to write).
+ * Admits a write made under `fence` against what the state recorded. Tokens are compared
+ * only with the same key's from the same issuer (tokens of two lease stores are not
+ * ordered). Refused with reason `conflict` and `details: { fenced: true, key, token,
+ * current }` when a newer token changed the state already; otherwise the record to write
+ * back, this entry first (`null` when it is already the first and holds this token).
  */
 export function admitFence(
   record: FenceRecord,
   fence: Fence,
   source: StateFileSource,
 ): Result<FenceRecord | null, DriverError> {
-  const { key, token } = fence;
-  const current = record.get(key);
-  if (current === token) return ok(null);
-  if (current === undefined || current < token) return ok(new Map(record).set(key, token));
-  return err(
-    driverErrorFor(source.driver)(
-      source.op,
-      "conflict",
-      `refusing ${source.op}: the traffic state of ${key} was changed under lease token ${current}, newer than this run's token ${token}`,
-      {
-        hint: "this run's lease was broken by another run: do not retry; inspect with status",
-        details: { fenced: true, key, token, current, path: source.path },
-      },
-    ),
-  );
+  const { key, token, issuer } = fence;
+  const same = (e: FenceEntry) => e.key === key && e.issuer === issuer;
+  const current = record.find(same)?.token;
+  if (current !== undefined && current > token) {
+    const from = issuer === undefined ? "" : ` (issued by ${issuer})`;
+    return err(
+      driverErrorFor(source.driver)(
+        source.op,
+        "conflict",
+        `refusing ${source.op}: the traffic state of ${key} was changed under lease token ${current}${from}, newer than this run's token ${token}`,
+        {
+          hint: "this run's lease was broken by another run: do not retry; inspect with status",
+          details: {
+            fenced: true,
+            key,
+            token,
+            current,
+            path: source.path,
+            ...(issuer === undefined ? {} : { issuer }),
+          },
+        },
+      ),
+    );
+  }
+  if (current === token && record[0] !== undefined && same(record[0])) return ok(null);
+  const entry: FenceEntry = { key, token, ...(issuer === undefined ? {} : { issuer }) };
+  return ok([entry, ...record.filter((e) => !same(e))].slice(0, FENCE_RECORD_LIMIT));
 }

@@ -36,8 +36,14 @@ export type { TrafficSwitchOptions } from "./create-traffic-switch";
 export { createTrafficSwitch } from "./create-traffic-switch";
 export type { DriverErrorBuilder, DriverErrorExtra } from "./driver-error-for";
 export { driverErrorFor } from "./driver-error-for";
-export type { FenceRecord } from "./fence-record";
-export { admitFence, fenceFileOf, formatFenceRecord, parseFenceRecord } from "./fence-record";
+export type { FenceEntry, FenceRecord } from "./fence-record";
+export {
+  admitFence,
+  FENCE_RECORD_LIMIT,
+  fenceFileOf,
+  formatFenceRecord,
+  parseFenceRecord,
+} from "./fence-record";
 export {
   absolutePathSchema,
   actorSchema,

@@ -27,7 +27,7 @@ export function trafficStateSchema(colors: readonly string[]) {
   return z.object({ activeColor: colorIn(colors), history: z.array(historyEntrySchema) });
 }
 
-/** The lease fence (`Fence`) a write is made under: a lease key of one word and a non-negative safe-integer token. */
+/** The lease fence (`Fence`) a write is made under: a lease key of one word, a non-negative safe-integer token, the issuer's name. */
 export const fenceSchema = z.object({
   key: z
     .string()
@@ -36,4 +36,9 @@ export const fenceSchema = z.object({
       "expected a lease key of letters, digits, '.', '_', ':', '/', '@' or '-'",
     ),
   token: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  issuer: z
+    .string()
+    .max(512)
+    .regex(/^\S(?:[^\p{Cc}\u2028\u2029]*\S)?$/u, "expected one line of printable text, no blanks at the ends")
+    .optional(),
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
@@ -121,12 +122,15 @@ function maxMarker(dir: string): number {
  */
 export class FileLeaseLock implements LeaseLock {
   readonly name = "file";
+  /** `file:<host>:<dir>`: its tokens are ordered only against this directory's on this machine. */
+  readonly issuer: string;
   readonly #dir: string;
   readonly #now: () => Date;
 
   /** A lock keeping its files in `options.dir`. */
   constructor(options: FileLeaseLockOptions) {
     this.#dir = resolve(options.dir);
+    this.issuer = `file:${hostname()}:${this.#dir}`;
     this.#now = options.now ?? (() => new Date());
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import type { Lease, LeaseLock, LeaseStatus } from "../ports/lease-lock";
@@ -28,6 +29,8 @@ export interface MemoryLeaseLockOptions {
  */
 export class MemoryLeaseLock implements LeaseLock {
   readonly name = "memory";
+  /** `memory:<uuid>`: its tokens are ordered only against this instance's. */
+  readonly issuer = `memory:${randomUUID()}`;
   readonly #now: () => Date;
   readonly #leases = new Map<string, Lease>();
   readonly #lastToken = new Map<string, number>();

@@ -24,6 +24,12 @@ export interface Fence {
   readonly key: string;
   /** The lease's fencing token ({@link Lease.token}). */
   readonly token: number;
+  /**
+   * The lease store that issued `token` ({@link LeaseLock.issuer}), when it names one. Tokens
+   * are ordered only within one store: a store that keeps the newest token it saw (a traffic
+   * switch's state) compares a fence only with tokens of the same key and issuer.
+   */
+  readonly issuer?: string;
 }
 
 /** What {@link LeaseLock.inspect} sees. */
@@ -40,6 +46,12 @@ export interface LeaseStatus {
  */
 export interface LeaseLock {
   readonly name: string;
+  /**
+   * Names this store's token space when other stores' tokens for the same key are not
+   * ordered with its own (a lock directory on one machine: `file:<host>:<dir>`); runs put
+   * it in their {@link Fence}. A store shared by the whole team may leave it out.
+   */
+  readonly issuer?: string;
   /** Takes the lease on `key` for `ttlMs`, or fails `conflict` naming the holder. */
   acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError>;
   /** Extends a held lease; `conflict` when it was lost (token no longer current). */

@@ -167,7 +167,7 @@ export async function holdLease(
   const proven = () => !lost && now().getTime() < heldUntil;
   return ok({
     lease: () => lease,
-    fence: { key, token: lease.token },
+    fence: { key, token: lease.token, ...(lock.issuer === undefined ? {} : { issuer: lock.issuer }) },
     check: async () => {
       if (proven()) return true;
       await renewing;

@@ -53,7 +53,8 @@ const broken = (config: RenderedConfig): RenderedConfig => ({
  * Fencing: a write (`install`, `reload`, `record`, `restorePrevious`, `writeState`) under a
  * token older than one that already changed the switch for the same lease key is refused
  * with `conflict`, `details: { fenced: true, current }`, changing nothing; an equal or newer
- * token (or another key's) is accepted and recorded; a write without a fence is not checked.
+ * token (or another key's, or another issuer's) is accepted and recorded; a write without a
+ * fence is not checked.
  */
 export function runTrafficSwitchConformance(
   target: ConformanceTarget<TrafficSwitch, TrafficSwitchFixtures>,
@@ -267,7 +268,7 @@ export function runTrafficSwitchConformance(
       expect((await port.liveRevision())._unsafeUnwrap()).toBe(revision);
     });
 
-    it("an equal or newer fence is accepted and recorded; another lease key is not compared", async () => {
+    it("an equal or newer fence is accepted and recorded; another lease key or issuer is not compared", async () => {
       const { port } = ctx();
       const before = await state();
       (await port.record(request(), lease(7)))._unsafeUnwrap();
@@ -277,6 +278,13 @@ export function runTrafficSwitchConformance(
       expectFenced((await port.record(request(), lease(8)))._unsafeUnwrapErr(), 9);
       const other = (await port.record(request(), lease(1, `other-${process.pid}`)))._unsafeUnwrap();
       expect(await state()).toEqual(other);
+      // Another lease store's tokens are not ordered with these: its own are compared apart.
+      const elsewhere = { ...lease(2), issuer: "file:elsewhere:/var/lib/backflip/locks" };
+      const issued = (await port.record(request(), elsewhere))._unsafeUnwrap();
+      expect(await state()).toEqual(issued);
+      expectFenced((await port.writeState(before, { ...elsewhere, token: 1 }))._unsafeUnwrapErr(), 2);
+      expectFenced((await port.writeState(before, lease(8)))._unsafeUnwrapErr(), 9);
+      expect(await state()).toEqual(issued);
       expect((await port.restorePrevious(lease(9)))._unsafeUnwrapErr().reason).toBe("not_found");
     });
 
