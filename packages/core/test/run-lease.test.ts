@@ -153,7 +153,7 @@ describe("runPlan and its lease", () => {
     };
     const record = (ctx: StepContext) => {
       seen.push(ctx.fence);
-      return okAsync(null);
+      return okAsync(undefined);
     };
     const plan = createPlan(INTENT, [
       { id: "c1", title: "c1", kind: "change", describe: () => [], run: record, undo: record },
