@@ -128,6 +128,19 @@ describe("parseTopology: every field group is checked and named", () => {
     ["containers.app.releaseFile", "RELEASE"],
     ["containers.app.stageDir", "/opt/veza/../releases"],
     ["containers.app.localHealthUrl", "http://{container}.incus:8080/{sha}"],
+    // Issue 17, finding 4: no control character, no path that leaves its directory.
+    ["containers.healthPath", "/api/v1/health\n    stats socket /tmp/evil.sock mode 666 level admin"],
+    ["containers.healthPath", "/api/v1/health\u202e"],
+    ["traffic.stateFile", "/var/lib/veza;reboot/active-color"],
+    ["containers.app.stageDir", "/opt/veza/releases\u2028"],
+    ["containers.app.localHealthUrl", "http://{container}.incus:8080/h\nx"],
+    ["containers.pattern", "veza-{component}-{color}\u202e"],
+    ["registry.filePattern", "../../../etc/cron.d/{component}-{sha}"],
+    ["registry.filePattern", "x/{component}-{sha}.tar.zst"],
+    ["registry.filePattern", ".."],
+    ["registry.packagePattern", "veza/{component}"],
+    ["snapshots.datasetPattern", "rpool/{container}\nx"],
+    ["snapshots.datasetPattern", "rpool/../{container}"],
   ];
   for (const [field, value] of badFields) {
     it(`rejects ${field} = ${JSON.stringify(value) ?? "(missing)"}`, () => {

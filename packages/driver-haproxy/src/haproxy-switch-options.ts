@@ -1,5 +1,10 @@
 import type { Shell } from "@backflip/core";
-import { absolutePathSchema, envNameSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import {
+  absolutePathSchema,
+  envNameSchema,
+  freeTextSchema,
+  simpleNameSchema,
+} from "@backflip/core/driver-kit";
 import { z } from "zod";
 import { type ReloadMethod, reloadMethodSchema } from "./reload-method";
 import type { RuntimeApiFactory } from "./runtime-api";
@@ -69,17 +74,11 @@ export interface HaproxySwitchOptions {
   readonly now?: () => Date;
 }
 
-const cliPath = absolutePathSchema.refine(
+/** A path HAProxy's config and runtime API read as one word: portable characters only. */
+export const haproxyPathSchema = absolutePathSchema.refine(
   (p) => /^[A-Za-z0-9_./@-]+$/.test(p),
   "expected a path of letters, digits, '_', '.', '/', '@' or '-'",
 );
-const line = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => [...s].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f),
-    "one printable line",
-  );
 const address = z
   .string()
   .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):[0-9]{1,5}$/, "expected host:port");
@@ -97,7 +96,7 @@ export const haproxySwitchOptionsSchema = z
     env: envNameSchema,
     colors: z.array(simpleNameSchema).min(2),
     components: z.array(simpleNameSchema).min(1),
-    configPath: cliPath,
+    configPath: haproxyPathSchema,
     healthPath: absolutePathSchema,
     state: z.object({
       stateFile: absolutePathSchema,
@@ -109,9 +108,9 @@ export const haproxySwitchOptionsSchema = z
       z.record(simpleNameSchema, z.union([address, z.array(address).min(1)])),
     ),
     mode: z.enum(["reload", "map"]).optional(),
-    binds: z.array(line).min(1).optional(),
-    statsSocket: cliPath.optional(),
-    mapFile: cliPath.optional(),
+    binds: z.array(freeTextSchema(200)).min(1).optional(),
+    statsSocket: haproxyPathSchema.optional(),
+    mapFile: haproxyPathSchema.optional(),
     reload: reloadMethodSchema.optional(),
     routes: z
       .record(

@@ -53,6 +53,28 @@ describe("createHaproxySwitch options", () => {
     expect(make({ mapFile: "relative.map" }).result._unsafeUnwrapErr().message).toContain("mapFile");
   });
 
+  it("refuses a health path that would add a line to haproxy.cfg (issue 17, finding 4)", () => {
+    const healthPath = "/api/v1/health\n    stats socket /tmp/evil.sock mode 666 level admin";
+    const error = make({ healthPath }).result._unsafeUnwrapErr();
+    expect(error).toMatchObject({ reason: "invalid_input", op: "create" });
+    expect(error.message).toContain("healthPath");
+    for (const bad of ["/h\r", "/h\u202e", "/h\u2028", "/h;x", "/a/../h"])
+      expect(make({ healthPath: bad }).result._unsafeUnwrapErr().message).toContain("healthPath");
+  });
+
+  it("the default map file is beside the config, a plain path checked like a given one (issue 17, finding 4)", () => {
+    const mapMode = (configPath: string) => make({ mode: "map", configPath }).result;
+    expect(mapMode("/etc/haproxy/haproxy.cfg")._unsafeUnwrap().livePath).toBe(
+      "/etc/haproxy/backflip-color.map",
+    );
+    expect(mapMode("/haproxy.cfg")._unsafeUnwrap().livePath).toBe("/backflip-color.map");
+    for (const configPath of ["/etc/haproxy;disable frontend fe/haproxy.cfg", "/etc/haproxy\n/x.cfg"]) {
+      const error = mapMode(configPath)._unsafeUnwrapErr();
+      expect(error).toMatchObject({ reason: "invalid_input", op: "create" });
+      expect(error.message).toContain("configPath");
+    }
+  });
+
   it("a template with a missing variable, a syntax error or no revision stamp fails at construction", () => {
     const missing = make({
       template: "global\n    set-var proc.cfg_rev str({{revision}})\n    {{vars.nope}}\n",

@@ -27,9 +27,13 @@ export { parseInput } from "../validate/parse-input";
 export {
   datasetNameSchema,
   envNameSchema,
+  fileNameSchema,
+  freeTextSchema,
+  hasUnsafeChars,
   instanceNameSchema,
   simpleNameSchema,
   snapshotNameSchema,
+  UNSAFE_CHARS,
 } from "../validate/schemas";
 export { timerMsSchema } from "../validate/timer-ms-schema";
 export type { TrafficSwitchOptions } from "./create-traffic-switch";

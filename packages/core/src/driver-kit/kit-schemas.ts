@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { simpleNameSchema } from "../validate/schemas";
+import { freeTextSchema, simpleNameSchema } from "../validate/schemas";
 
 export { absolutePathSchema, shaSchema, shortShaSchema } from "../validate/schemas";
 
@@ -11,15 +11,11 @@ export const runIdSchema = z
     "expected a run id of letters, digits, '_', '.', ':' or '-' (at most 128)",
   );
 
-const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
-
 /** Who made a change: one line of printable text, kept last on its history line. */
-export const actorSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((s) => !hasControl(s), "the actor must be one line of printable text")
-  .refine((s) => s.trim() === s && s !== "-", "the actor must not start or end with blanks, nor be '-'");
+export const actorSchema = freeTextSchema(200).refine(
+  (s) => s.trim() === s && s !== "-",
+  "the actor must not start or end with blanks, nor be '-'",
+);
 
 /** A color name that is one of `colors`. */
 export function colorIn(colors: readonly string[]) {

@@ -5,6 +5,7 @@ import type { PlanIntent } from "../plan/plan-intent";
 import { parseTopology, type Topology } from "../topology/topology";
 import { type TopologySection, type TopologyWith, topologyWith } from "../topology/topology-with";
 import { parseInput } from "../validate/parse-input";
+import { freeTextSchema } from "../validate/schemas";
 
 /** The `driver` name recipe errors carry. */
 export const RECIPE_DRIVER = "recipe";
@@ -24,12 +25,8 @@ export const actorSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/, "expected a name like alice or alice@host (no spaces)");
 
-/** Why, in the operator's words: one line, no control characters. */
-export const reasonSchema = z
-  .string()
-  .min(1, "say why")
-  .max(500)
-  .refine((s) => !/\p{Cc}/u.test(s), "one line without control characters");
+/** Why, in the operator's words: one line of printable text (the shared {@link freeTextSchema}). */
+export const reasonSchema = freeTextSchema(500);
 
 /** How the public health probe is run after a switch. */
 export const probeOptionsSchema = z

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { errAsync, okAsync, Result, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError } from "../errors/step-error";
 import type { Action } from "../plan/action";
@@ -11,10 +11,12 @@ import type { ArtifactRegistry } from "../ports/artifact-registry";
 import type { ContainerHost } from "../ports/container-host";
 import { containerName } from "../topology/topology";
 import type { TopologyWith } from "../topology/topology-with";
+import { parseInput } from "../validate/parse-input";
+import { fileNameSchema } from "../validate/schemas";
 import { artifactFile } from "./artifacts-check";
 import { inOrder } from "./in-order";
 import { registryActions } from "./port-actions";
-import { recipeError } from "./recipe-input";
+import { RECIPE_DRIVER, recipeError } from "./recipe-input";
 
 /** The step id of {@link stageArtifactsStep}. */
 export const STAGE_STEP_ID = "stage-artifacts";
@@ -49,9 +51,27 @@ function readRelease(
 }
 
 /**
+ * Every artifact file name, checked to be one file name: joined to the local temp directory
+ * and to the stage directory, none may leave them (a `Topology` can be built by hand, past
+ * the topology schema).
+ */
+function checkFileNames(files: readonly string[]): Result<readonly string[], DriverError> {
+  return Result.combine(
+    files.map((file) =>
+      parseInput(fileNameSchema, file, {
+        driver: RECIPE_DRIVER,
+        op: "stage",
+        hint: "fix registry.filePattern: it must give one file name",
+      }),
+    ),
+  );
+}
+
+/**
  * Phase C: downloads every component's artifact for `sha` (checksum verified by the
  * registry driver), pushes it into the idle color's container under the stage directory,
- * and writes the container's release file. Undo puts each container's previous release
+ * and writes the container's release file; an artifact file name that is not one file name
+ * (`../x`) is `invalid_input` before anything is downloaded. Undo puts each container's previous release
  * file back (or removes it when there was none).
  */
 export function stageArtifactsStep(
@@ -83,7 +103,10 @@ export function stageArtifactsStep(
         ];
       }),
     run: (ctx) =>
-      ResultAsync.fromPromise(mkdtemp(join(tmpdir(), "backflip-stage-")), localError("stage"))
+      checkFileNames(targets.map((t) => t.file))
+        .asyncAndThen(() =>
+          ResultAsync.fromPromise(mkdtemp(join(tmpdir(), "backflip-stage-")), localError("stage")),
+        )
         .andThen((dir) => {
           const work = inOrder(targets, ({ component, container, file }) => {
             const local = join(dir, file);

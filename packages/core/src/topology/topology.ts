@@ -2,7 +2,15 @@ import type { Result } from "neverthrow";
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { parseInput } from "../validate/parse-input";
-import { absolutePathSchema, envNameSchema, instanceNameSchema, simpleNameSchema } from "../validate/schemas";
+import {
+  absolutePathSchema,
+  datasetNameSchema,
+  envNameSchema,
+  fileNameSchema,
+  hasUnsafeChars,
+  instanceNameSchema,
+  simpleNameSchema,
+} from "../validate/schemas";
 
 const workflowFileSchema = z
   .string()
@@ -12,14 +20,38 @@ const workflowFileSchema = z
 export const fillPattern = (pattern: string, values: Record<string, string>): string =>
   pattern.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`);
 
-const patternWith = (...names: string[]) =>
+/** A value of each placeholder that is valid wherever it is filled in: a sample for checking a pattern's result. */
+const SAMPLE: Record<string, string> = {
+  component: "component",
+  color: "color",
+  container: "container",
+  sha: "0".repeat(40),
+};
+
+/** A pattern of one line with only the placeholders `names`. */
+const patternOf = (names: readonly string[]) =>
   z
     .string()
     .min(1)
+    .max(1000)
+    .refine((p) => !hasUnsafeChars(p), "the pattern contains a control, bidi or line-separator character")
     .refine(
       (p) => [...p.matchAll(/\{(\w+)\}/g)].every((m) => names.includes(m[1] ?? "")),
       `only the placeholders ${names.map((n) => `{${n}}`).join(", ")} are allowed`,
     );
+
+/**
+ * A pattern with the placeholders `names` whose every filled-in value `result` accepts
+ * (names and SHAs are validated wherever they come from, so one sample value stands for all).
+ */
+const patternWith = (names: readonly string[], result: z.ZodType<string>, what: string) =>
+  patternOf(names).refine(
+    (p) => result.safeParse(fillPattern(p, SAMPLE)).success,
+    `the pattern must give ${what}`,
+  );
+
+/** An http(s) URL, as a public or local health URL must be. */
+const httpUrlSchema = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
 /** Checks a {@link TrafficSection}. */
 const trafficSchema = z
@@ -35,7 +67,11 @@ const appSchema = z
   .object({
     releaseFile: absolutePathSchema,
     stageDir: absolutePathSchema,
-    localHealthUrl: patternWith("container", "component", "color").optional(),
+    localHealthUrl: patternWith(
+      ["container", "component", "color"],
+      httpUrlSchema,
+      "an http(s) URL",
+    ).optional(),
   })
   .strict();
 
@@ -43,7 +79,7 @@ const appSchema = z
 const containersSchema = z
   .object({
     components: z.array(simpleNameSchema).min(1),
-    pattern: patternWith("component", "color").refine(
+    pattern: patternOf(["component", "color"]).refine(
       (p) => p.includes("{component}") && p.includes("{color}"),
       "the pattern must contain {component} and {color}",
     ),
@@ -64,7 +100,7 @@ const databaseSchema = z
 /** Checks a {@link SnapshotsSection}. */
 const snapshotsSchema = z
   .object({
-    datasetPattern: patternWith("container"),
+    datasetPattern: patternWith(["container"], datasetNameSchema, "a ZFS dataset name"),
     prefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "expected a snapshot name prefix"),
   })
   .strict();
@@ -73,8 +109,8 @@ const snapshotsSchema = z
 const registrySchema = z
   .object({
     owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Forgejo owner name"),
-    packagePattern: patternWith("component"),
-    filePattern: patternWith("component", "sha"),
+    packagePattern: patternWith(["component"], fileNameSchema, "a package name of portable characters"),
+    filePattern: patternWith(["component", "sha"], fileNameSchema, "one file name (no '/', '.' or '..')"),
     retention: z.number().int().min(1),
   })
   .strict();
@@ -101,7 +137,7 @@ export const topologySchema: z.ZodType<Topology> = z
       .refine(([a, b]) => a !== b, "the two colors must differ"),
     traffic: trafficSchema,
     containers: containersSchema,
-    publicHealthUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+    publicHealthUrl: httpUrlSchema.optional(),
     database: databaseSchema.optional(),
     snapshots: snapshotsSchema.optional(),
     registry: registrySchema.optional(),

@@ -37,17 +37,82 @@ export const instanceNameSchema = z
     "expected 1-63 letters, digits or '-', starting with a letter and not ending with '-'",
   );
 
-/** An absolute path with no NUL byte and no `..` segment. */
+/**
+ * The characters no name, path or operator text may hold, because they change how the
+ * text is split or read rather than what it says: C0 and C1 controls, DEL and NUL
+ * (`\p{Cc}`: a newline ends a config line, ESC drives a terminal), the bidi embeddings,
+ * overrides and isolates U+202A–U+202E and U+2066–U+2069 (they reorder what a reader
+ * sees), and the line and paragraph separators U+2028/U+2029 (a line break to some
+ * readers), and lone UTF-16 surrogates (`\p{Cs}`: not text at all). No `g` flag:
+ * `new RegExp(UNSAFE_CHARS.source, "gu")` to replace them.
+ */
+export const UNSAFE_CHARS = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+/** True when `text` has a character of {@link UNSAFE_CHARS}. */
+export function hasUnsafeChars(text: string): boolean {
+  return UNSAFE_CHARS.test(text);
+}
+
+const SAFE_TEXT_MESSAGE =
+  "one line of printable text: no control characters, bidi overrides or isolates, or line separators";
+
+/**
+ * Operator text carried as an inert value (a reason, a trigger, an actor shown in a history
+ * line): 1 to `max` characters on one line, nothing of {@link UNSAFE_CHARS}.
+ */
+export function freeTextSchema(max: number) {
+  return z
+    .string()
+    .min(1, "expected some text")
+    .max(max, `expected at most ${max} characters`)
+    .refine((s) => !hasUnsafeChars(s), SAFE_TEXT_MESSAGE);
+}
+
+/** The longest path accepted (Linux's `PATH_MAX`). */
+const MAX_PATH = 4096;
+
+/**
+ * An absolute, normalised path: starts with `/`, no empty, `.` or `..` segment (so no
+ * `//` and no trailing `/`, except `/` itself), nothing of {@link UNSAFE_CHARS} (no NUL,
+ * no newline that would add a line to a rendered config), no `;` (a command separator of
+ * HAProxy's runtime API and of shells), at most 4096 characters. A value that passes is
+ * the file it names and can only be one line and one argument wherever it is written.
+ */
 export const absolutePathSchema = z
   .string()
+  .max(MAX_PATH, `expected at most ${MAX_PATH} characters`)
   .refine((p) => p.startsWith("/"), "expected an absolute path")
-  .refine((p) => !p.includes("\0"), "path contains a NUL byte")
-  .refine((p) => !p.split("/").includes(".."), "path contains a '..' segment");
+  .refine(
+    (p) => !hasUnsafeChars(p),
+    "path contains a control, bidi or line-separator character (or a NUL byte)",
+  )
+  .refine((p) => !p.includes(";"), "path contains ';'")
+  .refine((p) => !p.split("/").includes(".."), "path contains a '..' segment")
+  .refine(
+    (p) =>
+      p === "/" ||
+      p
+        .slice(1)
+        .split("/")
+        .every((s) => s !== "" && s !== "." && s !== ".."),
+    "expected a normalised path: no '//', '.' segment or trailing '/'",
+  );
 
-/** A ZFS dataset name like `rpool/incus/containers/veza-staging-postgres`. */
+/**
+ * One file name (a single path segment) of portable characters — letters, digits, `_`,
+ * `.`, `+`, `-` — not `.` or `..`, at most 255 characters: it cannot leave the directory
+ * it is joined to.
+ */
+export const fileNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.+-]{1,255}$/, "expected a file name of letters, digits, '_', '.', '+' or '-'")
+  .refine((n) => n !== "." && n !== "..", "expected a file name, not '.' or '..'");
+
+/** A ZFS dataset name like `rpool/incus/containers/veza-staging-postgres` (no `.` or `..` component). */
 export const datasetNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*(?:\/[A-Za-z0-9_.:-]+)*$/, "expected a ZFS dataset name like pool/a/b");
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*(?:\/[A-Za-z0-9_.:-]+)*$/, "expected a ZFS dataset name like pool/a/b")
+  .refine((d) => d.split("/").every((s) => s !== "." && s !== ".."), "expected no '.' or '..' component");
 
 /** A ZFS snapshot name (the part after `@`). */
 export const snapshotNameSchema = z

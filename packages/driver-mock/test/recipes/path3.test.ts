@@ -67,7 +67,8 @@ describe("rebuildAndPush (Path 3: tarball missing)", () => {
     const dir = await mkdtemp(join(tmpdir(), "backflip-hostile-"));
     const artifacts = await Promise.all(
       ["backend", "stream", "web"].map(async (component) => {
-        const path = join(dir, `veza-${component}-$(touch x)\`touch y\`; touch z '.tar.zst`);
+        // No ';': the shared path schema refuses it (issue 17, finding 4); '&&' is as hostile to a shell.
+        const path = join(dir, `veza-${component}-$(touch x)\`touch y\` && touch z '.tar.zst`);
         await writeFile(path, `rebuilt ${component}\n`);
         return { component, path };
       }),
