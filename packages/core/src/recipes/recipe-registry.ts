@@ -4,6 +4,7 @@ import type { PlanIntent } from "../plan/plan-intent";
 import type { RollbackPlan } from "../plan/rollback-plan";
 import type { Topology } from "../topology/topology";
 import type { Drivers } from "./drivers";
+import { parsePlanIntent } from "./plan-intent-schema";
 import type { RecipeEntry } from "./recipe";
 import { recipeError } from "./recipe-input";
 
@@ -18,7 +19,9 @@ export interface RecipeRegistry {
   /**
    * Rebuilds a plan — the same steps, the same ids — from the {@link PlanIntent} a journal
    * recorded, without reading the world: `invalid_input` when the intent is for another
-   * environment, its params are bad or the topology lacks a section the recipe needs;
+   * environment, a field of it fails the recipes' own input rules (actor, reason, colors,
+   * SHA: a journal is not trusted further than operator input), its params are bad or the
+   * topology lacks a section the recipe needs;
    * `unsupported` when no recipe has the intent's path or a driver it needs is missing.
    */
   planForIntent(
@@ -45,14 +48,16 @@ export function createRecipeRegistry(recipes: readonly RecipeEntry[] = []): Reci
             { hint: "resume with the topology of the run's environment" },
           ),
         );
-      const recipe = byPath.get(intent.path);
-      return recipe
-        ? recipe.rebuild(topology, drivers, intent)
-        : err(
-            recipeError("planForIntent", "unsupported", `no recipe rebuilds a "${intent.path}" plan`, {
-              hint: "register the recipe that made it (createRecipeRegistry / registry.with) and resume through that registry",
-            }),
-          );
+      return parsePlanIntent(topology, intent).andThen((checked) => {
+        const recipe = byPath.get(checked.path);
+        return recipe
+          ? recipe.rebuild(topology, drivers, checked)
+          : err(
+              recipeError("planForIntent", "unsupported", `no recipe rebuilds a "${checked.path}" plan`, {
+                hint: "register the recipe that made it (createRecipeRegistry / registry.with) and resume through that registry",
+              }),
+            );
+      });
     },
   };
   return Object.freeze(registry);
