@@ -3,7 +3,14 @@
  * rules, then run what the decision points to.
  * Run: `npx tsx examples/decide.ts`
  */
-import { type DecideContext, decide, fastFlip, observe, redeploy } from "@backflip/core/recipes";
+import {
+  type DecideContext,
+  type Decision,
+  decide,
+  fastFlip,
+  observe,
+  redeploy,
+} from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 
@@ -40,15 +47,20 @@ export async function main(out: Out): Promise<boolean> {
   out(
     `facts: ${facts.value.activeColor} live (public probe ${facts.value.publicHealth?.healthy ? "ok" : "FAILING"}), prior ${facts.value.priorColor}`,
   );
-  let last = decide(facts.value, asked[0]!.context);
+  let last: Decision | undefined;
   for (const { label, context } of asked) {
-    last = decide(facts.value, context);
+    const decided = decide(facts.value, context);
+    if (decided.isErr()) {
+      out(`• ${label}: ${decided.error.message}`);
+      return false;
+    }
+    last = decided.value;
     out(
       `• ${label}: ${last.action}${last.path ? ` (Path ${last.path}, ${last.recipe})` : ""} — ${last.reason}`,
     );
     out(`    runbook: "${last.runbook}"`);
   }
-  if (last.action !== "rollback") return false;
+  if (last?.action !== "rollback") return false;
   const who = { actor: "alice", reason: last.reason };
   const plan =
     last.recipe === "fast-flip"

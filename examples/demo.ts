@@ -29,7 +29,12 @@ export async function main(out: Out, dir?: string): Promise<boolean> {
     `prior: ${f.priorColor} (${f.priorSha?.slice(0, 12)}), containers ${f.colors[f.priorColor ?? ""]?.allRunning ? "all RUNNING" : "not all running"}`,
   );
 
-  const decision = decide(f, { symptom: "public-probe-failing", onCall: true, paged: true });
+  const decided = decide(f, { symptom: "public-probe-failing", onCall: true, paged: true });
+  if (decided.isErr()) {
+    out(`decide() refused: ${decided.error.message}`);
+    return false;
+  }
+  const decision = decided.value;
   out(`decide(): ${decision.action}, Path ${decision.path ?? "-"} — ${decision.reason}`);
   out(`runbook: "${decision.runbook}"`);
   if (decision.recipe !== "fast-flip" || !decision.target?.color) {

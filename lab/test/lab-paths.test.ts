@@ -204,16 +204,16 @@ describe.skipIf(skip)(
       expect(facts.activeColor).toBe("blue");
       expect(facts.publicHealth?.healthy).toBe(true);
 
-      expect(decide(facts, { ...paged, badSha: LAB_RELEASES.broken })).toMatchObject({
+      expect(decide(facts, { ...paged, badSha: LAB_RELEASES.broken })._unsafeUnwrap()).toMatchObject({
         action: "none",
         rule: "never-came-up",
       });
-      expect(decide(facts, { ...paged, targetSha: LAB_RELEASES.old })).toMatchObject({
+      expect(decide(facts, { ...paged, targetSha: LAB_RELEASES.old })._unsafeUnwrap()).toMatchObject({
         path: 2,
         recipe: "redeploy",
         target: { sha: LAB_RELEASES.old },
       });
-      const decision = decide(facts, paged);
+      const decision = decide(facts, paged)._unsafeUnwrap();
       expect(decision).toMatchObject({
         action: "rollback",
         path: 1,
@@ -223,7 +223,7 @@ describe.skipIf(skip)(
 
       (await d.host.stop("veza-lab-web-green", { force: true }))._unsafeUnwrap();
       const degraded = (await observe(t(), d))._unsafeUnwrap();
-      expect(decide(degraded, paged)).toMatchObject({
+      expect(decide(degraded, paged)._unsafeUnwrap()).toMatchObject({
         path: 2,
         recipe: "redeploy",
         target: { sha: LAB_RELEASES.prior },

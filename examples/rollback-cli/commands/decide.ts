@@ -107,7 +107,9 @@ ${EXIT_CODES_HELP}`,
       ...(args["schema-poisoned"] ? { schemaPoisoned: true } : {}),
       ...(args["host-broken"] ? { hostBroken: true } : {}),
     };
-    const decision = decide(facts.value, context);
+    const decided = decide(facts.value, context);
+    if (decided.isErr()) return failDriver(out, exitForDriverError(decided.error), decided.error);
+    const decision = decided.value;
     const command = suggestedCommand(decision, facts.value, target.topology);
     printFacts(facts.value, out.text, { retention: target.topology.registry?.retention });
     out.text("");

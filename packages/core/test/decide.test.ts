@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type ColorFacts, type DecideContext, decide, type Facts, RUNBOOK } from "../src/recipes/index";
+import {
+  type ColorFacts,
+  type DecideContext,
+  type Decision,
+  decide as decideResult,
+  type Facts,
+  RUNBOOK,
+} from "../src/recipes/index";
 
 const A = "a".repeat(40); // prior release (blue)
 const B = "b".repeat(40); // bad release (green, live)
@@ -39,6 +46,9 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     ...overrides,
   };
 }
+
+/** The decision for a valid context. */
+const decide = (f: Facts, context: DecideContext): Decision => decideResult(f, context)._unsafeUnwrap();
 
 const onCall: DecideContext = { symptom: "public-probe-failing", onCall: true, paged: true };
 
@@ -209,5 +219,38 @@ describe("decide: When NOT to rollback", () => {
   it("the When-NOT rules win over a live prior color", () => {
     for (const symptom of ["single-user-report", "performance-regression", "cosmetic-bug"] as const)
       expect(decide(facts(), { ...onCall, symptom }).path).toBeUndefined();
+  });
+});
+
+describe("decide: the context is checked (issue 17, finding 10)", () => {
+  const bad: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+    ["targetSha", { targetSha: "$(touch /tmp/pwn-decide)" }],
+    ["targetSha", { targetSha: A.toUpperCase() }],
+    ["targetSha", { targetSha: A.slice(0, 12) }],
+    ["badSha", { badSha: `${B}\n` }],
+    ["symptom", { symptom: "everything-is-on-fire" }],
+    ["onCall", { onCall: "yes" }],
+    ["paged", { paged: undefined }],
+    ["newColorCameUp", { newColorCameUp: 1 }],
+    ["schemaPoisoned", { schemaPoisoned: "true" }],
+    ["hostBroken", { hostBroken: null }],
+    ["target", { target: "blue" }],
+  ];
+  for (const [field, change] of bad) {
+    it(`refuses ${JSON.stringify(change)}: invalid_input naming ${field}, the value not echoed`, () => {
+      const error = decideResult(facts(), { ...onCall, ...change } as DecideContext)._unsafeUnwrapErr();
+      expect(error).toMatchObject({ reason: "invalid_input", op: "decide" });
+      expect(error.message).toContain(field);
+      const value = Object.values(change)[0];
+      if (typeof value === "string") expect(error.message).not.toContain(value);
+    });
+  }
+
+  it("a valid target SHA is the decision's target", () => {
+    const d = decide(facts({ artifacts: { [C]: { backend: true, stream: true, web: true } } }), {
+      ...onCall,
+      targetSha: C,
+    });
+    expect(d).toMatchObject({ path: 2, target: { sha: C } });
   });
 });

@@ -1,6 +1,12 @@
+import type { Result } from "neverthrow";
+import { z } from "zod";
+import type { DriverError } from "../errors/driver-error";
 import { RUNBOOK } from "../presets/veza-runbook";
+import { parseInput } from "../validate/parse-input";
+import { shaSchema } from "../validate/schemas";
 import { migrationWarnings } from "./migration-caveat";
 import type { Facts } from "./observe";
+import { RECIPE_DRIVER } from "./recipe-input";
 
 /** What is wrong, as it was reported. */
 export type Symptom =
@@ -36,6 +42,29 @@ export interface DecideContext {
   /** The Incus host itself is in a bad state. */
   readonly hostBroken?: boolean;
 }
+
+/** The symptoms {@link decide} knows, as a {@link Symptom} names them. */
+const SYMPTOMS = [
+  "public-probe-failing",
+  "app-broken",
+  "single-user-report",
+  "performance-regression",
+  "cosmetic-bug",
+] as const satisfies readonly Symptom[];
+
+/** The zod schema of a {@link DecideContext}: a known symptom, booleans, full SHAs; nothing else. */
+const decideContextSchema: z.ZodType<DecideContext> = z
+  .object({
+    symptom: z.enum(SYMPTOMS),
+    onCall: z.boolean(),
+    paged: z.boolean(),
+    newColorCameUp: z.boolean().optional(),
+    badSha: shaSchema.optional(),
+    targetSha: shaSchema.optional(),
+    schemaPoisoned: z.boolean().optional(),
+    hostBroken: z.boolean().optional(),
+  })
+  .strict();
 
 /** The recipe a decision points to. */
 export type DecidedRecipe = "fast-flip" | "redeploy" | "rebuild-push" | "inverse-sql" | "restore-snapshot";
@@ -97,15 +126,29 @@ const noRollback = (
 });
 
 /**
+ * Checks the context, then walks the runbook's decision flowchart (see {@link decideChecked}):
+ * `invalid_input` naming the field for a symptom it does not know, a flag that is not a
+ * boolean or a SHA that is not 40 lower-case hex — a decision only ever names a SHA that
+ * is a SHA. Pure: reads only its arguments.
+ */
+export function decide(facts: Facts, context: DecideContext): Result<Decision, DriverError> {
+  return parseInput(decideContextSchema, context, {
+    driver: RECIPE_DRIVER,
+    op: "decide",
+    hint: "fix the named field of the decide context (resolve a short SHA against the history first)",
+  }).map((checked) => decideChecked(facts, checked));
+}
+
+/**
  * Walks the runbook's decision flowchart and its "When NOT to rollback" rules, in this
  * order: did the new color come up at all (no → Phase F already reverted, no action);
  * not on call and not paged (no action); a single user's report (triage first);
  * a performance regression or a cosmetic bug (fix forward); then the path: a broken
  * host (Path 3, snapshot), a poisoned schema (Path 3, inverse SQL), the prior color's
  * containers all RUNNING (Path 1), the target SHA's artifacts in the registry (Path 2),
- * else Path 3 (rebuild and push). Pure: reads only its arguments.
+ * else Path 3 (rebuild and push).
  */
-export function decide(facts: Facts, context: DecideContext): Decision {
+function decideChecked(facts: Facts, context: DecideContext): Decision {
   if (!newColorCameUp(facts, context))
     return noRollback(
       "never-came-up",

@@ -35,7 +35,9 @@ describe("observe", () => {
     expect(facts.colors.blue?.anyMissing).toBe(true);
     expect(facts.artifacts?.[priorSha]?.backend).toBe(false);
     expect(facts.publicHealth?.healthy).toBe(false);
-    expect(decide(facts, { symptom: "public-probe-failing", onCall: true, paged: true })).toMatchObject({
+    expect(
+      decide(facts, { symptom: "public-probe-failing", onCall: true, paged: true })._unsafeUnwrap(),
+    ).toMatchObject({
       path: 3,
       recipe: "rebuild-push",
     });
@@ -53,7 +55,11 @@ describe("postIncident", () => {
     const f = fleet();
     f.world.setColor("green", { healthy: false })._unsafeUnwrap();
     const facts = (await observe(topology, f.drivers, { probeAttempts: 1 }))._unsafeUnwrap();
-    const decision = decide(facts, { symptom: "public-probe-failing", onCall: true, paged: true });
+    const decision = decide(facts, {
+      symptom: "public-probe-failing",
+      onCall: true,
+      paged: true,
+    })._unsafeUnwrap();
     const plan = (
       await fastFlip(topology, f.drivers, { actor: "alice", reason: "green's deploy is bad" })
     )._unsafeUnwrap();
