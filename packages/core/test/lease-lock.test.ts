@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { FileLeaseLock, MemoryLeaseLock } from "../src/index";
+import { FileLeaseLock, type Lease, MemoryLeaseLock } from "../src/index";
 import { runLeaseLockConformance } from "../src/testing/index";
 import { tempDirs } from "./support/temp-dirs";
 
@@ -135,10 +135,10 @@ describe("MemoryLeaseLock", () => {
 });
 
 /**
- * A renew interrupted, between reading the lease and writing it back, by another holder
- * breaking the (expired) lease and taking a new one: the renew must not win. The locks'
- * clock runs that break and acquire the first time renew asks it for the time — exactly
- * inside the window of a renew that checks, then writes.
+ * Renew and break racing. The locks' clock runs the other party's calls the first time it
+ * is asked for the time — inside the window of a renew that checks, then writes, or of a
+ * break that reads the lease, then removes it. A renew interrupted by a break and a new
+ * grant must not win; a break interrupted by a renewal must not remove the renewed lease.
  */
 describe.each([
   [
@@ -155,7 +155,7 @@ describe.each([
       return (now: () => Date) => (shared ??= new MemoryLeaseLock({ now }));
     },
   ],
-] as const)("%s renew is a compare-and-swap", (_, makeFactory) => {
+] as const)("%s renew is a compare-and-swap against the latest grant", (_, makeFactory) => {
   it("cannot overwrite a grant another holder took while it was renewing", async () => {
     const factory = await makeFactory();
     const clock = manualClock();
@@ -184,5 +184,33 @@ describe.each([
     expect(renewed._unsafeUnwrapErr().reason).toBe("conflict");
     const status = (await bob.inspect("staging"))._unsafeUnwrap();
     expect(status?.lease).toMatchObject({ owner: "bob run 2", token: taken });
+  });
+
+  it("keeps a lease its holder renewed while another holder was breaking it", async () => {
+    const factory = await makeFactory();
+    const clock = manualClock();
+    let interleave: (() => void) | undefined;
+    const now = () => {
+      const run = interleave;
+      interleave = undefined;
+      run?.();
+      return clock.now();
+    };
+    const alice = factory(now);
+    const bob = factory(now);
+    const old = (await alice.acquire("staging", { owner: "alice run 1", ttlMs: 1_000 }))._unsafeUnwrap();
+    clock.advance(2_000);
+    let renewed: Lease | undefined;
+    interleave = () => {
+      void alice.renew(old, 60_000).map((l) => {
+        renewed = l;
+        return l;
+      });
+    };
+    const broken = await bob.breakStale("staging");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(renewed?.token).toBe(old.token);
+    expect(broken._unsafeUnwrapErr().reason).toBe("conflict");
+    expect((await bob.inspect("staging"))._unsafeUnwrap()).toEqual({ lease: renewed, stale: false });
   });
 });

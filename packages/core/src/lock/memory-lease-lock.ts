@@ -90,12 +90,16 @@ export class MemoryLeaseLock implements LeaseLock {
     });
   }
 
-  /** Removes an expired lease and returns it; `conflict` when it is live, `not_found` when there is none. */
+  /**
+   * Removes an expired lease and returns it; `conflict` when it is live, `not_found` when
+   * there is none (the clock is read before the lease, so nothing comes between).
+   */
   breakStale(key: string): ResultAsync<Lease, DriverError> {
     return parseLockKey(DRIVER, "breakStale", key).asyncAndThen(() => {
+      const now = this.#now();
       const held = this.#leases.get(key);
       if (!held) return errAsync(notLockedError(DRIVER, key));
-      if (!isStale(held, this.#now())) return errAsync(heldError(DRIVER, "breakStale", held, false));
+      if (!isStale(held, now)) return errAsync(heldError(DRIVER, "breakStale", held, false));
       this.#leases.delete(key);
       return okAsync({ ...held });
     });
