@@ -123,21 +123,27 @@ export class CoordinationAnchors {
 
   /** Reads instance `name` of `kind`, creating it (empty, never started) when it does not exist yet. */
   ensure(op: string, name: string, kind: AnchorKind): ResultAsync<AnchorState, DriverError> {
-    return this.read(op, name).andThen((state) => {
-      if (state) return okAsync(state);
-      return this.#create(op, name, kind).andThen(() => new ResultAsync(this.#created(op, name)));
-    });
+    return this.read(op, name).andThen((state) =>
+      state ? okAsync(state) : new ResultAsync(this.#createAndRead(op, name, kind)),
+    );
   }
 
   /**
-   * The instance just created — by this client or by a concurrent one, whose creation
-   * may still be running (Incus then fails ours as busy or existing, and a read may not
-   * find it yet).
+   * Creates the instance and reads it. A concurrent creator may win: Incus then fails
+   * ours (busy, exists, or a unique constraint) while the other creation may still be
+   * running, so the instance is looked for a while before ours counts as failed.
    */
-  async #created(op: string, name: string): Promise<Result<AnchorState, DriverError>> {
+  async #createAndRead(
+    op: string,
+    name: string,
+    kind: AnchorKind,
+  ): Promise<Result<AnchorState, DriverError>> {
+    const created = await this.#create(op, name, kind);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.read(op, name);
-      if (state.isErr() || state.value) return state.map((s) => s as AnchorState);
+      if (state.isErr()) return err(state.error);
+      if (state.value) return ok(state.value);
+      if (created.isErr() && attempt >= 10) return err(created.error);
       await sleep(25);
     }
     return err(failed(op, `${name} was not there after it was created`));
@@ -236,8 +242,7 @@ export class CoordinationAnchors {
         },
         60,
       )
-      .map(() => undefined)
-      .orElse((e) => (e.reason === "conflict" || busy(e) ? ok(undefined) : err(e)));
+      .map(() => undefined);
   }
 
   #serialized<T>(name: string, work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {

@@ -98,9 +98,12 @@ export class IncusJournal implements Journal {
   ): Promise<Result<void, DriverError>> {
     const checked = checkRecord(runId, record);
     if (checked.isErr()) return err(checked.error);
+    // Buffered records are this process's own: the next seq is exact. What it last stored
+    // is only a lower bound (another client may have appended since): the anchor decides.
     const pending = this.#pending.get(runId);
-    const expected = pending ? pending.records[pending.records.length - 1]!.seq + 1 : this.#stored.get(runId);
-    if (expected !== undefined && record.seq !== expected) {
+    const stored = this.#stored.get(runId) ?? 0;
+    const expected = pending ? pending.records[pending.records.length - 1]!.seq + 1 : stored;
+    if (pending ? record.seq !== expected : record.seq < stored) {
       return err(seqError(runId, record.seq, expected));
     }
     const env = await this.#envFor(runId, record, options.fence, pending);
