@@ -1,4 +1,4 @@
-import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { errAsync, ok, okAsync, ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import {
   type AppendOptions,
@@ -11,12 +11,13 @@ import {
   type LeaseLock,
   MemoryJournal,
   MemoryLeaseLock,
+  resumeRun,
   runPlan,
   type Step,
   type StepContext,
   stepError,
 } from "../src/index";
-import { INTENT, manualClock, World } from "./support/world";
+import { CrashingJournal, INTENT, manualClock, World } from "./support/world";
 
 /** A lock whose renewals (and releases, with `hangRelease`) fail the given way; the rest is `inner`'s. */
 function faultyLock(
@@ -123,6 +124,34 @@ describe("runPlan and its lease", () => {
     expect(error.kind).toBe("lock_held");
     expect(error.cause?.reason).toBe("timeout");
     expect(world.calls).toEqual(["run:slow"]);
+  });
+
+  it("settles with lock_held, running nothing, when the lock never answers acquire (runPlan and resumeRun)", async () => {
+    const world = new World();
+    const journal = new MemoryJournal();
+    const inner = new MemoryLeaseLock();
+    const mute: LeaseLock = {
+      ...faultyLock(inner, "ok"),
+      acquire: () => new ResultAsync<Lease, never>(new Promise(() => undefined)),
+    };
+    const plan = world.plan([{ id: "c1", kind: "change" }]);
+    const error = (await runPlan(plan, { journal, lock: mute, lockTtlMs: 90 }))._unsafeUnwrapErr();
+    expect(error.kind).toBe("lock_held");
+    expect(error.cause?.reason).toBe("timeout");
+    const crashed = (
+      await runPlan(plan, { journal: new CrashingJournal(journal, 3), lock: inner })
+    )._unsafeUnwrapErr();
+    expect(crashed.kind).toBe("journal_failed");
+    const resumed = (
+      await resumeRun(crashed.runId!, {
+        journal,
+        lock: mute,
+        lockTtlMs: 90,
+        rebuild: (intent) => ok(world.plan([{ id: "c1", kind: "change" }], intent)),
+      })
+    )._unsafeUnwrapErr();
+    expect(resumed.kind).toBe("lock_held");
+    expect(world.calls).toEqual([]);
   });
 
   it("settles when the release never answers", async () => {
