@@ -22,9 +22,16 @@ export interface RunOptions {
   readonly onEvent?: (event: RunEvent) => void;
   /** Required to run a plan with destructive steps. */
   readonly acknowledgeDataLoss?: boolean;
-  /** Lease time-to-live in milliseconds, renewed while the run lasts (default 60000). */
+  /**
+   * Lease time-to-live in milliseconds (default 60000), renewed every third of it while
+   * the run lasts. Each lock call has a deadline of a third of it, and the run stops
+   * counting on the lease a sixth of it before its expiry (see `holdLease`).
+   */
   readonly lockTtlMs?: number;
-  /** The clock (tests pass a deterministic one). */
+  /**
+   * The clock (tests pass a deterministic one). The run keeps its lease proven on it, so
+   * it must not run ahead of the lock's clock.
+   */
   readonly now?: () => Date;
 }
 
