@@ -4,6 +4,7 @@
  * @module
  */
 
+export type { PgSslOption } from "./pg-tls";
 export type { PgDatabaseOptions, PsqlDatabaseOptions } from "./postgres-database";
 export { createPgDatabase, createPsqlDatabase, PostgresDatabase } from "./postgres-database";
 export { reasonForSqlState } from "./postgres-error";

@@ -1,6 +1,8 @@
+import { checkServerIdentity } from "node:tls";
 import type { Action, DriverError } from "@backflip/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import pg from "pg";
+import type { PgTls } from "./pg-tls";
 import { hintForSqlState, pgError, reasonForSqlState, redact } from "./postgres-error";
 import { type ScriptRun, type SqlTransport, timeoutStatements } from "./sql-transport";
 
@@ -11,8 +13,8 @@ export interface PgConnection {
   readonly user: string;
   readonly password?: string;
   readonly database: string;
-  /** TLS with certificate verification (the default when true); never turned off by this package. */
-  readonly ssl?: boolean | { readonly ca?: string; readonly servername?: string };
+  /** Clear text (`false`, only when asked for), or TLS whose certificate is always verified. */
+  readonly tls: PgTls;
   readonly connectTimeoutMs: number;
 }
 
@@ -136,9 +138,8 @@ export class PgTransport implements SqlTransport {
       connectionTimeoutMillis: c.connectTimeoutMs,
       application_name: "backflip",
       ...(c.password === undefined ? {} : { password: c.password }),
-      ...(c.ssl === undefined || c.ssl === false
-        ? {}
-        : { ssl: c.ssl === true ? { rejectUnauthorized: true } : { ...c.ssl, rejectUnauthorized: true } }),
+      // Always explicit: left undefined, pg would read PGSSLMODE (`no-verify` turns verification off).
+      ssl: c.tls === false ? false : tlsOptions(c.tls),
     });
   }
 
@@ -167,7 +168,7 @@ export class PgTransport implements SqlTransport {
     const code = typeof e.code === "string" ? e.code : undefined;
     const sqlstate = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
     const reason = sqlstate !== undefined ? reasonForSqlState(sqlstate) : networkReason(code, message);
-    const hint = hintForSqlState(sqlstate);
+    const hint = hintForSqlState(sqlstate) ?? tlsHint(code, message);
     return pgError(op, reason, `${what} (${this.name}): ${message}`, {
       ...(hint === undefined ? {} : { hint }),
       details: {
@@ -186,10 +187,54 @@ export class PgTransport implements SqlTransport {
   }
 }
 
+/**
+ * pg's TLS options: the CA when given, and the server name the certificate must carry
+ * (checked explicitly: pg replaces `servername` with a host name); `rejectUnauthorized`
+ * is always true.
+ */
+function tlsOptions(tls: Exclude<PgTls, false>) {
+  const { servername } = tls;
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(servername === undefined
+      ? {}
+      : {
+          servername,
+          checkServerIdentity: (_host: string, cert: Parameters<typeof checkServerIdentity>[1]) =>
+            checkServerIdentity(servername, cert),
+        }),
+    rejectUnauthorized: true,
+  };
+}
+
+/** Node's codes for a server certificate that could not be verified. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** The next move when TLS failed: an untrusted certificate, or a server without TLS. */
+function tlsHint(code: string | undefined, message: string): string | undefined {
+  if (code !== undefined && UNTRUSTED_CERTIFICATE.has(code))
+    return "the server's certificate was not verified: give the CA that signed it as ssl.caFile, and ssl.servername when it names the server differently than host";
+  if (/does not support SSL/i.test(message))
+    return "the server does not offer TLS: enable ssl on the server (or, on a network you trust, pass ssl: false)";
+  return undefined;
+}
+
 /** Every column comes back as PostgreSQL's text form. */
 const textValue = (value: string) => value;
 
 function networkReason(code: string | undefined, message: string) {
+  if (code !== undefined && UNTRUSTED_CERTIFICATE.has(code)) return "unauthorized" as const;
   if (code === "ETIMEDOUT" || /timeout/i.test(message)) return "timeout" as const;
   if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ECONNRESET" || code === "EAI_AGAIN")
     return "unavailable" as const;

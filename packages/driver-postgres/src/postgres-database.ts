@@ -11,6 +11,7 @@ import type {
 import { abortSignalSchema, parseInput, timerMsSchema } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
+import { type PgSslOption, pgSslSchema, resolvePgTls } from "./pg-tls";
 import { PgTransport } from "./pg-transport";
 import { DRIVER, pgError } from "./postgres-error";
 import { databaseNameSchema, hostSchema, roleNameSchema } from "./postgres-names";
@@ -164,8 +165,14 @@ export interface PgDatabaseOptions {
   /** Never appears in errors, events or logs. */
   readonly password?: string;
   readonly database: string;
-  /** TLS with certificate verification: `true`, or a CA and server name. */
-  readonly ssl?: boolean | { readonly ca?: string; readonly servername?: string };
+  /**
+   * TLS, always with the server's certificate verified. Default: on for every host that
+   * is not loopback or a socket directory (verified against the system's CAs), off for
+   * those. `true` forces it; `{ caFile, servername }` trusts the CA in that PEM file and/or
+   * checks that name instead of `host`; `false` sends everything, the password included,
+   * in clear. No option skips verification.
+   */
+  readonly ssl?: PgSslOption;
   /** Default 10000. */
   readonly connectTimeoutMs?: number;
   /** golang-migrate's table (default `schema_migrations`; `schema.table` allowed). */
@@ -178,29 +185,32 @@ const pgOptionsSchema = z.object({
   user: roleNameSchema,
   password: z.string().optional(),
   database: databaseNameSchema,
-  ssl: z
-    .union([z.boolean(), z.object({ ca: z.string().optional(), servername: z.string().optional() }).strict()])
-    .optional(),
+  ssl: pgSslSchema.optional(),
   connectTimeoutMs: timerMs.optional(),
   migrationsTable: migrationsTableSchema.optional(),
 });
 
-/** A {@link Database} over the wire protocol (`pg`). Validates the options; nothing connects yet. */
+/**
+ * A {@link Database} over the wire protocol (`pg`). Validates the options and reads the
+ * CA file when one is given; nothing connects yet.
+ */
 export function createPgDatabase(options: PgDatabaseOptions): Result<PostgresDatabase, DriverError> {
-  return parseInput(pgOptionsSchema, options, { driver: DRIVER, op: "options" }).map(
-    (o) =>
-      new PostgresDatabase(
-        new PgTransport({
-          host: o.host,
-          port: o.port ?? 5432,
-          user: o.user,
-          database: o.database,
-          connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
-          ...(o.password === undefined ? {} : { password: o.password }),
-          ...(o.ssl === undefined ? {} : { ssl: o.ssl }),
-        }),
-        o.migrationsTable,
-      ),
+  return parseInput(pgOptionsSchema, options, { driver: DRIVER, op: "options" }).andThen((o) =>
+    resolvePgTls(o.host, o.ssl).map(
+      (tls) =>
+        new PostgresDatabase(
+          new PgTransport({
+            host: o.host,
+            port: o.port ?? 5432,
+            user: o.user,
+            database: o.database,
+            connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+            tls,
+            ...(o.password === undefined ? {} : { password: o.password }),
+          }),
+          o.migrationsTable,
+        ),
+    ),
   );
 }
 
