@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { errAsync, ok, okAsync, ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import {
@@ -5,6 +6,8 @@ import {
   createPlan,
   driverError,
   type Fence,
+  FileJournal,
+  FileLeaseLock,
   type Journal,
   type JournalRecord,
   type Lease,
@@ -17,7 +20,16 @@ import {
   type StepContext,
   stepError,
 } from "../src/index";
-import { CrashingJournal, INTENT, manualClock, World } from "./support/world";
+import { tempDirs } from "./support/temp-dirs";
+import { CrashingJournal, INTENT, manualClock, type StepSpec, World } from "./support/world";
+
+const tempDir = tempDirs("backflip-run-lease-");
+
+const BASIC: StepSpec[] = [
+  { id: "k1", kind: "check" },
+  { id: "c1", kind: "change" },
+  { id: "v1", kind: "verify" },
+];
 
 /** A lock whose renewals (and releases, with `hangRelease`) fail the given way; the rest is `inner`'s. */
 function faultyLock(
@@ -214,5 +226,52 @@ describe("runPlan and its lease", () => {
     expect(appended.length).toBeGreaterThan(5);
     for (const f of appended) expect(f).toEqual(fence);
     expect(world.calls).toEqual([]);
+  });
+
+  it("is stopped by a fenced journal once another holder broke and retook its lease mid-step", async () => {
+    const world = new World();
+    const clock = manualClock();
+    const lock = new MemoryLeaseLock({ now: clock.now });
+    const journal = new MemoryJournal({ fencedBy: lock });
+    const thief: Step = {
+      id: "thief",
+      title: "the lease is broken and retaken while this step runs",
+      kind: "change",
+      describe: () => [],
+      run: () => {
+        clock.advance(120_000);
+        return lock
+          .breakStale("staging")
+          .andThen(() => lock.acquire("staging", { owner: "intruder", ttlMs: 600_000 }))
+          .map(() => null)
+          .mapErr((e) => stepError("thief", e.reason, e.message));
+      },
+    };
+    const plan = createPlan(INTENT, [thief, world.step({ id: "c2", kind: "change" })])._unsafeUnwrap();
+    const error = (await runPlan(plan, { journal, lock, now: clock.now }))._unsafeUnwrapErr();
+    expect(error.kind).toBe("lock_held");
+    expect(error.cause?.details).toMatchObject({ fenced: true });
+    expect(world.calls).toEqual([]);
+    const records = (await journal.read(error.runId!))._unsafeUnwrap();
+    expect(records.at(-1)?.event).toMatchObject({ type: "step.started", stepId: "thief" });
+    expect((await lock.inspect("staging"))._unsafeUnwrap()?.lease.owner).toBe("intruder");
+  });
+
+  it("runs to the end with a file journal fenced by its file lock", async () => {
+    const dir = await tempDir();
+    const world = new World();
+    const lock = new FileLeaseLock({ dir: join(dir, "locks") });
+    const journal = new FileJournal({ dir: join(dir, "journal"), fencedBy: lock });
+    const report = (await runPlan(world.plan(BASIC), { journal, lock }))._unsafeUnwrap();
+    expect(report.state).toBe("succeeded");
+    const other = new FileJournal({ dir: join(dir, "journal"), fencedBy: new FileLeaseLock({ dir }) });
+    const foreign = await other.append(
+      "r2",
+      { seq: 0, event: (await journal.read(report.runId))._unsafeUnwrap()[0]!.event },
+      {
+        fence: { key: "staging", token: 1, issuer: lock.issuer },
+      },
+    );
+    expect(foreign._unsafeUnwrapErr()).toMatchObject({ reason: "conflict", details: { fenced: true } });
   });
 });

@@ -11,10 +11,10 @@ import type { RunReport } from "./run-report";
 
 /**
  * Ends a driven run. A finished run releases its lease and returns its outcome. A run
- * that lost its journal or its lease (or could no longer prove it held the lease)
- * stopped like a killed process: its lease is left
- * to expire (so no other run starts on a half-done environment) and the error says how
- * to resume it.
+ * that lost its journal or its lease (or could no longer prove it held the lease; or
+ * whose append the journal refused as fenced, which is a lost lease too) stopped like a
+ * killed process: its lease is left to expire (so no other run starts on a half-done
+ * environment) and the error says how to resume it.
  */
 export async function finishRun(
   end: EngineEnd,
@@ -31,8 +31,9 @@ export async function finishRun(
   }
   keeper.stop();
   const expires = keeper.lease().expiresAt;
-  if (end.stopped === "lease") {
-    const failure = keeper.failure();
+  const fenced = log.failure?.details?.fenced === true;
+  if (end.stopped === "lease" || fenced) {
+    const failure = fenced ? log.failure : keeper.failure();
     const why = failure ? formatDriverError(failure) : "it expired by the run's clock";
     return err(
       runFailure(
