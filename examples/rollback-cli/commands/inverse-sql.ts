@@ -39,7 +39,8 @@ state, applies the SQL in one transaction (ON_ERROR_STOP: all or nothing), reads
 state again. Then run Path 2.
 
 Options:
-  --file F                 the inverse SQL (from the migration's PR description), required
+  --file F                 the inverse SQL (from the migration's PR description), required:
+                           a regular file of UTF-8 text, at most 1000000 bytes
   --expected-version N     the schema_migrations version it leaves: verified after
   --dry-run                print the plan and stop
 
