@@ -13,6 +13,7 @@ import type { RunState } from "../runner/run-state";
 import { colorContainers, type Topology } from "../topology/topology";
 import { parseInput } from "../validate/parse-input";
 import type { Decision } from "./decide";
+import { markdownBlock, markdownCode, markdownText as md } from "./markdown-text";
 import { POSTMORTEM_TEMPLATE } from "./postmortem-template";
 import { RECIPE_DRIVER, recipeError } from "./recipe-input";
 
@@ -81,7 +82,6 @@ const optionalPath = z.object({
     .refine((p) => !p.includes("\0"), "path contains a NUL byte")
     .optional(),
 });
-const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 const ms = (n: number | undefined) =>
   n === undefined ? "—" : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`;
 
@@ -156,25 +156,26 @@ function viewModel(
     } else if (e.type === "step.undo_failed") {
       undone.add(e.stepId);
       outcomes.set(e.stepId, { outcome: `UNDO FAILED: ${e.error.message}` });
-    } else if (e.type === "step.log") logs.push(`${e.stepId}: ${e.message}`);
+    } else if (e.type === "step.log") logs.push(md(`${e.stepId}: ${e.message}`));
   }
+  const label = PATH_LABELS[intent.path] ?? `Recipe ${intent.path}`;
   const steps = started.steps.map((s, i) => ({
     index: i + 1,
-    title: cell(s.title),
-    kind: s.kind,
-    outcome: cell(outcomes.get(s.id)?.outcome ?? "not run"),
+    title: md(s.title),
+    kind: md(s.kind),
+    outcome: md(outcomes.get(s.id)?.outcome ?? "not run"),
     duration: ms(outcomes.get(s.id)?.durationMs),
   }));
   const commands = started.steps.flatMap((s) =>
     ran.has(s.id) ? [...s.actions, ...(undone.has(s.id) ? [`# then undone: ${s.title}`] : [])] : [],
   );
   const error = finished?.error;
-  const move = intent.from || intent.to ? `${intent.from ?? "?"} → ${intent.to ?? "?"}` : "";
+  const move = intent.from || intent.to ? md(`${intent.from ?? "?"} → ${intent.to ?? "?"}`) : "";
   const date = started.at.slice(0, 10);
   const whatHappened = [
-    `${PATH_LABELS[intent.path]} on ${intent.env}${move ? ` (${move})` : ""}${intent.sha ? ` to \`${intent.sha.slice(0, 12)}\`` : ""}: ${OUTCOME[state]}.`,
+    `${md(`${label} on ${intent.env}`)}${move ? ` (${move})` : ""}${intent.sha ? ` to ${markdownCode(intent.sha.slice(0, 12))}` : ""}: ${OUTCOME[state]}.`,
     error
-      ? `It stopped at \`${error.stepId}\`: ${error.message}${error.hint ? ` (next: ${error.hint})` : ""}.`
+      ? `It stopped at ${markdownCode(error.stepId)}: ${md(error.message)}${error.hint ? ` (next: ${md(error.hint)})` : ""}.`
       : "",
   ]
     .filter(Boolean)
@@ -183,21 +184,21 @@ function viewModel(
     "File the fix as a normal PR; do NOT skip CI.",
     ...(intent.path === "fast-flip" && intent.from && state === "succeeded"
       ? [
-          `Once forensics are done (\`incus exec <container> -- journalctl -u veza-<component> -n 200\`), run the Veza cleanup workflow with color=${intent.from} (cleanupColor).`,
+          `Once forensics are done (\`incus exec <container> -- journalctl -u veza-<component> -n 200\`), run the Veza cleanup workflow with color=${md(intent.from)} (cleanupColor).`,
         ]
       : []),
     ...(typeof leftovers === "string"
-      ? [`Leftover containers of ${failedColor(intent)}: ${leftovers}.`]
+      ? [`Leftover containers of ${md(failedColor(intent) ?? "")}: ${md(leftovers)}.`]
       : leftovers.length > 0
         ? [
-            `Leftover containers of ${failedColor(intent)}: ${leftovers.map((c) => `${c.name} (${c.status})`).join(", ")} — clean up with the Veza cleanup workflow (color=${failedColor(intent)}) or \`cleanupColor\`.`,
+            `Leftover containers of ${md(failedColor(intent) ?? "")}: ${md(leftovers.map((c) => `${c.name} (${c.status})`).join(", "))} — clean up with the Veza cleanup workflow (color=${md(failedColor(intent) ?? "")}) or \`cleanupColor\`.`,
           ]
         : []),
     ...(intent.path === "rebuild-push" || intent.path === "inverse-sql"
       ? ["Then run Path 2 (redeploy)."]
       : []),
     alert.state === "unknown"
-      ? `Verify the alert VezaDeployFailed cleared (next successful deploy resets last_success_timestamp > last_failure_timestamp); not checked: ${alert.reason}.`
+      ? `Verify the alert VezaDeployFailed cleared (next successful deploy resets last_success_timestamp > last_failure_timestamp); not checked: ${md(alert.reason)}.`
       : alert.state === "firing"
         ? "The alert VezaDeployFailed still fires: it clears after the next successful deploy."
         : "The alert VezaDeployFailed has cleared.",
@@ -206,26 +207,27 @@ function viewModel(
   const warnings = (params?.warnings ?? [])
     .map((w) => (typeof w?.message === "string" ? w.message : ""))
     .filter(Boolean)
-    .concat(input.decision?.warnings ?? []);
+    .concat(input.decision?.warnings ?? [])
+    .map(md);
   return {
-    title: `${date} — ${intent.env}: ${PATH_LABELS[intent.path]}, ${state}`,
-    startedAt: started.at,
-    env: intent.env,
+    title: md(`${date} — ${intent.env}: ${label}, ${state}`),
+    startedAt: md(started.at),
+    env: md(intent.env),
     outcome: OUTCOME[state],
-    pathLabel: PATH_LABELS[intent.path],
-    runId: started.runId,
-    owner: started.owner,
-    actor: intent.actor,
+    pathLabel: md(label),
+    runId: markdownCode(started.runId),
+    owner: md(started.owner),
+    actor: md(intent.actor),
     move,
-    sha: intent.sha ?? "",
+    sha: intent.sha ? markdownCode(intent.sha) : "",
     whatHappened,
-    whyFailed: input.whyFailed ?? "Not recorded yet: add the root cause once it is understood.",
-    trigger: input.trigger ?? intent.reason,
-    decision: input.decision ? `${input.decision.reason} — runbook: "${input.decision.runbook}"` : "",
+    whyFailed: md(input.whyFailed ?? "Not recorded yet: add the root cause once it is understood."),
+    trigger: md(input.trigger ?? intent.reason),
+    decision: input.decision ? md(`${input.decision.reason} — runbook: "${input.decision.runbook}"`) : "",
     warnings,
     steps,
     total: ms(finished?.durationMs ?? input.events.at(-1)?.elapsedMs),
-    commands,
+    commands: commands.length > 0 ? markdownBlock(commands) : "",
     logs,
     followUps,
   };

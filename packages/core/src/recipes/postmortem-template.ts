@@ -1,16 +1,18 @@
 /**
  * The postmortem entry's handlebars template (compiled in strict mode: a missing field is
  * an error, never an empty string). Sections follow the runbook's "Post-incident": what
- * happened, why the deploy failed, what triggered the rollback, then the record.
+ * happened, why the deploy failed, what triggered the rollback, then the record. Every
+ * value arrives as Markdown already (`postIncident` escapes what people and backends
+ * wrote, and fences the commands), so the template is compiled with `noEscape`.
  */
 export const POSTMORTEM_TEMPLATE = `## {{title}}
 
 - **When:** {{startedAt}} ({{env}})
 - **Outcome:** {{outcome}}
 - **Path:** {{pathLabel}}
-- **Run:** \`{{runId}}\` by {{owner}}; asked by {{actor}}
+- **Run:** {{runId}} by {{owner}}; asked by {{actor}}
 {{#if move}}- **Traffic:** {{move}}
-{{/if}}{{#if sha}}- **Release:** \`{{sha}}\`
+{{/if}}{{#if sha}}- **Release:** {{sha}}
 {{/if}}
 
 ### What happened
@@ -42,9 +44,7 @@ Total: {{total}}.
 
 ### Every command run
 
-{{#if commands.length}}\`\`\`
-{{#each commands}}{{this}}
-{{/each}}\`\`\`{{else}}None: nothing ran.{{/if}}
+{{#if commands}}{{commands}}{{else}}None: nothing ran.{{/if}}
 {{#if logs.length}}
 ### Run log
 
