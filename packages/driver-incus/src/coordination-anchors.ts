@@ -69,6 +69,11 @@ export class CoordinationAnchors {
     this.#prefix = prefix;
   }
 
+  /** The token space of these anchors: the same for every client of the project and prefix. */
+  get issuer(): string {
+    return `incus:${this.#client.project}/${this.#prefix}`;
+  }
+
   /** The client's endpoint and project, for messages. */
   get where(): string {
     return `${this.#client.endpoint} (project ${this.#client.project})`;

@@ -44,7 +44,9 @@ const breakSchema = z.object({ lease: leaseSchema, brokenBy: z.string(), brokenA
  * (`<prefix>-anchor-<env>`, created empty and never started): the lease's owner, run,
  * token, acquiredAt and expiresAt live in its `user.backflip.lease.*` keys, and the last
  * token ever granted in `user.backflip.epoch`, so tokens grow forever per environment,
- * across releases and breaks. Every grant, renew, release and break is a read followed by
+ * across releases and breaks. A token is also at least the server's time in epoch ms, so
+ * they keep growing even when an anchor is deleted and created again (a traffic switch
+ * that kept the newest token it saw would otherwise refuse every run after that). Every grant, renew, release and break is a read followed by
  * an `If-Match` PATCH on the ETag read — a compare-and-swap Incus enforces — so of two
  * laptops racing for one environment exactly one wins, and a renew can never overwrite a
  * newer grant. Times are the server's (its HTTP `Date`, see `ServerClock`), never the
@@ -52,6 +54,8 @@ const breakSchema = z.object({ lease: leaseSchema, brokenBy: z.string(), brokenA
  */
 export class IncusLeaseLock implements LeaseLock {
   readonly name = "incus";
+  /** `incus:<project>/<prefix>`: every client of these anchors issues tokens from one space. */
+  readonly issuer: string;
   readonly #anchors: CoordinationAnchors;
   readonly #actor: string;
 
@@ -59,6 +63,7 @@ export class IncusLeaseLock implements LeaseLock {
   constructor(anchors: CoordinationAnchors, actor: string) {
     this.#anchors = anchors;
     this.#actor = actor;
+    this.issuer = anchors.issuer;
   }
 
   /** Takes the lease on `key` (creating its anchor on first use), or `conflict` naming the holder. */
@@ -73,7 +78,8 @@ export class IncusLeaseLock implements LeaseLock {
       if (!state) return err(gone(op, name.value));
       const held = leaseOf(key, state.config);
       if (held) return err(heldError(op, held, expiredAt(held, state.now)));
-      const lease = newLease(key, owner, epochOf(state.config) + 1, state.now, ttlMs);
+      const token = Math.max(epochOf(state.config) + 1, Math.floor(state.now));
+      const lease = newLease(key, owner, token, state.now, ttlMs);
       return ok({ write: leaseKeys(lease), value: lease });
     });
   }

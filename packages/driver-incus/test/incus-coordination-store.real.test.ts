@@ -159,6 +159,15 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run]);
   });
 
+  it("keeps tokens growing when the anchor is deleted and created again; one issuer for every client", async () => {
+    const [a, b] = stores(2);
+    expect(a!.lock.issuer).toBe(b!.lock.issuer);
+    const first = (await a!.lock.acquire("staging", { owner: "alice", ttlMs: LONG }))._unsafeUnwrap();
+    await removeAnchors(prefixes[prefixes.length - 1]!);
+    const second = (await b!.lock.acquire("staging", { owner: "bob", ttlMs: LONG }))._unsafeUnwrap();
+    expect(second.token).toBeGreaterThan(first.token);
+  });
+
   it("refuses an environment that cannot name an instance, and an instance that is not an anchor", async () => {
     const [a] = stores(1);
     const bad = await a!.lock.acquire("a_b", { owner: "alice", ttlMs: LONG });
