@@ -1,9 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
+import { fsyncDir } from "../fs/fsync-dir";
 import { replaceFileAtomically } from "../fs/write-file-atomic";
-import type { ShellFiles } from "../ports/shell";
+import type { FileEntry, ShellFiles } from "../ports/shell";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema } from "../validate/schemas";
 
@@ -20,7 +22,8 @@ const writeSchema = z.object({
 /**
  * {@link ShellFiles} on this machine: whole-file reads, and atomic writes (a temp file in
  * the same directory, fsync, rename over the target, fsync of the directory) that keep
- * the target's mode — and, when run as root, its owner.
+ * the target's mode — and, when run as root, its owner; renames and removals made
+ * durable by an fsync of the directory, and listings — system calls, no process spawned.
  */
 export class LocalShellFiles implements ShellFiles {
   /** Reads a whole file; `not_found` when it does not exist. */
@@ -48,6 +51,54 @@ export class LocalShellFiles implements ShellFiles {
       ),
     );
   }
+
+  /** Renames `from` over `to`, then fsyncs `to`'s directory (atomic within one directory). */
+  rename(from: string, to: string): ResultAsync<void, DriverError> {
+    return parseInput(z.tuple([absolutePathSchema, absolutePathSchema]), [from, to], {
+      driver: DRIVER,
+      op: "rename",
+    }).asyncAndThen(([f, t]) =>
+      ResultAsync.fromPromise(
+        rename(f, t).then(() => fsyncDir(dirname(t))),
+        (e) => fileError("rename", f, e as NodeJS.ErrnoException),
+      ),
+    );
+  }
+
+  /** Removes a file (a missing one is not an error), then fsyncs its directory. */
+  remove(path: string): ResultAsync<void, DriverError> {
+    return parseInput(absolutePathSchema, path, { driver: DRIVER, op: "remove" }).asyncAndThen((p) =>
+      ResultAsync.fromPromise(
+        unlink(p).then(
+          () => fsyncDir(dirname(p)),
+          (e: NodeJS.ErrnoException) => {
+            if (e.code !== "ENOENT") throw e;
+          },
+        ),
+        (e) => fileError("remove", p, e as NodeJS.ErrnoException),
+      ),
+    );
+  }
+
+  /** Lists a directory's entries with their mtimes (`null` for one gone meanwhile). */
+  list(dir: string): ResultAsync<FileEntry[], DriverError> {
+    return parseInput(absolutePathSchema, dir, { driver: DRIVER, op: "list" }).asyncAndThen((d) =>
+      ResultAsync.fromPromise(
+        readdir(d).then((names) =>
+          Promise.all(
+            names.map(async (name) => ({
+              name,
+              mtimeMs: await stat(join(d, name)).then(
+                (st) => st.mtimeMs,
+                () => null,
+              ),
+            })),
+          ),
+        ),
+        (e) => fileError("list", d, e as NodeJS.ErrnoException),
+      ),
+    );
+  }
 }
 
 function fileError(op: string, path: string, error: NodeJS.ErrnoException): DriverError {
@@ -57,7 +108,8 @@ function fileError(op: string, path: string, error: NodeJS.ErrnoException): Driv
       return driverError({
         ...base,
         reason: "not_found",
-        message: op === "readFile" ? `${path} does not exist` : `the directory of ${path} does not exist`,
+        message:
+          op === "writeFileAtomic" ? `the directory of ${path} does not exist` : `${path} does not exist`,
       });
     case "EACCES":
     case "EPERM":
