@@ -6,11 +6,9 @@
  *
  * argv[2]: JSON { endpoints, prefix, owner, holdMs }
  */
-import { createPlan, runPlan, type Step } from "@backflip/core";
-import { fastFlip } from "@backflip/core/recipes";
-import { createFleet } from "@backflip/driver-mock";
-import { ResultAsync } from "neverthrow";
+import { runPlan } from "@backflip/core";
 import { createEtcdCoordination } from "../../src/index";
+import { holdingFlip } from "./holding-flip";
 
 interface LaptopInput {
   readonly endpoints: string[];
@@ -21,19 +19,7 @@ interface LaptopInput {
 
 const input = JSON.parse(process.argv[2] ?? "{}") as LaptopInput;
 const store = createEtcdCoordination({ endpoints: input.endpoints, prefix: input.prefix })._unsafeUnwrap();
-const fleet = createFleet({ clock: "realtime" });
-fleet.world.setColor("green", { healthy: false });
-const flip = (
-  await fastFlip(fleet.topology, fleet.drivers, { actor: input.owner, reason: "two laptops" })
-)._unsafeUnwrap();
-const hold: Step = {
-  id: "hold",
-  title: `holds the lease ${input.holdMs} ms`,
-  kind: "check",
-  describe: () => [],
-  run: () => ResultAsync.fromSafePromise(new Promise((r) => setTimeout(r, input.holdMs))).map(() => null),
-};
-const plan = createPlan(flip.intent, [hold, ...flip.steps])._unsafeUnwrap();
+const { fleet, plan } = await holdingFlip(input.owner, input.holdMs);
 process.stdout.write("ready\n");
 await new Promise((r) => process.stdin.once("data", r));
 const result = await runPlan(plan, {
