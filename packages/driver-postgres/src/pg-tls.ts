@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import type { DriverError } from "@backflip/core";
 import { absolutePathSchema } from "@backflip/core/driver-kit";
@@ -50,7 +50,8 @@ function readCa(path: string): Result<string, DriverError> {
     );
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // O_NONBLOCK: a FIFO must not block the caller while it waits for a writer; it is refused below.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     return refused(`cannot be opened (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   }

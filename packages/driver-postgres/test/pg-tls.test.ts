@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,12 +40,15 @@ describe("the wire client's TLS option (issue 17 finding 10)", () => {
     const dir = mkdtempSync(join(tmpdir(), "bf-pg-tls-"));
     const notPem = join(dir, "secret.conf");
     writeFileSync(notPem, "password = Canary-51e2\n");
+    const fifo = join(dir, "ca.fifo");
+    execFileSync("mkfifo", [fifo]);
     const base = { host: "db.example.org", user: "veza", database: "veza" };
     const bad: unknown[] = [
       { rejectUnauthorized: false },
       { caFile: "relative/ca.pem" },
       { caFile: join(dir, "missing.pem") },
       { caFile: dir },
+      { caFile: fifo },
       { caFile: notPem },
       { servername: "db example" },
       { ca: "-----BEGIN CERTIFICATE-----" },
