@@ -88,4 +88,16 @@ describe("stageArtifactsStep", () => {
       `veza-staging-backend-green:${topology.containers.app.stageDir}/veza-backend-${SHA}.tar.zst`,
     );
   });
+
+  it("joins the stage directory and the file name as a plain path, also at /", async () => {
+    const pushed: string[] = [];
+    const base = vezaTopology("staging");
+    const topology = {
+      ...base,
+      containers: { ...base.containers, app: { ...base.containers.app, stageDir: "/" } },
+    } as TopologyWith<"app">;
+    const step = stageArtifactsStep(acceptingHost(pushed), writingRegistry([]), topology, "green", SHA);
+    expect((await step.run(stepContext())).isOk()).toBe(true);
+    expect(pushed).toContain(`veza-staging-web-green:/veza-web-${SHA}.tar.zst`);
+  });
 });

@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { errAsync, okAsync, Result, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError } from "../errors/step-error";
@@ -98,7 +98,7 @@ export function stageArtifactsStep(
         return [
           { kind: "file", op: "read", where, path: releaseFile },
           ...registryActions(registry, { op: "download", ref: { component, sha } }),
-          { kind: "file", op: "write", where, path: `${stageDir}/${file}` },
+          { kind: "file", op: "write", where, path: posix.join(stageDir, file) },
           { kind: "file", op: "write", where, path: releaseFile },
         ];
       }),
@@ -110,7 +110,7 @@ export function stageArtifactsStep(
         .andThen((dir) => {
           const work = inOrder(targets, ({ component, container, file }) => {
             const local = join(dir, file);
-            const dest = `${stageDir}/${file}`;
+            const dest = posix.join(stageDir, file);
             return readRelease(host, container, releaseFile).andThen((previous) =>
               registry
                 .download({ component, sha }, local)
