@@ -47,8 +47,8 @@ const optionsSchema = z.object({
   prefix: z
     .string()
     .regex(
-      /^(\/[A-Za-z0-9._-]+)+$/,
-      "expected a key prefix like /backflip or /backflip/team-a (no trailing '/')",
+      /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/,
+      "expected a key prefix like /backflip or /backflip/team-a: segments of letters, digits, '.', '_' or '-', none starting with '.', no trailing '/'",
     )
     .default("/backflip"),
   requestTimeoutMs: z.number().int().min(50).max(120_000).default(2_000),
