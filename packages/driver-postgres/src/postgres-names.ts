@@ -14,10 +14,14 @@ export const roleNameSchema = plainName("role");
 /** A database name (`-d`, the wire client's `database`). */
 export const databaseNameSchema = plainName("database");
 
-/** A host name, an IPv4 or bracket-less IPv6 address, or a socket directory (absolute path). */
+/**
+ * A host name, an IPv4 or bracket-less IPv6 address, or a socket directory (an absolute
+ * path without `.` or `..` segments: it names the directory it says).
+ */
 export const hostSchema = z
   .string()
   .regex(
-    /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|\/[A-Za-z0-9_./-]{0,255})$/,
+    /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+)+)$/,
     "expected a host name, an IP address or a socket directory",
-  );
+  )
+  .refine((h) => h.length <= 256, "expected at most 256 characters");

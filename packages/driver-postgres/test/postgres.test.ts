@@ -142,7 +142,16 @@ describe("connection values (issue 17 finding 5)", () => {
         expect(wire._unsafeUnwrapErr().reason, `wire ${field} ${bad}`).toBe("invalid_input");
       }
     }
-    for (const host of ["-oProxyCommand=x", "a,b", "host with space", "h=1", "/tmp/x y"]) {
+    for (const host of [
+      "-oProxyCommand=x",
+      "a,b",
+      "host with space",
+      "h=1",
+      "/tmp/x y",
+      "/tmp/a/../../b",
+      "/tmp/./x",
+      "/",
+    ]) {
       expect(createPsqlDatabase({ shell, host })._unsafeUnwrapErr().reason, host).toBe("invalid_input");
       expect(createPgDatabase({ host, user: "u", database: "d" })._unsafeUnwrapErr().reason, host).toBe(
         "invalid_input",
