@@ -1,4 +1,4 @@
-import type { LeaseStatus, RollbackPlan, RunError, RunEvent, RunReport } from "@backflip/core";
+import type { RollbackPlan, RunError, RunEvent, RunReport } from "@backflip/core";
 import type { Decision, Facts } from "@backflip/core/recipes";
 import type { Result } from "neverthrow";
 
@@ -118,23 +118,6 @@ export function printFacts(facts: Facts, out: Out, options: { retention?: number
     out(
       `migrations: ${facts.migration.managed ? `version ${facts.migration.version ?? "none"}${facts.migration.dirty ? " DIRTY" : ", clean"}` : "not managed (no schema_migrations)"}`,
     );
-}
-
-/** Prints the runs the journal holds that never finished, and who holds the environment's lock. */
-export function printInFlight(runs: readonly RunReport[], lock: LeaseStatus | null, out: Out): void {
-  if (runs.length === 0) out("runs in flight: none");
-  else {
-    out("runs in flight (unfinished in the journal):");
-    for (const r of runs)
-      out(
-        `  ${r.runId}  ${r.intent.path} on ${r.intent.env}, ${r.state}, by ${r.intent.actor} — resume or revert it`,
-      );
-  }
-  out(
-    lock
-      ? `lock: held by ${lock.lease.owner} until ${lock.lease.expiresAt}${lock.stale ? " (STALE: its holder is presumed dead)" : ""}`
-      : "lock: free",
-  );
 }
 
 /** Prints a decision: act or not, which path and recipe, why, the runbook's words, the caveats. */

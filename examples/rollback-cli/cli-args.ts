@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { envNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
+import { coordinationKindSchema, coordinationPrefixSchema, etcdEndpointsSchema } from "./coordination";
 
 /** The `options` of a `node:util` `parseArgs` config. */
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -11,6 +12,9 @@ export const GLOBAL_OPTIONS = {
   env: { type: "string" },
   target: { type: "string" },
   "state-dir": { type: "string" },
+  coordination: { type: "string" },
+  "etcd-endpoints": { type: "string" },
+  "coordination-prefix": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
@@ -29,6 +33,9 @@ export const globalSchema = z.object({
   env: envNameSchema.optional(),
   target: z.enum(["simulated", "lab"]).default("simulated"),
   "state-dir": z.string().min(1, "must not be empty").default("./.backflip"),
+  coordination: coordinationKindSchema,
+  "etcd-endpoints": etcdEndpointsSchema.optional(),
+  "coordination-prefix": coordinationPrefixSchema,
   json: z.boolean().default(false),
   help: z.boolean().default(false),
 });

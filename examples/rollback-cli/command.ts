@@ -4,7 +4,8 @@ import type { ResultAsync } from "neverthrow";
 import type { z } from "zod";
 import { printPlan } from "../lib/progress";
 import { type globalSchema, type OptionSpec, type RawArgs, validate } from "./cli-args";
-import { executePlan } from "./execute-plan";
+import { type Coordination, openCoordination } from "./coordination";
+import { cliOwner, executePlan } from "./execute-plan";
 import { EXIT, type ExitCode, exitForDriverError } from "./exit-codes";
 import { fail, failDriver, type Output } from "./output";
 import { openTarget, type Target } from "./target";
@@ -40,25 +41,52 @@ export function validateOrFail<S extends z.ZodType>(
   return null;
 }
 
-/** The targets one command opened: `main` closes them when the command is done. */
+/** The coordination store and the targets one command opened: `main` closes them when the command is done. */
 export class Session {
   readonly #opened: Target[] = [];
+  #coordination: Coordination | undefined;
 
-  /** Opens the target the global options name, or reports why not and returns the exit code. */
-  async open(globals: Globals, out: Output): Promise<Target | ExitCode> {
+  /**
+   * Opens the coordination store the global options name (once; `actor` is recorded by a
+   * store that journals who broke a stale lease), or reports why not and returns the exit code.
+   */
+  async coordination(
+    globals: Globals & { actor?: string | undefined },
+    out: Output,
+  ): Promise<Coordination | ExitCode> {
+    if (this.#coordination) return this.#coordination;
+    const opened = await openCoordination({
+      kind: globals.coordination,
+      stateDir: globals["state-dir"],
+      etcdEndpoints: globals["etcd-endpoints"],
+      prefix: globals["coordination-prefix"],
+      actor: cliOwner(globals.actor ?? defaultActor()),
+    });
+    if (opened.isErr()) return failDriver(out, exitForDriverError(opened.error), opened.error);
+    this.#coordination = opened.value;
+    return opened.value;
+  }
+
+  /** Opens the target the global options name, with its coordination store, or reports why not and returns the exit code. */
+  async open(globals: Globals & { actor?: string | undefined }, out: Output): Promise<Target | ExitCode> {
+    const coordination = await this.coordination(globals, out);
+    if (typeof coordination === "number") return coordination;
     const target = await openTarget({
       kind: globals.target,
       env: globals.env,
       stateDir: globals["state-dir"],
+      coordination,
     });
     if (target.isErr()) return failDriver(out, exitForDriverError(target.error), target.error);
     this.#opened.push(target.value);
     return target.value;
   }
 
-  /** Closes every target opened (a real target's connections). */
+  /** Closes every target opened (a real target's connections), then the coordination store. */
   async close(): Promise<void> {
     await Promise.all(this.#opened.splice(0).map((t) => t.close()));
+    await this.#coordination?.close();
+    this.#coordination = undefined;
   }
 }
 
@@ -86,7 +114,14 @@ export function defaultActor(): string {
 export const GLOBAL_HELP = `Global options:
   --env NAME          environment (default staging; lab with --target lab)
   --target KIND       simulated (default) | lab (the real lab: pnpm lab up)
-  --state-dir DIR     journal, locks and the simulated world (default ./.backflip)
+  --state-dir DIR     the file store's journal and locks, the simulated world (default ./.backflip)
+  --coordination KIND where leases and the journal live: file (default: the state dir,
+                      this machine only) | incus (anchor instances on the local Incus)
+                      | etcd (needs --etcd-endpoints); see docs/team.md
+  --etcd-endpoints U  the etcd members' client URLs, comma-separated
+  --coordination-prefix NAME
+                      a shared store's namespace (default backflip): Incus anchors
+                      NAME-anchor-<env>, etcd keys under /NAME
   --json              JSON on stdout: one object per line
   -h, --help          this help`;
 

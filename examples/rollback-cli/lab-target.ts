@@ -5,7 +5,8 @@ import { type LabDrivers, labDrivers } from "../../lab/src/lab-drivers";
 import { missingPath3Backends } from "../../lab/src/lab-postgres-settings";
 import { readRegistryState } from "../../lab/src/lab-registry";
 import { LAB_ENV, labStateDir, labTopology } from "../../lab/src/lab-settings";
-import { stateStores, type Target } from "./target";
+import type { Coordination } from "./coordination";
+import type { Target } from "./target";
 
 /**
  * The lab's drivers, with Path 3's database (psql in `veza-lab-postgres`), snapshots
@@ -27,9 +28,9 @@ function withDataDrivers(d: LabDrivers): ResultAsync<LabDrivers, DriverError> {
  * `veza-lab-*`, HAProxy inside `veza-lab-haproxy`, the lab's registry, and PostgreSQL in
  * `veza-lab-postgres` on its ZFS dataset — with the drivers the lab itself builds from its
  * connection facts in `$BACKFLIP_BACKENDS_DIR/lab/`. Only env `lab`. The journal and
- * lock live under the CLI's state directory.
+ * lock are the coordination store's.
  */
-export function openLabTarget(env: string, stateDir: string): ResultAsync<Target, DriverError> {
+export function openLabTarget(env: string, stores: Coordination): ResultAsync<Target, DriverError> {
   if (env !== LAB_ENV)
     return errAsync(
       driverError({
@@ -43,7 +44,6 @@ export function openLabTarget(env: string, stateDir: string): ResultAsync<Target
   const topology = labTopology();
   const drivers = labDrivers(topology);
   if (drivers.isErr()) return errAsync(drivers.error);
-  const stores = stateStores(stateDir);
   return withDataDrivers(drivers.value)
     .orElse((e) => drivers.value.host.close().andThen(() => errAsync(e)))
     .map((d) => ({
@@ -53,6 +53,7 @@ export function openLabTarget(env: string, stateDir: string): ResultAsync<Target
       drivers: d,
       journal: stores.journal,
       lock: stores.lock,
+      coordination: stores,
       save: () => okAsync(undefined),
       close: async () => {
         await closeLabDrivers(d);

@@ -1,12 +1,18 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { type DriverError, driverError, type Journal, type JournalRecord } from "@backflip/core";
+import {
+  type AppendOptions,
+  type DriverError,
+  driverError,
+  type Journal,
+  type JournalRecord,
+} from "@backflip/core";
 import { LocalShellFiles } from "@backflip/core/driver-kit";
 import { createFleet, type Fleet, restoreFleet, snapshotFleet } from "@backflip/driver-mock";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { addLatencies, simulatedTopology } from "../lib/simulated";
+import type { Coordination } from "./coordination";
 import type { Target } from "./target";
-import { stateStores } from "./target";
 
 /** The file holding the simulated world between CLI invocations. */
 export const FLEET_FILE = "fleet.json";
@@ -31,9 +37,9 @@ class WorldSavingJournal implements Journal {
     this.name = `${inner.name} (world saved before each record)`;
   }
 
-  append(runId: string, record: JournalRecord): ResultAsync<void, DriverError> {
+  append(runId: string, record: JournalRecord, options?: AppendOptions): ResultAsync<void, DriverError> {
     this.appended = true;
-    return this.saveWorld().andThen(() => this.inner.append(runId, record));
+    return this.saveWorld().andThen(() => this.inner.append(runId, record, options));
   }
 
   read(runId: string): ResultAsync<JournalRecord[], DriverError> {
@@ -102,13 +108,16 @@ function readFleet(path: string, env: string): ResultAsync<{ fleet: Fleet; fresh
  * The simulated target: the fleet of `@backflip/driver-mock`, kept in
  * `<state-dir>/fleet.json` between invocations (a fresh incident world when missing),
  * with real-world-ish latencies so progress shows time passing. Journal and lock are the
- * same file-backed ones a real target uses.
+ * coordination store's, as for a real target.
  */
-export function openSimulatedTarget(env: string, stateDir: string): ResultAsync<Target, DriverError> {
+export function openSimulatedTarget(
+  env: string,
+  stateDir: string,
+  stores: Coordination,
+): ResultAsync<Target, DriverError> {
   const path = join(resolve(stateDir), FLEET_FILE);
   return readFleet(path, env).map(({ fleet, fresh }) => {
     addLatencies(fleet);
-    const stores = stateStores(stateDir);
     const saveWorld = () => {
       const snap = snapshotFleet(fleet);
       return snap.isErr()
@@ -135,6 +144,7 @@ export function openSimulatedTarget(env: string, stateDir: string): ResultAsync<
       drivers: fleet.drivers,
       journal,
       lock: stores.lock,
+      coordination: stores,
       // only a process that ran something saves: one refused by the lock must not write
       // its stale copy over the world the lock holder is changing
       save: () => (journal.appended ? saveWorld() : okAsync(undefined)),

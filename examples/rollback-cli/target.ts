@@ -1,15 +1,7 @@
-import { join, resolve } from "node:path";
-import {
-  type DriverError,
-  driverError,
-  FileJournal,
-  FileLeaseLock,
-  type Journal,
-  type LeaseLock,
-  type Topology,
-} from "@backflip/core";
+import { type DriverError, driverError, type Journal, type LeaseLock, type Topology } from "@backflip/core";
 import type { Drivers } from "@backflip/core/recipes";
 import { ResultAsync } from "neverthrow";
+import type { Coordination } from "./coordination";
 import { openSimulatedTarget } from "./simulated-target";
 
 /** Where a command acts: the simulated fleet, or the lab. */
@@ -22,10 +14,12 @@ export interface Target {
   readonly description: string;
   readonly topology: Topology;
   readonly drivers: Drivers;
-  /** The durable journal under `<state-dir>/journal`. */
+  /** The durable journal of the coordination store. */
   readonly journal: Journal;
-  /** The per-environment lease lock under `<state-dir>/locks`. */
+  /** The per-environment lease lock of the coordination store. */
   readonly lock: LeaseLock;
+  /** The coordination store the journal and the lock come from. */
+  readonly coordination: Coordination;
   /** Saves what must outlive this process (the simulated world, once this process ran something); nothing for a real target. */
   save(): ResultAsync<void, DriverError>;
   /** Lets go of connections (a real target's sockets) once the command is done. */
@@ -37,17 +31,10 @@ export interface TargetOptions {
   readonly kind: TargetKind;
   /** The environment (default: `staging` on the simulated fleet, `lab` on the lab). */
   readonly env?: string | undefined;
-  /** The state directory (journal, locks, and for the simulated target `fleet.json`). */
+  /** The state directory (the file store's journal and locks, and for the simulated target `fleet.json`). */
   readonly stateDir: string;
-}
-
-/** The journal and lock every target keeps under the state directory. */
-export function stateStores(stateDir: string): { journal: FileJournal; lock: FileLeaseLock } {
-  const dir = resolve(stateDir);
-  return {
-    journal: new FileJournal({ dir: join(dir, "journal") }),
-    lock: new FileLeaseLock({ dir: join(dir, "locks") }),
-  };
+  /** Where the lease and the journal live (opened by the caller, who closes it). */
+  readonly coordination: Coordination;
 }
 
 /**
@@ -55,7 +42,8 @@ export function stateStores(stateDir: string): { journal: FileJournal; lock: Fil
  * world is saved only once something ran on it.
  */
 export function openTarget(options: TargetOptions): ResultAsync<Target, DriverError> {
-  if (options.kind === "simulated") return openSimulatedTarget(options.env ?? "staging", options.stateDir);
+  if (options.kind === "simulated")
+    return openSimulatedTarget(options.env ?? "staging", options.stateDir, options.coordination);
   // loaded on demand: the lab's drivers (Incus, HAProxy, registry) are not needed otherwise
   return ResultAsync.fromPromise(import("./lab-target"), (cause) =>
     driverError({
@@ -66,5 +54,5 @@ export function openTarget(options: TargetOptions): ResultAsync<Target, DriverEr
       hint: "check the lab/ workspace package is installed (pnpm install)",
       cause,
     }),
-  ).andThen((lab) => lab.openLabTarget(options.env ?? "lab", options.stateDir));
+  ).andThen((lab) => lab.openLabTarget(options.env ?? "lab", options.coordination));
 }

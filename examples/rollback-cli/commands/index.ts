@@ -6,11 +6,13 @@ import { pushArtifactCommand } from "./push-artifact";
 import { restoreSnapshotCommand } from "./restore-snapshot";
 import { resumeCommand } from "./resume";
 import { planCommand, rollbackCommand } from "./rollback";
+import { runsCommand } from "./runs";
 import { statusCommand } from "./status";
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
   statusCommand,
+  runsCommand,
   decideCommand,
   planCommand,
   rollbackCommand,

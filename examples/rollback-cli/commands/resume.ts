@@ -1,10 +1,11 @@
-import { resumeRun, runIdSchema } from "@backflip/core";
+import { loadRun, resumeRun, runIdSchema } from "@backflip/core";
 import { planForIntent } from "@backflip/core/recipes";
 import { z } from "zod";
 import { actorSchema, globalSchema, optional, secondsSchema } from "../cli-args";
 import { type Command, defaultActor, GLOBAL_HELP, validateOrFail } from "../command";
 import { cliOwner, eventSink, finishRun } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { fail } from "../output";
 
 const schema = globalSchema.extend({
   runId: runIdSchema,
@@ -31,10 +32,13 @@ export const resumeCommand: Command = {
   },
   help: `Usage: rollback resume <run-id> [options]
 
-Picks a run up from its journal (\`rollback status\` lists the runs in flight). Completed
-steps are never run again; a step cut short is reconciled against the world (did it take
-effect?), re-run when that is safe, or left for a person when not. A finished run just
-reports its outcome.
+Picks a run up from its journal (\`rollback runs\` or \`rollback status\` list the runs in
+flight). Completed steps are never run again; a step cut short is reconciled against the
+world (did it take effect?), re-run when that is safe, or left for a person when not. A
+finished run just reports its outcome. The plan is rebuilt from the run's journaled
+intent, on the environment the journal names (--env is then optional): with a shared
+coordination store (--coordination incus or etcd) any operator can resume or revert a
+run started on another machine, which needs no local files.
 
 Options:
   --revert                 undo the run's completed changes instead of finishing it
@@ -51,12 +55,23 @@ Examples:
   rollback resume 20261126T053300Z-3fa9c1
   rollback resume 20261126T053300Z-3fa9c1 --break-stale-lock
   rollback resume 20261126T053300Z-3fa9c1 --revert --break-stale-lock --json
+  rollback resume 20261126T053300Z-3fa9c1 --coordination incus --break-stale-lock
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
     const args = validateOrFail(out, "resume", schema, { ...raw.values, runId: raw.positionals[0] ?? "" });
     if (!args) return EXIT.usage;
-    const target = await session.open(args, out);
+    // the run's environment comes from its journal: from any machine that sees the store
+    const store = await session.coordination(args, out);
+    if (typeof store === "number") return store;
+    const recorded = (await loadRun(store.journal, args.runId)).map((r) => r.intent.env).unwrapOr(undefined);
+    if (args.env && recorded && args.env !== recorded)
+      return fail(out, EXIT.usage, {
+        message: `run ${args.runId} is on env ${recorded}, not ${args.env}`,
+        hint: `leave --env out (the run's journal names its environment) or pass --env ${recorded}`,
+        reason: "usage",
+      });
+    const target = await session.open({ ...args, env: args.env ?? recorded }, out);
     if (typeof target === "number") return target;
     const sink = eventSink(out);
     let finishedHere = false;

@@ -1,32 +1,16 @@
-import { loadRun, type RunReport, TERMINAL_STATES } from "@backflip/core";
 import { observe } from "@backflip/core/recipes";
-import { ResultAsync } from "neverthrow";
-import { printFacts, printInFlight } from "../../lib/progress";
+import { printFacts } from "../../lib/progress";
 import { globalSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
+import { inspectLeases, leaseLine, livenessOf } from "../lease-report";
 import { failDriver } from "../output";
-import type { Target } from "../target";
+import { listRuns } from "../run-list";
 
-/** The runs in the journal that never reached a final state (a killed or interrupted run). */
-export function runsInFlight(target: Target): ResultAsync<RunReport[], never> {
-  return target.journal
-    .list()
-    .orElse(() => ResultAsync.fromSafePromise(Promise.resolve([] as string[])))
-    .andThen((ids) =>
-      ResultAsync.fromSafePromise(
-        Promise.all(ids.map(async (id) => (await loadRun(target.journal, id)).unwrapOr(null))),
-      ),
-    )
-    .map((reports) =>
-      reports.filter((r): r is RunReport => r !== null && !TERMINAL_STATES.includes(r.state)),
-    );
-}
-
-/** `rollback status`: what the runbook's pre-checks look at, plus runs in flight and the lock holder. */
+/** `rollback status`: what the runbook's pre-checks look at, plus runs in flight and every environment's lease. */
 export const statusCommand: Command = {
   name: "status",
-  summary: "active color, history, containers per color, artifacts, migrations, runs in flight, lock",
+  summary: "active color, history, containers per color, artifacts, migrations, runs in flight, leases",
   positionals: 0,
   options: {},
   help: `Usage: rollback status [options]
@@ -35,13 +19,17 @@ Shows, changing nothing: the active color and the live release; the public healt
 active-color history; every color's containers (RUNNING/Stopped/Missing, release); for
 each SHA in the history whether its artifacts are still in the registry (and its
 keep-N retention); the migration state; the runs the journal holds that never finished
-(resume or revert them); and who holds the environment's lock.
+(running under their lease, or interrupted: resume or revert them); and, for this
+environment and every environment the journal has runs of, who holds its lease, since
+when, and whether it is stale. With a shared coordination store (--coordination incus
+or etcd) that is the whole team's view, wherever each run was started.
 
 ${GLOBAL_HELP}
 
 Examples:
   rollback status
-  rollback status --env staging --json | jq .facts.activeColor
+  rollback status --coordination etcd --etcd-endpoints http://10.0.0.5:2379
+  rollback status --env staging --json | jq .leases
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
@@ -51,27 +39,54 @@ ${EXIT_CODES_HELP}`,
     if (typeof target === "number") return target;
     const facts = await observe(target.topology, target.drivers, { probeAttempts: 1 });
     if (facts.isErr()) return failDriver(out, exitForDriverError(facts.error), facts.error);
-    const inFlight = (await runsInFlight(target)).unwrapOr([]);
-    const lock = await target.lock.inspect(target.topology.env);
-    if (lock.isErr()) return failDriver(out, exitForDriverError(lock.error), lock.error);
+    const env = target.topology.env;
+    // the facts are worth showing even when the store cannot be read: that failure is reported after them
+    const store = await listRuns(target.journal).andThen(({ runs, unreadable }) =>
+      inspectLeases(target.lock, [env, ...runs.map((r) => r.intent.env)].sort()).map((leases) => ({
+        runs,
+        unreadable,
+        leases,
+      })),
+    );
+    const { runs, unreadable, leases } = store.unwrapOr({ runs: [], unreadable: [], leases: [] });
+    const inFlight = runs
+      .map((run) => ({ run, liveness: livenessOf(run, leases) }))
+      .filter((r) => r.liveness !== "finished");
     const retention = target.topology.registry?.retention;
+    const now = new Date();
+
     out.text(`target: ${target.description}`);
+    out.text(`coordination: ${target.coordination.description}`);
     printFacts(facts.value, out.text, { retention });
-    printInFlight(inFlight, lock.value, out.text);
+    if (store.isErr()) return failDriver(out, exitForDriverError(store.error), store.error);
+    if (inFlight.length === 0) out.text("runs in flight: none");
+    else out.text("runs in flight (unfinished in the journal):");
+    for (const { run, liveness } of inFlight)
+      out.text(
+        `  ${run.runId}  ${run.intent.path} on ${run.intent.env}, ${run.state}, by ${run.intent.actor}, started ${run.startedAt} — ${liveness === "running" ? "running (its lease is live)" : "interrupted: resume or revert it"}`,
+      );
+    for (const u of unreadable) out.text(`  ${u.runId}  UNREADABLE: ${u.message}`);
+    out.text("leases:");
+    for (const lease of leases) out.text(`  ${leaseLine(lease, now)}`);
+
     out.object({
       type: "status",
       target: target.kind,
+      coordination: { kind: target.coordination.kind, shared: target.coordination.shared },
       facts: facts.value,
       retention,
-      runsInFlight: inFlight.map((r) => ({
-        runId: r.runId,
-        path: r.intent.path,
-        env: r.intent.env,
-        state: r.state,
-        actor: r.intent.actor,
-        startedAt: r.startedAt,
+      runsInFlight: inFlight.map(({ run, liveness }) => ({
+        runId: run.runId,
+        path: run.intent.path,
+        env: run.intent.env,
+        state: run.state,
+        actor: run.intent.actor,
+        startedAt: run.startedAt,
+        liveness,
       })),
-      lock: lock.value,
+      unreadableRuns: unreadable,
+      lock: leases.find((l) => l.env === env)?.lease ?? null,
+      leases,
     });
     return EXIT.ok;
   },
