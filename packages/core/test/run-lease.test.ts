@@ -123,6 +123,21 @@ describe("runPlan and its lease", () => {
     expect((await lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
   });
 
+  it("judges the lease by its granted duration, not by comparing clocks: a lock whose clock is a year off still holds it", async () => {
+    for (const offsetMs of [-365 * 86_400_000, 365 * 86_400_000]) {
+      const world = new World();
+      const clock = manualClock();
+      const lockClock = () => new Date(clock.now().getTime() + offsetMs);
+      const lock = new MemoryLeaseLock({ now: lockClock });
+      const plan = world.plan([{ id: "c1", kind: "change" }]);
+      const report = (
+        await runPlan(plan, { journal: new MemoryJournal(), lock, now: clock.now })
+      )._unsafeUnwrap();
+      expect(report.state).toBe("succeeded");
+      expect(world.calls).toEqual(["run:c1"]);
+    }
+  });
+
   it("settles, stopped as lease-lost, when renewals never answer", async () => {
     const world = new World();
     const lock = faultyLock(new MemoryLeaseLock(), "hang", true);

@@ -110,9 +110,10 @@ function heldBy(key: string, runId: string, error: DriverError): RunError {
 /**
  * Takes the lease on `key` (breaking a stale one first when `breakStale` is set) and
  * renews it every third of its time-to-live until stopped. Every lock call has a
- * deadline ({@link lockCallDeadlineMs}). The lease counts as held until its expiry
- * (capped at request time + time-to-live, on the run's clock, so a lock whose clock
- * runs ahead gains nothing) less a margin ({@link leaseMarginMs}); a renewal answering
+ * deadline ({@link lockCallDeadlineMs}). The lease counts as held from the moment its
+ * request was sent, on the run's clock, for what the lock granted (the grant's own
+ * `expiresAt - acquiredAt`, a renewal its time-to-live; never more than asked), less a
+ * margin ({@link leaseMarginMs}): the lock's clock and the run's need not agree. A renewal answering
  * `conflict` loses it at once, any other failed renewal only once that time has passed
  * and a renewal made on the spot ({@link LeaseKeeper.check}) fails too.
  */
@@ -123,8 +124,10 @@ export async function holdLease(
 ): Promise<Result<LeaseKeeper, RunError>> {
   const { owner, ttlMs, runId, now } = options;
   const deadline = lockCallDeadlineMs(ttlMs);
-  const heldUntilOf = (granted: Lease, sentMs: number) =>
-    Math.min(Date.parse(granted.expiresAt), sentMs + ttlMs) - leaseMarginMs(ttlMs);
+  /** How long a grant lasts, judged on the lock's own clock (its two times), never longer than asked. */
+  const grantedMs = (granted: Lease) =>
+    Math.min(ttlMs, Date.parse(granted.expiresAt) - Date.parse(granted.acquiredAt));
+  const heldUntilOf = (durationMs: number, sentMs: number) => sentMs + durationMs - leaseMarginMs(ttlMs);
   let sentMs = now().getTime();
   let taken = await call(lock, "acquire", deadline, () => lock.acquire(key, { owner, ttlMs }));
   if (taken.isErr() && options.breakStale && taken.error.details?.stale === true) {
@@ -135,7 +138,7 @@ export async function holdLease(
   }
   if (taken.isErr()) return err(heldBy(key, runId, taken.error));
   let lease = taken.value;
-  let heldUntil = heldUntilOf(lease, sentMs);
+  let heldUntil = heldUntilOf(grantedMs(lease), sentMs);
   let lost = false;
   let failure: DriverError | undefined;
   let renewing: Promise<void> | undefined;
@@ -144,7 +147,7 @@ export async function holdLease(
     const renewed = await call(lock, "renew", deadline, () => lock.renew(lease, ttlMs));
     if (renewed.isOk()) {
       lease = renewed.value;
-      heldUntil = heldUntilOf(lease, sent);
+      heldUntil = heldUntilOf(ttlMs, sent);
       return;
     }
     failure = renewed.error;
