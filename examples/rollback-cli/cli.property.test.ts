@@ -41,6 +41,8 @@ const FLAG_KINDS: Readonly<Record<string, FieldSpec>> = {
   target: "enum",
   "state-dir": "file",
   coordination: "enum",
+  "etcd-endpoints": "url-list",
+  "coordination-prefix": "name",
   actor: "name",
   reason: "text",
   "metrics-file": "file",

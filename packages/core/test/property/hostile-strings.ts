@@ -24,6 +24,8 @@ export type FieldKind =
   | "text"
   /** An http(s) URL: no blanks, no control characters, no credentials. */
   | "url"
+  /** Comma-separated http(s) URLs (`--etcd-endpoints`): each one a `url`. */
+  | "url-list"
   /** A name pattern with `{placeholders}`: once filled, a name. */
   | "name-pattern"
   /** A pattern of `/`-separated names (a ZFS dataset, a git ref): each segment a name. */
@@ -98,6 +100,8 @@ export function acceptableAs(kind: FieldKind, value: string): boolean {
       return !hasUnsafeCharacter(value);
     case "url":
       return /^https?:\/\/[^\s@]+$/u.test(value) && !hasUnsafeCharacter(value);
+    case "url-list":
+      return value.split(",").every((u) => acceptableAs("url", u.trim()));
     case "name-pattern":
       return isName(value.replace(/\{\w+\}/g, "x"));
     case "segments":

@@ -37,6 +37,7 @@ import {
   fuzzed,
   itFor,
   type OpenFindings,
+  treeSnapshot,
   withField,
 } from "./surface-fields";
 
@@ -295,8 +296,10 @@ describe("postIncident: every input field", () => {
       const sample = field.path === "path" ? "POSTMORTEMS.md" : "a bad migration";
       await fc.assert(
         fc.asyncProperty(hostileFor(sample, box), async (value) => {
+          const files = treeSnapshot(box.root);
           const result = await postIncident(withField(base, field.path, value));
           const refused = result.isErr() && result.error.reason === "invalid_input";
+          if (refused) expect(treeSnapshot(box.root), "a refusal changed files").toBe(files);
           expectInert(box, field, value, {
             refused,
             detail: result.isErr() ? `${result.error.reason}: ${result.error.message}` : "rendered",

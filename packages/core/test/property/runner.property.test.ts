@@ -13,7 +13,7 @@ import {
   type Topology,
   topologySchema,
 } from "@backflip/core";
-import { fastFlip, planForIntent } from "@backflip/core/recipes";
+import { fastFlip, planForIntent, vezaTopology } from "@backflip/core/recipes";
 import { createFleet, type Fleet, snapshotFleet } from "@backflip/driver-mock";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -145,6 +145,21 @@ describe("topology: every field of the schema", () => {
         propertyParams(RUNS, hostileExamples(box)),
       );
     });
+});
+
+describe("vezaTopology: the preset's env", () => {
+  itFor(OPEN, "topology.env")("env (name)", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileFor("staging", box), async (value) => {
+        const parsed = parseTopology(vezaTopology(value));
+        expectInert(box, { path: "env", spec: "name" }, value, {
+          refused: parsed.isErr() && parsed.error.reason === "invalid_input",
+          detail: "parseTopology accepted it",
+        });
+      }),
+      propertyParams(RUNS, hostileExamples(box)),
+    );
+  });
 });
 
 const INTENT_FIELDS: Fields<PlanIntent> = {
