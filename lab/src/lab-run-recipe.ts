@@ -8,6 +8,8 @@
  *   --sha <sha>      redeploy: the SHA to roll back to (default: the lab's `old` release)
  *   --ttl-ms <n>     the lease's time-to-live (default: the runner's)
  *   --owner <name>   the lease owner (default: lab-child pid N)
+ *   --incus-prefix <p>  journal and lease on the team's Incus anchors under prefix <p>
+ *                    (`createIncusCoordination`) instead of files under <dir>
  *   --gate           after each journaled record, print `record <event type> [<step id>]` and wait for
  *                    one byte on stdin before going on: the watcher decides, between two
  *                    records, whether to let the run go on or to kill it
@@ -30,6 +32,7 @@ import {
   runPlan,
 } from "@backflip/core";
 import { fastFlip, redeploy } from "@backflip/core/recipes";
+import { createIncusCoordination } from "@backflip/driver-incus";
 import { labDrivers } from "./lab-drivers";
 import { LAB_RELEASES } from "./lab-releases";
 
@@ -40,7 +43,7 @@ export const CHILD_RECIPES = ["fast-flip", "redeploy"] as const;
 export const CHILD_REDEPLOY_PROBE = { attempts: 30, deadlineMs: 30_000, intervalMs: 300 } as const;
 
 const USAGE =
-  "usage: lab-run-recipe <fast-flip|redeploy> <dir> <run-id> [--sha SHA] [--ttl-ms N] [--owner NAME] [--gate]";
+  "usage: lab-run-recipe <fast-flip|redeploy> <dir> <run-id> [--sha SHA] [--ttl-ms N] [--owner NAME] [--incus-prefix P] [--gate]";
 
 const say = (line: string) => writeSync(1, `${line}\n`);
 
@@ -65,6 +68,7 @@ async function main(): Promise<number> {
       sha: { type: "string" },
       "ttl-ms": { type: "string" },
       owner: { type: "string" },
+      "incus-prefix": { type: "string" },
       gate: { type: "boolean", default: false },
     },
   });
@@ -95,9 +99,16 @@ async function main(): Promise<number> {
   }
   const plan: RollbackPlan = planned.value;
   const ttl = values["ttl-ms"] === undefined ? undefined : Number(values["ttl-ms"]);
+  const prefix = values["incus-prefix"];
+  const store = prefix === undefined ? undefined : createIncusCoordination({ prefix });
+  if (store?.isErr()) {
+    console.error(formatDriverError(store.error));
+    return 2;
+  }
+  const team = store?._unsafeUnwrap();
   const result = await runPlan(plan, {
-    journal: new FileJournal({ dir: join(dir, "journal") }),
-    lock: new FileLeaseLock({ dir: join(dir, "locks") }),
+    journal: team?.journal ?? new FileJournal({ dir: join(dir, "journal") }),
+    lock: team?.lock ?? new FileLeaseLock({ dir: join(dir, "locks") }),
     runId,
     owner: values.owner ?? `lab-child pid ${process.pid}`,
     ...(ttl === undefined ? {} : { lockTtlMs: ttl }),
@@ -121,6 +132,7 @@ async function main(): Promise<number> {
           },
     )}`,
   );
+  await team?.close();
   await d.host.close();
   return result.isOk() ? 0 : 1;
 }

@@ -34,6 +34,8 @@ export interface ChildOptions {
   readonly ttlMs?: number;
   readonly owner?: string;
   readonly sha?: string;
+  /** Journal and lease on the team's Incus anchors under this prefix instead of files under `dir`. */
+  readonly incusPrefix?: string;
 }
 
 /** How a child ended: its exit code or signal, and its result line when it printed one. */
@@ -73,6 +75,7 @@ export class LabChild {
       ...(options.ttlMs === undefined ? [] : ["--ttl-ms", String(options.ttlMs)]),
       ...(options.owner === undefined ? [] : ["--owner", options.owner]),
       ...(options.sha === undefined ? [] : ["--sha", options.sha]),
+      ...(options.incusPrefix === undefined ? [] : ["--incus-prefix", options.incusPrefix]),
     ];
     this.#proc = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";

@@ -1,5 +1,13 @@
 import { join } from "node:path";
-import { FileJournal, FileLeaseLock, type RunError, type RunReport, resumeRun } from "@backflip/core";
+import {
+  FileJournal,
+  FileLeaseLock,
+  type Journal,
+  type LeaseLock,
+  type RunError,
+  type RunReport,
+  resumeRun,
+} from "@backflip/core";
 import { planForIntent } from "@backflip/core/recipes";
 import type { Result } from "neverthrow";
 import { expect } from "vitest";
@@ -34,16 +42,17 @@ export function lockAhead(lockDir: string, aheadMs: number): FileLeaseLock {
   return new FileLeaseLock({ dir: lockDir, now: () => new Date(Date.now() + aheadMs) });
 }
 
-/** Resumes a killed run from the journal under `dir` (continue or revert), breaking its stale lease on request. */
+/** Resumes a killed run from `journal` (default: the one under `dir`), continue or revert, breaking its stale lease on request. */
 export async function resumeOnLab(
   d: LabDrivers,
   dir: string,
   runId: string,
   mode: "continue" | "revert",
-  lock: FileLeaseLock,
+  lock: LeaseLock,
+  journal: Journal = new FileJournal({ dir: join(dir, "journal") }),
 ): Promise<Result<RunReport, RunError>> {
   return await resumeRun(runId, {
-    journal: new FileJournal({ dir: join(dir, "journal") }),
+    journal,
     lock,
     owner: TEST_OWNER,
     mode,
@@ -57,7 +66,7 @@ export async function resumeOnLab(
  * color, the state file and the history head agree; the public URL answers healthy from
  * that color with the history head's SHA; no lease is left on env `lab`. The live color.
  */
-export async function expectConverged(d: LabDrivers, lock: FileLeaseLock): Promise<string> {
+export async function expectConverged(d: LabDrivers, lock: LeaseLock): Promise<string> {
   const check = await haproxyCheck(d);
   expect(check.exitCode, check.output).toBe(0);
   const state = (await d.traffic.readState())._unsafeUnwrap();

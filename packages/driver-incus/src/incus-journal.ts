@@ -45,9 +45,10 @@ interface Pending {
  *
  * Records appended with `sync: false` are buffered in this process and written in the
  * same PATCH as the run's next synced record (one ~15 ms write instead of one per
- * record). After a kill, or an OS crash, the anchor therefore keeps a prefix of the run
- * that ends at or after its last synced record — the guarantee the runner already
- * tolerates for an OS crash. {@link IncusJournal.read} in the same process sees the
+ * record); a run's first record is always written at once, so every machine sees a run
+ * in flight. After a kill, or an OS crash, the anchor therefore keeps a prefix of the
+ * run that ends at or after its last synced record (and holds at least its first) — the
+ * guarantee the runner already tolerates for an OS crash. {@link IncusJournal.read} in the same process sees the
  * buffered records too.
  */
 export class IncusJournal implements Journal {
@@ -112,7 +113,8 @@ export class IncusJournal implements Journal {
     batch.records.push(record);
     if (options.fence) batch.fence = options.fence;
     this.#pending.set(runId, batch);
-    if (options.sync === false) return ok(undefined);
+    // A run's first record is written at once: every machine sees the run from its start.
+    if (options.sync === false && record.seq > 0) return ok(undefined);
     this.#pending.delete(runId);
     return this.#flush(runId, batch);
   }
