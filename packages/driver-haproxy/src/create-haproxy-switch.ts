@@ -174,6 +174,7 @@ export function createHaproxySwitch(options: HaproxySwitchOptions): Result<Hapro
               api,
               statsSocket,
               place,
+              ...(o.processSignals ? { signals: o.processSignals } : {}),
             });
       // Render once now, so a broken template or a missing variable fails at construction.
       return renderConfig({ color: o.colors[0] as string, runId: "probe", actor: "backflip" })

@@ -6,6 +6,7 @@ import {
   simpleNameSchema,
 } from "@backflip/core/driver-kit";
 import { z } from "zod";
+import type { ProcessSignals } from "./process-signals";
 import { type ReloadMethod, reloadMethodSchema } from "./reload-method";
 import type { RuntimeApiFactory } from "./runtime-api";
 
@@ -64,6 +65,11 @@ export interface HaproxySwitchOptions {
   readonly socatBin?: string;
   /** How to reach a CLI socket (default: `socat` through the Shell; pass `unixSocketRuntimeApi` when HAProxy is local). */
   readonly runtimeApi?: RuntimeApiFactory;
+  /**
+   * The `signal` reload method's process access (default: `cat /proc/<pid>/comm` and
+   * `kill` through the Shell; pass `localProcessSignals()` when HAProxy runs on this machine).
+   */
+  readonly processSignals?: ProcessSignals;
   /** Runtime-map mode only: set the old color's servers to `drain` as the map switches (the new color's to `ready`). */
   readonly drain?: boolean;
   /** How long `confirm` waits for the running HAProxy to report the revision (default 10000 ms). */
@@ -127,6 +133,16 @@ export const haproxySwitchOptionsSchema = z
     haproxyBin: binary.optional(),
     socatBin: binary.optional(),
     runtimeApi: fn<RuntimeApiFactory>("runtimeApi").optional(),
+    processSignals: z
+      .custom<ProcessSignals>(
+        (v) =>
+          typeof v === "object" &&
+          v !== null &&
+          typeof (v as ProcessSignals).commandOf === "function" &&
+          typeof (v as ProcessSignals).send === "function",
+        { message: "processSignals must have commandOf and send functions" },
+      )
+      .optional(),
     drain: z.boolean().optional(),
     confirmTimeoutMs: z.number().int().min(1).max(600_000).optional(),
     commandTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),

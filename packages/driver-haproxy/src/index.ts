@@ -13,6 +13,8 @@ export { createHaproxySwitch } from "./create-haproxy-switch";
 export { DEFAULT_HAPROXY_TEMPLATE } from "./default-template";
 export type { HaproxyMode, HaproxySwitchOptions } from "./haproxy-switch-options";
 export { haproxySwitchOptionsSchema } from "./haproxy-switch-options";
+export type { ProcessSignals } from "./process-signals";
+export { localProcessSignals } from "./process-signals";
 export type { ReloadMethod } from "./reload-method";
 export { DEFAULT_RELOAD, reloadMethodSchema } from "./reload-method";
 export type { RuntimeApi, RuntimeApiFactory } from "./runtime-api";

@@ -2,6 +2,7 @@ import type { Action, DriverError, SwitchRequest } from "@backflip/core";
 import type { RemoteFiles, TrafficBackend } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { DRIVER, haproxyError } from "./haproxy-error";
+import type { ProcessSignals } from "./process-signals";
 import { type ReloadMethod, triggerReload } from "./reload-method";
 import { configRevision } from "./revision";
 import { type RuntimeApiPlace, runtimeAction } from "./runtime-action";
@@ -16,6 +17,8 @@ export interface ReloadBackendInput {
   readonly haproxyBin: string;
   readonly reload: ReloadMethod;
   readonly runtimeApi: RuntimeApiFactory;
+  /** Process access for the `signal` reload method (default: commands through the Shell). */
+  readonly signals?: ProcessSignals;
   /** The stats socket's runtime API, asked for `proc.cfg_rev`. */
   readonly api: RuntimeApi;
   readonly statsSocket: string;
@@ -68,7 +71,12 @@ export function reloadBackend(input: ReloadBackendInput): TrafficBackend {
           : e,
       ),
 
-    activate: () => triggerReload(reload, { files, runtimeApi: input.runtimeApi }),
+    activate: () =>
+      triggerReload(reload, {
+        files,
+        runtimeApi: input.runtimeApi,
+        ...(input.signals ? { signals: input.signals } : {}),
+      }),
 
     liveRevision: (): ResultAsync<string | null, DriverError> =>
       input.api.send("get var proc.cfg_rev").andThen((reply) => {

@@ -4,6 +4,7 @@ import { absolutePathSchema } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { haproxyError } from "./haproxy-error";
+import type { ProcessSignals } from "./process-signals";
 import type { RuntimeApiFactory } from "./runtime-api";
 
 /**
@@ -47,6 +48,8 @@ export const DEFAULT_RELOAD: ReloadMethod = { method: "signal", pidFile: "/run/h
 export interface ReloadDeps {
   readonly files: RemoteFiles;
   readonly runtimeApi: RuntimeApiFactory;
+  /** The `signal` method's process access (default: `cat /proc/<pid>/comm` and `kill` through the Shell). */
+  readonly signals?: ProcessSignals;
 }
 
 /** Asks HAProxy to load the installed config; returns once the request is made (confirm waits for it). */
@@ -54,9 +57,11 @@ export function triggerReload(method: ReloadMethod, deps: ReloadDeps): ResultAsy
   switch (method.method) {
     case "signal":
       return masterPid(method.pidFile, deps).andThen((pid) =>
-        deps.files.check("reload", ["kill", `-${method.signal ?? "USR2"}`, pid], {
-          hint: `HAProxy's master (pid ${pid} from ${method.pidFile}) is gone: start HAProxy, then retry`,
-        }),
+        deps.signals
+          ? deps.signals.send(Number(pid), method.signal ?? "USR2")
+          : deps.files.check("reload", ["kill", `-${method.signal ?? "USR2"}`, pid], {
+              hint: `HAProxy's master (pid ${pid} from ${method.pidFile}) is gone: start HAProxy, then retry`,
+            }),
       );
     case "systemctl":
       return deps.files.check("reload", ["systemctl", "reload", method.unit], {
@@ -101,21 +106,21 @@ function masterPid(pidFile: string, deps: ReloadDeps): ResultAsync<string, Drive
         ),
       );
     }
-    return deps.files
-      .read(`/proc/${pid}/comm`, "reload")
-      .andThen((comm) =>
-        comm?.trim().startsWith("haproxy")
-          ? okAsync(pid)
-          : errAsync(
-              haproxyError(
-                "reload",
-                "unavailable",
-                comm === null
-                  ? `HAProxy's master (pid ${pid} from ${pidFile}) is not running`
-                  : `pid ${pid} from ${pidFile} is ${comm.trim()}, not haproxy (stale pid file)`,
-                { hint: "start HAProxy (master-worker, -W), then retry", details: { pidFile, pid } },
-              ),
+    return (
+      deps.signals ? deps.signals.commandOf(Number(pid)) : deps.files.read(`/proc/${pid}/comm`, "reload")
+    ).andThen((comm) =>
+      comm?.trim().startsWith("haproxy")
+        ? okAsync(pid)
+        : errAsync(
+            haproxyError(
+              "reload",
+              "unavailable",
+              comm === null
+                ? `HAProxy's master (pid ${pid} from ${pidFile}) is not running`
+                : `pid ${pid} from ${pidFile} is ${comm.trim()}, not haproxy (stale pid file)`,
+              { hint: "start HAProxy (master-worker, -W), then retry", details: { pidFile, pid } },
             ),
-      );
+          ),
+    );
   });
 }
