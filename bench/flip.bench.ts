@@ -8,7 +8,9 @@
  * worker answers). A map-mode flip is render + validate (backends exist in the running
  * process) + install (map file swapped atomically) + reload (prepare/add/commit map) +
  * confirm (`show map`). The driver runs through core's LocalShell (its `files`
- * capability) and the direct unix-socket runtime API capability. After every flip a probe
+ * capability: system calls, no process per file operation), the direct unix-socket
+ * runtime API and `localProcessSignals` (USR2 sent by this process): the only process a
+ * flip starts is `haproxy -c`. After every flip a probe
  * request checks the new color answers.
  *
  * Then the same under driver-nginx: a real nginx 1.22 in front of the same two backends,
@@ -17,9 +19,18 @@
  * ≥ 20 flips with `keepalive_timeout 0` (see bench/nginx-flips.ts), printing
  * `nginx reload_p50_ms=<n> requests=<n> failed=<n>` (needs `scripts/backends up nginx`).
  *
- * Last line: `flip reload_p50_ms=<n> map_p50_ms=<n> requests=<n> failed=<n>` (failed:
+ * Interleaved with the flips, the floor under them is measured directly, without the SDK
+ * (bench/local-flip-floor.ts): after each reload-mode flip a re-stamped copy of the live
+ * config written and fsynced, `haproxy -c` of it, its rename over the live file, USR2
+ * and `get var proc.cfg_rev` until the new worker answers; after each map-mode flip the
+ * map file written and renamed, and one `set map`/`show map` round trip. `floor_ms` sums
+ * the operations' medians and `floor_ratio = p50 / floor_ms`: on a loaded machine both
+ * move, the ratio much less.
+ *
+ * Last line: `flip reload_p50_ms=<n> map_p50_ms=<n> requests=<n> failed=<n>
+ * reload_floor_ms=<n> reload_floor_ratio=<n> map_floor_ms=<n> map_floor_ratio=<n>` (failed:
  * wrk socket errors plus non-2xx responses). Targets: failed=0, reload p50 ≤ 100 ms,
- * map p50 ≤ 10 ms. Needs `scripts/backends up haproxy`. Ports 18480-18482.
+ * reload floor ratio ≤ 1.5, map p50 ≤ 10 ms. Needs `scripts/backends up haproxy`. Ports 18480-18482.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -32,8 +43,11 @@ import { backendEnv } from "@backflip/core/testing";
 import {
   createHaproxySwitch,
   type HaproxySwitchOptions,
+  localProcessSignals,
   unixSocketRuntimeApi,
 } from "@backflip/driver-haproxy";
+import { FloorSamples } from "./floor-samples";
+import { MAP_FLOOR_OPS, mapFloor, RELOAD_FLOOR_OPS, reloadFloor } from "./local-flip-floor";
 import { runNginxFlips } from "./nginx-flips";
 import { waitUntil } from "./wait-until";
 import { startWrkLoad } from "./wrk-load";
@@ -175,6 +189,7 @@ async function main(): Promise<void> {
       reload: { method: "signal", pidFile: paths.pidFile, signal: "USR2" },
       haproxyBin: facts.HAPROXY_BIN,
       runtimeApi: (socket) => unixSocketRuntimeApi(socket),
+      processSignals: localProcessSignals(),
       ...(caFile ? { httpClientCaFile: caFile } : {}),
     };
     const reloadSw = unwrap(createHaproxySwitch(options), "create (reload mode)");
@@ -219,6 +234,16 @@ async function main(): Promise<void> {
       if (answer !== color) wrong++;
     };
     const colors = ["green", "blue"];
+    const local = {
+      haproxyBin: facts.HAPROXY_BIN,
+      configPath: paths.configPath,
+      pidFile: paths.pidFile,
+      statsSocket: paths.statsSocket,
+      mapFile: paths.mapFile,
+    };
+    const reloadFloors = new FloorSamples(RELOAD_FLOOR_OPS);
+    const mapFloors = new FloorSamples(MAP_FLOOR_OPS);
+    const probes = new FloorSamples(["probe"] as const);
 
     // For reference: the default template, where HAProxy loads the whole system CA store on each start.
     const untunedTimes: FlipTimes[] = [];
@@ -234,6 +259,9 @@ async function main(): Promise<void> {
       const color = colors[(i + UNTUNED_FLIPS) % 2] as string;
       reloadTimes.push(await flip(reloadSw, { color, runId: `bench-reload-${i}`, actor: "bench" }));
       await check(color);
+      await sleep(100);
+      await reloadFloor(local, reloadFloors, i);
+      await probes.time("probe", () => check(color));
       await sleep(100);
     }
 
@@ -253,6 +281,9 @@ async function main(): Promise<void> {
       const color = colors[(i + FLIPS + UNTUNED_FLIPS) % 2] as string;
       mapTimes.push(await flip(mapSw, { color, runId: `bench-map-${i}`, actor: "bench" }));
       await check(color);
+      await sleep(50);
+      await mapFloor(local, mapFloors, "web");
+      await probes.time("probe", () => check(color));
       await sleep(50);
     }
 
@@ -274,7 +305,12 @@ async function main(): Promise<void> {
       ),
     );
     console.log(summary(`reload mode${caFile ? `, httpClientCaFile ${caFile}` : ""}`, reloadTimes));
+    console.log(`reload floor (direct, no SDK): ${reloadFloors.describe()}`);
     console.log(summary("map mode", mapTimes));
+    console.log(`map floor (direct, no SDK): ${mapFloors.describe()}`);
+    console.log(
+      `probe through HAProxy after a flip (not part of a flip here): p50 ${probes.median("probe").toFixed(1)} ms`,
+    );
     console.log(`nginx wrk: ${nginx.report.trim().split("\n").join(" | ")}`);
     console.log(
       summary(
@@ -297,18 +333,19 @@ async function main(): Promise<void> {
         ),
       )} requests=${nginx.requests} failed=${nginx.failed}`,
     );
+    const reloadP50 = percentile(
+      reloadTimes.map((f) => f.total),
+      50,
+    );
+    const mapP50 = percentile(
+      mapTimes.map((f) => f.total),
+      50,
+    );
+    const ratio = (p50: number, floor: number) => (p50 / floor).toFixed(2);
     console.log(
-      `flip reload_p50_ms=${ms(
-        percentile(
-          reloadTimes.map((f) => f.total),
-          50,
-        ),
-      )} map_p50_ms=${ms(
-        percentile(
-          mapTimes.map((f) => f.total),
-          50,
-        ),
-      )} requests=${requests} failed=${failed}`,
+      `flip reload_p50_ms=${ms(reloadP50)} map_p50_ms=${ms(mapP50)} requests=${requests} failed=${failed} ` +
+        `reload_floor_ms=${ms(reloadFloors.floorMs())} reload_floor_ratio=${ratio(reloadP50, reloadFloors.floorMs())} ` +
+        `map_floor_ms=${ms(mapFloors.floorMs())} map_floor_ratio=${ratio(mapP50, mapFloors.floorMs())}`,
     );
   } finally {
     await cleanup();
