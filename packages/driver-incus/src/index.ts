@@ -2,7 +2,9 @@
  * Backflip's `ContainerHost` for Incus over its REST API — the local unix socket or a
  * remote over HTTPS with a client certificate — serving the runbook's `incus list … -c n,s`
  * pre-check, every `incus exec … --` (as a `Shell`), `incus stop/start`, file pushes,
- * snapshots and the cleanup workflow.
+ * snapshots and the cleanup workflow; and the team's coordination store
+ * (`createIncusCoordination`: a lease lock and a journal on a never-started anchor
+ * instance per environment, every write an If-Match compare-and-swap).
  * @module
  */
 export type { IncusHostOptions } from "./create-incus-host";
