@@ -1,11 +1,24 @@
+import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { envNameSchema } from "@backflip/core/driver-kit";
+import { absolutePathSchema, envNameSchema, hasUnsafeChars } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { coordinationKindSchema, coordinationPrefixSchema, etcdEndpointsSchema } from "./coordination";
 
 /** The `options` of a `node:util` `parseArgs` config. */
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * A path given on the command line (`--state-dir`, `--metrics-file`, `--file`): not empty,
+ * no control, bidi or line-separator character (they would hide what the path is),
+ * resolved against the working directory into a normalised absolute path.
+ */
+export const cliPathSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .refine((p) => !hasUnsafeChars(p), "expected a path without control, bidi or line-separator characters")
+  .transform((p) => resolve(p))
+  .pipe(absolutePathSchema);
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -32,7 +45,7 @@ export const globalSchema = z.object({
   /** Default: `staging` on the simulated fleet, `lab` on the lab. */
   env: envNameSchema.optional(),
   target: z.enum(["simulated", "lab"]).default("simulated"),
-  "state-dir": z.string().min(1, "must not be empty").default("./.backflip"),
+  "state-dir": z.string().default("./.backflip").pipe(cliPathSchema),
   coordination: coordinationKindSchema,
   "etcd-endpoints": etcdEndpointsSchema.optional(),
   "coordination-prefix": coordinationPrefixSchema,
@@ -66,7 +79,7 @@ export const reasonSchema = z
 export const runSchema = z.object({
   actor: actorSchema.optional(),
   reason: reasonSchema.optional(),
-  "metrics-file": optional(z.string()),
+  "metrics-file": optional(cliPathSchema),
   "lock-ttl": optional(secondsSchema),
 });
 

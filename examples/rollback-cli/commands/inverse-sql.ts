@@ -1,16 +1,12 @@
-import { resolve } from "node:path";
 import { applyInverseSql, requireDrivers } from "@backflip/core/recipes";
 import { z } from "zod";
-import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
+import { cliPathSchema, globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
 import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
-  file: z
-    .string()
-    .min(1)
-    .transform((p) => resolve(p)),
+  file: cliPathSchema,
   "expected-version": optional(
     z
       .string()

@@ -1,7 +1,7 @@
 import { loadRun, resumeRun, runIdSchema } from "@backflip/core";
 import { planForIntent } from "@backflip/core/recipes";
 import { z } from "zod";
-import { actorSchema, globalSchema, optional, secondsSchema } from "../cli-args";
+import { actorSchema, cliPathSchema, globalSchema, optional, secondsSchema } from "../cli-args";
 import { type Command, defaultActor, GLOBAL_HELP, validateOrFail } from "../command";
 import { cliOwner, eventSink, finishRun } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
@@ -13,7 +13,7 @@ const schema = globalSchema.extend({
   "break-stale-lock": z.boolean().default(false),
   "acknowledge-data-loss": z.boolean().default(false),
   actor: actorSchema.optional(),
-  "metrics-file": optional(z.string()),
+  "metrics-file": optional(cliPathSchema),
   "lock-ttl": optional(secondsSchema),
 });
 
