@@ -1,4 +1,5 @@
 import type { DriverError, RunError } from "@backflip/core";
+import { UNSAFE_CHARS } from "@backflip/core/driver-kit";
 import type { Out } from "../lib/progress";
 import type { ExitCode } from "./exit-codes";
 
@@ -15,12 +16,11 @@ export interface Output {
 }
 
 /**
- * What a terminal would act on instead of showing: C0 controls (ESC, CR, newline, …),
- * DEL and C1 controls (`Cc`), bidi marks, overrides and isolates (`Bidi_Control`: U+061C,
- * U+200E/F, U+202A–E, U+2066–9), the line and paragraph separators (U+2028/9), and lone
- * surrogates (not text at all).
+ * What a terminal would act on instead of showing: the shared validator's unsafe
+ * characters (C0 and C1 controls, DEL, bidi embeddings, overrides and isolates, U+2028/9,
+ * lone surrogates), every occurrence.
  */
-const TERMINAL_CONTROL = /[\p{Cc}\p{Bidi_Control}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const TERMINAL_CONTROL = new RegExp(UNSAFE_CHARS.source, "gu");
 
 /**
  * One line as it may reach a terminal: every character of {@link TERMINAL_CONTROL} is
