@@ -80,19 +80,22 @@ export class EtcdLeaseLock implements LeaseLock {
         })
         .andThen((answer) => {
           if (answer.succeeded) return okAsync(leaseFrom(key, stored, Number(answer.header?.revision)));
-          const revoked = this.#client.revoke("acquire", id).orElse(() => okAsync(undefined));
           const held = this.#current("acquire", key, firstKv(answer, 0));
-          return revoked.andThen(() => {
-            if (held.isErr()) return errAsync(held.error);
-            const current = held.value;
-            if (!current)
-              return errAsync(
-                etcdError("acquire", "failed", `${key}: etcd answered neither grant nor holder`),
-              );
-            // A retried request whose first try was applied: the key is ours.
-            if (current.nonce === stored.nonce) return okAsync(current.lease);
-            return errAsync(heldError("acquire", current.lease, isStale(current.lease, new Date())));
-          });
+          // A retried request whose first try was applied: the key is ours (keep its etcd lease).
+          if (held.isOk() && held.value?.nonce === stored.nonce) return okAsync(held.value.lease);
+          return this.#client
+            .revoke("acquire", id)
+            .orElse(() => okAsync(undefined))
+            .andThen(() => {
+              if (held.isErr()) return errAsync(held.error);
+              if (!held.value) {
+                return errAsync(
+                  etcdError("acquire", "failed", `${key}: etcd answered neither grant nor holder`),
+                );
+              }
+              const { lease } = held.value;
+              return errAsync(heldError("acquire", lease, isStale(lease, new Date())));
+            });
         }),
     );
   }
