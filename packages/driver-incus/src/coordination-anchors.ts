@@ -198,10 +198,14 @@ export class CoordinationAnchors {
     return this.update(op, name, kind, true, () => ok({ write: config, value: undefined }));
   }
 
-  /** Every anchor and archive of this prefix, with their config (one `GET /1.0/instances?recursion=1`). */
+  /**
+   * Every anchor and archive of this prefix, with their config: one `GET
+   * /1.0/instances?recursion=1` filtered by Incus on the name (and again here).
+   */
   listAll(op: string): ResultAsync<ListedAnchor[], DriverError> {
+    const filter = `name eq ^${this.#prefix}-(anchor|archive)-`;
     return this.#client
-      .sync<RawInstance[]>(op, { method: "GET", path: "/1.0/instances", query: { recursion: "1" } })
+      .sync<RawInstance[]>(op, { method: "GET", path: "/1.0/instances", query: { recursion: "1", filter } })
       .map(({ metadata }) =>
         (metadata ?? []).flatMap((instance) => {
           const parsed = instance.name ? this.parseName(instance.name) : undefined;

@@ -44,9 +44,10 @@ const breakSchema = z.object({ lease: leaseSchema, brokenBy: z.string(), brokenA
  * (`<prefix>-anchor-<env>`, created empty and never started): the lease's owner, run,
  * token, acquiredAt and expiresAt live in its `user.backflip.lease.*` keys, and the last
  * token ever granted in `user.backflip.epoch`, so tokens grow forever per environment,
- * across releases and breaks. A token is also at least the server's time in epoch ms, so
- * they keep growing even when an anchor is deleted and created again (a traffic switch
- * that kept the newest token it saw would otherwise refuse every run after that). Every grant, renew, release and break is a read followed by
+ * across releases and breaks. A token is also at least the server's time in epoch ms (as
+ * this client estimates it, up to ~1 s behind), so tokens keep growing when an anchor is
+ * deleted and created again more than a second or so after its last grant (a traffic
+ * switch that kept the newest token it saw would otherwise refuse every run after that). Every grant, renew, release and break is a read followed by
  * an `If-Match` PATCH on the ETag read — a compare-and-swap Incus enforces — so of two
  * laptops racing for one environment exactly one wins, and a renew can never overwrite a
  * newer grant. Times are the server's (its HTTP `Date`, see `ServerClock`), never the
