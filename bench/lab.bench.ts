@@ -7,16 +7,28 @@
  * - Path 1 (`fastFlip` planning + `runPlan`) ≥ 20 times, flipping blue ↔ green, while wrk
  *   (Debian's, loopback only, bounded duration) keeps a steady load on the public URL
  *   through the lab's HAProxy;
+ * - interleaved with those, the same Path 1 with the team's coordination store
+ *   (`createIncusCoordination`: the Incus lease and journal) instead of the local files;
+ * - Path 1 ≥ 20 times in runtime-map mode (`labTrafficSwitch(…, { mode: "map" })` after
+ *   the map-mode `haproxy.cfg` is installed and reloaded once): no `haproxy -c`, no
+ *   reload — the map pushed over the stats socket, confirmed with `show map`, recorded,
+ *   and the public probe; the map file on disk follows, so a later reload keeps the flip;
  * - Path 2 native redeploy of an older SHA once (`redeploy` planning + `runPlan`).
  *
- * The per-step medians, taken from the runs' events, the time runs spend outside their
- * steps, and one `incus exec` round trip into the HAProxy container (a flip's
- * `render-validate` runs one: `haproxy -c`; files and sockets need none) say where the
- * time goes. Last line:
- * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>`
- * (failed: wrk socket errors plus non-2xx responses). Targets: fast flip p50 ≤ 150 ms,
- * p95 ≤ 250 ms; redeploy ≤ 15 s; failed = 0. Needs `scripts/backends up incus haproxy`
- * and wrk (`apt-get install wrk`); brings the lab up itself and leaves it reset.
+ * Interleaved with the flips, the floor under them is measured without the SDK's switch
+ * (bench/lab-flip-floor.ts), over the same channel the driver uses (driver-incus's exec
+ * and SFTP, the sockets' proxy devices): a file write, `haproxy -c` in the container,
+ * the rename, a reload until the new worker answers, the public probe (map mode: the
+ * write, one `set map`/`show map` round trip, the probe). `floor_ms` sums their medians
+ * and `floor_ratio = p50 / floor_ms`. The per-step medians, the time runs spend outside
+ * their steps and one `incus exec` round trip say where the rest goes. Last line:
+ * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>
+ * fast_flip_floor_ms=<n> fast_flip_floor_ratio=<n> map_flip_p50_ms=<n> map_flip_floor_ms=<n>
+ * map_flip_floor_ratio=<n> fast_flip_team_p50_ms=<n>` (failed: wrk socket errors plus
+ * non-2xx responses). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms, floor ratio ≤ 1.5;
+ * map flip p50 ≤ 40 ms; team p50 ≤ 1.5 × fast flip p50; redeploy ≤ 15 s; failed = 0.
+ * Needs `scripts/backends up incus haproxy` and wrk (`apt-get install wrk`); brings the lab
+ * up itself and leaves it reset (routing through the reload-mode config).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -26,21 +38,33 @@ import {
   FileJournal,
   FileLeaseLock,
   formatDriverError,
+  type Journal,
+  type LeaseLock,
   type RollbackPlan,
   type RunEvent,
   runPlan,
 } from "@backflip/core";
 import { fastFlip, redeploy } from "@backflip/core/recipes";
-import type { LabDrivers } from "../lab/src/lab-drivers";
+import { createIncusCoordination } from "@backflip/driver-incus";
+import { type LabDrivers, labHostSocket, labTrafficSwitch } from "../lab/src/lab-drivers";
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
 import { LAB_HAPROXY } from "../lab/src/lab-settings";
 import { labUp } from "../lab/src/lab-up";
+import { FloorSamples } from "./floor-samples";
+import {
+  LAB_MAP_FLOOR_OPS,
+  LAB_RELOAD_FLOOR_OPS,
+  type LabHaproxy,
+  labExecRoundTrip,
+  labMapFloor,
+  labReloadFloor,
+} from "./lab-flip-floor";
 import { startWrkLoad } from "./wrk-load";
 
 const FLIPS = 24;
-const WRK_MAX_S = 180;
-const TARGETS = { p50: 150, p95: 250, redeployS: 15 } as const;
+const WRK_MAX_S = 600;
+const TARGETS = { p50: 150, p95: 250, redeployS: 15, floorRatio: 1.5, mapP50: 40, teamFactor: 1.5 } as const;
 const who = { actor: "bench", reason: "pnpm bench:lab" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,19 +107,29 @@ function unwrapPlan(r: Awaited<ReturnType<typeof fastFlip>>, what: string): Roll
   return r.value;
 }
 
+/** Where a run keeps its journal and lease: local files under `dir`, or the team's store. */
+type Coordination = { readonly journal: Journal; readonly lock: LeaseLock };
+
+/** The local-file journal and lease lock under `dir` (a laptop's own). */
+const localCoordination = (dir: string): Coordination => ({
+  journal: new FileJournal({ dir: join(dir, "journal") }),
+  lock: new FileLeaseLock({ dir: join(dir, "locks") }),
+});
+
+type Timed = { ms: number; planMs: number; events: RunEvent[] };
+
 /** Plans and runs one recipe; its wall time (planning + run), the run's events and the planning time. */
 async function timed(
-  dir: string,
+  coordination: Coordination,
   plan: () => ReturnType<typeof fastFlip>,
   what: string,
-): Promise<{ ms: number; planMs: number; events: RunEvent[] }> {
+): Promise<Timed> {
   const events: RunEvent[] = [];
   const t0 = performance.now();
   const p = unwrapPlan(await plan(), what);
   const planMs = performance.now() - t0;
   const r = await runPlan(p, {
-    journal: new FileJournal({ dir: join(dir, "journal") }),
-    lock: new FileLeaseLock({ dir: join(dir, "locks") }),
+    ...coordination,
     owner: "bench",
     onEvent: (e) => events.push(e),
   });
@@ -113,30 +147,74 @@ async function main(): Promise<void> {
   try {
     (await resetLab(d))._unsafeUnwrap();
 
-    // The floor under every HAProxy operation: one `incus exec` round trip into its container.
     const shell = d.host.shell(LAB_HAPROXY.container);
-    const execs: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const t0 = performance.now();
-      (await shell.run(["true"]))._unsafeUnwrap();
-      execs.push(performance.now() - t0);
-    }
+    const mapSw = labTrafficSwitch(d.host, d.topology, { mode: "map" })._unsafeUnwrap();
+    const haproxy: LabHaproxy = {
+      shell,
+      configPath: LAB_HAPROXY.configPath,
+      mapFile: mapSw.livePath,
+      adminSocket: labHostSocket("admin"),
+      masterSocket: labHostSocket("master"),
+      publicUrl: d.topology.publicHealthUrl,
+    };
+    const team = createIncusCoordination({ prefix: "benchlab", actor: "bench" })._unsafeUnwrap();
+    const local = localCoordination(dir);
+    const execs = new FloorSamples(["exec"] as const);
+    const reloadFloors = new FloorSamples(LAB_RELOAD_FLOOR_OPS);
+    const mapFloors = new FloorSamples(LAB_MAP_FLOOR_OPS);
+    const activeColor = async () => (await d.traffic.readState())._unsafeUnwrap().activeColor;
 
     // A steady load through the lab's HAProxy.
     const wrk = await startWrkLoad({ bin: "wrk", url: d.topology.publicHealthUrl, maxS: WRK_MAX_S, dir });
 
-    const flips: { ms: number; planMs: number; events: RunEvent[] }[] = [];
+    // Reload mode: a flip with local files, its floor, a flip with the team's store, in turn.
+    const flips: Timed[] = [];
+    const teamFlips: Timed[] = [];
     for (let i = 0; i < FLIPS; i++) {
-      flips.push(await timed(dir, () => fastFlip(d.topology, d, who), `fast flip ${i + 1}`));
+      flips.push(await timed(local, () => fastFlip(d.topology, d, who), `fast flip ${i + 1}`));
+      await sleep(100);
+      await execs.time("exec", () => labExecRoundTrip(haproxy));
+      await labReloadFloor(haproxy, reloadFloors, await activeColor(), i);
+      await sleep(100);
+      teamFlips.push(await timed(team, () => fastFlip(d.topology, d, who), `team fast flip ${i + 1}`));
       await sleep(100);
     }
+
+    // Runtime-map mode: the map-mode haproxy.cfg and its map installed and reloaded once.
+    const seed = { color: await activeColor(), runId: `bench-map-seed-${Date.now()}`, actor: "bench" };
+    const seedMap = (await mapSw.render(seed))._unsafeUnwrap();
+    (await shell.files!.writeFileAtomic(mapSw.livePath, seedMap.content))._unsafeUnwrap();
+    const mapConfig = (await mapSw.renderConfigFile(seed))._unsafeUnwrap();
+    (await d.traffic.install(mapConfig))._unsafeUnwrap();
+    (await d.traffic.reload())._unsafeUnwrap();
+    (await d.traffic.confirm(mapConfig.revision))._unsafeUnwrap();
+    const dMap: LabDrivers = { ...d, traffic: mapSw };
+    const mapFlips: Timed[] = [];
+    for (let i = 0; i < FLIPS; i++) {
+      mapFlips.push(await timed(local, () => fastFlip(d.topology, dMap, who), `map flip ${i + 1}`));
+      await sleep(100);
+      await labMapFloor(
+        haproxy,
+        mapFloors,
+        d.topology.containers.components[0] as string,
+        await activeColor(),
+      );
+      await sleep(100);
+    }
+    // Back to the reload-mode config (routing to the active color) before the reset.
+    const back = { color: await activeColor(), runId: `bench-map-back-${Date.now()}`, actor: "bench" };
+    const backConfig = (await d.traffic.render(back))._unsafeUnwrap();
+    (await d.traffic.install(backConfig))._unsafeUnwrap();
+    (await d.traffic.reload())._unsafeUnwrap();
+    (await d.traffic.confirm(backConfig.revision))._unsafeUnwrap();
     await sleep(500);
     const { report, requests, failed } = await wrk.stop();
+    (await team.close())._unsafeUnwrap();
 
     (await resetLab(d))._unsafeUnwrap();
     const probe = { attempts: 60, deadlineMs: 30_000, intervalMs: 100 };
     const path2 = await timed(
-      dir,
+      local,
       () => redeploy(d.topology, d, { ...who, sha: LAB_RELEASES.old, probe }),
       "redeploy",
     );
@@ -144,6 +222,21 @@ async function main(): Promise<void> {
     const totals = flips.map((f) => f.ms);
     const p50 = percentile(totals, 50);
     const p95 = percentile(totals, 95);
+    const floorMs = reloadFloors.floorMs();
+    const floorRatio = p50 / floorMs;
+    const mapP50 = percentile(
+      mapFlips.map((f) => f.ms),
+      50,
+    );
+    const mapP95 = percentile(
+      mapFlips.map((f) => f.ms),
+      95,
+    );
+    const mapFloorMs = mapFloors.floorMs();
+    const teamP50 = percentile(
+      teamFlips.map((f) => f.ms),
+      50,
+    );
     const redeployS = path2.ms / 1000;
     console.log(`wrk: ${report.trim().split("\n").join(" | ")}`);
     const planP50 = percentile(
@@ -156,10 +249,26 @@ async function main(): Promise<void> {
         `outside steps p50 ${outsideP50.toFixed(1)} ms); step medians (ms): ${stepProfile(flips.map((f) => f.events))}`,
     );
     console.log(
-      `one incus exec round trip into ${LAB_HAPROXY.container} (through driver-incus): p50 ${percentile(
-        execs,
+      `reload floor (direct, over driver-incus's exec and SFTP and the socket devices): ${reloadFloors.describe()}`,
+    );
+    console.log(
+      `one incus exec round trip into ${LAB_HAPROXY.container} (through driver-incus): p50 ${execs
+        .median("exec")
+        .toFixed(1)} ms; a reload-mode flip runs one, in render-validate (haproxy -c)`,
+    );
+    console.log(
+      `map flip x${FLIPS}: p50 ${mapP50.toFixed(1)} ms, p95 ${mapP95.toFixed(1)} ms (outside steps p50 ${percentile(
+        mapFlips.map(outsideSteps),
         50,
-      ).toFixed(1)} ms; a flip runs one, in render-validate (haproxy -c)`,
+      ).toFixed(1)} ms); step medians (ms): ${stepProfile(mapFlips.map((f) => f.events))}`,
+    );
+    console.log(`map floor (direct): ${mapFloors.describe()}`);
+    console.log(
+      `team fast flip x${FLIPS} (Incus lease + journal): p50 ${teamP50.toFixed(1)} ms, p95 ${percentile(
+        teamFlips.map((f) => f.ms),
+        95,
+      ).toFixed(1)} ms (outside steps p50 ${percentile(teamFlips.map(outsideSteps), 50).toFixed(1)} ms); ` +
+        `step medians (ms): ${stepProfile(teamFlips.map((f) => f.events))}`,
     );
     console.log(
       `redeploy: ${redeployS.toFixed(2)} s (planning ${path2.planMs.toFixed(0)} ms); steps (ms): ${stepProfile([path2.events])}`,
@@ -167,6 +276,13 @@ async function main(): Promise<void> {
     const missed = [
       p50 > TARGETS.p50 ? `fast flip p50 ${p50.toFixed(0)} ms > ${TARGETS.p50} ms` : "",
       p95 > TARGETS.p95 ? `fast flip p95 ${p95.toFixed(0)} ms > ${TARGETS.p95} ms` : "",
+      floorRatio > TARGETS.floorRatio
+        ? `fast flip floor ratio ${floorRatio.toFixed(2)} > ${TARGETS.floorRatio}`
+        : "",
+      mapP50 > TARGETS.mapP50 ? `map flip p50 ${mapP50.toFixed(0)} ms > ${TARGETS.mapP50} ms` : "",
+      teamP50 > TARGETS.teamFactor * p50
+        ? `team flip p50 ${teamP50.toFixed(0)} ms > ${TARGETS.teamFactor} × fast flip p50`
+        : "",
       redeployS > TARGETS.redeployS ? `redeploy ${redeployS.toFixed(1)} s > ${TARGETS.redeployS} s` : "",
       failed > 0 ? `${failed} failed requests` : "",
     ].filter(Boolean);
@@ -175,7 +291,10 @@ async function main(): Promise<void> {
     console.log(
       `lab fast_flip_p50_ms=${Math.round(p50)} fast_flip_p95_ms=${Math.round(p95)} redeploy_s=${redeployS.toFixed(
         1,
-      )} requests=${requests} failed=${failed}`,
+      )} requests=${requests} failed=${failed} fast_flip_floor_ms=${Math.round(floorMs)} ` +
+        `fast_flip_floor_ratio=${floorRatio.toFixed(2)} map_flip_p50_ms=${Math.round(mapP50)} ` +
+        `map_flip_floor_ms=${Math.round(mapFloorMs)} map_flip_floor_ratio=${(mapP50 / mapFloorMs).toFixed(2)} ` +
+        `fast_flip_team_p50_ms=${Math.round(teamP50)}`,
     );
   } finally {
     await resetLab(d);

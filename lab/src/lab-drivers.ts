@@ -29,6 +29,13 @@ export interface LabDrivers extends Drivers {
   readonly topology: FullTopology;
 }
 
+/**
+ * The one CA HAProxy's internal HTTP client trusts in the lab (the host's `/usr` is
+ * mounted in the container): starting HAProxy (`haproxy -c`, a reload) then skips loading
+ * a whole CA store — tens of ms off every reload-mode flip.
+ */
+export const LAB_HTTPCLIENT_CA = "/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt";
+
 /** HAProxy's frontend inside its container (joined to the public port by a proxy device). */
 export const HAPROXY_INNER_BIND = "127.0.0.1:80";
 
@@ -51,11 +58,14 @@ export function labHostSocket(name: keyof typeof HAPROXY_SOCKETS): string {
  * server address is a 127.0.0.1 port inside the HAProxy container, joined by a proxy
  * device to the same host port, itself joined to the app container. `options.template`
  * replaces the driver's default `haproxy.cfg` template (the fault tests pass a broken one).
+ * `options.mode: "map"` is runtime-map mode (a flip pushes the color map over the stats
+ * socket: no exec, no reload); it needs the map-mode `haproxy.cfg` (`renderConfigFile`)
+ * installed and reloaded once, after which a flip keeps the map file on disk in line.
  */
 export function labTrafficSwitch(
   host: IncusHost,
   topology: Topology,
-  options: { readonly template?: string } = {},
+  options: { readonly template?: string; readonly mode?: "reload" | "map" } = {},
 ): Result<HaproxySwitch, DriverError> {
   const servers: Record<string, Record<string, string>> = {};
   for (const app of labApps(topology)) {
@@ -75,6 +85,7 @@ export function labTrafficSwitch(
     binds: [HAPROXY_INNER_BIND],
     statsSocket: HAPROXY_SOCKETS.admin,
     reload: { method: "master-cli", socket: HAPROXY_SOCKETS.master },
+    httpClientCaFile: LAB_HTTPCLIENT_CA,
     // HAProxy's sockets through their proxy devices; any other socket through `incus exec` + socat.
     runtimeApi: (socket) =>
       socket === HAPROXY_SOCKETS.admin
@@ -83,6 +94,7 @@ export function labTrafficSwitch(
           ? unixSocketRuntimeApi(labHostSocket("master"))
           : shellRuntimeApi(shell, socket),
     ...(options.template === undefined ? {} : { template: options.template }),
+    ...(options.mode === undefined ? {} : { mode: options.mode }),
   });
 }
 

@@ -1,0 +1,100 @@
+import type { DriverError, Shell } from "@backflip/core";
+import type { ResultAsync } from "neverthrow";
+import type { FloorSamples } from "./floor-samples";
+import { haproxySocket, mapValue, waitCfgRev, withCfgRev } from "./haproxy-socket";
+
+/** The operations under a reload-mode flip on the lab, in the order it must do them. */
+export const LAB_RELOAD_FLOOR_OPS = ["write", "check", "rename", "reload", "probe"] as const;
+/** The operations under a runtime-map flip on the lab, in the order it must do them. */
+export const LAB_MAP_FLOOR_OPS = ["write", "set-show-map", "probe"] as const;
+
+/** The lab's HAProxy as the floor reaches it: its container's Shell, its files and sockets, the public URL. */
+export interface LabHaproxy {
+  /** driver-incus's Shell into the HAProxy container (exec, and files over SFTP): the driver's channel. */
+  readonly shell: Shell;
+  readonly configPath: string;
+  readonly mapFile: string;
+  /** Host ends of the stats socket and the master CLI (Incus proxy devices). */
+  readonly adminSocket: string;
+  readonly masterSocket: string;
+  readonly publicUrl: string;
+}
+
+const files = (h: LabHaproxy) => {
+  if (!h.shell.files?.rename) throw new Error(`${h.shell.name} has no files with rename`);
+  return h.shell.files as Required<NonNullable<Shell["files"]>>;
+};
+
+/** Throws the error of a failed Result. */
+async function must<T>(r: ResultAsync<T, DriverError>, what: string): Promise<T> {
+  const result = await r;
+  if (result.isErr()) throw new Error(`${what}: ${result.error.message}`);
+  return result.value;
+}
+
+/** The public URL answering 200 with `color` in its body. */
+async function probe(url: string, color: string): Promise<void> {
+  const res = await fetch(url, { headers: { connection: "close" } });
+  const body = await res.text();
+  if (!res.ok || !body.includes(`"color":"${color}"`))
+    throw new Error(`${url} answered ${res.status} ${body.slice(0, 200)}`);
+}
+
+/** One `incus exec` round trip (`true`) into the container, through driver-incus. */
+export async function labExecRoundTrip(h: LabHaproxy): Promise<void> {
+  const r = await must(h.shell.run(["true"]), "exec true");
+  if (r.exitCode !== 0) throw new Error(`true exited ${r.exitCode}`);
+}
+
+/**
+ * One reload-mode floor on the lab, without the SDK's switch: the live config re-stamped
+ * with a new revision written beside it over SFTP, `haproxy -c` of it in the container
+ * (one exec), renamed over the live file, `reload` on the master CLI and `get var
+ * proc.cfg_rev` until the new worker answers it, then the public probe showing `color`.
+ * Routes exactly as before.
+ */
+export async function labReloadFloor(
+  h: LabHaproxy,
+  floor: FloorSamples<(typeof LAB_RELOAD_FLOOR_OPS)[number]>,
+  color: string,
+  n: number,
+): Promise<void> {
+  const f = files(h);
+  const revision = `floor-${process.pid}-${n}`;
+  const live = new TextDecoder().decode(await must(f.readFile(h.configPath), "read config"));
+  const candidate = `${h.configPath}.floor`;
+  await floor.time("write", () => must(f.writeFileAtomic(candidate, withCfgRev(live, revision)), "write"));
+  await floor.time("check", async () => {
+    const r = await must(h.shell.run(["haproxy", "-c", "-q", "-f", candidate]), "haproxy -c");
+    if (r.exitCode !== 0) throw new Error(`haproxy -c exited ${r.exitCode}: ${r.stderr}`);
+  });
+  await floor.time("rename", () => must(f.rename(candidate, h.configPath), "rename"));
+  await floor.time("reload", async () => {
+    await haproxySocket(h.masterSocket, "reload");
+    await waitCfgRev(h.adminSocket, revision);
+  });
+  await floor.time("probe", () => probe(h.publicUrl, color));
+}
+
+/**
+ * One runtime-map floor on the lab: the map file written over SFTP (same content), one
+ * `set map`/`show map` round trip on the stats socket (the first key set to the value it
+ * has), then the public probe showing `color`.
+ */
+export async function labMapFloor(
+  h: LabHaproxy,
+  floor: FloorSamples<(typeof LAB_MAP_FLOOR_OPS)[number]>,
+  key: string,
+  color: string,
+): Promise<void> {
+  const f = files(h);
+  const content = await must(f.readFile(h.mapFile), "read map");
+  const value = mapValue(await haproxySocket(h.adminSocket, `show map ${h.mapFile}`), key);
+  if (value === undefined) throw new Error(`the running map has no ${key}`);
+  await floor.time("write", () => must(f.writeFileAtomic(h.mapFile, content), "write map"));
+  const reply = await floor.time("set-show-map", () =>
+    haproxySocket(h.adminSocket, `set map ${h.mapFile} ${key} ${value};show map ${h.mapFile}`),
+  );
+  if (mapValue(reply, key) !== value) throw new Error(`set map ${key} did not take: ${reply.trim()}`);
+  await floor.time("probe", () => probe(h.publicUrl, color));
+}
