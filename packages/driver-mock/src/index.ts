@@ -8,6 +8,8 @@
 
 export type { Fleet, FleetDrivers, FleetOptions } from "./create-fleet";
 export { createFleet, FLEET_EPOCH, tryCreateFleet } from "./create-fleet";
+export type { EdgeFleet } from "./create-edge-fleet";
+export { createEdgeFleet } from "./create-edge-fleet";
 export { SHELL_COMMANDS } from "./drivers/shell-programs";
 export type { FailOptions, FaultInjector } from "./fault-injector";
 export type { ClockMode, FleetClock } from "./fleet-clock";

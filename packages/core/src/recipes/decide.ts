@@ -67,10 +67,17 @@ const decideContextSchema: z.ZodType<DecideContext> = z
   .strict();
 
 /** The recipe a decision points to. */
-export type DecidedRecipe = "fast-flip" | "redeploy" | "rebuild-push" | "inverse-sql" | "restore-snapshot";
+export type DecidedRecipe =
+  | "fleet-flip"
+  | "fast-flip"
+  | "redeploy"
+  | "rebuild-push"
+  | "inverse-sql"
+  | "restore-snapshot";
 
 /** Which rule of the runbook decided. */
 export type DecisionRule =
+  | "converge-fleet"
   | "never-came-up"
   | "not-on-call"
   | "single-user-report"
@@ -126,6 +133,39 @@ const noRollback = (
 });
 
 /**
+ * A fleet whose edges disagree on the live color, or that a degraded flip left marked,
+ * comes before every other path: converge it with a fleet flip to the color the marker
+ * (or most edges) name, then clear the marker.
+ */
+function convergeFirst(facts: Facts): Decision | undefined {
+  const fleet = facts.fleet;
+  if (!fleet || (fleet.split === null && fleet.degraded === null)) return undefined;
+  const split = fleet.split ?? {};
+  const most = Object.entries(split).sort((a, b) => b[1].length - a[1].length)[0]?.[0];
+  const color = fleet.degraded?.color ?? most ?? facts.activeColor;
+  const where = Object.entries(split)
+    .map(([c, edges]) => `${edges.join(", ")} on ${c}`)
+    .join("; ");
+  const reason = fleet.split
+    ? `the fleet is split (${where}): converge every edge on ${color} before any other path`
+    : `the fleet is marked degraded by run ${fleet.degraded?.runId} though its edges agree now: clear the marker (clearDegraded)`;
+  return {
+    action: "rollback",
+    path: 1,
+    recipe: "fleet-flip",
+    target: { color },
+    rule: "converge-fleet",
+    reason,
+    runbook: `fleetFlip({ target: "${color}" }) converges every edge (all-or-nothing), then clearDegraded removes the marker.`,
+    warnings: fleet.degraded
+      ? [
+          `left behind by run ${fleet.degraded.runId}: ${fleet.degraded.lagging.map((l) => `${l.edge} (${l.why})`).join("; ")}`,
+        ]
+      : [],
+  };
+}
+
+/**
  * Checks the context, then walks the runbook's decision flowchart (see {@link decideChecked}):
  * `invalid_input` naming the field for a symptom it does not know, a flag that is not a
  * boolean or a SHA that is not 40 lower-case hex — a decision only ever names a SHA that
@@ -141,7 +181,7 @@ export function decide(facts: Facts, context: DecideContext): Result<Decision, D
 
 /**
  * Walks the runbook's decision flowchart and its "When NOT to rollback" rules, in this
- * order: did the new color come up at all (no → Phase F already reverted, no action);
+ * order: a split or degraded fleet (converge it first); did the new color come up at all (no → Phase F already reverted, no action);
  * not on call and not paged (no action); a single user's report (triage first);
  * a performance regression or a cosmetic bug (fix forward); then the path: a broken
  * host (Path 3, snapshot), a poisoned schema (Path 3, inverse SQL), the prior color's
@@ -149,6 +189,8 @@ export function decide(facts: Facts, context: DecideContext): Result<Decision, D
  * else Path 3 (rebuild and push).
  */
 function decideChecked(facts: Facts, context: DecideContext): Decision {
+  const fleet = convergeFirst(facts);
+  if (fleet) return fleet;
   if (!newColorCameUp(facts, context))
     return noRollback(
       "never-came-up",

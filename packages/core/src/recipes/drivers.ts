@@ -1,3 +1,4 @@
+import type { DegradedMarkerStore } from "../fleet/degraded-marker";
 import type { AlertSource } from "../ports/alert-source";
 import type { ArtifactRegistry } from "../ports/artifact-registry";
 import type { ContainerHost } from "../ports/container-host";
@@ -17,6 +18,10 @@ export interface Drivers {
   readonly host: ContainerHost;
   /** The proxy that moves traffic between colors (Path 1). */
   readonly traffic: TrafficSwitch;
+  /** A fleet's edge proxies by name (the topology's `traffic.edges`), flipped all-or-nothing. */
+  readonly edges?: Readonly<Record<string, TrafficSwitch>>;
+  /** Where a fleet keeps its degraded marker (needed by a fleet flip that may leave edges behind). */
+  readonly fleetMarker?: DegradedMarkerStore;
   /** Public and local health checks. */
   readonly probe: HealthProbe;
   /** Artifacts per component and SHA (Path 2 pre-check, Path 3 push). */

@@ -7,6 +7,11 @@
  * @module
  */
 
+export type { DegradedMarker, DegradedMarkerStore, LaggingEdge } from "../fleet/degraded-marker";
+export { fileDegradedMarker, memoryDegradedMarker } from "../fleet/degraded-marker";
+export type { EdgeFact, FleetFacts } from "../fleet/fleet-facts";
+export type { FleetEdge } from "../fleet/fleet-steps";
+export { FLEET_STEP_IDS } from "../fleet/fleet-steps";
 export type { DeployAlertStatus } from "../metrics/deploy-alert-status";
 export { DEPLOY_FAILED_ALERT, deployAlertStatus } from "../metrics/deploy-alert-status";
 export { DeployMetrics, deployOutcome } from "../metrics/deploy-metrics";
@@ -19,6 +24,7 @@ export type { ApplyInverseSqlDrivers, ApplyInverseSqlInput } from "./apply-inver
 export { applyInverseSql } from "./apply-inverse-sql";
 export type { CleanupColorDrivers, CleanupColorInput } from "./cleanup-color";
 export { cleanupColor } from "./cleanup-color";
+export { clearDegraded } from "./clear-degraded";
 export type { ConvergedFacts } from "./converged-step";
 export type { DecideContext, DecidedRecipe, Decision, DecisionRule, Symptom } from "./decide";
 export { decide } from "./decide";
@@ -26,6 +32,8 @@ export { describeDataLoss } from "./describe-data-loss";
 export type { DriverName, Drivers, DriversFor } from "./drivers";
 export type { FastFlipDrivers, FastFlipInput } from "./fast-flip";
 export { fastFlip } from "./fast-flip";
+export type { FleetFlipDrivers, FleetFlipInput } from "./fleet-flip";
+export { fleetFlip } from "./fleet-flip";
 export { incidentFilePath } from "./incident-file-path";
 export type { MigrationCaveat, MigrationWarning } from "./migration-caveat";
 export { migrationWarnings } from "./migration-caveat";

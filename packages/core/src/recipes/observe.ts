@@ -1,12 +1,16 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
+import { type FleetFacts, observeFleet } from "../fleet/fleet-facts";
 import type { MigrationState } from "../ports/database";
 import type { HistoryEntry } from "../ports/traffic-switch";
 import { containerName, parseTopology, type Topology } from "../topology/topology";
 import type { DriversFor } from "./drivers";
 
 /** The drivers {@link observe} reads through; the registry and database only when given. */
-export type ObserveDrivers = DriversFor<"host" | "traffic" | "probe", "registry" | "database">;
+export type ObserveDrivers = DriversFor<
+  "host" | "traffic" | "probe",
+  "registry" | "database" | "edges" | "fleetMarker"
+>;
 
 /** One app container as observed. */
 export interface ContainerFact {
@@ -66,6 +70,11 @@ export interface Facts {
   readonly migration: MigrationState | null;
   /** The public health probe's answer; `null` when the topology has no `publicHealthUrl`. */
   readonly publicHealth: PublicHealthFact | null;
+  /**
+   * The edges of a fleet (the topology's `traffic.edges`, read through `drivers.edges`):
+   * each edge's color, `split` when they disagree, the degraded marker; absent for one proxy.
+   */
+  readonly fleet?: FleetFacts;
 }
 
 /** Options for {@link observe}. */
@@ -199,13 +208,26 @@ export function observe(
     const migration: ResultAsync<MigrationState | null, DriverError> = drivers.database
       ? drivers.database.migrationState()
       : okAsync(null);
+    const names = t.traffic.edges;
+    const edges = drivers.edges;
+    const fleet: ResultAsync<FleetFacts | null, DriverError> =
+      names && edges
+        ? observeFleet(
+            names.flatMap((name) => {
+              const sw = edges[name];
+              return sw ? [{ name, sw }] : [];
+            }),
+            drivers.fleetMarker,
+          )
+        : okAsync(null);
     return ResultAsync.combine([
       ResultAsync.combine(t.colors.map((color) => observeColor(t, drivers, color))),
       observeArtifacts(t, drivers, shas),
       migration,
       probe,
+      fleet,
     ] as const).map(
-      ([colors, artifacts, migrationState, publicHealth]): Facts => ({
+      ([colors, artifacts, migrationState, publicHealth, fleetFacts]): Facts => ({
         env: t.env,
         observedAt: (options.now?.() ?? new Date()).toISOString(),
         activeColor: state.activeColor,
@@ -217,6 +239,7 @@ export function observe(
         artifacts,
         migration: migrationState,
         publicHealth,
+        ...(fleetFacts === null ? {} : { fleet: fleetFacts }),
       }),
     );
   });

@@ -7,6 +7,7 @@ import { applyInverseSqlRecipe } from "./apply-inverse-sql";
 import { cleanupColorRecipe } from "./cleanup-color";
 import type { Drivers } from "./drivers";
 import { fastFlipRecipe } from "./fast-flip";
+import { fleetFlipRecipe } from "./fleet-flip";
 import { rebuildAndPushRecipe } from "./rebuild-and-push";
 import { createRecipeRegistry, type RecipeRegistry } from "./recipe-registry";
 import { redeployRecipe } from "./redeploy";
@@ -16,6 +17,7 @@ import { restoreSnapshotRecipe } from "./restore-snapshot";
 /** The runbook's recipes: add your own with `builtInRecipes.with(myRecipe)`. */
 export const builtInRecipes: RecipeRegistry = createRecipeRegistry([
   fastFlipRecipe,
+  fleetFlipRecipe,
   redeployRecipe,
   redeployViaPipelineRecipe,
   rebuildAndPushRecipe,

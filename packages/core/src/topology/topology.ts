@@ -59,6 +59,12 @@ const trafficSchema = z
     stateFile: absolutePathSchema,
     historyFile: absolutePathSchema,
     historyLimit: z.number().int().min(2).max(10_000),
+    edges: z
+      .array(simpleNameSchema)
+      .min(2)
+      .max(64)
+      .refine((names) => new Set(names).size === names.length, "edge names must be unique")
+      .optional(),
   })
   .strict();
 
@@ -167,6 +173,12 @@ export interface TrafficSection {
   readonly historyFile: string;
   /** History lines kept (newest first). */
   readonly historyLimit: number;
+  /**
+   * A fleet: the names of the edge proxies that all route to the live color (two or more),
+   * each its own traffic switch (`drivers.edges[name]`, any driver); flipped all-or-nothing
+   * by `fleetFlip`. Without it the one `drivers.traffic` is the proxy.
+   */
+  readonly edges?: readonly string[] | undefined;
 }
 
 /** How app containers hold a release: `containers.app` (redeploy stages artifacts there). */
