@@ -91,15 +91,17 @@ function load<M>(name: string, importer: () => Promise<M>): ResultAsync<M, Drive
   );
 }
 
-/** The local file store: `<state-dir>/journal` and `<state-dir>/locks`, seen by this machine only. */
+/** The local file store: `<state-dir>/journal`, fenced by `<state-dir>/locks`, seen by this machine only. */
 function fileCoordination(stateDir: string): Coordination {
   const dir = resolve(stateDir);
+  const lock = new FileLeaseLock({ dir: join(dir, "locks") });
   return {
     kind: "file",
     description: `local files under ${dir} (this machine only)`,
     shared: false,
-    journal: new FileJournal({ dir: join(dir, "journal") }),
-    lock: new FileLeaseLock({ dir: join(dir, "locks") }),
+    // fenced by the lock: a run whose lease was broken cannot add to the journal
+    journal: new FileJournal({ dir: join(dir, "journal"), fencedBy: lock }),
+    lock,
     close: async () => undefined,
   };
 }
