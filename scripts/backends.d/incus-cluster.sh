@@ -22,10 +22,12 @@ incus_cluster_at() {
   env -u INCUS_SOCKET INCUS_DIR="$(incus_cluster_dir)/${INCUS_CLUSTER_MEMBERS[$i]}" "$@"
 }
 
+# incus_cluster_joined — every member's incusd runs and is ready, and m1 sees all 3 ONLINE.
 incus_cluster_joined() {
   local i
   for i in 0 1 2; do
     pid_alive "$(incus_cluster_dir)/${INCUS_CLUSTER_MEMBERS[$i]}.pid" || return 1
+    incus_cluster_at "$i" timeout 10 incus admin waitready --timeout 5 >/dev/null 2>&1 || return 1
   done
   [ "$(incus_cluster_at 0 timeout 10 incus cluster list --format csv 2>/dev/null | grep -c ',ONLINE,')" = 3 ]
 }

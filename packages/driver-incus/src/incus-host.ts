@@ -27,6 +27,7 @@ import type { IncusClient, IncusResponse } from "./incus-client";
 import { DRIVER } from "./incus-error";
 import { IncusShell } from "./incus-shell";
 import { InstanceSftp } from "./instance-sftp";
+import { memberUnavailable } from "./member-unavailable";
 import { compileNamePattern } from "./name-pattern";
 import { SftpFailure } from "./sftp-session";
 
@@ -63,6 +64,26 @@ interface RawInstance {
   readonly status: string;
   readonly status_code: number;
   readonly config?: Record<string, string>;
+  /** The cluster member holding the instance; `none` on a server that is not clustered. */
+  readonly location?: string;
+}
+
+/** The writable fields of an instance that `copy` carries over. */
+interface WritableInstance {
+  readonly architecture?: string;
+  readonly config?: Record<string, string>;
+  readonly devices?: Record<string, Record<string, string>>;
+  readonly profiles?: string[];
+  readonly ephemeral?: boolean;
+  readonly description?: string;
+}
+
+/** Where a new instance comes from and which cluster member gets it. */
+export interface CreateInstanceOptions {
+  /** An image alias to create from (e.g. `busybox`); without it the instance is empty (`incus create --empty`). */
+  readonly image?: string;
+  /** The cluster member to place it on (`?target=`); without it the cluster picks one. */
+  readonly target?: string;
 }
 
 const filterSchema = z
@@ -77,6 +98,19 @@ const fileMetaSchema = z
     mode: z.number().int().min(0).max(0o7777).optional(),
     uid: z.number().int().min(0).max(0xfffffffe).optional(),
     gid: z.number().int().min(0).max(0xfffffffe).optional(),
+  })
+  .strict();
+
+/** A cluster member name (Incus server names follow the same rule as instance names). */
+const targetSchema = instanceNameSchema.optional();
+
+const createSchema = z
+  .object({
+    image: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, "expected an image alias like busybox")
+      .optional(),
+    target: targetSchema,
   })
   .strict();
 
@@ -147,6 +181,56 @@ export class IncusHost implements ContainerHost {
   /** One instance's status; `not_found` when it does not exist. */
   state(name: string): ResultAsync<InstanceInfo, DriverError> {
     return this.#name("state", name).asyncAndThen((n) => this.#instance("state", n).map(toInfo));
+  }
+
+  /**
+   * Creates a (stopped) container from `image`, or empty without one, on cluster member
+   * `target` when given (`incus create IMAGE NAME --target MEMBER`); `conflict` when the
+   * name is taken.
+   */
+  create(name: string, options: CreateInstanceOptions = {}): ResultAsync<void, DriverError> {
+    const checked = this.#name("create", name).andThen((n) =>
+      parseInput(createSchema, options, { driver: DRIVER, op: "create" }).map((o) => ({ n, o })),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, o } = checked.value;
+    const source = o.image === undefined ? { type: "none" } : { type: "image", alias: o.image };
+    return this.#post("create", n, source, o.target);
+  }
+
+  /**
+   * Copies instance `from` (stopped, or its state as is) to a new container `to`, on
+   * cluster member `target` when given (`incus copy FROM TO --target MEMBER`).
+   */
+  copy(from: string, to: string, options: { target?: string } = {}): ResultAsync<void, DriverError> {
+    const checked = this.#name("copy", from).andThen((f) =>
+      this.#name("copy", to).andThen((t) =>
+        parseInput(targetSchema, options.target, { driver: DRIVER, op: "copy" }).map((target) => ({
+          f,
+          t,
+          target,
+        })),
+      ),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { f, t, target } = checked.value;
+    // Like `incus copy`: the source's writable fields travel with the request (a copy onto
+    // another member is refused without its architecture), its volatile keys do not.
+    return this.#client
+      .sync<WritableInstance>("copy", { method: "GET", path: instancePath(f) })
+      .orElse((e) => memberUnavailable(this.#client, "copy", f, e).andThen((named) => errAsync(named)))
+      .andThen(({ metadata: src }) =>
+        this.#post("copy", t, { type: "copy", source: f }, target, {
+          architecture: src.architecture,
+          config: Object.fromEntries(
+            Object.entries(src.config ?? {}).filter(([k]) => !k.startsWith("volatile.")),
+          ),
+          devices: src.devices ?? {},
+          profiles: src.profiles ?? [],
+          ephemeral: src.ephemeral ?? false,
+          description: src.description ?? "",
+        }),
+      );
   }
 
   /** Starts the instance and waits for the operation; a running instance is left as is. */
@@ -530,7 +614,30 @@ export class IncusHost implements ContainerHost {
   #instance(op: string, name: string): ResultAsync<RawInstance, DriverError> {
     return this.#client
       .sync<RawInstance>(op, { method: "GET", path: instancePath(name) })
-      .map(({ metadata }) => metadata);
+      .map(({ metadata }) => metadata)
+      .orElse((e) => memberUnavailable(this.#client, op, name, e).andThen((named) => errAsync(named)));
+  }
+
+  /** `POST /1.0/instances` (with `?target=`) for a validated name, source and member, and its operation. */
+  #post(
+    op: string,
+    name: string,
+    source: unknown,
+    target: string | undefined,
+    fields: Readonly<Record<string, unknown>> = { profiles: ["default"] },
+  ): ResultAsync<void, DriverError> {
+    return this.#client
+      .operation(
+        op,
+        {
+          method: "POST",
+          path: "/1.0/instances",
+          ...(target === undefined ? {} : { query: { target } }),
+          json: { ...fields, name, type: "container", source },
+        },
+        this.#settings.timeoutS,
+      )
+      .map(() => undefined);
   }
 
   /** Waits for a response's operation when Incus answered asynchronously. */
@@ -559,6 +666,9 @@ function toInfo(inst: RawInstance): InstanceInfo {
     status: inst.status,
     statusCode: inst.status_code,
     running: isUp(inst.status_code),
+    ...(inst.location === undefined || inst.location === "" || inst.location === "none"
+      ? {}
+      : { location: inst.location }),
   };
 }
 

@@ -13,6 +13,8 @@ export interface InstanceInfo {
   readonly statusCode: number;
   /** True when the instance is up (Incus 103 Running or 113 Ready). */
   readonly running: boolean;
+  /** The cluster member the instance is on (Incus `location`); absent when the backend is not a cluster. */
+  readonly location?: string;
 }
 
 /** Which instances {@link ContainerHost.list} returns. */
