@@ -22,11 +22,18 @@ incus_cluster_at() {
   env -u INCUS_SOCKET INCUS_DIR="$(incus_cluster_dir)/${INCUS_CLUSTER_MEMBERS[$i]}" "$@"
 }
 
+# incus_cluster_alive NAME — the member's pid file names a live incusd (not a reused pid).
+incus_cluster_alive() {
+  local pidfile
+  pidfile="$(incus_cluster_dir)/$1.pid"
+  pid_alive "$pidfile" && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = incusd ]
+}
+
 # incus_cluster_joined — every member's incusd runs and is ready, and m1 sees all 3 ONLINE.
 incus_cluster_joined() {
   local i
   for i in 0 1 2; do
-    pid_alive "$(incus_cluster_dir)/${INCUS_CLUSTER_MEMBERS[$i]}.pid" || return 1
+    incus_cluster_alive "${INCUS_CLUSTER_MEMBERS[$i]}" || return 1
     incus_cluster_at "$i" timeout 10 incus admin waitready --timeout 5 >/dev/null 2>&1 || return 1
   done
   [ "$(incus_cluster_at 0 timeout 10 incus cluster list --format csv 2>/dev/null | grep -c ',ONLINE,')" = 3 ]
@@ -36,7 +43,7 @@ incus_cluster_joined() {
 incus_cluster_start_member() {
   local i="$1" dir name
   dir="$(incus_cluster_dir)"; name="${INCUS_CLUSTER_MEMBERS[$i]}"
-  pid_alive "$dir/$name.pid" && return 0
+  incus_cluster_alive "$name" && return 0
   mkdir -p "$dir/$name" && chmod 711 "$dir/$name"
   INCUS_DIR="$dir/$name" setsid /usr/libexec/incus/incusd --group root --logfile "$dir/$name.log" \
     </dev/null >>"$dir/$name.out" 2>&1 &
@@ -47,7 +54,7 @@ incus_cluster_start_member() {
 incus_cluster_stop_member() {
   local i="$1" dir name pid
   dir="$(incus_cluster_dir)"; name="${INCUS_CLUSTER_MEMBERS[$i]}"
-  if pid_alive "$dir/$name.pid"; then
+  if incus_cluster_alive "$name"; then
     pid="$(cat "$dir/$name.pid")"
     kill "$pid" 2>/dev/null
     wait_for "incusd $name to stop" 20 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
