@@ -63,10 +63,16 @@ export class CoordinationAnchors {
   readonly #clock = new ServerClock();
   readonly #queues = new Map<string, Promise<unknown>>();
 
-  /** Anchors named `<prefix>-anchor-<env>` and `<prefix>-archive-<env>`, reached through `client`. */
-  constructor(client: IncusClient, prefix: string) {
+  readonly #timeoutMs: number;
+
+  /**
+   * Anchors named `<prefix>-anchor-<env>` and `<prefix>-archive-<env>`, reached through
+   * `client`; a request Incus has not answered after `timeoutMs` is a `timeout`.
+   */
+  constructor(client: IncusClient, prefix: string, timeoutMs: number) {
     this.#client = client;
     this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** The token space of these anchors: the same for every client of the project and prefix. */
@@ -108,8 +114,9 @@ export class CoordinationAnchors {
   /** Reads instance `name`; `null` when it does not exist, `conflict` when it is not Backflip's. */
   read(op: string, name: string): ResultAsync<AnchorState | null, DriverError> {
     const sentAt = monotonicNow();
-    return this.#client
-      .send(op, { method: "GET", path: instancePath(name) })
+    return this.#timed(op, `GET ${instancePath(name)}`, (signal) =>
+      this.#client.send(op, { method: "GET", path: instancePath(name), signal }),
+    )
       .map((res) => {
         this.#clock.observe(res.headers.date, sentAt, monotonicNow());
         return res;
@@ -204,39 +211,46 @@ export class CoordinationAnchors {
    */
   listAll(op: string): ResultAsync<ListedAnchor[], DriverError> {
     const filter = `name eq ^${this.#prefix}-(anchor|archive)-`;
-    return this.#client
-      .sync<RawInstance[]>(op, { method: "GET", path: "/1.0/instances", query: { recursion: "1", filter } })
-      .map(({ metadata }) =>
-        (metadata ?? []).flatMap((instance) => {
-          const parsed = instance.name ? this.parseName(instance.name) : undefined;
-          const config = instance.config ?? {};
-          if (!parsed || !instance.name || config[MARKER_KEY] !== parsed.kind) return [];
-          return [{ name: instance.name, ...parsed, config }];
-        }),
-      );
+    return this.#timed(op, "GET /1.0/instances", (signal) =>
+      this.#client.sync<RawInstance[]>(op, {
+        method: "GET",
+        path: "/1.0/instances",
+        query: { recursion: "1", filter },
+        signal,
+      }),
+    ).map(({ metadata }) =>
+      (metadata ?? []).flatMap((instance) => {
+        const parsed = instance.name ? this.parseName(instance.name) : undefined;
+        const config = instance.config ?? {};
+        if (!parsed || !instance.name || config[MARKER_KEY] !== parsed.kind) return [];
+        return [{ name: instance.name, ...parsed, config }];
+      }),
+    );
   }
 
   /** `true` when the write landed, `false` on 412 (the instance changed since `etag`). */
   #patch(op: string, name: string, etag: string, config: Readonly<Record<string, string>>) {
-    return this.#client
-      .send(op, {
-        method: "PATCH",
-        path: instancePath(name),
-        json: { config },
-        headers: { "if-match": etag },
-      })
-      .andThen((res) => {
-        const id = (res.envelope?.metadata as { id?: unknown } | undefined)?.id;
-        if (res.envelope?.type !== "async" || typeof id !== "string") return okAsync(true);
-        return this.#client.wait(op, id, 60).map(() => true);
-      })
-      .orElse((e) => (e.details?.status === 412 || busy(e) ? ok(false) : err(e)));
+    return this.#timed(op, `PATCH ${instancePath(name)}`, (signal) =>
+      this.#client
+        .send(op, {
+          method: "PATCH",
+          path: instancePath(name),
+          json: { config },
+          headers: { "if-match": etag },
+          signal,
+        })
+        .andThen((res) => {
+          const id = (res.envelope?.metadata as { id?: unknown } | undefined)?.id;
+          if (res.envelope?.type !== "async" || typeof id !== "string") return okAsync(true);
+          return this.#client.wait(op, id, 60, undefined, signal).map(() => true);
+        }),
+    ).orElse((e) => (e.details?.status === 412 || busy(e) ? ok(false) : err(e)));
   }
 
   #create(op: string, name: string, kind: AnchorKind): ResultAsync<void, DriverError> {
     const what = kind === "anchor" ? "lease and journal of runs in flight" : "journal of finished runs";
-    return this.#client
-      .operation(
+    return this.#timed(op, "POST /1.0/instances", (signal) =>
+      this.#client.operation(
         op,
         {
           method: "POST",
@@ -248,10 +262,32 @@ export class CoordinationAnchors {
             description: `Backflip coordination (${what}): never start it`,
             config: { [MARKER_KEY]: kind },
           },
+          signal,
         },
         60,
-      )
-      .map(() => undefined);
+      ),
+    ).map(() => undefined);
+  }
+
+  /** `send` under a deadline: a request Incus has not answered in time is a `timeout`, not a hang. */
+  #timed<T>(
+    op: string,
+    request: string,
+    send: (signal: AbortSignal) => ResultAsync<T, DriverError>,
+  ): ResultAsync<T, DriverError> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    return send(signal).mapErr((e) =>
+      e.reason === "aborted" && signal.aborted
+        ? driverError({
+            driver: DRIVER,
+            op,
+            reason: "timeout",
+            message: `Incus did not answer ${request} within ${this.#timeoutMs} ms`,
+            hint: "the Incus server is slow or unreachable: check it (incus info), then retry",
+            details: { request, timeoutMs: this.#timeoutMs },
+          })
+        : e,
+    );
   }
 
   #serialized<T>(name: string, work: () => Promise<Result<T, DriverError>>): ResultAsync<T, DriverError> {

@@ -19,6 +19,8 @@ export interface IncusCoordinationOptions
   readonly prefix?: string;
   /** Who breaks stale leases, as recorded on the anchor. @default "user@host pid N" */
   readonly actor?: string;
+  /** Milliseconds Incus may take to answer one request before it is a `timeout`. @default 10000 */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A lease lock and a journal on the same Incus anchors, and how to let go of them. */
@@ -45,6 +47,7 @@ const optionsSchema = incusConnectionSchema
       .max(256)
       .regex(/^[^\p{Cc}]*$/u, "actor must not contain control characters")
       .optional(),
+    requestTimeoutMs: z.number().int().positive().max(300_000).optional(),
   })
   .strict();
 
@@ -66,7 +69,7 @@ export function createIncusCoordination(
   return parseInput(optionsSchema, options, { driver: DRIVER, op: "connect" }).andThen((o) =>
     incusConnection(o).map((connection) => {
       const client = new IncusClient({ ...connection, project: o.project ?? "default" });
-      const anchors = new CoordinationAnchors(client, o.prefix ?? "backflip");
+      const anchors = new CoordinationAnchors(client, o.prefix ?? "backflip", o.requestTimeoutMs ?? 10_000);
       const journal = new IncusJournal(anchors);
       return {
         lock: new IncusLeaseLock(anchors, o.actor ?? defaultOwner()),
