@@ -16,7 +16,7 @@ async function expectLine(child: LineChild, start: string): Promise<string> {
 
 describe.skipIf(skip)(
   "separate processes contend through the Incus anchor (real)",
-  { timeout: 120_000 },
+  { timeout: 180_000 },
   () => {
     afterEach(async () => {
       for (const prefix of prefixes.splice(0)) await removeAnchors(prefix);
