@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freeTextSchema } from "../validate/schemas";
 import { actorSchema, colorIn, runIdSchema, shortShaSchema } from "./kit-schemas";
 
 /** A {@link SwitchRequest} whose color is one of `colors`. */
@@ -36,9 +37,7 @@ export const fenceSchema = z.object({
       "expected a lease key of letters, digits, '.', '_', ':', '/', '@' or '-'",
     ),
   token: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  issuer: z
-    .string()
-    .max(512)
-    .regex(/^\S(?:[^\p{Cc}\u2028\u2029]*\S)?$/u, "expected one line of printable text, no blanks at the ends")
+  issuer: freeTextSchema(512)
+    .refine((s) => s.trim() === s, "expected no blanks at the ends")
     .optional(),
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { Lease } from "../ports/lease-lock";
 import { parseInput } from "../validate/parse-input";
+import { freeTextSchema } from "../validate/schemas";
 
 /** A lock key (usually an environment name): safe as a file name. */
 const lockKeySchema = z
@@ -14,11 +15,7 @@ const lockKeySchema = z
 
 /** `acquire` options: an owner for people to read, a time-to-live in milliseconds. */
 const acquireOptionsSchema = z.object({
-  owner: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[^\p{Cc}]*$/u, "owner must not contain control characters"),
+  owner: freeTextSchema(256),
   ttlMs: z
     .number()
     .int()

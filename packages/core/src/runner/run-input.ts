@@ -6,7 +6,7 @@ import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import type { Journal } from "../ports/journal";
 import type { LeaseLock } from "../ports/lease-lock";
 import { parseInput } from "../validate/parse-input";
-import { envNameSchema } from "../validate/schemas";
+import { envNameSchema, freeTextSchema } from "../validate/schemas";
 import { runIdSchema } from "./run-id";
 import type { ResumeOptions, RunOptions } from "./run-options";
 
@@ -32,12 +32,7 @@ const lockSchema = z.custom<LeaseLock>(
 const runOptionsShape = {
   journal: journalSchema,
   lock: lockSchema,
-  owner: z
-    .string()
-    .min(1)
-    .max(200)
-    .regex(/^[^\p{Cc}]*$/u, "owner must not contain control characters")
-    .optional(),
+  owner: freeTextSchema(200).optional(),
   signal: z.instanceof(AbortSignal, { message: "expected an AbortSignal" }).optional(),
   onEvent: fn("onEvent").optional(),
   acknowledgeDataLoss: z.boolean().optional(),
