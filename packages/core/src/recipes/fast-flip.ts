@@ -11,6 +11,7 @@ import { colorRunningCheck } from "./color-running-check";
 import { convergedStep } from "./converged-step";
 import { definedFields } from "./defined-fields";
 import type { DriversFor } from "./drivers";
+import { fleetFlip } from "./fleet-flip";
 import { notLiveCheck } from "./not-live-check";
 import { publicProbeSteps } from "./public-probe-step";
 import { defineRecipe } from "./recipe";
@@ -34,8 +35,8 @@ export interface FastFlipInput extends RecipeBaseInput {
   readonly probe?: ProbeOptionsInput;
 }
 
-/** The drivers {@link fastFlip} uses. */
-export type FastFlipDrivers = DriversFor<"host" | "traffic" | "probe">;
+/** The drivers {@link fastFlip} uses; `edges` (and `fleetMarker`) when the topology lists a fleet. */
+export type FastFlipDrivers = DriversFor<"host" | "traffic" | "probe", "edges" | "fleetMarker">;
 
 const fastFlipInput = (t: Topology): z.ZodType<FastFlipInput> =>
   recipeBaseSchema
@@ -96,6 +97,7 @@ function fastFlipPlanFromIntent(
  * containers are still alive. The target defaults to the prior color from the history
  * (`head -2 active-color.history`). Planning reads the state, never changes it; the
  * plan refuses at run time when a target container is not RUNNING ("use Path 2").
+ * When the topology lists `traffic.edges`, this is {@link fleetFlip} over those edges.
  */
 export function fastFlip(
   topology: Topology,
@@ -105,6 +107,22 @@ export function fastFlip(
   const parsed = parseRecipeInput("fastFlip", topology, [], fastFlipInput, input);
   if (parsed.isErr()) return errAsync(parsed.error);
   const { topology: t, input: args } = parsed.value;
+  // A fleet (traffic.edges): Path 1 is the all-or-nothing fleet flip over every edge.
+  if (t.traffic.edges) {
+    const { edges } = drivers;
+    if (!edges)
+      return errAsync(
+        recipeError(
+          "fastFlip",
+          "invalid_input",
+          "the topology lists traffic edges but no drivers.edges is given",
+          {
+            hint: "pass one traffic switch per edge as drivers.edges",
+          },
+        ),
+      );
+    return fleetFlip(t, { ...drivers, edges }, args);
+  }
   return drivers.traffic.readState().andThen((state) => {
     const prior = state.history.find((h) => h.color !== state.activeColor);
     const target = args.target ?? prior?.color ?? t.colors.find((c) => c !== state.activeColor);

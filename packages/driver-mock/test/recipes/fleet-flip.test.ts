@@ -1,5 +1,5 @@
 import { MemoryJournal, type PlanIntent, resumeRun, runPlan } from "@backflip/core";
-import { clearDegraded, decide, fleetFlip, observe, planForIntent } from "@backflip/core/recipes";
+import { clearDegraded, decide, fastFlip, fleetFlip, observe, planForIntent } from "@backflip/core/recipes";
 import { describe, expect, it } from "vitest";
 import { createEdgeFleet, type EdgeFleet } from "../../src/create-edge-fleet";
 import { topology } from "./fleet-run";
@@ -87,6 +87,16 @@ describe("fleetFlip on a simulated fleet of 3 edges: all-or-nothing", () => {
     expect(error.kind).toBe("reverted");
     f.edges["edge-1"]!.faults.clear();
     expectAllOn(f, "green");
+  });
+
+  it("fastFlip on a topology listing edges is the fleet flip; without drivers.edges it refuses", async () => {
+    const f = edgeFleet();
+    const p = (await fastFlip(f.topology, f.drivers, who))._unsafeUnwrap();
+    expect(p.intent.path).toBe("fleet-flip");
+    (await run(f, p))._unsafeUnwrap();
+    expectAllOn(f, "blue");
+    const { edges: _, ...single } = f.drivers;
+    expect((await fastFlip(f.topology, single, who))._unsafeUnwrapErr().reason).toBe("invalid_input");
   });
 
   it("an unreachable edge refuses the plan, naming it", async () => {
@@ -184,6 +194,34 @@ describe("observe and decide know fleets", () => {
 });
 
 describe("a fleet flip killed at every journal record converges", () => {
+  it("killed half-way through the commit (two edges live, one not): revert and continue both converge", async () => {
+    for (const mode of ["revert", "continue"] as const) {
+      const f = edgeFleet();
+      const runId = `half-${mode}`;
+      const p = await plan(f);
+      // the journal dies once commit-edges started (record 19: see the per-edge phases)
+      const killed = await run(f, p, f.base.crashingJournal(19), runId);
+      expect(killed.isErr()).toBe(true);
+      // … and edge-2 had not committed yet when the process died
+      const edge2 = f.edges["edge-2"]!.drivers.traffic;
+      (await edge2.restorePrevious())._unsafeUnwrap();
+      (await edge2.reload())._unsafeUnwrap();
+      expect(Object.values(edgeViews(f)).map((v) => v.live)).toEqual(["blue", "green", "blue"]);
+      f.base.clock.advance(120_000);
+      const resumed = await resumeRun(runId, {
+        journal: f.base.journal,
+        lock: f.base.lock,
+        owner: "test-resume",
+        now: () => f.base.clock.now(),
+        mode,
+        breakStaleLock: true,
+        rebuild: (intent: PlanIntent) => planForIntent(f.topology, f.drivers, intent),
+      });
+      expectAllOn(f, mode === "continue" ? "blue" : "green");
+      expect(resumed.isOk(), mode).toBe(mode === "continue");
+    }
+  });
+
   it("resume (continue and revert) leaves every edge agreeing with its state file", async () => {
     const probe = edgeFleet();
     const journal = new MemoryJournal();
