@@ -25,6 +25,7 @@ export { stoppedRunError } from "../shell/stopped-run-error";
 export { abortSignalSchema } from "../validate/abort-signal-schema";
 export { parseInput } from "../validate/parse-input";
 export {
+  actorNameSchema,
   datasetNameSchema,
   envNameSchema,
   fileNameSchema,

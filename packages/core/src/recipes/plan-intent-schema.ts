@@ -4,7 +4,7 @@ import type { DriverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import type { Topology } from "../topology/topology";
 import { parseInput } from "../validate/parse-input";
-import { envNameSchema, freeTextSchema, shaSchema } from "../validate/schemas";
+import { envNameSchema, recipePathSchema, shaSchema } from "../validate/schemas";
 import { actorSchema, colorSchema, RECIPE_DRIVER, reasonSchema } from "./recipe-input";
 
 /**
@@ -15,7 +15,7 @@ import { actorSchema, colorSchema, RECIPE_DRIVER, reasonSchema } from "./recipe-
  */
 export function planIntentSchema(topology: Topology) {
   return z.object({
-    path: freeTextSchema(100),
+    path: recipePathSchema,
     env: envNameSchema,
     from: colorSchema(topology).optional(),
     to: colorSchema(topology).optional(),

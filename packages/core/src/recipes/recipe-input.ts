@@ -5,7 +5,7 @@ import type { PlanIntent } from "../plan/plan-intent";
 import { parseTopology, type Topology } from "../topology/topology";
 import { type TopologySection, type TopologyWith, topologyWith } from "../topology/topology-with";
 import { parseInput } from "../validate/parse-input";
-import { freeTextSchema } from "../validate/schemas";
+import { actorNameSchema, freeTextSchema } from "../validate/schemas";
 
 /** The `driver` name recipe errors carry. */
 export const RECIPE_DRIVER = "recipe";
@@ -20,10 +20,8 @@ export function recipeError(
   return driverError({ driver: RECIPE_DRIVER, op, reason, message, ...extra });
 }
 
-/** Who runs a recipe: a login-like name (it is written into history lines). */
-export const actorSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/, "expected a name like alice or alice@host (no spaces)");
+/** Who runs a recipe: the shared login-like {@link actorNameSchema} (it is written into history lines). */
+export const actorSchema = actorNameSchema;
 
 /** Why, in the operator's words: one line of printable text (the shared {@link freeTextSchema}). */
 export const reasonSchema = freeTextSchema(500);

@@ -6,7 +6,14 @@ import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import type { Journal } from "../ports/journal";
 import type { LeaseLock } from "../ports/lease-lock";
 import { parseInput } from "../validate/parse-input";
-import { envNameSchema, freeTextSchema } from "../validate/schemas";
+import {
+  actorNameSchema,
+  envNameSchema,
+  freeTextSchema,
+  recipePathSchema,
+  shaSchema,
+  simpleNameSchema,
+} from "../validate/schemas";
 import { runIdSchema } from "./run-id";
 import type { ResumeOptions, RunOptions } from "./run-options";
 
@@ -71,17 +78,22 @@ const stepSchema = z.object({
 
 const planSchema = z.object({
   intent: z.object({
-    path: z.string().min(1),
+    path: recipePathSchema,
     env: envNameSchema,
-    actor: z.string().min(1),
-    reason: z.string(),
+    from: simpleNameSchema.optional(),
+    to: simpleNameSchema.optional(),
+    sha: shaSchema.optional(),
+    actor: actorNameSchema,
+    reason: freeTextSchema(500),
   }),
   steps: z.array(stepSchema),
 });
 
 /**
  * Checks a plan at the runner's edge: shape, steps, an env usable as a lock key, an
- * intent the journal can hold, and createPlan's rules (unique ids, phase order, groups).
+ * intent the journal can hold — its path, colors, SHA and actor names, its reason one line
+ * of text (the shared validator's rules, as the recipes apply them: a hand-built plan is
+ * operator input too) — and createPlan's rules (unique ids, phase order, groups).
  */
 export function checkPlan(plan: unknown, op: string): Result<RollbackPlan, DriverError> {
   const where = { driver: "runner", op };

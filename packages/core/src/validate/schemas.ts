@@ -29,6 +29,19 @@ export const simpleNameSchema = z
     "expected a lower-case name: letters, digits and '-', starting with a letter",
   );
 
+/** Who acts (a plan intent's actor, a history line's, the CLI's `--actor`): a login-like name such as `alice` or `alice@host`. */
+export const actorNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/, "expected a name like alice or alice@host (no spaces)");
+
+/** A plan's recipe path (`fast-flip`, `custom`, a registered recipe's): letters, digits, '.', '_', ':' or '-', at most 100. */
+export const recipePathSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/,
+    "expected a recipe path like fast-flip: letters, digits, '.', '_', ':' or '-' (at most 100)",
+  );
+
 /** An instance name Incus accepts: 1–63 of letters, digits, '-', not starting with a digit or '-', not ending with '-'. */
 export const instanceNameSchema = z
   .string()
