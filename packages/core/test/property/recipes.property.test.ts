@@ -8,7 +8,9 @@ import {
   type DecideContext,
   decide,
   type FastFlipInput,
+  type FleetFlipInput,
   fastFlip,
+  fleetFlip,
   type ObserveOptions,
   observe,
   type PostIncidentInput,
@@ -23,7 +25,7 @@ import {
   redeployViaPipeline,
   restoreSnapshot,
 } from "@backflip/core/recipes";
-import { createFleet, type Fleet, fleetSha, snapshotFleet } from "@backflip/driver-mock";
+import { createEdgeFleet, createFleet, type Fleet, fleetSha, snapshotFleet } from "@backflip/driver-mock";
 import fc from "fast-check";
 import type { ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
@@ -65,19 +67,7 @@ const entry = <I>(e: Entry<I>) => e as unknown as Entry<Record<string, unknown>>
 const PROBE = "structure" as const;
 
 /** Fields another helper's open fix of issue 17 covers (see {@link OpenFindings}). */
-const OPEN: OpenFindings = {
-  "decide.symptom": "finding 10: decide() does not validate its context (H6)",
-  "decide.onCall": "finding 10: decide() does not validate its context (H6)",
-  "decide.paged": "finding 10: decide() does not validate its context (H6)",
-  "decide.newColorCameUp": "finding 10: decide() does not validate its context (H6)",
-  "decide.badSha": "finding 10: decide() does not validate its context (H6)",
-  "decide.targetSha": "finding 10: decide() echoes targetSha as the target (H6)",
-  "decide.schemaPoisoned": "finding 10: decide() does not validate its context (H6)",
-  "decide.hostBroken": "finding 10: decide() does not validate its context (H6)",
-  "postIncident.trigger": "finding 10: postIncident renders operator text unescaped (H6)",
-  "postIncident.whyFailed": "finding 10: postIncident renders operator text unescaped (H6)",
-  "postIncident.path": "finding 7: files written where an argument points (H7)",
-};
+const OPEN: OpenFindings = {};
 
 const ENTRIES = [
   entry<FastFlipInput>({
@@ -222,7 +212,37 @@ describe.each(ENTRIES)("$name: every field refuses a hostile value or carries it
     });
 });
 
-/** decide() reads only its arguments: a hostile context value is refused or inert, never echoed as the target raw. */
+/** fleetFlip on a fleet of three simulated edges: planning reads every edge and changes none. */
+describe("fleetFlip: every field refuses a hostile value or carries it inert", () => {
+  const fields: Fields<FleetFlipInput> = {
+    actor: "name",
+    reason: "text",
+    target: "name",
+    probe: PROBE,
+    allowDegraded: "structure",
+  };
+  for (const field of fuzzed(flattenFields(fields)))
+    itFor(OPEN, `fleetFlip.${field.path}`)(`${field.path} (${field.spec})`, async () => {
+      const ef = createEdgeFleet({ topology: newFleet().topology });
+      const base: FleetFlipInput = { ...who, target: "blue" };
+      const edges = () => JSON.stringify(Object.values(ef.edges).map((e) => snapshotFleet(e)));
+      await fc.assert(
+        fc.asyncProperty(hostileFor(String(base[field.path as "actor"] ?? "x"), box), async (value) => {
+          const before = edges();
+          const result = await fleetFlip(ef.topology, ef.drivers, withField(base, field.path, value));
+          expect(edges(), "planning changed an edge").toBe(before);
+          expectInert(box, field, value, {
+            refused: result.isErr() && result.error.reason === "invalid_input",
+            detail: result.isErr() ? `${result.error.reason}: ${result.error.message}` : "planned",
+          });
+          if (result.isOk()) expect(carried(result.value, field, value)).toBeUndefined();
+        }),
+        propertyParams(RUNS, hostileExamples(box)),
+      );
+    });
+});
+
+/** decide() reads only its arguments: a hostile context value is refused (never echoed) or inert. */
 describe("decide: every context field", () => {
   const fields: Fields<DecideContext> = {
     symptom: "enum",
@@ -241,32 +261,28 @@ describe("decide: every context field", () => {
       const facts = (await observe(f.topology, f.drivers))._unsafeUnwrap();
       await fc.assert(
         fc.asyncProperty(hostileFor(SHA, box), async (value) => {
-          let decided: unknown;
-          try {
-            decided = decide(facts, withField(context, field.path, value));
-          } catch (cause) {
-            throw new Error(`decide threw: ${String(cause)}`);
-          }
-          // decide returns a Decision today; once it validates its context it may return a Result
-          const asResult = decided as { isErr?: () => boolean; error?: DriverError; value?: unknown };
-          const refused =
-            typeof asResult.isErr === "function" &&
-            asResult.isErr() &&
-            asResult.error?.reason === "invalid_input";
-          const decision = typeof asResult.isErr === "function" ? asResult.value : decided;
-          expectInert(box, field, value, { refused, detail: JSON.stringify(decision).slice(0, 200) });
+          const decided = decide(facts, withField(context, field.path, value));
+          expectInert(box, field, value, {
+            refused: decided.isErr() && decided.error.reason === "invalid_input",
+            detail: decided.isErr() ? decided.error.message : JSON.stringify(decided.value).slice(0, 200),
+          });
+          if (decided.isErr())
+            expect(decided.error.message).not.toContain(value.length > 3 ? value : "\u0000none");
         }),
         propertyParams(RUNS, hostileExamples(box)),
       );
     });
 });
 
-/** postIncident: operator text is carried inert into the Markdown; `path` is a file the caller names. */
+/**
+ * postIncident: operator text (a `payload`: any text) must reach the Markdown escaped — no
+ * raw control or bidi character, no HTML, no line of its own; `path` is a file the caller names.
+ */
 describe("postIncident: every input field", () => {
   const fields: Fields<PostIncidentInput> = {
     events: "structure",
-    trigger: "text",
-    whyFailed: "text",
+    trigger: "payload",
+    whyFailed: "payload",
     decision: "structure",
     alerts: "structure",
     alertWaitMs: "number",
@@ -294,6 +310,10 @@ describe("postIncident: every input field", () => {
         alertWaitMs: 0,
       };
       const sample = field.path === "path" ? "POSTMORTEMS.md" : "a bad migration";
+      const neutral = await postIncident(
+        withField(base, field.path, field.path === "path" ? box.path("pm.md") : "x"),
+      );
+      const baseLines = neutral._unsafeUnwrap().markdown.split("\n").length;
       await fc.assert(
         fc.asyncProperty(hostileFor(sample, box), async (value) => {
           const files = treeSnapshot(box.root);
@@ -308,6 +328,9 @@ describe("postIncident: every input field", () => {
             const raw = result.value.markdown.split("\n").filter(hasUnsafeCharacter);
             expect(raw, "markdown lines with raw control or bidi characters").toEqual([]);
             if (/[<>]/.test(value)) expect(result.value.markdown).not.toContain(value);
+            // text carried into the Markdown adds no line of its own
+            if (value.trim() !== "")
+              expect(result.value.markdown.split("\n").length, "the postmortem's line count").toBe(baseLines);
           }
         }),
         propertyParams(RUNS, hostileExamples(box)),

@@ -44,25 +44,7 @@ const RUNS = 10;
 const who = { actor: "alice", reason: "green 500s since the deploy" };
 
 /** Fields another helper's open fix of issue 17 covers (see {@link OpenFindings}). */
-const OPEN: OpenFindings = {
-  "topology.traffic.stateFile": "finding 4: topology paths accept control characters (H6)",
-  "topology.traffic.historyFile": "finding 4: topology paths accept control characters (H6)",
-  "topology.containers.healthPath": "finding 4: topology paths accept control characters (H6)",
-  "topology.containers.app.releaseFile": "finding 4: topology paths accept control characters (H6)",
-  "topology.containers.app.stageDir": "finding 4: topology paths accept control characters (H6)",
-  "topology.containers.pattern": "finding 4: topology patterns (H6)",
-  "topology.registry.filePattern": "finding 4: filePattern with ../ (H6)",
-  "topology.registry.packagePattern": "finding 4: topology patterns (H6)",
-  "topology.snapshots.datasetPattern": "finding 4: topology patterns (H6)",
-  "topology.containers.app.localHealthUrl": "finding 4: topology patterns (H6)",
-  "planForIntent.env": "finding 6: journaled intents are trusted on resume (H6)",
-  "planForIntent.from": "finding 6: journaled intents are trusted on resume (H6)",
-  "planForIntent.to": "finding 6: journaled intents are trusted on resume (H6)",
-  "planForIntent.sha": "finding 6: journaled intents are trusted on resume (H6)",
-  "planForIntent.actor": "finding 6: journaled intents are trusted on resume (H6)",
-  "planForIntent.reason": "finding 6: journaled intents are trusted on resume (H6)",
-  "planForIntent.path": "finding 6: journaled intents are trusted on resume (H6)",
-};
+const OPEN: OpenFindings = {};
 
 /** What each topology field holds, by its path in the topology schema. */
 const TOPOLOGY_KINDS: Readonly<Record<string, FieldSpec>> = {
@@ -72,6 +54,7 @@ const TOPOLOGY_KINDS: Readonly<Record<string, FieldSpec>> = {
   "traffic.stateFile": "path",
   "traffic.historyFile": "path",
   "traffic.historyLimit": "number",
+  "traffic.edges.0": "name",
   "containers.components.0": "name",
   "containers.pattern": "name-pattern",
   "containers.healthPath": "url-path",

@@ -108,7 +108,14 @@ export function treeSnapshot(dir: string, skip: readonly string[] = []): string 
  */
 export type OpenFindings = Readonly<Record<string, string>>;
 
-/** `it`, or `it.fails` for a field listed in `open`. */
-export function itFor(open: OpenFindings, key: string) {
-  return open[key] === undefined ? it : it.fails;
+/**
+ * `it`, or `it.fails` for a field listed in `open` — unless `BACKFLIP_PROPERTY_OPEN=strict`,
+ * which runs every field as a plain test (to see what the open findings still let through).
+ */
+export function itFor(open: OpenFindings, key: string): (name: string, fn: () => unknown) => void {
+  const test = open[key] === undefined || process.env.BACKFLIP_PROPERTY_OPEN === "strict" ? it : it.fails;
+  return (name, fn) =>
+    test(name, async () => {
+      await fn();
+    });
 }
