@@ -3,9 +3,9 @@
  * remote over HTTPS with a client certificate — serving the runbook's `incus list … -c n,s`
  * pre-check, every `incus exec … --` (as a `Shell`), `incus stop/start`, file pushes,
  * snapshots and the cleanup workflow (on a cluster: `create`/`copy` with a `target` member,
- * each instance's `location`, a down member reported `unavailable` by name); and the team's coordination store
- * (`createIncusCoordination`: a lease lock and a journal on a never-started anchor
- * instance per environment, every write an If-Match compare-and-swap).
+ * each instance's `location`, a down member reported `unavailable` by name); and the
+ * team's coordination store (`createIncusCoordination`: a lease lock and a journal on a
+ * never-started anchor instance per environment, every write an If-Match compare-and-swap).
  * @module
  */
 export type { IncusHostOptions } from "./create-incus-host";
