@@ -1,5 +1,5 @@
 import type { DriverError, Lease } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
 import type { Result } from "neverthrow";
 import { z } from "zod";
 import type { EtcdKv } from "./etcd-client";
@@ -16,11 +16,7 @@ export const lockKeySchema = z
 
 /** `acquire` options: an owner for people to read, a time-to-live in milliseconds. */
 export const acquireOptionsSchema = z.object({
-  owner: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[^\p{Cc}]*$/u, "owner must not contain control characters"),
+  owner: freeTextSchema(256),
   ttlMs: z
     .number()
     .int()

@@ -1,5 +1,5 @@
 import { type DriverError, defaultOwner } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
 import { type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { CoordinationAnchors } from "./coordination-anchors";
@@ -41,12 +41,7 @@ const optionsSchema = incusConnectionSchema
         "expected lowercase letters, digits and inner '-', e.g. backflip",
       )
       .optional(),
-    actor: z
-      .string()
-      .min(1)
-      .max(256)
-      .regex(/^[^\p{Cc}]*$/u, "actor must not contain control characters")
-      .optional(),
+    actor: freeTextSchema(256).optional(),
     requestTimeoutMs: z.number().int().positive().max(300_000).optional(),
   })
   .strict();

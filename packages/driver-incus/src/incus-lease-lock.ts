@@ -1,5 +1,5 @@
 import { type DriverError, driverError, type Lease, type LeaseLock, type LeaseStatus } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { BREAK_KEY_PREFIX, epochOf, expiredAt, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
@@ -17,11 +17,7 @@ export interface LeaseBreak {
 }
 
 const acquireSchema = z.object({
-  owner: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[^\p{Cc}]*$/u, "owner must not contain control characters"),
+  owner: freeTextSchema(256),
   ttlMs: z
     .number()
     .int()

@@ -214,7 +214,8 @@ export function fleetSwitchSteps(
                 hint: "observe the fleet: the run holding the lease decides",
               }),
             );
-          if (request.allowDegraded) {
+          // Degraded means some edges moved: with none committed, the flip simply failed.
+          if (request.allowDegraded && Object.keys(committed).length > 0) {
             // A failing edge whose install landed is put back on its own; the committed ones stay.
             const behind = failed.filter((f) => f.installed).map((f) => f.edge.name);
             return putBackAll(behind, ctx)

@@ -2,7 +2,7 @@ import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
-import { type FleetEdge, fleetSwitchSteps } from "../fleet/fleet-steps";
+import { type ConfirmOutput, FLEET_STEP_IDS, type FleetEdge, fleetSwitchSteps } from "../fleet/fleet-steps";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import { defineStep, type Step, stepHandle } from "../plan/step";
@@ -104,11 +104,18 @@ function fleetConvergedStep(edges: readonly FleetEdge[], color: string): Step<re
     kind: "verify",
     idempotent: true,
     describe: () => edges.flatMap((e) => e.sw.describe("readState", { color })),
-    run: (ctx) =>
-      ResultAsync.combine(
+    run: (ctx) => {
+      const behind = (edge: FleetEdge) =>
+        ctx.output(stepHandle<ConfirmOutput>(FLEET_STEP_IDS.confirm(edge.name)))?.confirmed === false;
+      if (edges.every(behind))
+        return errAsync(
+          stepError(id, "failed", `no edge serves ${color}: every edge was left behind`, {
+            hint: "observe the fleet; every edge is back on its previous config",
+          }),
+        );
+      return ResultAsync.combine(
         edges.map((edge) => {
-          const confirmed = ctx.output(stepHandle<{ confirmed: boolean }>(`confirm@${edge.name}`));
-          if (confirmed?.confirmed === false) return okAsync(`${edge.name}: left behind`);
+          if (behind(edge)) return okAsync(`${edge.name}: left behind`);
           return edge.sw
             .readState()
             .mapErr((e) => fromDriverError(id, e))
@@ -122,7 +129,8 @@ function fleetConvergedStep(edges: readonly FleetEdge[], color: string): Step<re
                   ),
             );
         }),
-      ),
+      );
+    },
   });
 }
 

@@ -117,6 +117,15 @@ describe("degraded: only when acknowledged", () => {
     expect(error.message).toContain("allowDegraded");
   });
 
+  it("with every edge failing to commit, the degraded flip fails and leaves no marker", async () => {
+    const f = edgeFleet();
+    for (const n of EDGES) f.edges[n]!.faults.fail("traffic.reload", "unavailable");
+    (await run(f, await plan(f, { allowDegraded: { acknowledged: true } })))._unsafeUnwrapErr();
+    for (const n of EDGES) f.edges[n]!.faults.clear();
+    expectAllOn(f, "green");
+    expect((await f.drivers.fleetMarker.read())._unsafeUnwrap()).toBeNull();
+  });
+
   it("leaves the failing edge behind, marked; observe and decide report it; clear works once converged", async () => {
     const f = edgeFleet();
     f.edges["edge-2"]!.faults.fail("traffic.reload", "unavailable");
