@@ -1,6 +1,12 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { absolutePathSchema, envNameSchema, hasUnsafeChars } from "@backflip/core/driver-kit";
+import {
+  absolutePathSchema,
+  actorNameSchema,
+  envNameSchema,
+  freeTextSchema,
+  hasUnsafeChars,
+} from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { coordinationKindSchema, coordinationPrefixSchema, etcdEndpointsSchema } from "./coordination";
@@ -63,17 +69,11 @@ export const secondsSchema = z
   .regex(/^[1-9][0-9]{0,5}$/, "expected a whole number of seconds ≥ 1")
   .transform(Number);
 
-/** Who acts: a login-like name (it is written into history lines and the lock's owner). */
-export const actorSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/, "expected a name like alice or alice@host (no spaces)");
+/** Who acts: the shared login-like name (it is written into history lines and the lock's owner). */
+export const actorSchema = actorNameSchema;
 
-/** Why, in the operator's words: one line without control characters. */
-export const reasonSchema = z
-  .string()
-  .min(1, "say why")
-  .max(500)
-  .refine((s) => !/\p{Cc}/u.test(s), "one line without control characters");
+/** Why, in the operator's words: one line of printable text (the shared free-text rule). */
+export const reasonSchema = freeTextSchema(500);
 
 /** The validated run options: who, why, where metrics go, the lock's time-to-live. */
 export const runSchema = z.object({
