@@ -216,10 +216,12 @@ export class EtcdLeaseLock implements LeaseLock {
         .txn("breakStale", {
           compare: [{ key: etcdKey, target: "MOD", result: "EQUAL", mod_revision: kv.mod_revision ?? "0" }],
           success: [{ request_delete_range: { key: etcdKey } }],
-          failure: [],
+          failure: [{ request_range: { key: etcdKey } }],
         })
         .andThen((deleted) => {
-          if (!deleted.succeeded) {
+          // A key gone by now was deleted by this break's first try (its answer lost) or by
+          // an expiry or another break: the stale lease is gone either way.
+          if (!deleted.succeeded && firstKv(deleted, 0)) {
             return errAsync(
               etcdError("breakStale", "conflict", `the lease on ${key} changed while it was being broken`, {
                 hint: "inspect the lease again: its holder renewed it or another operator broke it",

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { JournalRecord } from "@backflip/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEtcdCoordination } from "../src/index";
@@ -73,6 +74,21 @@ describe.skipIf(skipEtcd)("a write whose answer was lost is retried on another m
     expect(status).toEqual({ lease, stale: false });
     expect((await store.lock.renew(lease, 60_000)).isOk()).toBe(true);
     await store.close();
+    await deletePrefix(prefix);
+  });
+
+  it("breakStale: the retry finds the key gone and reports the lease broken", async () => {
+    const proxy = await answerLosingProxy(ENDPOINTS[0]!);
+    server = proxy.server;
+    const prefix = freshPrefix("lost");
+    const direct = createEtcdCoordination({ endpoints: ENDPOINTS, prefix })._unsafeUnwrap();
+    const store = createEtcdCoordination({ endpoints: [proxy.url, ENDPOINTS[1]!], prefix })._unsafeUnwrap();
+    const dead = (await direct.lock.acquire("staging", { owner: "alice", ttlMs: 30 }))._unsafeUnwrap();
+    await sleep(120);
+    expect((await store.lock.breakStale("staging"))._unsafeUnwrap()).toEqual(dead);
+    expect(proxy.dropped()).toBe(1);
+    expect((await direct.lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
+    await Promise.all([store.close(), direct.close()]);
     await deletePrefix(prefix);
   });
 
