@@ -204,12 +204,18 @@ describe("observe and decide know fleets", () => {
 
 describe("a fleet flip killed at every journal record converges", () => {
   it("killed half-way through the commit (two edges live, one not): revert and continue both converge", async () => {
+    const full = edgeFleet();
+    const journal = new MemoryJournal();
+    (await run(full, await plan(full), journal))._unsafeUnwrap();
+    const events = (await journal.read((await journal.list())._unsafeUnwrap()[0]!))._unsafeUnwrap();
+    const commitStarted =
+      events.findIndex((r) => r.event.type === "step.started" && r.event.stepId === "commit-edges") + 1;
     for (const mode of ["revert", "continue"] as const) {
       const f = edgeFleet();
       const runId = `half-${mode}`;
       const p = await plan(f);
-      // the journal dies once commit-edges started (record 19: see the per-edge phases)
-      const killed = await run(f, p, f.base.crashingJournal(19), runId);
+      // the journal dies once commit-edges started: its success is never recorded
+      const killed = await run(f, p, f.base.crashingJournal(commitStarted), runId);
       expect(killed.isErr()).toBe(true);
       // … and edge-2 had not committed yet when the process died
       const edge2 = f.edges["edge-2"]!.drivers.traffic;
