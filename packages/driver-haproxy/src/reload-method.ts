@@ -68,24 +68,31 @@ export function triggerReload(method: ReloadMethod, deps: ReloadDeps): ResultAsy
         hint: `see \`journalctl -u ${method.unit} -n 50\`: a failing config check aborts the reload and the old config keeps serving`,
       });
     case "master-cli":
-      return deps
-        .runtimeApi(method.socket)
-        .send("reload")
-        .mapErr((e) => ({ ...e, op: "reload" }))
-        .andThen((reply) =>
-          /unknown command|permission denied/i.test(reply)
-            ? errAsync(
-                haproxyError(
-                  "reload",
-                  "failed",
-                  `the master CLI ${method.socket} refused \`reload\`: ${reply.trim()}`,
-                  {
-                    hint: "is that the master socket (`haproxy -W -S <socket>`) rather than the stats socket?",
-                  },
-                ),
-              )
-            : okAsync(undefined),
-        );
+      return (
+        deps
+          .runtimeApi(method.socket)
+          .send("reload")
+          // The master re-executes on `reload`, closing the CLI connection; when `;quit` was
+          // still unread the close is a reset. The request was read: confirm tells whether it took.
+          .orElse((e) =>
+            (e.details as { code?: unknown } | undefined)?.code === "ECONNRESET" ? okAsync("") : errAsync(e),
+          )
+          .mapErr((e) => ({ ...e, op: "reload" }))
+          .andThen((reply) =>
+            /unknown command|permission denied/i.test(reply)
+              ? errAsync(
+                  haproxyError(
+                    "reload",
+                    "failed",
+                    `the master CLI ${method.socket} refused \`reload\`: ${reply.trim()}`,
+                    {
+                      hint: "is that the master socket (`haproxy -W -S <socket>`) rather than the stats socket?",
+                    },
+                  ),
+                )
+              : okAsync(undefined),
+          )
+      );
   }
 }
 
