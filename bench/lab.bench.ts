@@ -50,7 +50,7 @@ import { type LabDrivers, labHostSocket, labTrafficSwitch } from "../lab/src/lab
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
 import { LAB_HAPROXY } from "../lab/src/lab-settings";
-import { labUp } from "../lab/src/lab-up";
+import { labUp, waitHealthy } from "../lab/src/lab-up";
 import { FloorSamples } from "./floor-samples";
 import {
   LAB_MAP_FLOOR_OPS,
@@ -138,6 +138,20 @@ async function timed(
   return { ms, planMs, events };
 }
 
+/** Installs and reloads the reload-mode config routing to the recorded color (after runtime-map mode). */
+function backToReloadConfig(d: LabDrivers) {
+  return d.traffic.readState().andThen((state) =>
+    d.traffic
+      .render({ color: state.activeColor, runId: `bench-map-back-${Date.now()}`, actor: "bench" })
+      .andThen((config) =>
+        d.traffic
+          .install(config)
+          .andThen(() => d.traffic.reload())
+          .andThen(() => d.traffic.confirm(config.revision)),
+      ),
+  );
+}
+
 async function main(): Promise<void> {
   const up = await labUp();
   if (up.isErr())
@@ -201,12 +215,15 @@ async function main(): Promise<void> {
       );
       await sleep(100);
     }
-    // Back to the reload-mode config (routing to the active color) before the reset.
-    const back = { color: await activeColor(), runId: `bench-map-back-${Date.now()}`, actor: "bench" };
-    const backConfig = (await d.traffic.render(back))._unsafeUnwrap();
-    (await d.traffic.install(backConfig))._unsafeUnwrap();
+    // A reload after the map flips keeps the last one: HAProxy loads the map file the flip left on disk.
+    const lastMap = (await mapSw.installedRevision())._unsafeUnwrap();
     (await d.traffic.reload())._unsafeUnwrap();
-    (await d.traffic.confirm(backConfig.revision))._unsafeUnwrap();
+    (await mapSw.confirm(lastMap ?? ""))._unsafeUnwrap();
+    (
+      await waitHealthy(d.probe, d.topology.publicHealthUrl, `"color":"${await activeColor()}"`)
+    )._unsafeUnwrap();
+    console.log(`a reload after the map flips kept the last one (map revision ${lastMap})`);
+    (await backToReloadConfig(d))._unsafeUnwrap();
     await sleep(500);
     const { report, requests, failed } = await wrk.stop();
     (await team.close())._unsafeUnwrap();
@@ -297,6 +314,7 @@ async function main(): Promise<void> {
         `fast_flip_team_p50_ms=${Math.round(teamP50)}`,
     );
   } finally {
+    await backToReloadConfig(d);
     await resetLab(d);
     await d.host.close();
     await rm(dir, { recursive: true, force: true });
