@@ -36,7 +36,7 @@ import {
  */
 
 const box = useSandbox();
-const RUNS = 10;
+const RUNS = 6;
 
 /** Secrets the base options carry: no message may quote them. */
 const TOKEN = "canary-token-5f2c9a71";

@@ -50,7 +50,7 @@ import {
  */
 
 const box = useSandbox();
-const RUNS = 12;
+const RUNS = 6;
 const SHA = fleetSha("blue");
 const who = { actor: "alice", reason: "green 500s since the deploy" };
 

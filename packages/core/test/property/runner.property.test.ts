@@ -40,7 +40,7 @@ import {
  */
 
 const box = useSandbox();
-const RUNS = 10;
+const RUNS = 5;
 const who = { actor: "alice", reason: "green 500s since the deploy" };
 
 /** Fields another helper's open fix of issue 17 covers (see {@link OpenFindings}). */
