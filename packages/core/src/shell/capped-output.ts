@@ -4,7 +4,7 @@
  */
 export class CappedOutput {
   readonly #max: number;
-  readonly #chunks: Buffer[] = [];
+  readonly #chunks: Uint8Array[] = [];
   #size = 0;
   #truncated = false;
 
@@ -18,8 +18,8 @@ export class CappedOutput {
     return this.#truncated;
   }
 
-  /** Adds a chunk, keeping only what fits. */
-  push(chunk: Buffer): void {
+  /** Adds a chunk (a `Buffer` is one), keeping only what fits. */
+  push(chunk: Uint8Array): void {
     const room = this.#max - this.#size;
     if (chunk.length > room) this.#truncated = true;
     const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
