@@ -1,13 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { type RollbackPlan, runPlan, type TrafficSwitch } from "@backflip/core";
+import { driverError, type RollbackPlan, runPlan, type TrafficSwitch } from "@backflip/core";
 import { fleetFlip, observe, vezaTopology } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { createFleet } from "@backflip/driver-mock";
+import { errAsync } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NginxLab, nginxReady, startNginxLab } from "../../driver-nginx/test/support/nginx-lab";
 import { DEFAULT_HAPROXY_TEMPLATE } from "../src/index";
 import { haproxyReady, type Lab, startLab } from "./support/lab";
 
+// Mixed drivers: HAProxy in map mode, HAProxy in reload mode, nginx.
 // Ports: HAProxy frontends 18490-18491, the shared app servers 18496 (blue) and 18497 (green);
 // nginx front 18790, status 18791.
 const skip =
@@ -32,7 +34,7 @@ describe.skipIf(skip)("a fleet of 2 real HAProxy and 1 real nginx flips all-or-n
   const topology = { ...sim.topology, traffic: { ...sim.topology.traffic, edges: [...EDGES] } };
 
   beforeAll(async () => {
-    h1 = await startLab({ port: 18490, serverPorts: APP, httpServers: true });
+    h1 = await startLab({ port: 18490, serverPorts: APP, httpServers: true, mode: "map" });
     h2 = await startLab({ port: 18491, serverPorts: APP, extra: { template, vars: { broken: false } } });
     n1 = await startNginxLab({
       port: 18790,
@@ -49,6 +51,7 @@ describe.skipIf(skip)("a fleet of 2 real HAProxy and 1 real nginx flips all-or-n
   const files = async () =>
     Promise.all([
       readFile(h1.paths.configPath, "utf8"),
+      readFile(h1.paths.mapFile, "utf8"),
       readFile(h1.paths.stateFile, "utf8"),
       readFile(h2.paths.configPath, "utf8"),
       readFile(h2.paths.stateFile, "utf8"),
@@ -70,6 +73,36 @@ describe.skipIf(skip)("a fleet of 2 real HAProxy and 1 real nginx flips all-or-n
     expect(await files()).toEqual(before);
     expect([await h1.reloads(), await h2.reloads()]).toEqual(reloads);
     expect(await served()).toEqual(["200 blue", "200 blue", "200 blue"]);
+  });
+
+  it("one edge's commit fails: the edges already committed are put back", async () => {
+    let failures = 1;
+    // nginx's first reload fails (as if its master had gone); the put-back reload works
+    const flaky: TrafficSwitch = {
+      ...n1.sw,
+      reload: (fence) =>
+        failures-- > 0
+          ? errAsync(
+              driverError({ driver: "nginx", op: "reload", reason: "unavailable", message: "no master" }),
+            )
+          : n1.sw.reload(fence),
+    };
+    const d = drivers({ "haproxy-1": h1.sw, "haproxy-2": h2.sw, "nginx-1": flaky });
+    const states = [
+      await readFile(h1.paths.stateFile, "utf8"),
+      await readFile(h2.paths.stateFile, "utf8"),
+      await readFile(n1.options.state.stateFile, "utf8"),
+    ];
+    const reloads = await h2.reloads();
+    const error = (await run((await fleetFlip(topology, d, who))._unsafeUnwrap()))._unsafeUnwrapErr();
+    expect(error.message).toContain("nginx-1");
+    expect(await h2.reloads()).toBeGreaterThanOrEqual(reloads + 2); // flipped, then put back
+    expect(await served()).toEqual(["200 blue", "200 blue", "200 blue"]);
+    expect([
+      await readFile(h1.paths.stateFile, "utf8"),
+      await readFile(h2.paths.stateFile, "utf8"),
+      await readFile(n1.options.state.stateFile, "utf8"),
+    ]).toEqual(states);
   });
 
   it("flips all three edges to green, then back to blue", async () => {
