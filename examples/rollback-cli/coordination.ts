@@ -7,6 +7,7 @@ import {
   type Journal,
   type LeaseLock,
 } from "@backflip/core";
+import type { LeaseBreak } from "@backflip/driver-incus";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { z } from "zod";
 
@@ -53,6 +54,8 @@ export interface Coordination {
   readonly shared: boolean;
   readonly journal: Journal;
   readonly lock: LeaseLock;
+  /** The stale leases broken on `env`, oldest first, with who broke them — for a store that records them (Incus). */
+  readonly breaks?: (env: string) => ResultAsync<readonly LeaseBreak[], DriverError>;
   /** Lets go of the store's connections (waiting for its background writes). */
   close(): Promise<void>;
 }
@@ -122,6 +125,7 @@ function incusCoordination(prefix: string, actor: string): ResultAsync<Coordinat
       shared: true,
       journal,
       lock,
+      breaks: (env) => lock.breaks(env),
       close: async () => {
         await close();
       },

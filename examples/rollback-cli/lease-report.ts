@@ -5,7 +5,9 @@ import {
   type RunReport,
   TERMINAL_STATES,
 } from "@backflip/core";
-import { ResultAsync } from "neverthrow";
+import type { LeaseBreak } from "@backflip/driver-incus";
+import { okAsync, ResultAsync } from "neverthrow";
+import type { Coordination } from "./coordination";
 
 /** One environment's lease as the coordination store reports it (`null`: free). */
 export interface EnvLease {
@@ -49,4 +51,22 @@ export function livenessOf(run: RunReport, leases: readonly EnvLease[]): Livenes
   if (TERMINAL_STATES.includes(run.state)) return "finished";
   const held = leases.find((l) => l.env === run.intent.env)?.lease;
   return held && !held.stale && held.lease.owner.endsWith(` run ${run.runId}`) ? "running" : "interrupted";
+}
+
+/** The breaks of stale leases the store recorded for `envs` (none for a store that keeps no record). */
+export function leaseBreaks(
+  store: Coordination,
+  envs: readonly string[],
+): ResultAsync<{ env: string; broken: LeaseBreak }[], DriverError> {
+  const { breaks } = store;
+  if (!breaks) return okAsync([]);
+  const unique = [...new Set(envs)];
+  return ResultAsync.combine(
+    unique.map((env) => breaks(env).map((list) => list.map((broken) => ({ env, broken })))),
+  ).map((all) => all.flat());
+}
+
+/** One line for a recorded break: whose lease, who broke it, when. */
+export function breakLine({ env, broken }: { env: string; broken: LeaseBreak }): string {
+  return `${env}: ${broken.brokenBy} broke the stale lease of ${broken.lease.owner} (token ${broken.lease.token}, expired ${broken.lease.expiresAt}) at ${broken.brokenAt}`;
 }

@@ -3,7 +3,7 @@ import { printFacts } from "../../lib/progress";
 import { globalSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
-import { inspectLeases, leaseLine, livenessOf } from "../lease-report";
+import { breakLine, inspectLeases, leaseBreaks, leaseLine, livenessOf } from "../lease-report";
 import { failDriver } from "../output";
 import { listRuns } from "../run-list";
 
@@ -21,8 +21,9 @@ each SHA in the history whether its artifacts are still in the registry (and its
 keep-N retention); the migration state; the runs the journal holds that never finished
 (running under their lease, or interrupted: resume or revert them); and, for this
 environment and every environment the journal has runs of, who holds its lease, since
-when, and whether it is stale. With a shared coordination store (--coordination incus
-or etcd) that is the whole team's view, wherever each run was started.
+when, and whether it is stale; on Incus also who broke stale leases, and when. With a
+shared coordination store (--coordination incus or etcd) that is the whole team's view,
+wherever each run was started.
 
 ${GLOBAL_HELP}
 
@@ -42,13 +43,19 @@ ${EXIT_CODES_HELP}`,
     const env = target.topology.env;
     // the facts are worth showing even when the store cannot be read: that failure is reported after them
     const store = await listRuns(target.journal).andThen(({ runs, unreadable }) =>
-      inspectLeases(target.lock, [env, ...runs.map((r) => r.intent.env)].sort()).map((leases) => ({
-        runs,
-        unreadable,
-        leases,
-      })),
+      inspectLeases(target.lock, [env, ...runs.map((r) => r.intent.env)].sort()).andThen((leases) =>
+        leaseBreaks(
+          target.coordination,
+          leases.map((l) => l.env),
+        ).map((breaks) => ({ runs, unreadable, leases, breaks })),
+      ),
     );
-    const { runs, unreadable, leases } = store.unwrapOr({ runs: [], unreadable: [], leases: [] });
+    const { runs, unreadable, leases, breaks } = store.unwrapOr({
+      runs: [],
+      unreadable: [],
+      leases: [],
+      breaks: [],
+    });
     const inFlight = runs
       .map((run) => ({ run, liveness: livenessOf(run, leases) }))
       .filter((r) => r.liveness !== "finished");
@@ -68,6 +75,8 @@ ${EXIT_CODES_HELP}`,
     for (const u of unreadable) out.text(`  ${u.runId}  UNREADABLE: ${u.message}`);
     out.text("leases:");
     for (const lease of leases) out.text(`  ${leaseLine(lease, now)}`);
+    if (breaks.length > 0) out.text("stale leases broken (recorded by the store):");
+    for (const broken of breaks) out.text(`  ${breakLine(broken)}`);
 
     out.object({
       type: "status",
@@ -87,6 +96,7 @@ ${EXIT_CODES_HELP}`,
       unreadableRuns: unreadable,
       lock: leases.find((l) => l.env === env)?.lease ?? null,
       leases,
+      leaseBreaks: breaks,
     });
     return EXIT.ok;
   },
