@@ -1,18 +1,21 @@
 /**
  * The headline: green's deploy is bad; observe the fleet, let `decide()` walk the
  * runbook (it picks Path 1), flip back to blue with live progress, write the postmortem,
- * and say how it ended. Runs on the simulated fleet: `pnpm demo`.
+ * and say how it ended. Runs on the simulated fleet (`npx -y pnpm@12.4.2 demo`): no real
+ * system is touched, and the commands the dry run shows are the ones the real drivers
+ * would run.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decide, fastFlip, observe, postIncident } from "@backflip/core/recipes";
 import type { Out } from "./lib/progress";
 import { dryRunThenRun, runIfMain, simulatedFleet, topology } from "./lib/simulated";
 
-/** Plays the demo; the postmortem goes to `dir/POSTMORTEMS.md` (default: a new temp directory). True when the run succeeded. */
+/** Plays the demo; the postmortem is printed, and also written to `dir/POSTMORTEMS.md` when `dir` is given. True when the run succeeded. */
 export async function main(out: Out, dir?: string): Promise<boolean> {
   const fleet = simulatedFleet();
+  out("Backflip demo on a simulated fleet: every system below (Incus, HAProxy, the probe) is simulated");
+  out("in memory; the commands shown are the ones the real drivers would run. Nothing real is touched.");
+  out("");
   out("Green's deploy just went live and it is bad: its containers answer 503.");
   fleet.world.setColor("green", { healthy: false });
 
@@ -53,7 +56,6 @@ export async function main(out: Out, dir?: string): Promise<boolean> {
   }
   const { ok, events } = await dryRunThenRun(fleet, plan.value, out);
 
-  const where = dir ?? (await mkdtemp(join(tmpdir(), "backflip-demo-")));
   const entry = await postIncident({
     events,
     decision,
@@ -61,13 +63,16 @@ export async function main(out: Out, dir?: string): Promise<boolean> {
     alerts: fleet.drivers.alerts,
     host: fleet.drivers.host,
     topology,
-    path: join(where, "POSTMORTEMS.md"),
+    ...(dir === undefined ? {} : { path: join(dir, "POSTMORTEMS.md") }),
   });
   if (entry.isErr()) {
     out(`could not write the postmortem: ${entry.error.message}`);
     return false;
   }
-  out(`postmortem written to ${entry.value.path}`);
+  out("── postmortem ──────────────────────────────────────────");
+  for (const line of entry.value.markdown.trimEnd().split("\n")) out(line);
+  if (entry.value.path) out(`(appended to ${entry.value.path})`);
+  out("────────────────────────────────────────────────────────");
   const t = fleet.world.traffic();
   const health = fleet.world.publicHealth();
   out(

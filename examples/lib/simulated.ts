@@ -40,12 +40,18 @@ export function addLatencies(fleet: Fleet): Fleet {
   return fleet;
 }
 
-/** A simulated fleet on the example topology, with small latencies on the slow operations. */
+/** A simulated fleet on the example topology, on today's clock, with small latencies on the slow operations. */
 export function simulatedFleet(scenario?: FleetScenario): Fleet {
-  return addLatencies(createFleet({ topology, ...(scenario ? { scenario } : {}) }));
+  return addLatencies(
+    createFleet({ topology, clock: "realtime", now: new Date(), ...(scenario ? { scenario } : {}) }),
+  );
 }
 
-/** Prints the dry run, runs the plan on the fleet with live progress, prints the report; `ok` when it succeeded. */
+/**
+ * Prints the dry run, runs the plan on the fleet with live progress, prints the report; `ok`
+ * when it succeeded. The run is the plan's actor's and is timed by the real clock, so the
+ * durations shown are the ones that passed.
+ */
 export async function dryRunThenRun(
   fleet: Fleet,
   plan: RollbackPlan,
@@ -58,8 +64,7 @@ export async function dryRunThenRun(
   const result = await runPlan(plan, {
     journal: fleet.journal,
     lock: fleet.lock,
-    owner: "example",
-    now: () => fleet.clock.now(),
+    owner: plan.intent.actor,
     onEvent: (e) => {
       events.push(e);
       print(e);

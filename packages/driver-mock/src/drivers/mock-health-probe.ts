@@ -28,7 +28,8 @@ function quoteBody(body: string): string {
  * else it is refused as unresolvable.
  */
 export class MockHealthProbe implements HealthProbe {
-  readonly name = "mock-probe";
+  /** What dry runs call it (errors name the driver, `mock-probe`). */
+  readonly name = "simulated probe";
 
   /** A probe over the world; `fallback` answers URLs outside the fleet. */
   constructor(

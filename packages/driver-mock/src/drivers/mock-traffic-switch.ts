@@ -51,7 +51,8 @@ const DRIVER = "mock-traffic";
  * is kept in `<stateFile>.fence` in the container, and an older one is refused (`conflict`).
  */
 export class MockTrafficSwitch implements TrafficSwitch {
-  readonly name = DRIVER;
+  /** What step titles and dry runs call it (errors name the driver, `mock-traffic`). */
+  readonly name = "simulated HAProxy";
   readonly colors: readonly string[];
   readonly #requestSchema;
   readonly #stateSchema;
