@@ -1,10 +1,15 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { type FleetFacts, observeFleet } from "../fleet/fleet-facts";
 import type { MigrationState } from "../ports/database";
 import type { HistoryEntry } from "../ports/traffic-switch";
 import { containerName, parseTopology, type Topology } from "../topology/topology";
+import { abortSignalSchema } from "../validate/abort-signal-schema";
+import { parseInput } from "../validate/parse-input";
+import { shaSchema } from "../validate/schemas";
 import type { DriversFor } from "./drivers";
+import { probeOptionsSchema, RECIPE_DRIVER } from "./recipe-input";
 
 /** The drivers {@link observe} reads through; the registry and database only when given. */
 export type ObserveDrivers = DriversFor<
@@ -79,16 +84,25 @@ export interface Facts {
 
 /** Options for {@link observe}. */
 export interface ObserveOptions {
-  /** Probe attempts for the public health check (default 2). */
+  /** Probe attempts for the public health check, 1 to 100 (default 2). */
   readonly probeAttempts?: number;
-  /** The probe's overall deadline in milliseconds (default 5000). */
+  /** The probe's overall deadline in milliseconds, 1 to 600000 (default 5000). */
   readonly probeDeadlineMs?: number;
-  /** SHAs whose artifacts to look up besides the history's. */
+  /** Full SHAs whose artifacts to look up besides the history's. */
   readonly shas?: readonly string[];
   readonly signal?: AbortSignal;
   /** The clock stamping `observedAt` (default: the system clock). */
   readonly now?: () => Date;
 }
+
+/** The zod schema of {@link ObserveOptions}: the probe's numbers bounded as a recipe's probe options are, full SHAs. */
+const observeOptionsSchema = z.object({
+  probeAttempts: probeOptionsSchema.shape.attempts,
+  probeDeadlineMs: probeOptionsSchema.shape.deadlineMs,
+  shas: z.array(shaSchema).optional(),
+  signal: abortSignalSchema.optional(),
+  now: z.custom<() => Date>((v) => typeof v === "function", "expected a function").optional(),
+});
 
 const decoder = new TextDecoder();
 
@@ -173,7 +187,13 @@ export function observe(
   drivers: ObserveDrivers,
   options: ObserveOptions = {},
 ): ResultAsync<Facts, DriverError> {
-  const parsed = parseTopology(topology);
+  const parsed = parseTopology(topology).andThen((t) =>
+    parseInput(observeOptionsSchema, options, {
+      driver: RECIPE_DRIVER,
+      op: "observe",
+      hint: "fix the named option",
+    }).map(() => t),
+  );
   if (parsed.isErr()) return errAsync(parsed.error);
   const t = parsed.value;
   return drivers.traffic.readState().andThen((state) => {
