@@ -26,12 +26,15 @@ export { abortSignalSchema } from "../validate/abort-signal-schema";
 export { parseInput } from "../validate/parse-input";
 export {
   actorNameSchema,
+  commandNameSchema,
   datasetNameSchema,
   envNameSchema,
   fileNameSchema,
   freeTextSchema,
   hasUnsafeChars,
+  httpUrlSchema,
   instanceNameSchema,
+  localPathSchema,
   simpleNameSchema,
   snapshotNameSchema,
   UNSAFE_CHARS,

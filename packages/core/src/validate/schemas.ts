@@ -134,3 +134,52 @@ export const snapshotNameSchema = z
     /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,200}$/,
     "expected a snapshot name of letters, digits, '_', '.', ':' or '-'",
   );
+
+/**
+ * A program to run as argv[0] (`haproxy`, `/usr/sbin/nginx`): a bare name of letters,
+ * digits, `_`, `.`, `+` or `-` starting with a letter, digit or `_` (never read as an option), or an
+ * absolute path of {@link absolutePathSchema} without blanks.
+ */
+export const commandNameSchema = z
+  .string()
+  .refine(
+    (c) =>
+      /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,254}$/.test(c) ||
+      (absolutePathSchema.safeParse(c).success && !/\s/u.test(c)),
+    "expected a program: a bare name of letters, digits, '_', '.', '+' or '-' (starting with a letter, digit or '_'), or an absolute path without blanks",
+  );
+
+/**
+ * A base URL of an HTTP API: `http://` or `https://`, as typed one token of printable text
+ * (nothing of {@link UNSAFE_CHARS}, no blank, even where WHATWG URL would percent-encode
+ * it), no credentials (`@`), no query string or fragment. A driver adds its own rule on
+ * `http://` where a secret travels.
+ */
+export const httpUrlSchema = z
+  .string()
+  .max(2048, "expected at most 2048 characters")
+  .refine(
+    (u) => !hasUnsafeChars(u) && !/\s/u.test(u),
+    "expected a URL of printable characters without blanks",
+  )
+  .refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), "expected an http:// or https:// URL")
+  .refine(
+    (u) => !u.includes("@"),
+    "put no credentials in the URL: give them as the driver's auth or token option",
+  )
+  .refine((u) => !u.includes("?") && !u.includes("#"), "expected a URL without a query string or fragment");
+
+/**
+ * A file or socket on this machine the operator names (an SSH key, an agent or Incus
+ * socket): relative or absolute, `..` allowed (it is theirs to name), but one printable
+ * line of 1–4096 characters, nothing of {@link UNSAFE_CHARS}. Opened by the SDK, never
+ * passed through a shell.
+ */
+export const localPathSchema = z
+  .string()
+  .min(1, "expected a path")
+  .max(MAX_PATH, `expected at most ${MAX_PATH} characters`)
+  .refine(
+    (p) => !hasUnsafeChars(p),
+    "path contains a control, bidi or line-separator character (or a NUL byte)",
+  );
