@@ -1,6 +1,7 @@
 import type { Shell } from "@backflip/core";
 import {
   absolutePathSchema,
+  commandNameSchema,
   envNameSchema,
   freeTextSchema,
   simpleNameSchema,
@@ -88,7 +89,6 @@ export const haproxyPathSchema = absolutePathSchema.refine(
 const address = z
   .string()
   .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):[0-9]{1,5}$/, "expected host:port");
-const binary = z.string().regex(/^\S+$/, "expected a program name or path");
 const fn = <T>(what: string) =>
   z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 
@@ -130,8 +130,8 @@ export const haproxySwitchOptionsSchema = z
     httpClientCaFile: absolutePathSchema
       .refine((p) => /^[A-Za-z0-9_./@+-]+$/.test(p), "expected a path without blanks or quotes")
       .optional(),
-    haproxyBin: binary.optional(),
-    socatBin: binary.optional(),
+    haproxyBin: commandNameSchema.optional(),
+    socatBin: commandNameSchema.optional(),
     runtimeApi: fn<RuntimeApiFactory>("runtimeApi").optional(),
     processSignals: z
       .custom<ProcessSignals>(
