@@ -1,5 +1,10 @@
 import type { Shell } from "@backflip/core";
-import { absolutePathSchema, simpleNameSchema, timerMsSchema } from "@backflip/core/driver-kit";
+import {
+  absolutePathSchema,
+  commandNameSchema,
+  simpleNameSchema,
+  timerMsSchema,
+} from "@backflip/core/driver-kit";
 import { z } from "zod";
 import { defaultNginxTemplate, type NginxTemplate } from "./default-nginx-template";
 
@@ -11,7 +16,7 @@ const configPath = absolutePathSchema.refine(
 const address = z
   .string()
   .regex(/^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/, "expected host:port");
-const program = (name: string) => z.string().regex(/^\S+$/, "expected a program name or path").default(name);
+const program = (name: string) => commandNameSchema.default(name);
 const fn = <T>(what: string) =>
   z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 
