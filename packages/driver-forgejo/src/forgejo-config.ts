@@ -1,11 +1,11 @@
 import type { DriverError, Topology } from "@backflip/core";
-import { invalidInput, parseInput } from "@backflip/core/driver-kit";
+import { httpUrlSchema, invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
 import { type ArtifactNaming, namingFromTopology } from "./artifact-naming";
 import type { ForgejoEvent } from "./forgejo-event";
-import { ownerNameSchema, repoNameSchema } from "./forgejo-names";
+import { fileNameSchema, ownerNameSchema, packageNameSchema, repoNameSchema } from "./forgejo-names";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy";
 
 /** How the Forgejo drivers reach the server and name things. */
@@ -89,25 +89,33 @@ const pattern = (...names: string[]) =>
       `only the placeholders ${names.map((n) => `{${n}}`).join(", ")} are allowed`,
     );
 
+/** True when `p`, its placeholders filled with a sample, is a name of `schema` starting with a letter or digit. */
+const fillsTo = (schema: z.ZodType<string>) => (p: string) => {
+  const filled = p.replace(/\{\w+\}/g, "x");
+  return /^[A-Za-z0-9]/.test(filled) && schema.safeParse(filled).success;
+};
+
 const namingSchema = z.object({
-  packagePattern: pattern("component").refine((p) => p.includes("{component}"), "must contain {component}"),
-  filePattern: pattern("component", "sha").refine((p) => p.includes("{sha}"), "must contain {sha}"),
+  packagePattern: pattern("component")
+    .refine((p) => p.includes("{component}"), "must contain {component}")
+    .refine(
+      fillsTo(packageNameSchema),
+      "once filled, a package name: starts with a letter or digit, then letters, digits, '.', '_', '+' or '-'",
+    ),
+  filePattern: pattern("component", "sha")
+    .refine((p) => p.includes("{sha}"), "must contain {sha}")
+    .refine(
+      fillsTo(fileNameSchema),
+      "once filled, a file name: starts with a letter or digit, then letters, digits, '.', '_', '+' or '-'",
+    ),
   retention: z.number().int().min(1),
 });
 
 const configSchema = z.object({
-  baseUrl: z
-    .string()
-    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "expected an http(s) URL")
-    .refine(
-      (u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password),
-      "put no credentials in the URL",
-    )
-    .refine((u) => !URL.canParse(u) || !new URL(u).search, "expected a URL without a query string")
-    .refine(
-      (u) => !URL.canParse(u) || new URL(u).protocol === "https:" || isLoopback(new URL(u).hostname),
-      "http:// would send the token in clear: use https:// (http only for a loopback host: 127.0.0.0/8, ::1, localhost)",
-    ),
+  baseUrl: httpUrlSchema.refine(
+    (u) => !URL.canParse(u) || new URL(u).protocol === "https:" || isLoopback(new URL(u).hostname),
+    "http:// would send the token in clear: use https:// (http only for a loopback host: 127.0.0.0/8, ::1, localhost)",
+  ),
   token: z
     .string({ error: "expected a token string" })
     .regex(/^[\x21-\x7e]{1,512}$/, "expected a non-empty token of printable characters without spaces"),

@@ -12,12 +12,14 @@ export const ownerNameSchema = z
     "expected a Forgejo owner name: letters, digits and single '-', '_' or '.' between them",
   );
 
-/** A repository name: letters, digits, `-`, `_`, `.`, not `.` or `..`. */
+/** A repository name: a letter or digit, then letters, digits, `-`, `_`, `.` (never an option, `.` or `..`). */
 export const repoNameSchema = z
   .string()
   .max(100, "expected at most 100 characters")
-  .regex(/^[A-Za-z0-9_.-]+$/, "expected a repository name of letters, digits, '-', '_' or '.'")
-  .refine((name) => name !== "." && name !== "..", "'.' and '..' are not repository names");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    "expected a repository name: a letter or digit, then letters, digits, '-', '_' or '.'",
+  );
 
 /**
  * A generic package name in the set every Forgejo and Gitea release accepts

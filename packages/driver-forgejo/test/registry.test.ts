@@ -337,13 +337,26 @@ describe("invalid input", () => {
     expect(rig.fake.requests).toHaveLength(0);
   });
 
-  it("names that the naming patterns make invalid for Forgejo are rejected too", async () => {
-    rig = await registryRig(
-      {},
-      { naming: { packagePattern: "veza {component}", filePattern: "{component}/{sha}", retention: 30 } },
-    );
-    expect((await rig.registry.stat(backend(newSha())))._unsafeUnwrapErr().reason).toBe("invalid_input");
-    expect((await rig.registry.listVersions("backend"))._unsafeUnwrapErr().hint).toMatch(/packagePattern/);
+  it("naming patterns that fill to names invalid for Forgejo are refused when the registry is built", async () => {
+    rig = await registryRig();
+    const { createForgejoRegistry } = await import("../src/forgejo-registry");
+    const base = { baseUrl: rig.fake.baseUrl, token: rig.fake.token, owner: "talas" };
+    const refusal = (packagePattern: string, filePattern: string) =>
+      createForgejoRegistry({
+        ...base,
+        naming: { packagePattern, filePattern, retention: 30 },
+      })._unsafeUnwrapErr();
+    for (const [pkg, file, field] of [
+      ["veza {component}", "veza-{component}-{sha}.tar.zst", "packagePattern"],
+      ["veza-{component}/../../x", "veza-{component}-{sha}.tar.zst", "packagePattern"],
+      ["-{component}", "veza-{component}-{sha}.tar.zst", "packagePattern"],
+      ["veza-{component}", "{component}/{sha}", "filePattern"],
+      ["veza-{component}", "veza-{component}-{sha}.tar.zst/../../x", "filePattern"],
+    ] as const) {
+      const error = refusal(pkg, file);
+      expect(error.reason).toBe("invalid_input");
+      expect(error.message).toContain(field);
+    }
     expect(rig.fake.requests).toHaveLength(0);
   });
 
