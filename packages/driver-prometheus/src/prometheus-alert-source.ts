@@ -1,5 +1,5 @@
 import { type AlertQuery, type AlertSource, type DriverError, driverError } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { httpUrlSchema, parseInput } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { Agent, type Dispatcher, request } from "undici";
 import { z } from "zod";
@@ -22,14 +22,7 @@ export interface PrometheusOptions {
 }
 
 const optionsSchema = z.object({
-  baseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), {
-      message: "put no credentials in the URL: give them as auth",
-    })
-    .refine((u) => !URL.canParse(u) || (!new URL(u).search && !new URL(u).hash), {
-      message: "expected a URL without a query string or fragment",
-    }),
+  baseUrl: httpUrlSchema,
   requestTimeoutMs: z.number().int().positive().optional(),
 });
 
