@@ -1,5 +1,5 @@
 import type { DriverError } from "@backflip/core";
-import { invalidInput, parseInput } from "@backflip/core/driver-kit";
+import { invalidInput, localPathSchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
@@ -34,7 +34,7 @@ export interface IncusHostOptions {
 
 const optionsSchema = z
   .object({
-    socketPath: z.string().min(1).optional(),
+    socketPath: localPathSchema.optional(),
     endpoint: z
       .url({
         protocol: /^https$/,
