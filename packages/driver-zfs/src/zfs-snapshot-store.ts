@@ -11,6 +11,7 @@ import type {
 } from "@backflip/core";
 import {
   datasetNameSchema,
+  freeTextSchema,
   locationOf,
   parseInput,
   shortShaSchema,
@@ -50,7 +51,7 @@ const optionsSchema = z.object({
     .optional(),
   timeoutMs: z.number().int().positive().optional(),
   now: z.function().optional(),
-  name: z.string().min(1).optional(),
+  name: freeTextSchema(200).optional(),
 });
 
 const targetSchema = z.object({ dataset: datasetNameSchema, name: snapshotNameSchema });
