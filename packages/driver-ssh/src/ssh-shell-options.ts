@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import { freeTextSchema, localPathSchema } from "@backflip/core/driver-kit";
 import { z } from "zod";
 
 /** How the server's host key is verified. There is no way to skip verification. */
@@ -67,17 +69,18 @@ const endpointSchema = z
   .object({
     host: z
       .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9.:_%-]+$/, "expected a host name or an IP address"),
+      .refine(
+        (h) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(h) || isIP(h) === 6,
+        "expected a host name or an IP address (starting with a letter or digit)",
+      ),
     port: z.number().int().min(1).max(65_535).optional(),
     username: z
       .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9._][A-Za-z0-9._-]*$/, "expected a user name"),
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "expected a user name (starting with a letter or digit)"),
     privateKey: z.union([z.string().min(1), z.instanceof(Uint8Array)]).optional(),
-    privateKeyPath: z.string().min(1).optional(),
+    privateKeyPath: localPathSchema.optional(),
     passphrase: z.string().optional(),
-    agent: z.string().min(1).optional(),
+    agent: localPathSchema.optional(),
     hostKey: hostKeySchema,
   })
   .refine((e) => e.privateKey !== undefined || e.privateKeyPath !== undefined || e.agent !== undefined, {
@@ -91,7 +94,7 @@ const endpointSchema = z
 export const sshShellOptionsSchema = z.intersection(
   endpointSchema,
   z.object({
-    name: z.string().min(1).optional(),
+    name: freeTextSchema(200).optional(),
     jump: endpointSchema.optional(),
     keepaliveIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
     keepaliveCountMax: z.number().int().min(1).max(100).optional(),
