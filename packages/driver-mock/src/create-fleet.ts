@@ -16,9 +16,10 @@ import {
   type Topology,
   type TrafficSwitch,
 } from "@backflip/core";
-import { invalidInput } from "@backflip/core/driver-kit";
+import { absolutePathSchema, instanceNameSchema, invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { type Drivers, vezaTopology } from "@backflip/core/recipes";
 import { err, ok, type Result } from "neverthrow";
+import { z } from "zod";
 import { assembleFleet } from "./assemble-fleet";
 import type { FleetRuntime } from "./drivers/operation";
 import { type FaultInjector, FaultTable } from "./fault-injector";
@@ -91,6 +92,9 @@ export interface Fleet<T extends Topology = Topology> {
   containerHealthUrl(container: string): string;
 }
 
+/** The simulated proxy's place: an Incus container name and a normalised absolute path. */
+const proxySchema = z.object({ container: instanceNameSchema, configPath: absolutePathSchema }).strict();
+
 /** Builds a fleet, or `invalid_input` naming what is wrong with the options. */
 export function tryCreateFleet<T extends Topology = FullTopology>(
   options: FleetOptions<T> = {},
@@ -110,7 +114,12 @@ export function tryCreateFleet<T extends Topology = FullTopology>(
     return err(invalidInput("mock-fleet", "createFleet", "clock: expected manual or realtime"));
   const clock = new ManualClock(now, options.clock);
   const runtime: FleetRuntime = { clock, faults: new FaultTable() };
-  const layout = fleetLayout(topology.value, options.proxy);
+  const proxy = parseInput(proxySchema.optional(), options.proxy, {
+    driver: "mock-fleet",
+    op: "createFleet",
+  });
+  if (proxy.isErr()) return err(proxy.error);
+  const layout = fleetLayout(topology.value, proxy.value);
   const world = new WorldState(
     topology.value,
     clock,
