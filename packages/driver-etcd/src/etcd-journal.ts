@@ -6,16 +6,19 @@ import {
   type JournalRecord,
   runIdSchema,
 } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { leaseSchema, parseInput } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { Compare, EtcdClient, TxnOp } from "./etcd-client";
 import { DRIVER, etcdError } from "./etcd-error";
 import { b64, prefixEnd, unb64 } from "./etcd-keys";
 import { etcdLayout } from "./etcd-layout";
-import { lockKeySchema } from "./lease-record";
 
-const fenceSchema = z.object({ key: lockKeySchema, token: z.number().int().positive() });
+/**
+ * A fence here is a lease's key and token (positive: a create revision of 0 would match an
+ * absent lease key), so the kit's wider `fenceSchema` (token 0, any issuer) does not fit.
+ */
+const fenceSchema = leaseSchema.pick({ key: true, token: true });
 
 const recordSchema = z.object({
   seq: z.number().int().min(0).max(9_999_999_999),

@@ -1,21 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { DriverError, Lease, LeaseLock, LeaseStatus } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import {
+  heldError,
+  isStale,
+  lostError,
+  notLockedError,
+  parseAcquire,
+  parseLease,
+  parseLockKey,
+  parseRenew,
+} from "@backflip/core/driver-kit";
 import { errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import type { EtcdClient, EtcdKv, TxnResponse } from "./etcd-client";
 import { DRIVER, etcdError } from "./etcd-error";
 import { b64 } from "./etcd-keys";
 import { etcdLayout } from "./etcd-layout";
-import { heldError, lostError } from "./lease-errors";
-import {
-  acquireOptionsSchema,
-  isStale,
-  type LeaseOnKey,
-  leaseOfKv,
-  leaseSchema,
-  lockKeySchema,
-  type StoredLease,
-} from "./lease-record";
+import { type LeaseOnKey, leaseOfKv, type StoredLease } from "./lease-record";
 
 /** Options of {@link EtcdLeaseLock}. */
 export interface EtcdLeaseLockOptions {
@@ -28,7 +28,11 @@ export interface EtcdLeaseLockOptions {
   readonly staleGraceMs: number;
 }
 
-const ttlSchema = acquireOptionsSchema.shape.ttlMs;
+/** The extra hint of a stale lease: etcd frees it by itself too. */
+const STALE_HINT = "etcd also drops it by itself once its server-side TTL runs out";
+
+/** How a lost lease with no new holder can have gone. */
+const GONE_HOW = "released, broken or expired in etcd";
 
 /**
  * A {@link LeaseLock} on etcd v3. Each lease is one key, `<prefix>/leases/<key>`, put in a
@@ -58,9 +62,7 @@ export class EtcdLeaseLock implements LeaseLock {
 
   /** Takes the lease on `key`, or `conflict` naming the holder (stale or not). */
   acquire(key: string, options: { owner: string; ttlMs: number }): ResultAsync<Lease, DriverError> {
-    const input = parseInput(lockKeySchema, key, { driver: DRIVER, op: "acquire" }).andThen(() =>
-      parseInput(acquireOptionsSchema, options, { driver: DRIVER, op: "acquire" }),
-    );
+    const input = parseAcquire(DRIVER, key, options);
     if (input.isErr()) return errAsync(input.error);
     const { owner, ttlMs } = input.value;
     const now = new Date();
@@ -94,7 +96,7 @@ export class EtcdLeaseLock implements LeaseLock {
                 );
               }
               const { lease } = held.value;
-              return errAsync(heldError("acquire", lease, isStale(lease, new Date())));
+              return errAsync(heldError(DRIVER, "acquire", lease, isStale(lease, new Date()), STALE_HINT));
             });
         }),
     );
@@ -107,9 +109,7 @@ export class EtcdLeaseLock implements LeaseLock {
    * `conflict` when the key is gone or another lease holds it.
    */
   renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
-    const input = parseInput(leaseSchema, lease, { driver: DRIVER, op: "renew" }).andThen(() =>
-      parseInput(ttlSchema, ttlMs, { driver: DRIVER, op: "renew" }),
-    );
+    const input = parseRenew(DRIVER, lease, ttlMs);
     if (input.isErr()) return errAsync(input.error);
     const stored: StoredLease = {
       owner: lease.owner,
@@ -139,11 +139,11 @@ export class EtcdLeaseLock implements LeaseLock {
         const found = this.#current("renew", lease.key, firstKv(answer, 0));
         if (found.isErr()) return errAsync(found.error);
         if (!answer.succeeded || !found.value?.etcdLease)
-          return errAsync(lostError(lease, found.value?.lease));
+          return errAsync(lostError(DRIVER, lease, found.value?.lease, GONE_HOW));
         const old = found.value.etcdLease;
         const needed = this.#ttlSeconds(ttlMs);
         return this.#client.keepAlive("renew", old).andThen((granted) => {
-          if (granted === 0) return errAsync(lostError(lease, undefined));
+          if (granted === 0) return errAsync(lostError(DRIVER, lease, undefined, GONE_HOW));
           if (granted >= needed) return okAsync(renewed);
           return this.#client.grant("renew", needed).andThen((id) =>
             this.#client
@@ -157,7 +157,9 @@ export class EtcdLeaseLock implements LeaseLock {
                   .revoke("renew", moved.succeeded ? old : id)
                   .orElse(() => okAsync(undefined))
                   .andThen(() =>
-                    moved.succeeded ? okAsync(renewed) : errAsync(lostError(lease, undefined)),
+                    moved.succeeded
+                      ? okAsync(renewed)
+                      : errAsync(lostError(DRIVER, lease, undefined, GONE_HOW)),
                   ),
               ),
           );
@@ -167,7 +169,7 @@ export class EtcdLeaseLock implements LeaseLock {
 
   /** Deletes the lease key if it still holds this lease, and revokes its etcd lease; a lease already gone is fine. */
   release(lease: Lease): ResultAsync<void, DriverError> {
-    const input = parseInput(leaseSchema, lease, { driver: DRIVER, op: "release" });
+    const input = parseLease(DRIVER, "release", lease);
     if (input.isErr()) return errAsync(input.error);
     const etcdKey = b64(this.#keyOf(lease.key));
     return this.#client
@@ -186,7 +188,7 @@ export class EtcdLeaseLock implements LeaseLock {
 
   /** The current lease on `key` and whether it is stale (its `expiresAt` passed), or `null`. */
   inspect(key: string): ResultAsync<LeaseStatus | null, DriverError> {
-    const input = parseInput(lockKeySchema, key, { driver: DRIVER, op: "inspect" });
+    const input = parseLockKey(DRIVER, "inspect", key);
     if (input.isErr()) return errAsync(input.error);
     return this.#client.range("inspect", b64(this.#keyOf(key))).andThen((answer) => {
       const found = this.#current("inspect", key, answer.kvs?.[0]);
@@ -202,16 +204,16 @@ export class EtcdLeaseLock implements LeaseLock {
    * `not_found` when there is none.
    */
   breakStale(key: string): ResultAsync<Lease, DriverError> {
-    const input = parseInput(lockKeySchema, key, { driver: DRIVER, op: "breakStale" });
+    const input = parseLockKey(DRIVER, "breakStale", key);
     if (input.isErr()) return errAsync(input.error);
     const etcdKey = b64(this.#keyOf(key));
     return this.#client.range("breakStale", etcdKey).andThen((answer) => {
       const kv = answer.kvs?.[0];
       const found = this.#current("breakStale", key, kv);
       if (found.isErr()) return errAsync(found.error);
-      if (!kv || !found.value) return errAsync(etcdError("breakStale", "not_found", `${key} is not locked`));
+      if (!kv || !found.value) return errAsync(notLockedError(DRIVER, key));
       const { lease, etcdLease } = found.value;
-      if (!isStale(lease, new Date())) return errAsync(heldError("breakStale", lease, false));
+      if (!isStale(lease, new Date())) return errAsync(heldError(DRIVER, "breakStale", lease, false));
       return this.#client
         .txn("breakStale", {
           compare: [{ key: etcdKey, target: "MOD", result: "EQUAL", mod_revision: kv.mod_revision ?? "0" }],

@@ -1,37 +1,10 @@
 import type { DriverError, Lease } from "@backflip/core";
-import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
+import { parseInput } from "@backflip/core/driver-kit";
 import type { Result } from "neverthrow";
 import { z } from "zod";
 import type { EtcdKv } from "./etcd-client";
 import { DRIVER } from "./etcd-error";
 import { unb64 } from "./etcd-keys";
-
-/** A lock key (an environment name): one path segment under the prefix. */
-export const lockKeySchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
-    "expected a key of letters, digits, '.', '_' or '-', starting with a letter or digit",
-  );
-
-/** `acquire` options: an owner for people to read, a time-to-live in milliseconds. */
-export const acquireOptionsSchema = z.object({
-  owner: freeTextSchema(256),
-  ttlMs: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 3600 * 1000),
-});
-
-/** A lease as passed back to `renew` and `release`. */
-export const leaseSchema = z.object({
-  key: lockKeySchema,
-  owner: z.string(),
-  token: z.number().int().positive(),
-  acquiredAt: z.string(),
-  expiresAt: z.string(),
-});
 
 /** What the lease key's value holds (JSON); the token is the key's create revision. */
 const storedLeaseSchema = z.object({
@@ -80,9 +53,4 @@ function parseStored(op: string, kv: EtcdKv): Result<StoredLease, DriverError> {
     op,
     hint: "the lease key was written by something other than Backflip: inspect it with etcdctl get",
   });
-}
-
-/** True when `lease` has expired at `now`. */
-export function isStale(lease: Lease, now: Date): boolean {
-  return Date.parse(lease.expiresAt) <= now.getTime();
 }

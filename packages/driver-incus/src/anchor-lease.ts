@@ -53,8 +53,3 @@ export function freedKeys(): Record<string, string> {
     [LEASE_KEYS.expiresAt]: "",
   };
 }
-
-/** True when `lease` has expired at server time `now` (epoch ms). */
-export function expiredAt(lease: Lease, now: number): boolean {
-  return Date.parse(lease.expiresAt) <= now;
-}

@@ -1,8 +1,18 @@
 import { type DriverError, driverError, type Lease, type LeaseLock, type LeaseStatus } from "@backflip/core";
-import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
+import {
+  heldError,
+  isStale,
+  leaseSchema,
+  lostError,
+  newLease,
+  notLockedError,
+  parseAcquire,
+  parseLease,
+  parseRenew,
+} from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { BREAK_KEY_PREFIX, epochOf, expiredAt, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
+import { BREAK_KEY_PREFIX, epochOf, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
 import type { CoordinationAnchors } from "./coordination-anchors";
 import { DRIVER } from "./incus-error";
 
@@ -15,23 +25,6 @@ export interface LeaseBreak {
   /** Server time of the break, ISO-8601. */
   readonly brokenAt: string;
 }
-
-const acquireSchema = z.object({
-  owner: freeTextSchema(256),
-  ttlMs: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 3600 * 1000),
-});
-
-const leaseSchema = z.object({
-  key: z.string(),
-  owner: z.string(),
-  token: z.number().int().positive(),
-  acquiredAt: z.string(),
-  expiresAt: z.string(),
-});
 
 const breakSchema = z.object({ lease: leaseSchema, brokenBy: z.string(), brokenAt: z.string() });
 
@@ -68,15 +61,15 @@ export class IncusLeaseLock implements LeaseLock {
     const op = "acquire";
     const name = this.#anchors.nameOf(op, "anchor", key);
     if (name.isErr()) return errAsync(name.error);
-    const checked = parseInput(acquireSchema, options, { driver: DRIVER, op });
+    const checked = parseAcquire(DRIVER, key, options);
     if (checked.isErr()) return errAsync(checked.error);
     const { owner, ttlMs } = checked.value;
     return this.#anchors.update(op, name.value, "anchor", true, (state) => {
       if (!state) return err(gone(op, name.value));
       const held = leaseOf(key, state.config);
-      if (held) return err(heldError(op, held, expiredAt(held, state.now)));
+      if (held) return err(heldError(DRIVER, op, held, isStale(held, new Date(state.now))));
       const token = Math.max(epochOf(state.config) + 1, Math.floor(state.now));
-      const lease = newLease(key, owner, token, state.now, ttlMs);
+      const lease = newLease(key, owner, token, new Date(state.now), ttlMs);
       return ok({ write: leaseKeys(lease), value: lease });
     });
   }
@@ -84,16 +77,21 @@ export class IncusLeaseLock implements LeaseLock {
   /** Extends the lease while it is still the current one (same token); `conflict` once it was lost. */
   renew(lease: Lease, ttlMs: number): ResultAsync<Lease, DriverError> {
     const op = "renew";
-    const checked = parseLease(op, lease).andThen(() =>
-      parseInput(acquireSchema.shape.ttlMs, ttlMs, { driver: DRIVER, op }),
-    );
+    const checked = parseRenew(DRIVER, lease, ttlMs);
     if (checked.isErr()) return errAsync(checked.error);
     const name = this.#anchors.nameOf(op, "anchor", lease.key);
     if (name.isErr()) return errAsync(name.error);
     return this.#anchors.update(op, name.value, "anchor", false, (state) => {
       const held = state ? leaseOf(lease.key, state.config) : undefined;
-      if (!state || held?.token !== lease.token) return err(lostError(lease, held));
-      const renewed = newLease(lease.key, held.owner, held.token, state.now, ttlMs, held.acquiredAt);
+      if (!state || held?.token !== lease.token) return err(lostError(DRIVER, lease, held));
+      const renewed = newLease(
+        lease.key,
+        held.owner,
+        held.token,
+        new Date(state.now),
+        ttlMs,
+        held.acquiredAt,
+      );
       return ok({ write: leaseKeys(renewed), value: renewed });
     });
   }
@@ -101,7 +99,7 @@ export class IncusLeaseLock implements LeaseLock {
   /** Frees the lease if it is still the current one; a lease already gone is fine. */
   release(lease: Lease): ResultAsync<void, DriverError> {
     const op = "release";
-    const checked = parseLease(op, lease);
+    const checked = parseLease(DRIVER, op, lease);
     if (checked.isErr()) return errAsync(checked.error);
     const name = this.#anchors.nameOf(op, "anchor", lease.key);
     if (name.isErr()) return errAsync(name.error);
@@ -119,7 +117,7 @@ export class IncusLeaseLock implements LeaseLock {
     if (name.isErr()) return errAsync(name.error);
     return this.#anchors.read("inspect", name.value).map((state) => {
       const held = state ? leaseOf(key, state.config) : undefined;
-      return state && held ? { lease: held, stale: expiredAt(held, state.now) } : null;
+      return state && held ? { lease: held, stale: isStale(held, new Date(state.now)) } : null;
     });
   }
 
@@ -133,10 +131,8 @@ export class IncusLeaseLock implements LeaseLock {
     if (name.isErr()) return errAsync(name.error);
     return this.#anchors.update(op, name.value, "anchor", false, (state) => {
       const held = state ? leaseOf(key, state.config) : undefined;
-      if (!state || !held) {
-        return err(driverError({ driver: DRIVER, op, reason: "not_found", message: `${key} is not locked` }));
-      }
-      if (!expiredAt(held, state.now)) return err(heldError(op, held, false));
+      if (!state || !held) return err(notLockedError(DRIVER, key));
+      if (!isStale(held, new Date(state.now))) return err(heldError(DRIVER, op, held, false));
       const record: LeaseBreak = {
         lease: held,
         brokenBy: this.#actor,
@@ -165,27 +161,6 @@ export class IncusLeaseLock implements LeaseLock {
   }
 }
 
-function newLease(
-  key: string,
-  owner: string,
-  token: number,
-  now: number,
-  ttlMs: number,
-  acquiredAt?: string,
-): Lease {
-  return {
-    key,
-    owner,
-    token,
-    acquiredAt: acquiredAt ?? new Date(now).toISOString(),
-    expiresAt: new Date(now + ttlMs).toISOString(),
-  };
-}
-
-function parseLease(op: string, lease: Lease) {
-  return parseInput(leaseSchema, lease, { driver: DRIVER, op });
-}
-
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -200,35 +175,5 @@ function gone(op: string, name: string): DriverError {
     op,
     reason: "failed",
     message: `the anchor ${name} could not be read`,
-  });
-}
-
-/** The `conflict` when someone else holds the key (the same shape as core's locks). */
-function heldError(op: string, lease: Lease, stale: boolean): DriverError {
-  return driverError({
-    driver: DRIVER,
-    op,
-    reason: "conflict",
-    message: stale
-      ? `${lease.key} is locked by ${lease.owner}, whose lease expired at ${lease.expiresAt} (stale: its holder is presumed dead)`
-      : `${lease.key} is locked by ${lease.owner} until ${lease.expiresAt}`,
-    hint: stale
-      ? "make sure that run is dead, then resume it with breakStaleLock (or break the lease explicitly)"
-      : "another run is in progress on this environment: wait for it to finish",
-    details: { owner: lease.owner, stale, expiresAt: lease.expiresAt, token: lease.token },
-  });
-}
-
-/** The `conflict` of a renew whose lease is no longer the current one. */
-function lostError(lease: Lease, holder: Lease | undefined): DriverError {
-  return driverError({
-    driver: DRIVER,
-    op: "renew",
-    reason: "conflict",
-    message: holder
-      ? `lease ${lease.token} on ${lease.key} was lost: ${holder.owner} now holds it (token ${holder.token})`
-      : `lease ${lease.token} on ${lease.key} was lost: it was released or broken`,
-    hint: "stop: another run may own this environment now",
-    details: holder ? { owner: holder.owner, token: holder.token } : {},
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Backflip's driver kit: what a driver author needs and a user of the SDK does not —
  * file access through any Shell, the traffic state files and their fence record, a driver's error builder,
- * shared input schemas, a `poll` helper, and {@link createTrafficSwitch}, which builds a
+ * shared input schemas, the lease kit every LeaseLock shares (key/lease/acquire validation,
+ * `newLease`, `isStale` and the `held`/`lost`/`not locked` errors), a `poll` helper, and {@link createTrafficSwitch}, which builds a
  * whole TrafficSwitch from a small proxy-specific {@link TrafficBackend}. It also carries
  * what core's main entry keeps to itself but drivers share: input validation
  * (`parseInput`, `invalidInput`, the name schemas) and the plumbing of a Shell
@@ -11,6 +12,19 @@
  */
 
 export { invalidInput } from "../errors/invalid-input";
+export {
+  heldError,
+  isStale,
+  leaseSchema,
+  lockKeySchema,
+  lostError,
+  newLease,
+  notLockedError,
+  parseAcquire,
+  parseLease,
+  parseLockKey,
+  parseRenew,
+} from "../lock/lease-input";
 export { locationOf } from "../plan/location-of";
 export { probeRequestSchema } from "../probe/probe-request-schema";
 export { CappedOutput } from "../shell/capped-output";

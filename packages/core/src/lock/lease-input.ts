@@ -5,8 +5,8 @@ import type { Lease } from "../ports/lease-lock";
 import { parseInput } from "../validate/parse-input";
 import { freeTextSchema } from "../validate/schemas";
 
-/** A lock key (usually an environment name): safe as a file name. */
-const lockKeySchema = z
+/** A lock key (usually an environment name): safe as a file name or one path segment. */
+export const lockKeySchema = z
   .string()
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
@@ -91,8 +91,19 @@ export function isStale(lease: Lease, now: Date): boolean {
   return Date.parse(lease.expiresAt) <= now.getTime();
 }
 
-/** The `conflict` every lock returns when someone else holds the key. */
-export function heldError(driver: string, op: string, lease: Lease, stale: boolean): DriverError {
+/**
+ * The `conflict` every lock returns when someone else holds the key. `staleHint`, when
+ * given, is one more clause for the stale case's hint (how this backend also frees it).
+ */
+export function heldError(
+  driver: string,
+  op: string,
+  lease: Lease,
+  stale: boolean,
+  staleHint?: string,
+): DriverError {
+  const breakHint =
+    "make sure that run is dead, then resume it with breakStaleLock (or break the lease explicitly)";
   return driverError({
     driver,
     op,
@@ -101,21 +112,31 @@ export function heldError(driver: string, op: string, lease: Lease, stale: boole
       ? `${lease.key} is locked by ${lease.owner}, whose lease expired at ${lease.expiresAt} (stale: its holder is presumed dead)`
       : `${lease.key} is locked by ${lease.owner} until ${lease.expiresAt}`,
     hint: stale
-      ? "make sure that run is dead, then resume it with breakStaleLock (or break the lease explicitly)"
+      ? staleHint
+        ? `${breakHint}; ${staleHint}`
+        : breakHint
       : "another run is in progress on this environment: wait for it to finish",
     details: { owner: lease.owner, stale, expiresAt: lease.expiresAt, token: lease.token },
   });
 }
 
-/** The `conflict` returned by `renew` when the lease is no longer the current one. */
-export function lostError(driver: string, lease: Lease, holder: Lease | undefined): DriverError {
+/**
+ * The `conflict` returned by `renew` when the lease is no longer the current one.
+ * `goneHow` says how a lease with no new holder can have gone (default "released or broken").
+ */
+export function lostError(
+  driver: string,
+  lease: Lease,
+  holder: Lease | undefined,
+  goneHow = "released or broken",
+): DriverError {
   return driverError({
     driver,
     op: "renew",
     reason: "conflict",
     message: holder
       ? `lease ${lease.token} on ${lease.key} was lost: ${holder.owner} now holds it (token ${holder.token})`
-      : `lease ${lease.token} on ${lease.key} was lost: it was released or broken`,
+      : `lease ${lease.token} on ${lease.key} was lost: it was ${goneHow}`,
     hint: "stop: another run may own this environment now",
     ...(holder ? { details: { owner: holder.owner, token: holder.token } } : {}),
   });
