@@ -12,6 +12,8 @@ import type { RunEvent } from "../runner/run-event";
 import type { RunState } from "../runner/run-state";
 import { colorContainers, type Topology } from "../topology/topology";
 import { parseInput } from "../validate/parse-input";
+import { localPathSchema } from "../validate/schemas";
+import { timerMsSchema } from "../validate/timer-ms-schema";
 import type { Decision } from "./decide";
 import { markdownBlock, markdownCode, markdownText as md } from "./markdown-text";
 import { POSTMORTEM_TEMPLATE } from "./postmortem-template";
@@ -34,7 +36,7 @@ export interface PostIncidentInput {
   /** With `topology`: lists the failed color's leftover containers and the cleanup command. */
   readonly host?: ContainerHost;
   readonly topology?: Topology;
-  /** Append the entry to this file (created if missing), atomically: temp file + rename. */
+  /** Append the entry to this file (created if missing), atomically: temp file + rename. One printable line (the shared `localPathSchema`). */
   readonly path?: string;
 }
 
@@ -75,11 +77,13 @@ const OUTCOME: Record<RunState, string> = {
   aborted: "aborted: completed changes were undone",
 };
 
-const optionalPath = z.object({
-  path: z
-    .string()
-    .min(1)
-    .refine((p) => !p.includes("\0"), "path contains a NUL byte")
+/** The inputs {@link postIncident} checks before it reads or writes anything (`alertWaitMs` 0 asks once). */
+const postIncidentSchema = z.object({
+  path: localPathSchema.optional(),
+  alertWaitMs: z
+    .union([z.literal(0), timerMsSchema], {
+      error: "expected 0 (ask once) or a whole number of milliseconds a timer can honour",
+    })
     .optional(),
 });
 const ms = (n: number | undefined) =>
@@ -243,8 +247,8 @@ function viewModel(
  */
 export function postIncident(input: PostIncidentInput): ResultAsync<PostIncidentEntry, DriverError> {
   const checked = parseInput(
-    optionalPath,
-    { path: input.path },
+    postIncidentSchema,
+    { path: input.path, alertWaitMs: input.alertWaitMs },
     { driver: RECIPE_DRIVER, op: "postIncident" },
   );
   if (checked.isErr()) return errAsync(checked.error);

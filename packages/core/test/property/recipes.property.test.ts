@@ -310,9 +310,8 @@ describe("postIncident: every input field", () => {
         alertWaitMs: 0,
       };
       const sample = field.path === "path" ? "POSTMORTEMS.md" : "a bad migration";
-      const neutral = await postIncident(
-        withField(base, field.path, field.path === "path" ? box.path("pm.md") : "x"),
-      );
+      const neutralValue = field.path === "path" ? box.path("pm.md") : field.spec === "number" ? 0 : "x";
+      const neutral = await postIncident(withField(base, field.path, neutralValue));
       const baseLines = neutral._unsafeUnwrap().markdown.split("\n").length;
       await fc.assert(
         fc.asyncProperty(hostileFor(sample, box), async (value) => {
