@@ -45,6 +45,7 @@ export {
   envNameSchema,
   fileNameSchema,
   freeTextSchema,
+  gitRefSchema,
   hasUnsafeChars,
   httpUrlSchema,
   instanceNameSchema,

@@ -113,13 +113,35 @@ export const absolutePathSchema = z
 
 /**
  * One file name (a single path segment) of portable characters — letters, digits, `_`,
- * `.`, `+`, `-` — not `.` or `..`, at most 255 characters: it cannot leave the directory
- * it is joined to.
+ * `.`, `+`, `-` — not starting with `-`, not `.` or `..`, at most 255 characters: it
+ * cannot leave the directory it is joined to, nor read as an option where it is an argument.
  */
 export const fileNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.+-]{1,255}$/, "expected a file name of letters, digits, '_', '.', '+' or '-'")
+  .regex(
+    /^[A-Za-z0-9_.+][A-Za-z0-9_.+-]{0,254}$/,
+    "expected a file name of letters, digits, '_', '.', '+' or '-' (not starting with '-')",
+  )
   .refine((n) => n !== "." && n !== "..", "expected a file name, not '.' or '..'");
+
+/**
+ * A git ref a workflow runs at (`main`, `refs/heads/release-1.2`), the part of
+ * `git check-ref-format` that matters here: `/`-separated segments, each a letter or digit
+ * then letters, digits, `.`, `_` or `-` (no blank, control character, `~^:?*[\`, leading
+ * `-` or empty segment); no `..`; no segment ending in `.` or `.lock`; at most 255 characters.
+ */
+export const gitRefSchema = z
+  .string()
+  .max(255, "expected at most 255 characters")
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/,
+    "expected a git ref like main or refs/heads/main: '/'-separated names of letters, digits, '.', '_' or '-'",
+  )
+  .refine((r) => !r.includes(".."), "a git ref has no '..'")
+  .refine(
+    (r) => r.split("/").every((s) => !s.endsWith(".") && !s.endsWith(".lock")),
+    "no segment of a git ref ends in '.' or '.lock'",
+  );
 
 /** A ZFS dataset name like `rpool/incus/containers/veza-staging-postgres` (no `.` or `..` component). */
 export const datasetNameSchema = z
