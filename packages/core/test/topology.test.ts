@@ -141,6 +141,17 @@ describe("parseTopology: every field group is checked and named", () => {
     ["registry.packagePattern", "veza/{component}"],
     ["snapshots.datasetPattern", "rpool/{container}\nx"],
     ["snapshots.datasetPattern", "rpool/../{container}"],
+    // Issue 17, the property test's counterexamples: no bidi character, no unbounded name, no option, no '..' in a ref.
+    ["publicHealthUrl", "https://staging.veza.fr/api/v1/health\u202e"],
+    ["publicHealthUrl", "https://user:pw@staging.veza.fr/api/v1/health"],
+    ["snapshots.prefix", "x".repeat(10_000)],
+    ["registry.owner", "x".repeat(10_000)],
+    ["registry.packagePattern", "-x"],
+    ["registry.filePattern", "-{component}-{sha}.tar.zst"],
+    ["pipeline.ref", "a/../../b"],
+    ["pipeline.ref", "refs/heads/main.lock"],
+    ["pipeline.ref", "main/"],
+    ["pipeline.ref", "-main"],
   ];
   for (const [field, value] of badFields) {
     it(`rejects ${field} = ${JSON.stringify(value) ?? "(missing)"}`, () => {

@@ -7,9 +7,12 @@ import {
   datasetNameSchema,
   envNameSchema,
   fileNameSchema,
+  gitRefSchema,
   hasUnsafeChars,
+  httpUrlSchema,
   instanceNameSchema,
   simpleNameSchema,
+  snapshotNameSchema,
 } from "../validate/schemas";
 
 const workflowFileSchema = z
@@ -49,9 +52,6 @@ const patternWith = (names: readonly string[], result: z.ZodType<string>, what: 
     (p) => result.safeParse(fillPattern(p, SAMPLE)).success,
     `the pattern must give ${what}`,
   );
-
-/** An http(s) URL, as a public or local health URL must be. */
-const httpUrlSchema = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
 /** Checks a {@link TrafficSection}. */
 const trafficSchema = z
@@ -107,14 +107,23 @@ const databaseSchema = z
 const snapshotsSchema = z
   .object({
     datasetPattern: patternWith(["container"], datasetNameSchema, "a ZFS dataset name"),
-    prefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "expected a snapshot name prefix"),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "expected a snapshot name prefix")
+      .refine(
+        (p) => snapshotNameSchema.safeParse(`${p}${SAMPLE.sha}`).success,
+        "the prefix and a SHA must make a snapshot name (at most 201 characters)",
+      ),
   })
   .strict();
 
 /** Checks a {@link RegistrySection}. */
 const registrySchema = z
   .object({
-    owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Forgejo owner name"),
+    owner: z
+      .string()
+      .max(255, "expected at most 255 characters")
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Forgejo owner name"),
     packagePattern: patternWith(["component"], fileNameSchema, "a package name of portable characters"),
     filePattern: patternWith(["component", "sha"], fileNameSchema, "one file name (no '/', '.' or '..')"),
     retention: z.number().int().min(1),
@@ -126,7 +135,7 @@ const pipelineSchema = z
   .object({
     rollback: workflowFileSchema,
     cleanup: workflowFileSchema,
-    ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "expected a git ref like main or refs/heads/main"),
+    ref: gitRefSchema,
   })
   .strict();
 
