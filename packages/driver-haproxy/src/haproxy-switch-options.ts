@@ -121,7 +121,11 @@ export const haproxySwitchOptionsSchema = z
     routes: z
       .record(
         simpleNameSchema,
-        z.string().regex(/^\/[A-Za-z0-9_./~-]*$/, "expected a path prefix like /api/"),
+        z
+          .string()
+          .max(4096, "expected a path prefix of at most 4096 characters")
+          .regex(/^\/[A-Za-z0-9_./~-]*$/, "expected a path prefix like /api/")
+          .refine((p) => !p.split("/").includes(".."), "a path prefix has no '..' segment"),
       )
       .optional(),
     defaultComponent: simpleNameSchema.optional(),

@@ -30,7 +30,12 @@ export const reloadMethodSchema = z.discriminatedUnion("method", [
   }),
   z.object({
     method: z.literal("systemctl"),
-    unit: z.string().regex(/^[A-Za-z0-9@_.:-]+$/, "expected a systemd unit name like haproxy.service"),
+    unit: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,254}$/,
+        "expected a systemd unit name like haproxy.service (starting with a letter or digit)",
+      ),
   }),
   z.object({
     method: z.literal("master-cli"),

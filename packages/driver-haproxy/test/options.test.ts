@@ -47,6 +47,18 @@ describe("createHaproxySwitch options", () => {
     expect(make({ routes: { nope: "/x/" } }).result._unsafeUnwrapErr().message).toContain("routes.nope");
   });
 
+  it("refuses a route prefix with a '..' segment and a systemd unit that reads as an option (issue 17 property test)", () => {
+    const route = make({ routes: { backend: "/api/../../admin/" } }).result._unsafeUnwrapErr();
+    expect(route).toMatchObject({ reason: "invalid_input" });
+    expect(route.message).toContain("routes.backend");
+    for (const unit of ["..", "-x", ".hidden"]) {
+      const error = make({ reload: { method: "systemctl", unit } }).result._unsafeUnwrapErr();
+      expect(error).toMatchObject({ reason: "invalid_input" });
+      expect(error.message).toContain("reload");
+    }
+    expect(make({ routes: { backend: "/api/" } }).result.isOk()).toBe(true);
+  });
+
   it("rejects drain outside runtime-map mode, and socket paths HAProxy's address syntax would misread", () => {
     expect(make({ drain: true }).result._unsafeUnwrapErr().message).toContain("drain");
     expect(make({ statsSocket: "/run/a,b.sock" }).result._unsafeUnwrapErr().message).toContain("statsSocket");
