@@ -17,10 +17,12 @@ import { createZfsSnapshotStore, type ZfsSnapshotStoreOptions } from "@backflip/
 import fc from "fast-check";
 import type { Result, ResultAsync } from "neverthrow";
 import { describe, expect } from "vitest";
-import { hostileExamples, hostileFor, propertyParams } from "./hostile-strings";
+import { type FieldKind, hostileExamples, hostileFor, propertyParams } from "./hostile-strings";
 import { useSandbox } from "./sandbox";
 import {
   expectInert,
+  type Field,
+  type FieldSpec,
   type Fields,
   flattenFields,
   fuzzed,
@@ -52,6 +54,17 @@ interface Ctor<O> {
   readonly fields: Fields<O>;
   readonly options: O;
   readonly create: (options: O) => Result<unknown, DriverError> | ResultAsync<unknown, DriverError>;
+  /** Union options: each variant's options replace the base's, and its dotted string positions are fuzzed. */
+  readonly variants?: readonly Variant[];
+  /** Records whose keys become names (dotted path → kind): the first key is renamed everywhere it is used. */
+  readonly keys?: Readonly<Record<string, FieldKind>>;
+}
+
+/** One shape of a union option (a reload method, `ssl`, `jump`) and the string positions it adds. */
+interface Variant {
+  readonly label: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly fields: Readonly<Record<string, FieldSpec>>;
 }
 
 const ctor = <O>(c: Ctor<O>) => c as unknown as Ctor<Record<string, unknown>>;
@@ -75,7 +88,7 @@ const CTORS = [
       statsSocket: "path",
       mapFile: "path",
       reload: "structure",
-      routes: "structure",
+      routes: { backend: "url-path" },
       defaultComponent: "name",
       template: "payload",
       vars: "structure",
@@ -101,12 +114,31 @@ const CTORS = [
       binds: ["*:80"],
       statsSocket: "/run/haproxy/admin.sock",
       mapFile: "/etc/haproxy/backflip-color.map",
+      routes: { backend: "/api/" },
       defaultComponent: "backend",
       httpClientCaFile: "/etc/ssl/certs/ca.pem",
       haproxyBin: "haproxy",
       socatBin: "socat",
     },
     create: createHaproxySwitch,
+    variants: [
+      {
+        label: "reload signal",
+        options: { reload: { method: "signal", pidFile: "/run/haproxy.pid" } },
+        fields: { "reload.pidFile": "path" },
+      },
+      {
+        label: "reload systemctl",
+        options: { reload: { method: "systemctl", unit: "haproxy.service" } },
+        fields: { "reload.unit": "name" },
+      },
+      {
+        label: "reload master-cli",
+        options: { reload: { method: "master-cli", socket: "/run/haproxy-master.sock" } },
+        fields: { "reload.socket": "path" },
+      },
+    ],
+    keys: { servers: "name", "servers.backend": "name", routes: "name" },
   }),
   ctor<NginxSwitchOptions>({
     name: "nginx",
@@ -140,6 +172,7 @@ const CTORS = [
       curlBin: "curl",
     },
     create: createNginxSwitch,
+    keys: { upstreams: "name", "upstreams.backend": "name" },
   }),
   ctor<IncusHostOptions>({
     name: "incus",
@@ -176,6 +209,18 @@ const CTORS = [
       migrationsTable: "schema_migrations",
     },
     create: createPgDatabase,
+    variants: [
+      {
+        label: "ssl servername",
+        options: { ssl: { servername: "db.example.org" } },
+        fields: { "ssl.servername": "name" },
+      },
+      {
+        label: "ssl caFile",
+        options: { ssl: { caFile: "/etc/ssl/certs/ca-certificates.crt" } },
+        fields: { "ssl.caFile": "path" },
+      },
+    ],
   }),
   ctor<PsqlDatabaseOptions>({
     name: "postgres-psql",
@@ -278,6 +323,29 @@ const CTORS = [
       name: "ops",
     },
     create: createSshShell,
+    variants: [
+      {
+        label: "jump",
+        options: {
+          jump: {
+            host: "bastion.example.org",
+            username: "jump",
+            agent: "/run/ssh-agent.sock",
+            passphrase: PASSWORD,
+            hostKey: { fingerprint: `SHA256:${"B".repeat(43)}` },
+          },
+        },
+        fields: {
+          "jump.host": "address",
+          "jump.username": "name",
+          "jump.privateKey": "secret",
+          "jump.privateKeyPath": "file",
+          "jump.passphrase": "secret",
+          "jump.agent": "file",
+          "jump.hostKey.fingerprint": "name",
+        },
+      },
+    ],
   }),
   ctor<FleetOptions>({
     name: "mock",
@@ -301,26 +369,72 @@ const valueAt = (obj: unknown, path: string) =>
 describe.each(CTORS)("$name constructor: every option refuses a hostile value or keeps it inert", (c) => {
   it_listsFields(c);
   for (const field of fuzzed(flattenFields(c.fields)))
-    itFor(OPEN, `${c.name}.${field.path}`)(`${field.path} (${field.spec})`, async () => {
-      const sample = String(valueAt(c.options, field.path) ?? "x");
-      await fc.assert(
-        fc.asyncProperty(hostileFor(sample, box), async (value) => {
-          const made = await c.create(withField(c.options, field.path, value));
-          if (made.isErr()) {
-            const said = `${made.error.message} ${made.error.hint ?? ""}`;
-            expect(said, "a refusal quotes a secret").not.toContain(TOKEN);
-            expect(said, "a refusal quotes a secret").not.toContain(PASSWORD);
-            if (field.spec === "secret" && value.length >= 8) expect(said).not.toContain(value);
-          }
-          expectInert(box, field, value, {
-            refused: made.isErr() && made.error.reason === "invalid_input",
-            detail: made.isErr() ? `${made.error.reason}: ${made.error.message}` : "constructed",
-          });
-        }),
-        propertyParams(RUNS, hostileExamples(box)),
-      );
+    itFor(OPEN, `${c.name}.${field.path}`)(`${field.path} (${field.spec})`, () =>
+      fuzzField(c, field, c.options, (v) => withField(c.options, field.path, v)),
+    );
+  for (const v of c.variants ?? []) {
+    const options = { ...c.options, ...v.options };
+    itFor({}, "")(`${v.label}: constructs`, async () => {
+      const made = await c.create(options);
+      expect(made.isOk() ? "ok" : made.error.message).toBe("ok");
     });
+    for (const field of fuzzed(flattenFields(v.fields)))
+      itFor(OPEN, `${c.name}.${field.path}`)(`${v.label}: ${field.path} (${field.spec})`, () =>
+        fuzzField(c, field, options, (value) => withField(options, field.path, value)),
+      );
+  }
+  for (const [path, kind] of Object.entries(c.keys ?? {})) {
+    const field: Field = { path: `${path}.<key>`, spec: kind };
+    itFor(OPEN, `${c.name}.${field.path}`)(`${field.path} (${kind})`, () => {
+      const key = Object.keys(valueAt(c.options, path) as object)[0] as string;
+      return fuzzField(c, field, { [path]: key }, (value) => renamed(c.options, key, value));
+    });
+  }
 });
+
+/** Fuzzes one string position: `make` puts a hostile value there; `sampleFrom` holds its valid value at `field.path`. */
+async function fuzzField(
+  c: Ctor<Record<string, unknown>>,
+  field: Field,
+  sampleFrom: unknown,
+  make: (value: string) => Record<string, unknown>,
+) {
+  const sample = String(
+    (sampleFrom as Record<string, unknown>)[field.path] ?? valueAt(sampleFrom, field.path) ?? "x",
+  );
+  await fc.assert(
+    fc.asyncProperty(hostileFor(sample, box), async (value) => {
+      const made = await c.create(make(value));
+      if (made.isErr()) {
+        const said = `${made.error.message} ${made.error.hint ?? ""}`;
+        expect(said, "a refusal quotes a secret").not.toContain(TOKEN);
+        expect(said, "a refusal quotes a secret").not.toContain(PASSWORD);
+        if (field.spec === "secret" && value.length >= 8) expect(said).not.toContain(value);
+      }
+      expectInert(box, field, value, {
+        refused: made.isErr() && made.error.reason === "invalid_input",
+        detail: made.isErr() ? `${made.error.reason}: ${made.error.message}` : "constructed",
+      });
+    }),
+    propertyParams(RUNS, hostileExamples(box)),
+  );
+}
+
+/**
+ * A copy of `options` with the name `from` renamed to `to` wherever it is used: as a record
+ * key and as a string (a component in `components`, `defaultComponent`), so the
+ * cross-checks between them still hold and the key itself is what is judged.
+ */
+function renamed(options: unknown, from: string, to: string): Record<string, unknown> {
+  const walk = (v: unknown): unknown => {
+    if (v === from) return to;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype)
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k === from ? to : k, walk(x)]));
+    return v;
+  };
+  return walk(options) as Record<string, unknown>;
+}
 
 /** The base options construct (so a refusal is the hostile value's doing). */
 function it_listsFields(c: Ctor<Record<string, unknown>>) {
