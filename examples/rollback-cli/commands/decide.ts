@@ -1,20 +1,19 @@
 import type { Topology } from "@backflip/core";
 import { shaSchema } from "@backflip/core/driver-kit";
-import { type DecideContext, type Decision, decide, type Facts, observe } from "@backflip/core/recipes";
+import {
+  type DecideContext,
+  type Decision,
+  decide,
+  type Facts,
+  observe,
+  SYMPTOMS,
+} from "@backflip/core/recipes";
 import { z } from "zod";
 import { printDecision, printFacts } from "../../lib/progress";
 import { globalSchema, optional } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
 import { failDriver } from "../output";
-
-const SYMPTOMS = [
-  "public-probe-failing",
-  "app-broken",
-  "single-user-report",
-  "performance-regression",
-  "cosmetic-bug",
-] as const;
 
 const schema = globalSchema.extend({
   symptom: z.enum(SYMPTOMS, { error: `expected one of ${SYMPTOMS.join(", ")}` }),

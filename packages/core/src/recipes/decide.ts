@@ -43,8 +43,8 @@ export interface DecideContext {
   readonly hostBroken?: boolean;
 }
 
-/** The symptoms {@link decide} knows, as a {@link Symptom} names them. */
-const SYMPTOMS = [
+/** The symptoms {@link decide} knows, as a {@link Symptom} names them (a CLI's choices). */
+export const SYMPTOMS = [
   "public-probe-failing",
   "app-broken",
   "single-user-report",

@@ -27,7 +27,7 @@ export { cleanupColor } from "./cleanup-color";
 export { clearDegraded } from "./clear-degraded";
 export type { ConvergedFacts } from "./converged-step";
 export type { DecideContext, DecidedRecipe, Decision, DecisionRule, Symptom } from "./decide";
-export { decide } from "./decide";
+export { decide, SYMPTOMS } from "./decide";
 export { describeDataLoss } from "./describe-data-loss";
 export type { DriverName, Drivers, DriversFor } from "./drivers";
 export type { FastFlipDrivers, FastFlipInput } from "./fast-flip";
