@@ -55,7 +55,7 @@ const fingerprintSchema = z
 
 const hostKeySchema = z.union(
   [
-    z.object({ knownHostsFile: z.string().min(1) }).strict(),
+    z.object({ knownHostsFile: localPathSchema }).strict(),
     z.object({ knownHosts: z.string().min(1) }).strict(),
     z.object({ fingerprint: z.union([fingerprintSchema, z.array(fingerprintSchema).min(1)]) }).strict(),
   ],

@@ -269,6 +269,17 @@ describe("SshShell options", () => {
     expect(noKey.message).toContain("privateKey");
   });
 
+  it("refuses a known_hosts file path that is not one printable line (issue 17 property test)", () => {
+    const e = SshShell.create(
+      sshdOptions({ hostKey: { knownHostsFile: "/tmp/known_hosts\ntouch /tmp/pwn" } }),
+    )._unsafeUnwrapErr();
+    expect(e.reason).toBe("invalid_input");
+    expect(e.message).toContain("hostKey");
+    expect(
+      SshShell.create(sshdOptions({ hostKey: { knownHostsFile: "/etc/ssh/ssh_known_hosts" } })).isOk(),
+    ).toBe(true);
+  });
+
   it("never echoes a private key given in the wrong field type", () => {
     const secret =
       "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRETSECRETSECRET\n-----END OPENSSH PRIVATE KEY-----";
