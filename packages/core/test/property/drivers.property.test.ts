@@ -325,6 +325,16 @@ const CTORS = [
     create: createSshShell,
     variants: [
       {
+        label: "known_hosts file",
+        options: { hostKey: { knownHostsFile: "/etc/ssh/ssh_known_hosts" } },
+        fields: { "hostKey.knownHostsFile": "file" },
+      },
+      {
+        label: "known_hosts text",
+        options: { hostKey: { knownHosts: "ops.example.org ssh-ed25519 AAAA" } },
+        fields: { "hostKey.knownHosts": "payload" },
+      },
+      {
         label: "jump",
         options: {
           jump: {
@@ -387,7 +397,7 @@ describe.each(CTORS)("$name constructor: every option refuses a hostile value or
     const field: Field = { path: `${path}.<key>`, spec: kind };
     itFor(OPEN, `${c.name}.${field.path}`)(`${field.path} (${kind})`, () => {
       const key = Object.keys(valueAt(c.options, path) as object)[0] as string;
-      return fuzzField(c, field, { [path]: key }, (value) => renamed(c.options, key, value));
+      return fuzzField(c, field, { [field.path]: key }, (value) => renamed(c.options, key, value));
     });
   }
 });
