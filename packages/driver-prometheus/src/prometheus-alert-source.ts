@@ -1,5 +1,5 @@
 import { type AlertQuery, type AlertSource, type DriverError, driverError } from "@backflip/core";
-import { httpUrlSchema, parseInput } from "@backflip/core/driver-kit";
+import { freeTextSchema, hasUnsafeChars, httpUrlSchema, parseInput } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { Agent, type Dispatcher, request } from "undici";
 import { z } from "zod";
@@ -21,8 +21,26 @@ export interface PrometheusOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/** A credential carried in a header: not empty, no control, bidi or line-separator character (never quoted). */
+const credential = z
+  .string()
+  .min(1, "expected a credential")
+  .refine((s) => !hasUnsafeChars(s), "holds a control, bidi or line-separator character");
+
+/** `auth`: a bearer token, or basic credentials whose user name has no ':' (it ends the name in the header). */
+const authSchema = z.union([
+  z.object({ bearer: credential }).strict(),
+  z
+    .object({
+      username: freeTextSchema(256).refine((u) => !u.includes(":"), "a basic-auth user name has no ':'"),
+      password: credential,
+    })
+    .strict(),
+]);
+
 const optionsSchema = z.object({
   baseUrl: httpUrlSchema,
+  auth: authSchema.optional(),
   requestTimeoutMs: z.number().int().positive().optional(),
 });
 

@@ -178,6 +178,25 @@ describe("PrometheusAlertSource without a server", () => {
     }
   });
 
+  it("refuses auth that cannot be one header without echoing it (issue 17 property test)", async () => {
+    const canary = "canary-auth-4d1e";
+    const baseUrl = "http://127.0.0.1:1";
+    for (const auth of [
+      { bearer: `${canary}\r\nx-evil: 1` },
+      { username: "ops:admin", password: canary },
+      { username: "ops\n", password: canary },
+      { username: "ops", password: `${canary}\n` },
+    ]) {
+      const error = (await PrometheusAlertSource.create({ baseUrl, auth }))._unsafeUnwrapErr();
+      expect(error.reason).toBe("invalid_input");
+      expect(error.message).toContain("auth");
+      expect(JSON.stringify(error)).not.toContain(canary);
+    }
+    expect(
+      (await PrometheusAlertSource.create({ baseUrl, auth: { username: "ops", password: canary } })).isOk(),
+    ).toBe(true);
+  });
+
   it("keeps the base URL's sub-path, with or without a trailing slash (issue 17 finding 8)", async () => {
     const seen: string[] = [];
     const server = createServer((req, res) => {
