@@ -294,6 +294,13 @@ const CTORS = [
     fields: { baseUrl: "url", auth: { bearer: "secret" }, ca: "payload", requestTimeoutMs: "number" },
     options: { baseUrl: "https://prometheus.example.org/prom", auth: { bearer: TOKEN } },
     create: (o) => PrometheusAlertSource.create(o),
+    variants: [
+      {
+        label: "basic auth",
+        options: { auth: { username: "veza", password: PASSWORD } },
+        fields: { "auth.username": "text", "auth.password": "secret" },
+      },
+    ],
   }),
   ctor<SshShellOptions>({
     name: "ssh",
