@@ -122,6 +122,7 @@ const CTORS = [
     },
     create: createHaproxySwitch,
     variants: [
+      { label: "servers", options: {}, fields: { "servers.backend.blue": "address" } },
       {
         label: "reload signal",
         options: { reload: { method: "signal", pidFile: "/run/haproxy.pid" } },
@@ -172,6 +173,7 @@ const CTORS = [
       curlBin: "curl",
     },
     create: createNginxSwitch,
+    variants: [{ label: "upstreams", options: {}, fields: { "upstreams.backend.blue": "address" } }],
     keys: { upstreams: "name", "upstreams.backend": "name" },
   }),
   ctor<IncusHostOptions>({
