@@ -70,6 +70,10 @@ function slowStep(id: string, world: World, clock: { advance: (ms: number) => nu
       world.calls.push(`run:${id}`);
       return okAsync(null);
     },
+    undo: () => {
+      world.calls.push(`undo:${id}`);
+      return okAsync(undefined);
+    },
   };
 }
 
@@ -84,11 +88,15 @@ function sleepingStep(id: string, world: World, ms: number): Step {
       world.calls.push(`run:${id}`);
       return ResultAsync.fromSafePromise(new Promise((r) => setTimeout(r, ms))).map(() => null);
     },
+    undo: () => {
+      world.calls.push(`undo:${id}`);
+      return okAsync(undefined);
+    },
   };
 }
 
 describe("runPlan and its lease", () => {
-  it("stops at the next safe point once a renewal fails and the lease's time has run out (not only on conflict)", async () => {
+  it("reverts what it may once a renewal fails and the lease's time has run out (not only on conflict): the undo carries the fence", async () => {
     const world = new World();
     const clock = manualClock();
     const lock = faultyLock(new MemoryLeaseLock({ now: clock.now }), "unavailable");
@@ -98,9 +106,38 @@ describe("runPlan and its lease", () => {
       world.step({ id: "c2", kind: "change" }),
     ])._unsafeUnwrap();
     const error = (await runPlan(plan, { journal, lock, now: clock.now }))._unsafeUnwrapErr();
-    expect(error.kind).toBe("lock_held");
-    expect(error.message).toContain("could no longer be proven");
+    expect(error.kind).toBe("reverted");
+    expect(error.message).toContain("could no longer be proven held");
     expect(error.cause?.reason).toBe("unavailable");
+    expect(world.calls).toEqual(["run:c1", "undo:c1"]);
+    const records = (await journal.read(error.runId!))._unsafeUnwrap();
+    expect(records.at(-1)?.event).toMatchObject({ type: "plan.finished", state: "reverted" });
+  });
+
+  it("stops without undoing anything once another holder has the lease (a renewal answered conflict)", async () => {
+    const world = new World();
+    const clock = manualClock();
+    const inner = new MemoryLeaseLock({ now: clock.now });
+    const lock: LeaseLock = {
+      ...faultyLock(inner, "ok"),
+      renew: (lease: Lease) =>
+        errAsync(
+          driverError({
+            driver: "faulty",
+            op: "renew",
+            reason: "conflict",
+            message: `lease ${lease.token} was lost: bob holds it`,
+          }),
+        ),
+    };
+    const journal = new MemoryJournal();
+    const plan = createPlan(INTENT, [
+      slowStep("c1", world, clock, 120_000),
+      world.step({ id: "c2", kind: "change" }),
+    ])._unsafeUnwrap();
+    const error = (await runPlan(plan, { journal, lock, now: clock.now }))._unsafeUnwrapErr();
+    expect(error.kind).toBe("lock_held");
+    expect(error.cause?.reason).toBe("conflict");
     expect(world.calls).toEqual(["run:c1"]);
     const records = (await journal.read(error.runId!))._unsafeUnwrap();
     expect(records.some((r) => r.event.type === "plan.finished")).toBe(false);
@@ -138,7 +175,7 @@ describe("runPlan and its lease", () => {
     }
   });
 
-  it("settles, stopped as lease-lost, when renewals never answer", async () => {
+  it("settles, reverted, when renewals never answer", async () => {
     const world = new World();
     const lock = faultyLock(new MemoryLeaseLock(), "hang", true);
     const plan = createPlan(INTENT, [
@@ -148,9 +185,9 @@ describe("runPlan and its lease", () => {
     const error = (
       await runPlan(plan, { journal: new MemoryJournal(), lock, lockTtlMs: 60 })
     )._unsafeUnwrapErr();
-    expect(error.kind).toBe("lock_held");
+    expect(error.kind).toBe("reverted");
     expect(error.cause?.reason).toBe("timeout");
-    expect(world.calls).toEqual(["run:slow"]);
+    expect(world.calls).toEqual(["run:slow", "undo:slow"]);
   });
 
   it("settles with lock_held, running nothing, when the lock never answers acquire (runPlan and resumeRun)", async () => {

@@ -58,6 +58,7 @@ export async function driveRun(
     acknowledgeDataLoss: options.acknowledgeDataLoss === true,
     mode,
     holdsLease: keeper.check,
+    leaseTaken: () => keeper.failure()?.reason === "conflict",
     fence: keeper.fence,
   }).drive();
   return finishRun(end, progress, keeper, log);

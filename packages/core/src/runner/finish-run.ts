@@ -10,8 +10,9 @@ import { type RunProgress, toReport } from "./run-progress";
 import type { RunReport } from "./run-report";
 
 /**
- * Ends a driven run. A finished run releases its lease and returns its outcome. A run
- * that lost its journal or its lease (or could no longer prove it held the lease; or
+ * Ends a driven run. A finished run releases its lease and returns its outcome (one
+ * that reverted because its lease could no longer be proven says so). A run that lost
+ * its journal or its lease (or could no longer prove it held the lease; or
  * whose append the journal refused as fenced, which is a lost lease too) stopped like a
  * killed process: its lease is left to expire (so no other run starts on a half-done
  * environment) and the error says how to resume it.
@@ -27,7 +28,10 @@ export async function finishRun(
   const env = progress.intent.env;
   if (end.stopped === false) {
     await keeper.release();
-    return outcomeOf(progress, end.cause);
+    if (!end.leaseLost) return outcomeOf(progress, end.cause);
+    const lost = keeper.failure();
+    const why = `the lease on ${env} could no longer be proven held (${lost ? formatDriverError(lost) : "it expired by the run's clock"})`;
+    return outcomeOf(progress, end.cause ?? lost, why);
   }
   keeper.stop();
   const expires = keeper.lease().expiresAt;

@@ -20,10 +20,18 @@ export interface EngineInput {
   /** `revert`: undo completed changes instead of going on (resume only). */
   readonly mode: "continue" | "revert";
   /**
-   * Asked at every safe point: `false` once the run cannot prove it holds its lease, and
-   * the run stops there, writing nothing more.
+   * Asked at every safe point: `false` once the run cannot prove it holds its lease. The
+   * run then stops there, writing nothing more, unless it can revert (see {@link leaseTaken}).
    */
   readonly holdsLease: () => Promise<boolean>;
+  /**
+   * True when another holder is known to have the lease (a renewal answered `conflict`).
+   * A run that merely cannot prove its lease any more (the store does not answer) and has
+   * completed changes reverts them instead of stopping: every undo and journal append
+   * carries the run's fence, so a store or resource that a newer holder has written
+   * refuses it, and the run stops there.
+   */
+  readonly leaseTaken: () => boolean;
   /** The run's lease, handed to every step (`ctx.fence`). */
   readonly fence?: Fence | undefined;
 }
@@ -33,6 +41,8 @@ export interface EngineEnd {
   readonly stopped: false | "journal" | "lease";
   /** The driver error behind the first step failure, when this process saw it. */
   readonly cause?: DriverError;
+  /** True when the run reverted because it could no longer prove it held its lease. */
+  readonly leaseLost?: boolean;
 }
 
 type Next = { readonly to: RunState; readonly note?: string } | "finish" | Stop;
@@ -71,6 +81,8 @@ export class RunEngine {
   readonly #changes: Step[];
   readonly #verifies: Step[];
   readonly #steps: StepExecutor;
+  /** Set once the run reverts for a lease it cannot prove: its undos then rely on fences. */
+  #revertingUnleased = false;
 
   /** An engine for one run. */
   constructor(input: EngineInput) {
@@ -111,7 +123,21 @@ export class RunEngine {
 
   #end(stopped: false | "journal" | "lease"): EngineEnd {
     const { cause } = this.#steps;
-    return { stopped, ...(cause ? { cause } : {}) };
+    return { stopped, ...(cause ? { cause } : {}), ...(this.#revertingUnleased ? { leaseLost: true } : {}) };
+  }
+
+  /**
+   * Where a run goes when its lease cannot be proven at a safe point of the changing or
+   * verifying phase: it reverts completed changes under its fence, unless another holder
+   * is known to have the lease or nothing needs undoing (then it stops, like a killed run).
+   */
+  #leaseGone(): Next {
+    if (this.#in.leaseTaken() || !this.#needsRevert()) return { stop: "lease" };
+    this.#revertingUnleased = true;
+    return {
+      to: "reverting",
+      note: "the lease could no longer be proven held: reverting completed changes under the run's fence",
+    };
   }
 
   #status(step: Step): StepStatus {
@@ -195,7 +221,7 @@ export class RunEngine {
       if (status === "succeeded") continue;
       if (status === "failed") return { to: "reverting", note: `step ${step.id} failed` };
       const point = await this.#safePoint();
-      if (isStop(point)) return point;
+      if (isStop(point)) return point.stop === "lease" ? this.#leaseGone() : point;
       if (point === "abort") return { to: "aborted", note: `aborted before step ${step.id}` };
       const ran =
         status === "running"
@@ -217,7 +243,8 @@ export class RunEngine {
   async #reverting(): Promise<Next> {
     for (const step of [...this.#changes].reverse()) {
       if (this.#in.log.failure) return { stop: "journal" };
-      if (!(await this.#in.holdsLease())) return { stop: "lease" };
+      if (this.#revertingUnleased ? this.#in.leaseTaken() : !(await this.#in.holdsLease()))
+        return { stop: "lease" };
       if (this.#status(step) === "running" && !this.#steps.resolved.has(step.id)) {
         const ran = await this.#steps.resolveInterrupted(step, true);
         if (isStop(ran)) return ran;

@@ -29,8 +29,8 @@ export interface RunOptions {
    */
   readonly lockTtlMs?: number;
   /**
-   * The clock (tests pass a deterministic one). The run keeps its lease proven on it, so
-   * it must not run ahead of the lock's clock.
+   * The clock (tests pass a deterministic one). The run measures how long its lease is
+   * held on it, from when it asked; the lock's clock need not agree with it.
    */
   readonly now?: () => Date;
 }

@@ -16,12 +16,17 @@ const list = (ids: readonly string[]) => (ids.length > 0 ? ids.join(", ") : "non
 /**
  * The result of a finished run: its report when it succeeded, otherwise a
  * {@link RunError} whose kind, message and hint say what happened and what to do next.
+ * `reason` says why the run reverted when no step failed (e.g. its lease was lost).
  */
-export function outcomeOf(progress: RunProgress, cause?: DriverError): Result<RunReport, RunError> {
+export function outcomeOf(
+  progress: RunProgress,
+  cause?: DriverError,
+  reason?: string,
+): Result<RunReport, RunError> {
   const report = toReport(progress);
   const { runId, failure } = progress;
   const extra = { runId, report, ...(cause ? { cause } : {}) };
-  const why = failure ? `step ${failure.stepId} failed: ${failure.message}` : undefined;
+  const why = failure ? `step ${failure.stepId} failed: ${failure.message}` : reason;
   const undone = stepsWith(progress, ["undone"]);
   switch (progress.state) {
     case "succeeded":
