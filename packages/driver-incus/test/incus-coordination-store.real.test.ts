@@ -100,17 +100,21 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
 
   it("lets exactly one of eight separate clients win each round (If-Match on one ETag)", async () => {
     const racers = stores(8);
-    let last = 0;
+    // The anchor exists before the race: every round is eight If-Match writes on one ETag.
+    const first = (await racers[0]!.lock.acquire("prod", { owner: "setup", ttlMs: LONG }))._unsafeUnwrap();
+    expect((await racers[0]!.lock.release(first)).isOk()).toBe(true);
+    let last = first.token;
     for (let round = 0; round < 5; round++) {
       const results = await Promise.all(
         racers.map((s, i) => s.lock.acquire("prod", { owner: `racer ${i} round ${round}`, ttlMs: LONG })),
       );
       const won = results.filter((r) => r.isOk()).map((r) => r._unsafeUnwrap());
-      expect(won).toHaveLength(1);
+      const lost = results.flatMap((r) => (r.isErr() ? [`${r.error.reason}: ${r.error.message}`] : []));
+      expect(won, lost.join("; ")).toHaveLength(1);
       expect(won[0]!.token).toBeGreaterThan(last);
       last = won[0]!.token;
-      for (const lost of results.filter((r) => r.isErr())) {
-        expect(lost._unsafeUnwrapErr()).toMatchObject({
+      for (const refused of results.filter((r) => r.isErr())) {
+        expect(refused._unsafeUnwrapErr()).toMatchObject({
           reason: "conflict",
           details: { owner: won[0]!.owner },
         });
