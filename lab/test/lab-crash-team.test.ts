@@ -79,11 +79,22 @@ describe.skipIf(skip)(
     /**
      * After a kill: laptop B reads the run from the anchor (a prefix of what A journaled,
      * ending at or after A's last synced record), resumes or reverts it, and the lab converged.
+     * A run killed before its first change step left no record (its first ones ride with
+     * that step's start): only its lease names it, and laptop B breaks it with nothing to undo.
      */
     async function recover(id: string, exit: ChildExit, types: string[], mode: "continue" | "revert") {
       expect(exit.signal, exit.stderr).toBe("SIGKILL");
       expect(existsSync(`${dir}/journal`) || existsSync(`${dir}/locks`)).toBe(false);
-      const stored = (await laptopB.journal.read(id))._unsafeUnwrap();
+      const before = (await d.traffic.readState())._unsafeUnwrap().activeColor;
+      const read = await laptopB.journal.read(id);
+      if (read.isErr()) {
+        expect(read.error.reason).toBe("not_found");
+        await untilStale(id);
+        expect((await laptopB.lock.breakStale(d.topology.env))._unsafeUnwrap().owner).toContain(id);
+        expect(await expectConverged(d, laptopB.lock)).toBe(before);
+        return { outcome: "nothing to resume", color: before };
+      }
+      const stored = read.value;
       expect(stored.length).toBeGreaterThanOrEqual(1);
       expect(stored.map((r) => named(r.event))).toEqual(types.slice(0, stored.length));
       await untilStale(id);

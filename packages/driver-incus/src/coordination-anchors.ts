@@ -62,6 +62,7 @@ export class CoordinationAnchors {
   readonly #prefix: string;
   readonly #clock = new ServerClock();
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #freed = new Set<string>();
 
   readonly #timeoutMs: number;
 
@@ -83,6 +84,16 @@ export class CoordinationAnchors {
   /** The client's endpoint and project, for messages. */
   get where(): string {
     return `${this.#client.endpoint} (project ${this.#client.project})`;
+  }
+
+  /** Notes that this process's own write freed the lease `token` on `env` (a finished run's last record). */
+  noteFreed(env: string, token: number): void {
+    this.#freed.add(`${env}\n${token}`);
+  }
+
+  /** Whether {@link noteFreed} was called for this lease (once: the note is consumed). */
+  takeFreed(env: string, token: number): boolean {
+    return this.#freed.delete(`${env}\n${token}`);
   }
 
   /** The name of `env`'s instance of `kind`, or `invalid_input` when `env` cannot be part of an Incus name. */

@@ -8,7 +8,7 @@ import {
 } from "@backflip/core";
 import { invalidInput, parseInput, runIdSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
-import { leaseOf } from "./anchor-lease";
+import { freedKeys, leaseOf } from "./anchor-lease";
 import type { CoordinationAnchors, ListedAnchor } from "./coordination-anchors";
 import { DRIVER } from "./incus-error";
 import {
@@ -45,11 +45,16 @@ interface Pending {
  *
  * Records appended with `sync: false` are buffered in this process and written in the
  * same PATCH as the run's next synced record (one ~15 ms write instead of one per
- * record); a run's first record is always written at once, so every machine sees a run
- * in flight. After a kill, or an OS crash, the anchor therefore keeps a prefix of the
- * run that ends at or after its last synced record (and holds at least its first) — the
- * guarantee the runner already tolerates for an OS crash. {@link IncusJournal.read} in the same process sees the
- * buffered records too.
+ * record) — the first one too: a run in flight is seen by its lease (which names the
+ * run) from its start, and by its records from its first change step on. After a kill,
+ * or an OS crash, the anchor therefore keeps a prefix of the run that ends at or after
+ * its last synced record (nothing, when it was killed before its first change step: then
+ * nothing changed) — the guarantee the runner already tolerates for an OS crash.
+ * {@link IncusJournal.read} in the same process sees the buffered records too.
+ *
+ * A fenced batch holding the run's `plan.finished` record also frees the run's lease in
+ * the same PATCH (a finished run releases it next anyway): the lock's `release` that
+ * follows then sends nothing.
  */
 export class IncusJournal implements Journal {
   readonly name = "incus";
@@ -113,8 +118,7 @@ export class IncusJournal implements Journal {
     batch.records.push(record);
     if (options.fence) batch.fence = options.fence;
     this.#pending.set(runId, batch);
-    // A run's first record is written at once: every machine sees the run from its start.
-    if (options.sync === false && record.seq > 0) return ok(undefined);
+    if (options.sync === false) return ok(undefined);
     this.#pending.delete(runId);
     return this.#flush(runId, batch);
   }
@@ -125,6 +129,7 @@ export class IncusJournal implements Journal {
     if (name.isErr()) return err(name.error);
     const { fence, records } = batch;
     const first = records[0]!.seq;
+    const finished = records.some((r) => r.event.type === "plan.finished");
     const written = await this.#anchors.update("append", name.value, "anchor", true, (state) => {
       const config = state?.config ?? {};
       if (fence) {
@@ -133,14 +138,16 @@ export class IncusJournal implements Journal {
       }
       const stored = anchorRuns(config).get(runId) ?? [];
       if (first !== stored.length) return err(seqError(runId, first, stored.length));
-      const write: Record<string, string> = {};
+      const write: Record<string, string> = fence && finished ? freedKeys() : {};
       for (const r of records) write[recordKey(runId, r.seq)] = JSON.stringify(r.event);
       return ok({ write, value: stored.length + records.length });
     });
     if (written.isErr()) return err(written.error);
     this.#stored.set(runId, written.value);
     this.#envOf.set(runId, batch.env);
-    if (records.some((r) => r.event.type === "plan.finished")) this.#archive(batch.env);
+    if (!finished) return ok(undefined);
+    if (fence) this.#anchors.noteFreed(fence.key, fence.token);
+    this.#archive(batch.env);
     return ok(undefined);
   }
 

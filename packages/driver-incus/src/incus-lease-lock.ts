@@ -10,7 +10,7 @@ import {
   parseLease,
   parseRenew,
 } from "@backflip/core/driver-kit";
-import { err, errAsync, ok, type ResultAsync } from "neverthrow";
+import { err, errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { BREAK_KEY_PREFIX, epochOf, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
 import type { CoordinationAnchors } from "./coordination-anchors";
@@ -96,11 +96,15 @@ export class IncusLeaseLock implements LeaseLock {
     });
   }
 
-  /** Frees the lease if it is still the current one; a lease already gone is fine. */
+  /**
+   * Frees the lease if it is still the current one; a lease already gone is fine. A lease
+   * the run's own `plan.finished` record freed (see {@link IncusJournal}) costs no request.
+   */
   release(lease: Lease): ResultAsync<void, DriverError> {
     const op = "release";
     const checked = parseLease(DRIVER, op, lease);
     if (checked.isErr()) return errAsync(checked.error);
+    if (this.#anchors.takeFreed(lease.key, lease.token)) return okAsync(undefined);
     const name = this.#anchors.nameOf(op, "anchor", lease.key);
     if (name.isErr()) return errAsync(name.error);
     return this.#anchors.update(op, name.value, "anchor", false, (state) => {

@@ -163,6 +163,42 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run]);
   });
 
+  it("writes a run's first records with its first synced one, and frees its lease with its last", async () => {
+    const [a, b] = stores(2);
+    const run = "20261207T040200Z-cccccc";
+    const lease = (
+      await a!.lock.acquire("staging", { owner: `alice run ${run}`, ttlMs: LONG })
+    )._unsafeUnwrap();
+    const fence = { key: "staging", token: lease.token };
+    const prefix = prefixes[prefixes.length - 1]!;
+    const runKeys = async () =>
+      Object.keys(await configOf(`${prefix}-anchor-staging`)).filter((k) =>
+        k.startsWith("user.backflip.run."),
+      );
+    // Not synced (the runner's plan.started and check steps): only the lease shows the run yet.
+    expect(
+      (await a!.journal.append(run, record(run, 0, "plan.started"), { sync: false, fence })).isOk(),
+    ).toBe(true);
+    expect(await runKeys()).toEqual([]);
+    expect((await b!.lock.inspect("staging"))._unsafeUnwrap()?.lease.owner).toBe(`alice run ${run}`);
+    expect((await a!.journal.append(run, record(run, 1, "step.log"), { fence })).isOk()).toBe(true);
+    expect(await runKeys()).toHaveLength(2);
+    // The finished record frees the lease in the same write; the release then has nothing to do.
+    expect((await a!.journal.append(run, record(run, 2, "plan.finished"), { fence })).isOk()).toBe(true);
+    expect((await b!.lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
+    expect((await a!.lock.release(lease)).isOk()).toBe(true);
+    const next = (await b!.lock.acquire("staging", { owner: "bob run 2", ttlMs: LONG }))._unsafeUnwrap();
+    expect(next.token).toBeGreaterThan(lease.token);
+    // A stale release of the freed lease leaves the next holder alone.
+    expect((await a!.lock.release(lease)).isOk()).toBe(true);
+    expect((await b!.lock.inspect("staging"))._unsafeUnwrap()?.lease).toEqual(next);
+    expect((await b!.journal.read(run))._unsafeUnwrap()).toEqual([
+      record(run, 0, "plan.started"),
+      record(run, 1, "step.log"),
+      record(run, 2, "plan.finished"),
+    ]);
+  });
+
   it("keeps tokens growing when the anchor is deleted and created again; one issuer for every client", async () => {
     const [a, b] = stores(2);
     expect(a!.lock.issuer).toBe(b!.lock.issuer);
