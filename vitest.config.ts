@@ -24,6 +24,7 @@ export default defineConfig({
         find: /^@backflip\/driver-forgejo\/testing$/,
         replacement: src("packages/driver-forgejo/src/testing/index.ts"),
       },
+      { find: /^@backflip\/cli\/(progress|simulated-fleet)$/, replacement: src("packages/cli/src/$1.ts") },
       { find: /^@backflip\/([a-z-]+)$/, replacement: src("packages/$1/src/index.ts") },
     ],
   },

@@ -1,44 +1,14 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { addLatencies, simulatedTopology } from "@backflip/cli/simulated-fleet";
 import { type FullTopology, type RollbackPlan, type RunEvent, runPlan } from "@backflip/core";
-import { vezaTopology } from "@backflip/core/recipes";
 import { createFleet, type Fleet, type FleetScenario } from "@backflip/driver-mock";
 import { type Out, printOutcome, printPlan, progressPrinter } from "./progress";
 
-/** The Veza topology of `env`, with each container's own health URL on the simulated fleet. */
-export function simulatedTopology(env: string): FullTopology {
-  const { containers } = vezaTopology(env);
-  return vezaTopology(env, {
-    containers: {
-      ...containers,
-      app: { ...containers.app, localHealthUrl: "http://{container}.fleet/api/v1/health" },
-    },
-  });
-}
+export { addLatencies, simulatedTopology };
 
 /** The staging topology, with each container's own health URL on the simulated fleet. */
 export const topology: FullTopology = simulatedTopology("staging");
-
-/** Real-world-ish latencies (milliseconds) so the live progress shows time passing. */
-const LATENCY: Record<string, number> = {
-  "host.list": 40,
-  "host.start": 120,
-  "host.stop": 80,
-  "host.pushFile": 30,
-  "traffic.validate": 60,
-  "traffic.reload": 150,
-  "probe.check": 90,
-  "registry.download": 60,
-  "registry.upload": 80,
-  "database.applySql": 70,
-  "snapshots.rollback": 200,
-};
-
-/** Gives the slow operations of a fleet real-world-ish latencies, so live progress shows time passing. */
-export function addLatencies(fleet: Fleet): Fleet {
-  for (const [op, ms] of Object.entries(LATENCY)) fleet.faults.latency(op, ms);
-  return fleet;
-}
 
 /** A simulated fleet on the example topology, on today's clock, with small latencies on the slow operations. */
 export function simulatedFleet(scenario?: FleetScenario): Fleet {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSchema } from "./cli-args";
+import { runSchema } from "../../packages/cli/src/cli-args";
 
 /**
  * `--actor` and `--reason` use the core's shared rules (a login-like name, one line of

@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { fleetSha } from "@backflip/driver-mock";
 import fc from "fast-check";
 import { beforeAll, describe, expect } from "vitest";
+import { GLOBAL_OPTIONS } from "../../packages/cli/src/cli-args";
+import { COMMANDS } from "../../packages/cli/src/commands";
+import { EXIT } from "../../packages/cli/src/exit-codes";
 import {
   acceptableAs,
   hasRawTerminalControl,
@@ -17,9 +20,6 @@ import {
   type OpenFindings,
   treeSnapshot,
 } from "../../packages/core/test/property/surface-fields";
-import { GLOBAL_OPTIONS } from "./cli-args";
-import { COMMANDS } from "./commands";
-import { EXIT } from "./exit-codes";
 import { main } from "./main";
 
 /**

@@ -1,3 +1,4 @@
+import type { Coordination, Target } from "@backflip/cli";
 import { type DriverError, driverError } from "@backflip/core";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { closeLabDrivers, withPath3Drivers } from "../../lab/src/lab-data-drivers";
@@ -5,8 +6,6 @@ import { type LabDrivers, labDrivers } from "../../lab/src/lab-drivers";
 import { missingPath3Backends } from "../../lab/src/lab-postgres-settings";
 import { readRegistryState } from "../../lab/src/lab-registry";
 import { LAB_ENV, labStateDir, labTopology } from "../../lab/src/lab-settings";
-import type { Coordination } from "./coordination";
-import type { Target } from "./target";
 
 /**
  * The lab's drivers, with Path 3's database (psql in `veza-lab-postgres`), snapshots

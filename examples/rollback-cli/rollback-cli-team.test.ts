@@ -11,7 +11,7 @@ import { createEtcdCoordination } from "@backflip/driver-etcd";
 import { createIncusCoordination, createIncusHost, incusSocketPath } from "@backflip/driver-incus";
 import { okAsync } from "neverthrow";
 import { afterAll, describe, expect, it } from "vitest";
-import { FLEET_FILE } from "./simulated-target";
+import { FLEET_FILE } from "../../packages/cli/src/simulated-target";
 import { runCli, startCli } from "./start-cli";
 
 const stateDir = () => mkdtemp(join(tmpdir(), "rollback-cli-team-"));

@@ -6,8 +6,8 @@ import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
 import { type Fleet, snapshotFleet } from "@backflip/driver-mock";
 import { describe, expect, it } from "vitest";
 import { readRegistryState, registryAlive } from "../../lab/src/lab-registry";
-import { COMMANDS } from "./commands";
-import { FLEET_FILE, freshIncidentFleet } from "./simulated-target";
+import { COMMANDS } from "../../packages/cli/src/commands";
+import { FLEET_FILE, freshIncidentFleet } from "../../packages/cli/src/simulated-target";
 import { runCli, startCli } from "./start-cli";
 
 const stateDir = () => mkdtemp(join(tmpdir(), "rollback-cli-test-"));

@@ -2,8 +2,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { escapeForTerminal } from "../../packages/cli/src/output";
 import { main } from "./main";
-import { escapeForTerminal } from "./output";
 
 /** What a terminal acts on: C0, DEL, C1, bidi marks/overrides/isolates, U+2028/9 (code points listed). */
 const CONTROL = new RegExp(

@@ -8,7 +8,7 @@ type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
  * `locales` index, which loads some 40 languages, becomes `{ en }` — another quarter off
  * the cold import. A driver's own zod is untouched.
  */
-const zodEnglishOnly: Plugin = {
+export const zodEnglishOnly: Plugin = {
   name: "zod-english-only",
   setup(build) {
     build.onResolve({ filter: /\/locales\/index\.c?js$/ }, (args) => ({

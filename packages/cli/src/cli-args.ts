@@ -50,7 +50,10 @@ export const RUN_OPTIONS = {
 export const globalSchema = z.object({
   /** Default: `staging` on the simulated fleet, `lab` on the lab. */
   env: envNameSchema.optional(),
-  target: z.enum(["simulated", "lab"]).default("simulated"),
+  target: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a target name: simulated, or one the CLI adds")
+    .default("simulated"),
   "state-dir": z.string().default("./.backflip").pipe(cliPathSchema),
   coordination: coordinationKindSchema,
   "etcd-endpoints": etcdEndpointsSchema.optional(),

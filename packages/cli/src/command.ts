@@ -2,13 +2,13 @@ import { userInfo } from "node:os";
 import type { DriverError, RollbackPlan } from "@backflip/core";
 import type { ResultAsync } from "neverthrow";
 import type { z } from "zod";
-import { printPlan } from "../lib/progress";
 import { type globalSchema, type OptionSpec, type RawArgs, validate } from "./cli-args";
 import { type Coordination, openCoordination } from "./coordination";
 import { cliOwner, executePlan } from "./execute-plan";
 import { EXIT, type ExitCode, exitForDriverError } from "./exit-codes";
 import { fail, failDriver, type Output } from "./output";
-import { openTarget, type Target } from "./target";
+import { printPlan } from "./progress";
+import { openTarget, type Target, type TargetOpeners } from "./target";
 
 /** The global options once validated. */
 export type Globals = z.output<typeof globalSchema>;
@@ -37,7 +37,11 @@ export function validateOrFail<S extends z.ZodType>(
 ): z.output<S> | null {
   const parsed = validate(schema, values);
   if (parsed.isOk()) return parsed.value;
-  fail(out, EXIT.usage, { message: parsed.error, hint: `see: rollback ${command} --help`, reason: "usage" });
+  fail(out, EXIT.usage, {
+    message: parsed.error,
+    hint: `see: ${out.program.name} ${command} --help`,
+    reason: "usage",
+  });
   return null;
 }
 
@@ -45,6 +49,9 @@ export function validateOrFail<S extends z.ZodType>(
 export class Session {
   readonly #opened: Target[] = [];
   #coordination: Coordination | undefined;
+
+  /** `targets`: the target kinds an embedding CLI adds to the built-in ones (the example's `lab`). */
+  constructor(readonly targets: TargetOpeners = {}) {}
 
   /**
    * Opens the coordination store the global options name (once; `actor` is recorded by a
@@ -60,7 +67,7 @@ export class Session {
       stateDir: globals["state-dir"],
       etcdEndpoints: globals["etcd-endpoints"],
       prefix: globals["coordination-prefix"],
-      actor: cliOwner(globals.actor ?? defaultActor()),
+      actor: cliOwner(globals.actor ?? defaultActor(), out.program),
     });
     if (opened.isErr()) return failDriver(out, exitForDriverError(opened.error), opened.error);
     this.#coordination = opened.value;
@@ -71,12 +78,10 @@ export class Session {
   async open(globals: Globals & { actor?: string | undefined }, out: Output): Promise<Target | ExitCode> {
     const coordination = await this.coordination(globals, out);
     if (typeof coordination === "number") return coordination;
-    const target = await openTarget({
-      kind: globals.target,
-      env: globals.env,
-      stateDir: globals["state-dir"],
-      coordination,
-    });
+    const target = await openTarget(
+      { kind: globals.target, env: globals.env, stateDir: globals["state-dir"], coordination },
+      this.targets,
+    );
     if (target.isErr()) return failDriver(out, exitForDriverError(target.error), target.error);
     this.#opened.push(target.value);
     return target.value;
@@ -113,7 +118,7 @@ export function defaultActor(): string {
 /** The help text's shared part: the global options. */
 export const GLOBAL_HELP = `Global options:
   --env NAME          environment (default staging; lab with --target lab)
-  --target KIND       simulated (default) | lab (the real lab: pnpm lab up)
+  --target KIND       simulated (default: the simulated fleet), or a target the CLI adds
   --state-dir DIR     the file store's journal and locks, the simulated world (default ./.backflip)
   --coordination KIND where leases and the journal live: file (default: the state dir,
                       this machine only) | incus (anchor instances on the local Incus)

@@ -9,9 +9,10 @@ import {
 } from "@backflip/core";
 import { DeployMetrics } from "@backflip/core/recipes";
 import type { Result } from "neverthrow";
-import { printOutcome, printPlan, progressPrinter } from "../lib/progress";
 import { EXIT, type ExitCode, exitForRunError } from "./exit-codes";
 import { type Output, runErrorJson } from "./output";
+import type { Program } from "./program";
+import { printOutcome, printPlan, progressPrinter } from "./progress";
 import type { Target } from "./target";
 
 /** How a plan is run from the command line. */
@@ -25,8 +26,9 @@ export interface ExecuteOptions {
   readonly acknowledgeDataLoss?: boolean;
 }
 
-/** The lock owner a CLI run records: the actor, then `user@host pid N`. */
-export const cliOwner = (actor: string) => `${actor} via rollback-cli (${defaultOwner()})`;
+/** The lock owner a CLI run records: the actor, the CLI, then `user@host pid N`. */
+export const cliOwner = (actor: string, program: Program) =>
+  `${actor} via ${program.tool} (${defaultOwner()})`;
 
 /** Live progress for a run: one JSON line per event with `--json`, progress lines otherwise. */
 export function eventSink(out: Output): (event: RunEvent) => void {
@@ -86,7 +88,7 @@ export async function executePlan(
   const result = await runPlan(plan, {
     journal: target.journal,
     lock: target.lock,
-    owner: cliOwner(options.actor),
+    owner: cliOwner(options.actor, out.program),
     onEvent: eventSink(out),
     ...(options.lockTtlS ? { lockTtlMs: options.lockTtlS * 1000 } : {}),
     ...(options.acknowledgeDataLoss ? { acknowledgeDataLoss: true } : {}),

@@ -1,7 +1,8 @@
 import type { DriverError, RunError } from "@backflip/core";
 import { UNSAFE_CHARS } from "@backflip/core/driver-kit";
-import type { Out } from "../lib/progress";
 import type { ExitCode } from "./exit-codes";
+import type { Program } from "./program";
+import type { Out } from "./progress";
 
 /** Where a command writes: lines for a person, or JSON objects (one per line) with `--json`. */
 export interface Output {
@@ -13,6 +14,8 @@ export interface Output {
   object(value: unknown): void;
   /** A line for a person on stderr (always). */
   readonly problem: Out;
+  /** The CLI that writes: its name goes into hints and suggested commands. */
+  readonly program: Program;
 }
 
 /**
@@ -46,10 +49,11 @@ export function printLines(out: Out, text: string): void {
  * An {@link Output} over two line writers (the process's stdout and stderr, or a test's
  * arrays); every line, JSON included, goes through {@link escapeForTerminal}.
  */
-export function createOutput(json: boolean, stdout: Out, stderr: Out): Output {
+export function createOutput(json: boolean, stdout: Out, stderr: Out, program: Program): Output {
   const toStdout = terminalWriter(stdout);
   return {
     json,
+    program,
     text: (line) => {
       if (!json) toStdout(line);
     },

@@ -10,8 +10,8 @@ import {
 import { LocalShellFiles } from "@backflip/core/driver-kit";
 import { createFleet, type Fleet, restoreFleet, snapshotFleet } from "@backflip/driver-mock";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { addLatencies, simulatedTopology } from "../lib/simulated";
 import type { Coordination } from "./coordination";
+import { addLatencies, simulatedTopology } from "./simulated-fleet";
 import type { Target } from "./target";
 
 /** The file holding the simulated world between CLI invocations. */

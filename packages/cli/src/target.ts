@@ -1,11 +1,10 @@
 import { type DriverError, driverError, type Journal, type LeaseLock, type Topology } from "@backflip/core";
 import type { Drivers } from "@backflip/core/recipes";
-import { ResultAsync } from "neverthrow";
+import { errAsync, ResultAsync } from "neverthrow";
 import type { Coordination } from "./coordination";
-import { openSimulatedTarget } from "./simulated-target";
 
-/** Where a command acts: the simulated fleet, or the lab. */
-export type TargetKind = "simulated" | "lab";
+/** Where a command acts: `simulated` (built in), or a kind an embedding CLI adds. */
+export type TargetKind = string;
 
 /** What every command needs from where it acts. */
 export interface Target {
@@ -29,7 +28,7 @@ export interface Target {
 /** How to open a target. */
 export interface TargetOptions {
   readonly kind: TargetKind;
-  /** The environment (default: `staging` on the simulated fleet, `lab` on the lab). */
+  /** The environment (default: `staging` on the simulated fleet, the target's own otherwise). */
   readonly env?: string | undefined;
   /** The state directory (the file store's journal and locks, and for the simulated target `fleet.json`). */
   readonly stateDir: string;
@@ -37,22 +36,35 @@ export interface TargetOptions {
   readonly coordination: Coordination;
 }
 
+/** Opens a target of one kind (loading what it needs on demand). */
+export type TargetOpener = (options: TargetOptions) => ResultAsync<Target, DriverError>;
+
+/** Target kinds an embedding CLI adds, by `--target` name. */
+export type TargetOpeners = Readonly<Record<string, TargetOpener>>;
+
 /**
- * Opens the target a command acts on. Opening reads and never writes: the simulated
- * world is saved only once something ran on it.
+ * Opens the target a command acts on: `simulated`, or one of `extra`. Opening reads and
+ * never writes: the simulated world is saved only once something ran on it. An unknown
+ * kind is `invalid_input` naming `--target` and the kinds there are.
  */
-export function openTarget(options: TargetOptions): ResultAsync<Target, DriverError> {
+export function openTarget(
+  options: TargetOptions,
+  extra: TargetOpeners = {},
+): ResultAsync<Target, DriverError> {
   if (options.kind === "simulated")
-    return openSimulatedTarget(options.env ?? "staging", options.stateDir, options.coordination);
-  // loaded on demand: the lab's drivers (Incus, HAProxy, registry) are not needed otherwise
-  return ResultAsync.fromPromise(import("./lab-target"), (cause) =>
+    // loaded on demand: a command that opens no target (help, runs) never loads the simulated fleet
+    return ResultAsync.fromSafePromise(import("./simulated-target")).andThen((simulated) =>
+      simulated.openSimulatedTarget(options.env ?? "staging", options.stateDir, options.coordination),
+    );
+  const opener = Object.hasOwn(extra, options.kind) ? extra[options.kind] : undefined;
+  if (opener) return opener(options);
+  return errAsync(
     driverError({
-      driver: "rollback-cli",
+      driver: "cli",
       op: "target",
-      reason: "unavailable",
-      message: `cannot load the lab target: ${(cause as Error).message}`,
-      hint: "check the lab/ workspace package is installed (pnpm install)",
-      cause,
+      reason: "invalid_input",
+      message: `--target: no target "${options.kind}"`,
+      hint: `one of: ${["simulated", ...Object.keys(extra)].join(", ")}`,
     }),
-  ).andThen((lab) => lab.openLabTarget(options.env ?? "lab", options.coordination));
+  );
 }

@@ -25,7 +25,7 @@ export const cleanupCommand: Command = {
   summary: "destroy a failed color's app containers (never the live one); dry run unless --yes",
   positionals: 0,
   options: { ...RUN_OPTIONS, color: { type: "string" }, via: { type: "string" }, yes: { type: "boolean" } },
-  help: `Usage: rollback cleanup --color C [--yes] [options]
+  help: `Usage: %prog cleanup --color C [--yes] [options]
 
 The runbook's "Veza cleanup" workflow: once forensics are done, destroy the failed
 color's app containers to reclaim the slot. Refused for the live color. Without --yes
@@ -41,8 +41,8 @@ ${RUN_HELP}
 ${GLOBAL_HELP}
 
 Examples:
-  rollback cleanup --color green
-  rollback cleanup --color green --yes --reason "forensics done, INC-42"
+  %prog cleanup --color green
+  %prog cleanup --color green --yes --reason "forensics done, INC-42"
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {

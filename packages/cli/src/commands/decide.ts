@@ -9,11 +9,11 @@ import {
   SYMPTOMS,
 } from "@backflip/core/recipes";
 import { z } from "zod";
-import { printDecision, printFacts } from "../../lib/progress";
 import { globalSchema, optional } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
 import { failDriver } from "../output";
+import { printDecision, printFacts } from "../progress";
 
 const schema = globalSchema.extend({
   symptom: z.enum(SYMPTOMS, { error: `expected one of ${SYMPTOMS.join(", ")}` }),
@@ -27,21 +27,26 @@ const schema = globalSchema.extend({
 });
 
 /** The command line that carries out a decision, or `null` when there is nothing to run. */
-export function suggestedCommand(decision: Decision, facts: Facts, topology: Topology): string | null {
+export function suggestedCommand(
+  decision: Decision,
+  facts: Facts,
+  topology: Topology,
+  prog: string,
+): string | null {
   if (decision.action !== "rollback") return null;
   const env = `--env ${facts.env}`;
   const sha = decision.target?.sha ?? "<sha>";
   switch (decision.recipe) {
     case "fast-flip":
-      return `rollback rollback ${env} --mode fast --target-color ${decision.target?.color ?? "<color>"} --reason "<why>"`;
+      return `${prog} rollback ${env} --mode fast --target-color ${decision.target?.color ?? "<color>"} --reason "<why>"`;
     case "redeploy":
-      return `rollback rollback ${env} --mode full --release-sha ${sha} --reason "<why>"`;
+      return `${prog} rollback ${env} --mode full --release-sha ${sha} --reason "<why>"`;
     case "rebuild-push":
-      return `rollback push-artifact ${env} --release-sha ${sha} ${topology.containers.components.map((c) => `--artifact ${c}=/tmp/veza-${c}-${sha}.tar.zst`).join(" ")} --reason "<why>"   # then --mode full`;
+      return `${prog} push-artifact ${env} --release-sha ${sha} ${topology.containers.components.map((c) => `--artifact ${c}=/tmp/veza-${c}-${sha}.tar.zst`).join(" ")} --reason "<why>"   # then --mode full`;
     case "inverse-sql":
-      return `rollback inverse-sql ${env} --file /tmp/inverse.sql --reason "<why>"   # then --mode full`;
+      return `${prog} inverse-sql ${env} --file /tmp/inverse.sql --reason "<why>"   # then --mode full`;
     case "restore-snapshot":
-      return `rollback restore-snapshot ${env} --container ${topology.database?.container ?? "<container>"} --snapshot ${topology.snapshots?.prefix ?? ""}${decision.target?.sha ?? facts.liveSha ?? "<sha>"} --reason "<why>"`;
+      return `${prog} restore-snapshot ${env} --container ${topology.database?.container ?? "<container>"} --snapshot ${topology.snapshots?.prefix ?? ""}${decision.target?.sha ?? facts.liveSha ?? "<sha>"} --reason "<why>"`;
     default:
       return null;
   }
@@ -62,7 +67,7 @@ export const decideCommand: Command = {
     "schema-poisoned": { type: "boolean" },
     "host-broken": { type: "boolean" },
   },
-  help: `Usage: rollback decide --symptom S [options]
+  help: `Usage: %prog decide --symptom S [options]
 
 Reads the target (changing nothing), then walks the runbook: did the new color come up;
 "When NOT to rollback" (not on call, a single user's report, a performance regression,
@@ -81,9 +86,9 @@ Options:
 ${GLOBAL_HELP}
 
 Examples:
-  rollback decide --symptom public-probe-failing --on-call --paged
-  rollback decide --symptom single-user-report --on-call
-  rollback decide --symptom app-broken --paged --target-sha 0123456789abcdef0123456789abcdef01234567 --json
+  %prog decide --symptom public-probe-failing --on-call --paged
+  %prog decide --symptom single-user-report --on-call
+  %prog decide --symptom app-broken --paged --target-sha 0123456789abcdef0123456789abcdef01234567 --json
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
@@ -109,7 +114,7 @@ ${EXIT_CODES_HELP}`,
     const decided = decide(facts.value, context);
     if (decided.isErr()) return failDriver(out, exitForDriverError(decided.error), decided.error);
     const decision = decided.value;
-    const command = suggestedCommand(decision, facts.value, target.topology);
+    const command = suggestedCommand(decision, facts.value, target.topology, out.program.name);
     printFacts(facts.value, out.text, { retention: target.topology.registry?.retention });
     out.text("");
     printDecision(decision, out.text);

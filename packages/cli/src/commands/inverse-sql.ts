@@ -27,7 +27,7 @@ export const inverseSqlCommand: Command = {
     "expected-version": { type: "string" },
     "dry-run": { type: "boolean" },
   },
-  help: `Usage: rollback inverse-sql --file F [options]
+  help: `Usage: %prog inverse-sql --file F [options]
 
 Path 3, "a destructive migration poisoned the schema": the runbook's
 \`incus exec <env>-postgres -- psql -U veza veza < /tmp/inverse.sql\`. Reads the migration
@@ -45,7 +45,7 @@ ${RUN_HELP}
 ${GLOBAL_HELP}
 
 Examples:
-  rollback inverse-sql --file /tmp/inverse.sql --expected-version 41 --reason "migration 42 dropped users.email"
+  %prog inverse-sql --file /tmp/inverse.sql --expected-version 41 --reason "migration 42 dropped users.email"
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {

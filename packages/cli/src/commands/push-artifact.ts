@@ -32,12 +32,12 @@ export const pushArtifactCommand: Command = {
     artifact: { type: "string", multiple: true },
     "dry-run": { type: "boolean" },
   },
-  help: `Usage: rollback push-artifact --release-sha SHA --artifact COMPONENT=PATH... [options]
+  help: `Usage: %prog push-artifact --release-sha SHA --artifact COMPONENT=PATH... [options]
 
 Path 3, "Forgejo registry has been purged of the SHA you need": you rebuilt the
 tarballs (go build … && tar --use-compress-program=zstd -cf /tmp/veza-<component>-<sha>.tar.zst …);
 this checks each file (size, sha256), uploads it, and verifies the registry has it.
-Every component the registry is missing must be given. Then run \`rollback rollback --mode full\`.
+Every component the registry is missing must be given. Then run \`%prog rollback --mode full\`.
 
 Options:
   --release-sha SHA              the 40-hex SHA the tarballs were built from (required)
@@ -49,7 +49,7 @@ ${RUN_HELP}
 ${GLOBAL_HELP}
 
 Examples:
-  rollback push-artifact --release-sha 0123456789abcdef0123456789abcdef01234567 \\
+  %prog push-artifact --release-sha 0123456789abcdef0123456789abcdef01234567 \\
     --artifact backend=/tmp/veza-backend-0123456789abcdef0123456789abcdef01234567.tar.zst --reason "registry purged"
 
 ${EXIT_CODES_HELP}`,

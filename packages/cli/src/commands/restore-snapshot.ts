@@ -34,7 +34,7 @@ export const restoreSnapshotCommand: Command = {
     yes: { type: "boolean" },
     "acknowledge-data-loss": { type: "boolean" },
   },
-  help: `Usage: rollback restore-snapshot --container C --snapshot S [--yes --acknowledge-data-loss] [options]
+  help: `Usage: %prog restore-snapshot --container C --snapshot S [--yes --acknowledge-data-loss] [options]
 
 Path 3, "the Incus host is in a bad state": incus stop C; zfs rollback -r
 <dataset of C>@S; incus start C. "This loses any data written after the snapshot.
@@ -52,8 +52,8 @@ ${RUN_HELP}
 ${GLOBAL_HELP}
 
 Examples:
-  rollback restore-snapshot --container veza-staging-postgres --snapshot pre-deploy-<sha>
-  rollback restore-snapshot --container veza-staging-postgres --snapshot pre-deploy-<sha> \\
+  %prog restore-snapshot --container veza-staging-postgres --snapshot pre-deploy-<sha>
+  %prog restore-snapshot --container veza-staging-postgres --snapshot pre-deploy-<sha> \\
     --yes --acknowledge-data-loss --reason "host broken, INC-42"
 
 ${EXIT_CODES_HELP}`,

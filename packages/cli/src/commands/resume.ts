@@ -30,9 +30,9 @@ export const resumeCommand: Command = {
     "metrics-file": { type: "string" },
     "lock-ttl": { type: "string" },
   },
-  help: `Usage: rollback resume <run-id> [options]
+  help: `Usage: %prog resume <run-id> [options]
 
-Picks a run up from its journal (\`rollback runs\` or \`rollback status\` list the runs in
+Picks a run up from its journal (\`%prog runs\` or \`%prog status\` list the runs in
 flight). Completed steps are never run again; a step cut short is reconciled against the
 world (did it take effect?), re-run when that is safe, or left for a person when not. A
 finished run just reports its outcome. The plan is rebuilt from the run's journaled
@@ -52,10 +52,10 @@ Options:
 ${GLOBAL_HELP}
 
 Examples:
-  rollback resume 20261126T053300Z-3fa9c1
-  rollback resume 20261126T053300Z-3fa9c1 --break-stale-lock
-  rollback resume 20261126T053300Z-3fa9c1 --revert --break-stale-lock --json
-  rollback resume 20261126T053300Z-3fa9c1 --coordination incus --break-stale-lock
+  %prog resume 20261126T053300Z-3fa9c1
+  %prog resume 20261126T053300Z-3fa9c1 --break-stale-lock
+  %prog resume 20261126T053300Z-3fa9c1 --revert --break-stale-lock --json
+  %prog resume 20261126T053300Z-3fa9c1 --coordination incus --break-stale-lock
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
@@ -78,7 +78,7 @@ ${EXIT_CODES_HELP}`,
     const result = await resumeRun(args.runId, {
       journal: target.journal,
       lock: target.lock,
-      owner: cliOwner(args.actor ?? defaultActor()),
+      owner: cliOwner(args.actor ?? defaultActor(), out.program),
       rebuild: (intent) => planForIntent(target.topology, target.drivers, intent),
       mode: args.revert ? "revert" : "continue",
       breakStaleLock: args["break-stale-lock"],

@@ -88,20 +88,20 @@ function makeCommand(name: "rollback" | "plan"): Command {
       : "dry run: the plan a rollback would run (rendered, or JSON with --json)",
     positionals: 0,
     options: running ? rollbackOptions : planOptions,
-    help: `Usage: rollback ${name} --mode fast|full [options]
+    help: `Usage: %prog ${name} --mode fast|full [options]
 
 ${running ? "Runs the rollback the workflow inputs ask for: checks first (nothing changes when one\nfails), then the changes, then the verifications; a failed verification reverts.\nProgress shows each step and the elapsed time." : "Plans the rollback the workflow inputs ask for and prints it — every step with the exact\ncommands it would make. Reads the target; changes nothing."}
 
 ${MODES_HELP}
-${running ? "  --dry-run           print the plan and stop (same as `rollback plan`)\n" : ""}
+${running ? "  --dry-run           print the plan and stop (same as `%prog plan`)\n" : ""}
 ${RUN_HELP}
 
 ${GLOBAL_HELP}
 
 Examples:
-  rollback ${name} --mode fast --reason "green 500s"${running ? "" : " --json"}
-  rollback ${name} --mode fast --target-color blue --actor alice --reason "green 500s"
-  rollback ${name} --mode full --release-sha 0123456789abcdef0123456789abcdef01234567 --reason "back to Monday's release"
+  %prog ${name} --mode fast --reason "green 500s"${running ? "" : " --json"}
+  %prog ${name} --mode fast --target-color blue --actor alice --reason "green 500s"
+  %prog ${name} --mode full --release-sha 0123456789abcdef0123456789abcdef01234567 --reason "back to Monday's release"
 
 ${EXIT_CODES_HELP}`,
     async run(raw, out, session) {
@@ -118,8 +118,8 @@ ${EXIT_CODES_HELP}`,
   };
 }
 
-/** `rollback rollback`: runs Path 1 or Path 2 from the workflow inputs. */
+/** `%prog rollback`: runs Path 1 or Path 2 from the workflow inputs. */
 export const rollbackCommand = makeCommand("rollback");
 
-/** `rollback plan`: the dry run of the same. */
+/** `%prog plan`: the dry run of the same. */
 export const planCommand = makeCommand("plan");

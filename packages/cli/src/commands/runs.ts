@@ -18,18 +18,18 @@ const schema = globalSchema.extend({
 /** How many runs `runs` lists without `--limit`. */
 const DEFAULT_LIMIT = 20;
 
-/** `rollback runs`: the runs the (shared) journal holds, newest first — needs no target, only the store. */
+/** `%prog runs`: the runs the (shared) journal holds, newest first — needs no target, only the store. */
 export const runsCommand: Command = {
   name: "runs",
   summary: "list the runs in the journal, newest first: id, env, path, actor, started, state",
   positionals: 0,
   options: { limit: { type: "string" } },
-  help: `Usage: rollback runs [options]
+  help: `Usage: %prog runs [options]
 
 Lists the runs the coordination store's journal holds, newest first: run id, environment,
 path, actor, start time and state — a finished run's outcome, or for an unfinished one
 whether it is still running (its lease is live) or was interrupted (resume or revert it:
-rollback resume <run-id>). Reads only the store, not the target: with a shared store
+%prog resume <run-id>). Reads only the store, not the target: with a shared store
 (--coordination incus or etcd) it lists every operator's runs, from any machine.
 
 Options:
@@ -39,9 +39,9 @@ Options:
 ${GLOBAL_HELP}
 
 Examples:
-  rollback runs
-  rollback runs --env prod --limit 5
-  rollback runs --coordination etcd --etcd-endpoints http://10.0.0.5:2379 --json | jq -r .runId
+  %prog runs
+  %prog runs --env prod --limit 5
+  %prog runs --coordination etcd --etcd-endpoints http://10.0.0.5:2379 --json | jq -r .runId
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {

@@ -1,19 +1,19 @@
 import { observe } from "@backflip/core/recipes";
-import { printFacts } from "../../lib/progress";
 import { globalSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
 import { breakLine, inspectLeases, leaseBreaks, leaseLine, livenessOf } from "../lease-report";
 import { failDriver } from "../output";
+import { printFacts } from "../progress";
 import { listRuns } from "../run-list";
 
-/** `rollback status`: what the runbook's pre-checks look at, plus runs in flight and every environment's lease. */
+/** `%prog status`: what the runbook's pre-checks look at, plus runs in flight and every environment's lease. */
 export const statusCommand: Command = {
   name: "status",
   summary: "active color, history, containers per color, artifacts, migrations, runs in flight, leases",
   positionals: 0,
   options: {},
-  help: `Usage: rollback status [options]
+  help: `Usage: %prog status [options]
 
 Shows, changing nothing: the active color and the live release; the public health; the
 active-color history; every color's containers (RUNNING/Stopped/Missing, release); for
@@ -28,9 +28,9 @@ wherever each run was started.
 ${GLOBAL_HELP}
 
 Examples:
-  rollback status
-  rollback status --coordination etcd --etcd-endpoints http://10.0.0.5:2379
-  rollback status --env staging --json | jq .leases
+  %prog status
+  %prog status --coordination etcd --etcd-endpoints http://10.0.0.5:2379
+  %prog status --env staging --json | jq .leases
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {

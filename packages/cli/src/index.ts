@@ -1,0 +1,24 @@
+/**
+ * `@backflip/cli`: the `backflip` command line, and its pieces for a program that embeds
+ * it — {@link main} with extra target kinds, the commands, the coordination stores, the
+ * exit codes, the printers.
+ *
+ * @packageDocumentation
+ */
+export type { Command, Globals } from "./command";
+export { Session } from "./command";
+export { COMMANDS } from "./commands";
+export type { Coordination, CoordinationKind, CoordinationOptions } from "./coordination";
+export { COORDINATION_KINDS, openCoordination } from "./coordination";
+export type { ExitCode } from "./exit-codes";
+export { EXIT, EXIT_CODES_HELP } from "./exit-codes";
+export type { MainOptions } from "./main";
+export { main, mainHelp } from "./main";
+export type { Output } from "./output";
+export { createOutput, escapeForTerminal } from "./output";
+export type { Program } from "./program";
+export { BACKFLIP } from "./program";
+export type { Out } from "./progress";
+export { runMain } from "./run-main";
+export { FLEET_FILE, freshIncidentFleet } from "./simulated-target";
+export type { Target, TargetKind, TargetOpener, TargetOpeners, TargetOptions } from "./target";
