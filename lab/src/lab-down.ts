@@ -5,18 +5,22 @@ import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { inOrder } from "./in-order";
 import { teardownLabPool } from "./lab-pool-teardown";
 import { stopLabRegistry } from "./lab-registry";
-import { LAB_HAPROXY, labApps, labStateDir, labTopology } from "./lab-settings";
+import { LAB_EDGES, labApps, labStateDir, labTopology } from "./lab-settings";
 
 /**
- * `pnpm lab down`: removes everything `lab up` made — every lab container (force-stopped
- * first, through driver-incus), the fake registry process, the ZFS pool `rpool` with
+ * `pnpm lab down`: removes everything `lab up` made — every lab container, the fleet's
+ * three edges included (force-stopped first, through driver-incus), the fake registry process, the ZFS pool `rpool` with
  * `veza-lab-postgres`'s dataset and snapshots (over SSH), and the lab state dir (the
  * pool's file with it).
  * Idempotent: what is already gone is skipped.
  */
 export function labDown(log: (line: string) => void = () => {}): ResultAsync<void, DriverError> {
   const topology = labTopology();
-  const names = [...labApps(topology).map((a) => a.name), LAB_HAPROXY.container, topology.database.container];
+  const names = [
+    ...labApps(topology).map((a) => a.name),
+    ...LAB_EDGES.map((e) => e.container),
+    topology.database.container,
+  ];
   const host = createIncusHost();
   if (host.isErr()) return errAsync(host.error);
   const h = host.value;

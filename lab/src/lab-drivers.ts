@@ -18,7 +18,7 @@ import { createIncusHost, type IncusHost } from "@backflip/driver-incus";
 import { err, ok, type Result } from "neverthrow";
 import { HAPROXY_MASTER_SOCKET } from "./app-server-script";
 import { readRegistryState } from "./lab-registry";
-import { LAB_HAPROXY, labApps, labStateDir, labTopology } from "./lab-settings";
+import { LAB_EDGES, LAB_HAPROXY, type LabEdge, labApps, labStateDir, labTopology } from "./lab-settings";
 
 /** The lab's drivers: real Incus, real HAProxy inside `veza-lab-haproxy`, the fake Forgejo, HTTP probes. */
 export interface LabDrivers extends Drivers {
@@ -45,9 +45,9 @@ export const HAPROXY_INNER_BIND = "127.0.0.1:80";
  */
 export const HAPROXY_SOCKETS = { admin: "/run/haproxy/admin.sock", master: HAPROXY_MASTER_SOCKET } as const;
 
-/** The host end of the proxy device joining one of HAProxy's sockets: `<lab state dir>/haproxy-<name>.sock`. */
-export function labHostSocket(name: keyof typeof HAPROXY_SOCKETS): string {
-  return join(labStateDir(), `haproxy-${name}.sock`);
+/** The host end of the proxy device joining one of an edge's HAProxy sockets: `<lab state dir>/haproxy-<name>.sock` for edge 1. */
+export function labHostSocket(name: keyof typeof HAPROXY_SOCKETS, edge: LabEdge = LAB_EDGES[0]): string {
+  return join(labStateDir(), `${edge.socketPrefix}-${name}.sock`);
 }
 
 /**
@@ -61,17 +61,19 @@ export function labHostSocket(name: keyof typeof HAPROXY_SOCKETS): string {
  * `options.mode: "map"` is runtime-map mode (a flip pushes the color map over the stats
  * socket: no exec, no reload); it needs the map-mode `haproxy.cfg` (`renderConfigFile`)
  * installed and reloaded once, after which a flip keeps the map file on disk in line.
+ * `options.edge` picks the fleet's edge (its container and sockets; default edge 1, `veza-lab-haproxy`).
  */
 export function labTrafficSwitch(
   host: IncusHost,
   topology: Topology,
-  options: { readonly template?: string; readonly mode?: "reload" | "map" } = {},
+  options: { readonly template?: string; readonly mode?: "reload" | "map"; readonly edge?: LabEdge } = {},
 ): Result<HaproxySwitch, DriverError> {
+  const edge = options.edge ?? LAB_EDGES[0];
   const servers: Record<string, Record<string, string>> = {};
   for (const app of labApps(topology)) {
     servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
   }
-  const shell = host.shell(LAB_HAPROXY.container);
+  const shell = host.shell(edge.container);
   return createHaproxySwitch({
     shell,
     env: topology.env,
@@ -89,9 +91,9 @@ export function labTrafficSwitch(
     // HAProxy's sockets through their proxy devices; any other socket through `incus exec` + socat.
     runtimeApi: (socket) =>
       socket === HAPROXY_SOCKETS.admin
-        ? unixSocketRuntimeApi(labHostSocket("admin"))
+        ? unixSocketRuntimeApi(labHostSocket("admin", edge))
         : socket === HAPROXY_SOCKETS.master
-          ? unixSocketRuntimeApi(labHostSocket("master"))
+          ? unixSocketRuntimeApi(labHostSocket("master", edge))
           : shellRuntimeApi(shell, socket),
     ...(options.template === undefined ? {} : { template: options.template }),
     ...(options.mode === undefined ? {} : { mode: options.mode }),

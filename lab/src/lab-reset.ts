@@ -1,4 +1,4 @@
-import type { DriverError } from "@backflip/core";
+import type { DriverError, TrafficState, TrafficSwitch } from "@backflip/core";
 import { okAsync, type ResultAsync } from "neverthrow";
 import { inOrder } from "./in-order";
 import { CANONICAL_RELEASE, canonicalTrafficState, LAB_ACTOR } from "./lab-canonical";
@@ -7,6 +7,36 @@ import type { LabDrivers } from "./lab-drivers";
 import { seedLabRegistry } from "./lab-registry-seed";
 import { LAB_APP, labApps } from "./lab-settings";
 import { waitHealthy } from "./lab-up";
+
+/**
+ * Puts one HAProxy of the lab back on the canonical color (a config rendered, installed,
+ * reloaded and confirmed only when another color is live) and writes the canonical state
+ * file and history. {@link resetLab} does it for edge 1; the fleet's reset for every edge.
+ */
+export function resetLabTraffic(
+  traffic: TrafficSwitch,
+  canonical: TrafficState = canonicalTrafficState(),
+): ResultAsync<void, DriverError> {
+  return traffic
+    .liveRevision()
+    .andThen((revision) => {
+      if (revision?.startsWith(`${canonical.activeColor}:`)) return okAsync(undefined);
+      return traffic
+        .render({
+          color: canonical.activeColor,
+          sha: CANONICAL_RELEASE[canonical.activeColor] ?? "",
+          runId: `lab-reset-${Date.now()}`,
+          actor: LAB_ACTOR,
+        })
+        .andThen((cfg) =>
+          traffic
+            .install(cfg)
+            .andThen(() => traffic.reload())
+            .andThen(() => traffic.confirm(cfg.revision)),
+        );
+    })
+    .andThen(() => traffic.writeState(canonical));
+}
 
 /**
  * Puts a provisioned lab back in the state `lab up` leaves it in, through the drivers:
@@ -30,24 +60,7 @@ export function resetLab(d: LabDrivers): ResultAsync<void, DriverError> {
         ),
       ),
     )
-    .andThen(() => traffic.liveRevision())
-    .andThen((revision) => {
-      if (revision?.startsWith(`${canonical.activeColor}:`)) return okAsync(undefined);
-      return traffic
-        .render({
-          color: canonical.activeColor,
-          sha: CANONICAL_RELEASE[canonical.activeColor] ?? "",
-          runId: `lab-reset-${Date.now()}`,
-          actor: LAB_ACTOR,
-        })
-        .andThen((cfg) =>
-          traffic
-            .install(cfg)
-            .andThen(() => traffic.reload())
-            .andThen(() => traffic.confirm(cfg.revision)),
-        );
-    })
-    .andThen(() => traffic.writeState(canonical))
+    .andThen(() => resetLabTraffic(traffic, canonical))
     .andThen(() =>
       inOrder(apps, (app) =>
         waitHealthy(

@@ -41,6 +41,34 @@ export function labTopology(): FullTopology {
 /** The lab's HAProxy: container `veza-lab-haproxy`, config `/etc/haproxy/haproxy.cfg`. */
 export const LAB_HAPROXY = vezaHaproxy(LAB_ENV);
 
+/**
+ * One edge proxy of the lab's fleet: a HAProxy container (provisioned like
+ * `veza-lab-haproxy`, same config path) with its own public loopback port and its own
+ * host sockets (`<lab state dir>/<socketPrefix>-{admin,master}.sock`).
+ */
+export interface LabEdge {
+  /** The edge's name in the fleet topology's `traffic.edges`. */
+  readonly name: string;
+  readonly container: string;
+  readonly publicPort: number;
+  readonly socketPrefix: string;
+}
+
+/**
+ * The lab's fleet: three HAProxy edges sharing the app containers. The first is the
+ * lab's one HAProxy (`veza-lab-haproxy`, the public URL), so a single-proxy lab is edge 1.
+ */
+export const LAB_EDGES: readonly [LabEdge, ...LabEdge[]] = [
+  { name: "edge-1", container: LAB_HAPROXY.container, publicPort: LAB_PORTS.public, socketPrefix: "haproxy" },
+  { name: "edge-2", container: `${LAB_HAPROXY.container}-2`, publicPort: 18601, socketPrefix: "haproxy-2" },
+  { name: "edge-3", container: `${LAB_HAPROXY.container}-3`, publicPort: 18602, socketPrefix: "haproxy-3" },
+];
+
+/** An edge's public health URL (the topology's health path on its own loopback port). */
+export function labEdgeHealthUrl(edge: LabEdge, topology: Topology = labTopology()): string {
+  return `http://127.0.0.1:${edge.publicPort}${topology.containers.healthPath}`;
+}
+
 const appPorts: Readonly<Record<string, Readonly<Record<string, number>>>> = LAB_PORTS.app;
 
 /** One app container of the lab with its coordinates. */

@@ -1,10 +1,12 @@
 import { formatDriverError } from "@backflip/core";
-import { okAsync } from "neverthrow";
-import { labDrivers } from "./lab-drivers";
+import { fileDegradedMarker } from "@backflip/core/recipes";
+import { okAsync, ok as okResult } from "neverthrow";
+import { labDrivers, labTrafficSwitch } from "./lab-drivers";
+import { labFleetMarkerPath } from "./lab-fleet";
 import { labPostgresStatus } from "./lab-postgres-status";
 import { readRegistryState, registryAlive } from "./lab-registry";
 import { labArtifactRefs } from "./lab-registry-seed";
-import { LAB_HAPROXY, labApps, labStateDir, labTopology } from "./lab-settings";
+import { LAB_EDGES, labApps, labEdgeHealthUrl, labStateDir, labTopology } from "./lab-settings";
 
 /** What `pnpm lab status` found: one line per piece, and whether every piece is up. */
 export interface LabStatus {
@@ -14,7 +16,8 @@ export interface LabStatus {
 
 /**
  * `pnpm lab status`: the registry process and its artifacts, every lab container's
- * state and health answer, HAProxy's live revision and state file, the public URL,
+ * state and health answer, each fleet edge's live revision, state file and public URL
+ * (and whether the fleet is split or marked degraded),
  * `veza-lab-postgres` with its schema version, the pool, the dataset and its snapshots.
  * Read-only.
  */
@@ -62,22 +65,42 @@ export async function labStatus(): Promise<LabStatus> {
       `${app.name}: ${info.status}, 127.0.0.1:${app.port} → ${answer}`,
     );
   }
-  const proxy = instances.find((i) => i.name === LAB_HAPROXY.container);
-  if (!proxy) bad(`${LAB_HAPROXY.container}: missing`);
-  else {
-    const rev = await d.traffic.liveRevision().orElse((e) => okAsync(`(${formatDriverError(e)})`));
-    const state = await d.traffic.readState();
+  const colors = new Set<string>();
+  for (const edge of LAB_EDGES) {
+    const proxy = instances.find((i) => i.name === edge.container);
+    const sw = edge === LAB_EDGES[0] ? okResult(d.traffic) : labTrafficSwitch(d.host, topology, { edge });
+    if (!proxy || sw.isErr()) {
+      bad(`${edge.container} (${edge.name}): ${sw.isErr() ? formatDriverError(sw.error) : "missing"}`);
+      continue;
+    }
+    const rev = await sw.value.liveRevision().orElse((e) => okAsync(`(${formatDriverError(e)})`));
+    const state = await sw.value.readState();
     const head = state.isOk() ? state.value.history[0] : undefined;
+    if (state.isOk()) colors.add(state.value.activeColor);
     (proxy.running && state.isOk() ? lines.push.bind(lines) : bad)(
-      `${proxy.name}: ${proxy.status}, live revision ${rev.isOk() ? rev.value : "?"}, state file ${
+      `${proxy.name} (${edge.name}): ${proxy.status}, live revision ${rev.isOk() ? rev.value : "?"}, state file ${
         state.isOk() ? state.value.activeColor : formatDriverError(state.error)
       }, history head ${head ? `${head.color} ${head.sha?.slice(0, 12) ?? "-"}` : "-"}`,
     );
+    const url = labEdgeHealthUrl(edge, topology);
+    const pub = await d.probe.check({ url, attempts: 1 });
+    (pub.isOk() ? lines.push.bind(lines) : bad)(
+      `${edge === LAB_EDGES[0] ? "public" : `${edge.name} public`}: ${url} → ${
+        pub.isOk() ? pub.value.body.trim() : formatDriverError(pub.error)
+      }`,
+    );
   }
-  const pub = await d.probe.check({ url: topology.publicHealthUrl, attempts: 1 });
-  (pub.isOk() ? lines.push.bind(lines) : bad)(
-    `public: ${topology.publicHealthUrl} → ${pub.isOk() ? pub.value.body.trim() : formatDriverError(pub.error)}`,
-  );
+  // A split fleet is reported, not failed: fleet flips converge it (docs/fleets.md).
+  if (colors.size > 1) lines.push(`fleet: split (${[...colors].join(", ")}): converge with a fleet flip`);
+  const marker = await fileDegradedMarker(labFleetMarkerPath()).read();
+  if (marker.isErr() || marker.value !== null)
+    lines.push(
+      `fleet: degraded marker ${
+        marker.isErr()
+          ? formatDriverError(marker.error)
+          : `of run ${marker.value?.runId}: ${marker.value?.lagging.map((l) => l.edge).join(", ")} left behind on purpose`
+      }`,
+    );
   const data = await labPostgresStatus(topology, instances);
   if (!data.ok) ok = false;
   lines.push(...data.lines);

@@ -1,20 +1,23 @@
 import { type DriverError, driverError, type HealthProbe, type Topology } from "@backflip/core";
+import type { HaproxySwitch } from "@backflip/driver-haproxy";
 import type { IncusHost } from "@backflip/driver-incus";
-import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
 import { APP_INITTAB, APP_SERVER_PATHS, APP_SERVER_SCRIPT, HAPROXY_INITTAB } from "./app-server-script";
 import { inOrder } from "./in-order";
 import { type IncusDevice, IncusInstances } from "./incus-instances";
 import { CANONICAL_RELEASE, canonicalTrafficState, LAB_ACTOR } from "./lab-canonical";
-import { HAPROXY_SOCKETS, type LabDrivers, labDrivers, labHostSocket } from "./lab-drivers";
+import { HAPROXY_SOCKETS, type LabDrivers, labDrivers, labHostSocket, labTrafficSwitch } from "./lab-drivers";
 import { provisionLabPostgres } from "./lab-postgres";
 import { ensureLabRegistry } from "./lab-registry";
 import {
   APP_INNER_PORT,
   LAB_APP,
+  LAB_EDGES,
   LAB_HAPROXY,
-  LAB_PORTS,
   type LabApp,
+  type LabEdge,
   labApps,
+  labEdgeHealthUrl,
   labTopology,
 } from "./lab-settings";
 import { inContainer, provisionContainer } from "./provision-container";
@@ -37,23 +40,27 @@ export function appDevices(app: LabApp): Record<string, IncusDevice> {
 }
 
 /**
- * The devices of the HAProxy container: the host's `/usr`, its frontend on the public
- * loopback port, its stats socket and master CLI on host unix sockets (the runtime API
- * and reloads without an exec), and one `bind=instance` proxy per app server so that 127.0.0.1:<port>
+ * The devices of an edge's HAProxy container (default: edge 1, `veza-lab-haproxy`): the
+ * host's `/usr`, its frontend on the edge's public loopback port, its stats socket and
+ * master CLI on the edge's host unix sockets (the runtime API and reloads without an
+ * exec), and one `bind=instance` proxy per app server so that 127.0.0.1:<port>
  * inside it reaches the app container behind the same host port. No network device.
  */
-export function haproxyDevices(topology: Topology): Record<string, IncusDevice> {
+export function haproxyDevices(
+  topology: Topology,
+  edge: LabEdge = LAB_EDGES[0],
+): Record<string, IncusDevice> {
   const devices: Record<string, IncusDevice> = {
     usr: usrDevice,
-    public: { type: "proxy", listen: `tcp:127.0.0.1:${LAB_PORTS.public}`, connect: "tcp:127.0.0.1:80" },
+    public: { type: "proxy", listen: `tcp:127.0.0.1:${edge.publicPort}`, connect: "tcp:127.0.0.1:80" },
     admin: {
       type: "proxy",
-      listen: `unix:${labHostSocket("admin")}`,
+      listen: `unix:${labHostSocket("admin", edge)}`,
       connect: `unix:${HAPROXY_SOCKETS.admin}`,
     },
     master: {
       type: "proxy",
-      listen: `unix:${labHostSocket("master")}`,
+      listen: `unix:${labHostSocket("master", edge)}`,
       connect: `unix:${HAPROXY_SOCKETS.master}`,
     },
   };
@@ -117,12 +124,11 @@ function writeReleaseIfMissing(
     );
 }
 
-/** Installs a first `haproxy.cfg` (blue live) and the canonical state when the container has none. */
-function seedHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
-  const { host, traffic } = d;
+/** Installs a first `haproxy.cfg` (blue live) and the canonical state when the edge's container has none. */
+function seedHaproxy(host: IncusHost, edge: LabEdge, traffic: HaproxySwitch): ResultAsync<void, DriverError> {
   const state = canonicalTrafficState();
   const haveConfig = host
-    .pullFile(LAB_HAPROXY.container, LAB_HAPROXY.configPath)
+    .pullFile(edge.container, LAB_HAPROXY.configPath)
     .map(() => true)
     .orElse((e) => (e.reason === "not_found" ? okAsync(false) : errAsync(e)));
   return haveConfig
@@ -147,14 +153,39 @@ function seedHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
     );
 }
 
-function provisionHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
+function provisionHaproxy(
+  d: LabDrivers,
+  edge: LabEdge,
+  traffic: HaproxySwitch,
+): ResultAsync<void, DriverError> {
   const { host, topology } = d;
-  const name = LAB_HAPROXY.container;
+  const name = edge.container;
   return provisionContainer(host, name, ["/etc/haproxy", "/run/haproxy", "/var/lib/veza"], [])
-    .andThen(() => seedHaproxy(d))
+    .andThen(() => seedHaproxy(host, edge, traffic))
     .andThen(() => host.pushFile(name, "/etc/inittab", HAPROXY_INITTAB, { mode: 0o644 }))
     .andThen(() => inContainer(host, name, ["kill", "-HUP", "1"]))
-    .andThen(() => waitHealthy(d.probe, topology.publicHealthUrl));
+    .andThen(() => waitHealthy(d.probe, labEdgeHealthUrl(edge, topology)));
+}
+
+/**
+ * Creates (or keeps) one edge's HAProxy container with its devices and provisions it
+ * through driver-haproxy (edge 1 through `d.traffic`, the others through their own switch).
+ */
+export function provisionLabEdge(
+  d: LabDrivers,
+  instances: IncusInstances,
+  edge: LabEdge,
+  log: (line: string) => void,
+): ResultAsync<void, DriverError> {
+  const traffic = edge === LAB_EDGES[0] ? ok(d.traffic) : labTrafficSwitch(d.host, d.topology, { edge });
+  if (traffic.isErr()) return errAsync(traffic.error);
+  return instances
+    .ensure({ name: edge.container, devices: haproxyDevices(d.topology, edge) }, LAB_IMAGE)
+    .andThen((outcome) =>
+      provisionHaproxy(d, edge, traffic.value).map(() =>
+        log(`${edge.container} (${edge.name}): ${outcome}, public URL ${labEdgeHealthUrl(edge, d.topology)}`),
+      ),
+    );
 }
 
 /**
@@ -162,8 +193,9 @@ function provisionHaproxy(d: LabDrivers): ResultAsync<void, DriverError> {
  * is idempotent (containers left by an earlier run are kept and re-provisioned, a dead
  * registry is restarted, an existing traffic state is kept):
  * the fake registry with every lab artifact; `veza-lab-{backend,stream,web}-{blue,green}`
- * running the app server; `veza-lab-haproxy` running HAProxy master-worker, configured
- * through driver-haproxy; the public URL answering.
+ * running the app server; the fleet's three edges `veza-lab-haproxy` (the public URL),
+ * `veza-lab-haproxy-2` and `-3` (ports 18601, 18602), each running HAProxy master-worker,
+ * configured through driver-haproxy, each answering on its public port.
  */
 export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDrivers, DriverError> {
   const topology = labTopology();
@@ -197,15 +229,8 @@ export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDr
             provisionApp(d, app).map(() => log(`${app.name}: ${outcome}, serving on 127.0.0.1:${app.port}`)),
           ),
       )
-        .andThen(() =>
-          instances.ensure({ name: LAB_HAPROXY.container, devices: haproxyDevices(topology) }, LAB_IMAGE),
-        )
-        .andThen((outcome) =>
-          provisionHaproxy(d).map(() => {
-            log(`${LAB_HAPROXY.container}: ${outcome}, public URL ${topology.publicHealthUrl}`);
-            return d;
-          }),
-        ),
+        .andThen(() => inOrder(LAB_EDGES, (edge) => provisionLabEdge(d, instances, edge, log)))
+        .map(() => d),
     );
   return done
     .andThen((d) => provisionLabPostgres(d, instances, LAB_IMAGE, log).map(() => d))
