@@ -20,7 +20,7 @@ import {
   parseInput,
   snapshotNameSchema,
 } from "@backflip/core/driver-kit";
-import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { incusCliActions } from "./incus-cli-actions";
 import type { IncusClient, IncusResponse } from "./incus-client";
@@ -166,16 +166,30 @@ export class IncusHost implements ContainerHost {
     if (checked.isErr()) return errAsync(checked.error);
     const { names, match } = checked.value;
     const wanted = names === undefined ? undefined : new Set(names);
-    return this.#client
-      .sync<RawInstance[]>("list", { method: "GET", path: "/1.0/instances", query: { recursion: "1" } })
-      .map(({ metadata }) =>
-        (metadata ?? [])
-          .filter(
-            (i) => (wanted === undefined || wanted.has(i.name)) && (match === undefined || match(i.name)),
-          )
-          .map(toInfo)
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-      );
+    const infos = (raw: readonly RawInstance[]) =>
+      raw
+        .filter((i) => (wanted === undefined || wanted.has(i.name)) && (match === undefined || match(i.name)))
+        .map(toInfo)
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const all = () =>
+      this.#client
+        .sync<RawInstance[]>("list", { method: "GET", path: "/1.0/instances", query: { recursion: "1" } })
+        .map(({ metadata }) => infos(metadata ?? []));
+    if (wanted === undefined || wanted.size > NAMED_GETS_MAX) return all();
+    // A few names: one GET each, together. Incus renders every instance's state for the
+    // whole list (36–110 ms for a dozen on the lab, against 5–30 ms for three GETs). A
+    // missing instance is absent; any other failure (a cluster member down, which the
+    // list still reports the instance of) falls back to the whole list.
+    return ResultAsync.combine(
+      [...wanted].map((n) =>
+        this.#client
+          .sync<RawInstance>("list", { method: "GET", path: instancePath(n) })
+          .map(({ metadata }): RawInstance | null => metadata)
+          .orElse((e) => (e.reason === "not_found" ? okAsync(null) : errAsync(e))),
+      ),
+    )
+      .map((found) => infos(found.filter((i): i is RawInstance => i !== null)))
+      .orElse(all);
   }
 
   /** One instance's status; `not_found` when it does not exist. */
@@ -676,6 +690,9 @@ function toInfo(inst: RawInstance): InstanceInfo {
 function isUp(statusCode: number): boolean {
   return statusCode === RUNNING || statusCode === READY;
 }
+
+/** Up to this many exact names, {@link IncusHost.list} asks each instance instead of listing them all. */
+const NAMED_GETS_MAX = 8;
 
 function instancePath(name: string): string {
   return `/1.0/instances/${encodeURIComponent(name)}`;
