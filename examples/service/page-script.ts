@@ -64,7 +64,7 @@ if (form) form.addEventListener("submit", async (submit) => {
     error.textContent = body.error.message + (body.error.hint ? " — next: " + body.error.hint : "");
     return;
   }
-  form.hidden = true;
+  document.getElementById("approve").hidden = true;
   document.getElementById("approved-by").textContent = "approved by " + body.approver;
   watch(body.runId);
 });
