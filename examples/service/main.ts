@@ -1,6 +1,6 @@
 /**
  * Starts the service on the simulated fleet, with green's deploy bad as in the demo:
- * `npx tsx examples/service/main.ts [--port 8080] [--state-dir .backflip-service]`.
+ * `npx tsx examples/service/main.ts [--port 8080] [--state-dir .backflip/service]`.
  * Point Alertmanager's webhook receiver at `http://HOST:PORT/alerts`, or post an alert by hand.
  */
 import { parseArgs } from "node:util";
@@ -11,7 +11,7 @@ const { values } = parseArgs({
   options: {
     port: { type: "string", default: "8080" },
     host: { type: "string", default: "127.0.0.1" },
-    "state-dir": { type: "string", default: ".backflip-service" },
+    "state-dir": { type: "string", default: ".backflip/service" },
   },
 });
 const port = Number(values.port);
