@@ -37,6 +37,7 @@ const SHA = fleetSha("blue");
 
 /** What each string flag holds, by flag name (globals included); `@positional` is resume's run id. */
 const FLAG_KINDS: Readonly<Record<string, FieldSpec>> = {
+  config: "file",
   env: "name",
   target: "enum",
   "state-dir": "file",

@@ -28,6 +28,7 @@ export const cliPathSchema = z
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
+  config: { type: "string" },
   env: { type: "string" },
   target: { type: "string" },
   "state-dir": { type: "string" },
@@ -48,6 +49,8 @@ export const RUN_OPTIONS = {
 
 /** The validated global options. */
 export const globalSchema = z.object({
+  /** Read by `main` before the command runs (see config.ts). */
+  config: cliPathSchema.optional(),
   /** Default: `staging` on the simulated fleet, `lab` on the lab. */
   env: envNameSchema.optional(),
   target: z

@@ -24,6 +24,8 @@ export interface Command {
   readonly options: OptionSpec;
   /** How many positional arguments it takes. */
   readonly positionals: number;
+  /** True for a command that must not read the config file (`init`, which writes it). */
+  readonly ignoresConfig?: boolean;
   /** Validates the parsed arguments, then acts (opening targets through `session`); returns the exit code. */
   run(args: RawArgs, out: Output, session: Session): Promise<ExitCode>;
 }
@@ -117,6 +119,8 @@ export function defaultActor(): string {
 
 /** The help text's shared part: the global options. */
 export const GLOBAL_HELP = `Global options:
+  --config FILE       the stack's config (default ./backflip.config.json if there is one;
+                      %prog init writes a starting one); a flag given here wins over it
   --env NAME          environment (default staging; lab with --target lab)
   --target KIND       simulated (default: the simulated fleet), or a target the CLI adds
   --state-dir DIR     the file store's journal and locks, the simulated world (default ./.backflip)

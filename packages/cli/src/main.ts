@@ -1,11 +1,33 @@
-import { GLOBAL_OPTIONS, parseRaw } from "./cli-args";
+import { errAsync, ok, ResultAsync } from "neverthrow";
+import { cliPathSchema, GLOBAL_OPTIONS, parseRaw } from "./cli-args";
 import { GLOBAL_HELP, Session } from "./command";
 import { COMMANDS } from "./commands";
+import { configFlags, type LoadedConfig, loadConfig } from "./config";
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from "./exit-codes";
 import { createOutput, fail, printLines, terminalWriter } from "./output";
 import { BACKFLIP, type Program, withProgram } from "./program";
 import type { Out } from "./progress";
 import type { TargetOpeners } from "./target";
+
+/** The config `--config` names, or the working directory's; an error names the flag or the file and key. */
+function readConfig(flag: unknown): ResultAsync<LoadedConfig | null, string> {
+  if (flag === undefined) return loadConfig(undefined, process.cwd());
+  const path = cliPathSchema.safeParse(flag);
+  if (!path.success) return errAsync(`--config: ${path.error.issues[0]?.message ?? "expected a path"}`);
+  return loadConfig(path.data, process.cwd());
+}
+
+/** The `stack` target a config describes (its drivers load on demand), as a `--target` kind. */
+function stackTargets({ path, config }: LoadedConfig): TargetOpeners {
+  const target = config.target;
+  if (target.kind !== "stack") return {};
+  return {
+    stack: (options) =>
+      ResultAsync.fromSafePromise(import("./stack-target")).andThen((stack) =>
+        stack.openStackTarget(path, target, options),
+      ),
+  };
+}
 
 /** Who runs the CLI's {@link main}: its name, and the target kinds it adds to `simulated`. */
 export interface MainOptions {
@@ -75,9 +97,19 @@ export async function main(
     printLines(terminalWriter(stdout), withProgram(command.help, program));
     return EXIT.ok;
   }
-  const session = new Session(options.targets);
+  const configured = command.ignoresConfig ? ok(null) : await readConfig(raw.value.values.config);
+  if (configured.isErr())
+    return fail(out, EXIT.usage, {
+      message: configured.error,
+      hint: `fix it (${program.name} init --config FILE writes a commented example), or leave --config out`,
+      reason: "usage",
+    });
+  const loaded = configured.value;
+  // a flag given on the command line wins over the config
+  const values = loaded ? { ...configFlags(loaded), ...raw.value.values } : raw.value.values;
+  const session = new Session({ ...options.targets, ...(loaded ? stackTargets(loaded) : {}) });
   try {
-    return await command.run(raw.value, out, session);
+    return await command.run({ ...raw.value, values }, out, session);
   } finally {
     await session.close();
   }

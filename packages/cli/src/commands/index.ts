@@ -1,6 +1,7 @@
 import type { Command } from "../command";
 import { cleanupCommand } from "./cleanup";
 import { decideCommand } from "./decide";
+import { initCommand } from "./init";
 import { inverseSqlCommand } from "./inverse-sql";
 import { pushArtifactCommand } from "./push-artifact";
 import { restoreSnapshotCommand } from "./restore-snapshot";
@@ -21,4 +22,5 @@ export const COMMANDS: readonly Command[] = [
   pushArtifactCommand,
   inverseSqlCommand,
   restoreSnapshotCommand,
+  initCommand,
 ];

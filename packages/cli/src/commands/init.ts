@@ -1,0 +1,109 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { vezaHaproxy } from "@backflip/core/recipes";
+import { z } from "zod";
+import { globalSchema } from "../cli-args";
+import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
+import { CONFIG_FILE } from "../config";
+import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { fail } from "../output";
+
+const schema = globalSchema.extend({
+  force: z.boolean().default(false),
+  stack: z.boolean().default(false),
+});
+
+/** A starting config for `env`: the simulated fleet, or (`stack`) the real drivers to fill in. Every section explains itself in `$comment`. */
+export function starterConfig(env: string, stack: boolean): object {
+  const haproxy = vezaHaproxy(env);
+  return {
+    $comment: [
+      "backflip's config: the stack the runbook runs on. Flags win over it (--env, --target, ...).",
+      "$comment keys are ignored at every level. Paths are relative to this file's folder.",
+    ],
+    env,
+    stateDir: ".backflip",
+    target: stack
+      ? {
+          $comment: [
+            "kind stack: Incus containers, HAProxy inside its container, HTTP probes, Forgejo's registry.",
+            "topology: overrides of the Veza preset (containers.pattern, traffic.stateFile, publicHealthUrl, ...).",
+            "haproxy: driver-haproxy's options; servers maps component -> color -> address.",
+            "forgejo.tokenEnv names the variable holding the token: never put the token here.",
+          ],
+          kind: "stack",
+          topology: {},
+          incus: { socketPath: "/var/lib/incus/unix.socket" },
+          haproxy: {
+            container: haproxy.container,
+            configPath: haproxy.configPath,
+            servers: {
+              backend: { blue: "10.0.0.11:8080", green: "10.0.0.21:8080" },
+              stream: { blue: "10.0.0.12:8081", green: "10.0.0.22:8081" },
+              web: { blue: "10.0.0.13:80", green: "10.0.0.23:80" },
+            },
+            routes: { backend: "/api/", stream: "/stream/" },
+          },
+          forgejo: { baseUrl: "https://forgejo.example.org", tokenEnv: "FORGEJO_TOKEN", owner: "veza" },
+        }
+      : {
+          $comment:
+            "kind simulated: a simulated Veza fleet kept in <stateDir>/fleet.json; kind stack: your real stack (backflip init --stack).",
+          kind: "simulated",
+        },
+    coordination: {
+      $comment: [
+        "where leases and the journal live. file: <stateDir>, this machine only;",
+        'incus: {"kind": "incus", "prefix": "backflip"}, anchor instances on the local Incus, shared;',
+        'etcd: {"kind": "etcd", "endpoints": ["http://10.0.0.5:2379"], "prefix": "backflip"}, shared.',
+      ],
+      kind: "file",
+    },
+  };
+}
+
+/** `backflip init`: writes a commented starting `backflip.config.json` (never over an existing one without `--force`). */
+export const initCommand: Command = {
+  name: "init",
+  summary: "write a commented starting backflip.config.json (simulated fleet, or --stack for real drivers)",
+  positionals: 0,
+  ignoresConfig: true,
+  options: { force: { type: "boolean" }, stack: { type: "boolean" } },
+  help: `Usage: %prog init [--stack] [--config FILE] [--force]
+
+Writes a starting config to FILE (default ./${CONFIG_FILE}): the environment, the state
+directory, the target and the coordination store, each section explained in a
+"$comment". Every other command reads it from the working directory (or --config).
+
+Options:
+  --stack     describe a real stack (Incus, HAProxy, Forgejo) instead of the simulated fleet
+  --force     overwrite FILE if it exists
+
+${GLOBAL_HELP}
+
+Examples:
+  %prog init
+  %prog init --stack --env prod --config /etc/backflip/prod.json
+
+${EXIT_CODES_HELP}`,
+  async run(raw, out) {
+    const args = validateOrFail(out, "init", schema, raw.values);
+    if (!args) return EXIT.usage;
+    const path = args.config ?? resolve(CONFIG_FILE);
+    const text = `${JSON.stringify(starterConfig(args.env ?? "staging", args.stack), null, 2)}\n`;
+    try {
+      await writeFile(path, text, { flag: args.force ? "w" : "wx", mode: 0o644 });
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      return fail(out, EXIT.usage, {
+        message: `cannot write ${path}: ${code === "EEXIST" ? "it exists" : (code ?? (cause as Error).message)}`,
+        hint:
+          code === "EEXIST" ? "pass --force to overwrite it, or --config another file" : "check the folder",
+        reason: "usage",
+      });
+    }
+    out.text(`wrote ${path}: edit it, then \`${out.program.name} status\``);
+    out.object({ type: "init", path });
+    return EXIT.ok;
+  },
+};

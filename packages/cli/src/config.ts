@@ -1,0 +1,149 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { envNameSchema, httpUrlSchema, instanceNameSchema, localPathSchema } from "@backflip/core/driver-kit";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { coordinationPrefixSchema } from "./coordination";
+
+/** The file `backflip` reads in the working directory when `--config` is not given. */
+export const CONFIG_FILE = "backflip.config.json";
+
+/** An environment variable's name: where a secret (a token) is read from, never the secret itself. */
+const envVarSchema = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]{0,63}$/, "expected an environment variable name, e.g. FORGEJO_TOKEN");
+
+const coordinationSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({ kind: z.literal("file") }),
+    z.strictObject({ kind: z.literal("incus"), prefix: coordinationPrefixSchema }),
+    z.strictObject({
+      kind: z.literal("etcd"),
+      endpoints: z
+        .array(z.url({ protocol: /^https?$/, error: "expected a client URL like http://10.0.0.5:2379" }))
+        .min(1, "expected at least one client URL")
+        .max(16),
+      prefix: coordinationPrefixSchema,
+    }),
+  ],
+  { error: "expected kind file, incus or etcd" },
+);
+
+/** The real stack's drivers: Incus for containers, HAProxy in a container, HTTP probes, Forgejo's registry. */
+const stackSchema = z.strictObject({
+  kind: z.literal("stack"),
+  /** Overrides of the Veza preset topology for the environment (any topology field). */
+  topology: z.record(z.string(), z.unknown()).default({}),
+  incus: z
+    .strictObject({
+      socketPath: localPathSchema.optional(),
+      endpoint: httpUrlSchema.optional(),
+      project: z.string().optional(),
+    })
+    .default({}),
+  /** HAProxy's switch options (driver-haproxy's), run inside `container`; env, colors, components and state come from the topology. */
+  haproxy: z.looseObject({ container: instanceNameSchema }),
+  forgejo: z
+    .strictObject({
+      baseUrl: httpUrlSchema,
+      tokenEnv: envVarSchema,
+      owner: z.string().optional(),
+      repo: z.string().optional(),
+    })
+    .optional(),
+});
+
+const targetSchema = z.discriminatedUnion(
+  "kind",
+  [z.strictObject({ kind: z.literal("simulated") }), stackSchema],
+  {
+    error: "expected kind simulated or stack",
+  },
+);
+
+/** `backflip.config.json`: the stack a team runs the runbook on. Every key is optional. */
+export const configSchema = z.strictObject({
+  env: envNameSchema.optional(),
+  stateDir: localPathSchema.optional(),
+  target: targetSchema.default({ kind: "simulated" }),
+  coordination: coordinationSchema.default({ kind: "file" }),
+});
+
+/** A validated config file. */
+export type Config = z.output<typeof configSchema>;
+
+/** The `stack` target's part of a config. */
+export type StackConfig = z.output<typeof stackSchema>;
+
+/** A config as read: where it came from (paths in it are relative to its folder) and what it says. */
+export interface LoadedConfig {
+  readonly path: string;
+  readonly config: Config;
+}
+
+/** `$comment` keys document a config; they are dropped, at every level, before it is validated. */
+function withoutComments(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutComments);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== "$comment")
+      .map(([key, v]) => [key, withoutComments(v)]),
+  );
+}
+
+/** Validates a config's JSON text; the error names the file, each bad key and what is expected there. */
+export function parseConfig(path: string, text: string): Result<Config, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    return err(`${path}: not JSON (${(cause as Error).message})`);
+  }
+  const parsed = configSchema.safeParse(withoutComments(json));
+  if (parsed.success) return ok(parsed.data);
+  return err(
+    parsed.error.issues
+      .map((i) => `${path}: ${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`)
+      .join("; "),
+  );
+}
+
+/**
+ * Reads the config: `explicit` (from `--config`; it must exist), else `backflip.config.json`
+ * in `cwd` if there is one, else `null` (the built-in defaults: the simulated fleet).
+ */
+export function loadConfig(
+  explicit: string | undefined,
+  cwd: string,
+): ResultAsync<LoadedConfig | null, string> {
+  const path = explicit ?? resolve(cwd, CONFIG_FILE);
+  return ResultAsync.fromPromise(readFile(path, "utf8"), (cause) => cause as NodeJS.ErrnoException)
+    .map((text): string | null => text)
+    .orElse((cause) =>
+      cause.code === "ENOENT" && explicit === undefined
+        ? ok<string | null, string>(null)
+        : err(`${path}: cannot read it (${cause.code ?? cause.message})`),
+    )
+    .andThen((text) =>
+      text === null ? ok(null) : parseConfig(path, text).map((config) => ({ path, config })),
+    );
+}
+
+/**
+ * The global flags a config stands for (a flag given on the command line wins): `--env`,
+ * `--target`, `--state-dir` (relative to the config's folder), `--coordination`,
+ * `--coordination-prefix`, `--etcd-endpoints`.
+ */
+export function configFlags({ path, config }: LoadedConfig): Record<string, string> {
+  const c = config.coordination;
+  return {
+    ...(config.env ? { env: config.env } : {}),
+    target: config.target.kind,
+    ...(config.stateDir ? { "state-dir": resolve(dirname(path), config.stateDir) } : {}),
+    coordination: c.kind,
+    ...(c.kind === "file" ? {} : { "coordination-prefix": c.prefix }),
+    ...(c.kind === "etcd" ? { "etcd-endpoints": c.endpoints.join(",") } : {}),
+  };
+}
