@@ -184,6 +184,20 @@ describe("decide: the flowchart", () => {
     expect(d).toMatchObject({ action: "rollback", path: 3, recipe: "restore-snapshot", rule: "host-broken" });
     expect(d.runbook).toContain("Last-resort only");
   });
+  it("prior color on a cluster member that does not answer: says which member, and what that rules out", () => {
+    const blue = color("blue", "running", A);
+    const containers = blue.containers.map((c, i) =>
+      i === 0 ? c : { ...c, running: false, status: "Error", release: null, location: "m3" },
+    );
+    const d = decide(
+      facts({ colors: { ...facts().colors, blue: { ...blue, containers, allRunning: false } } }),
+      onCall,
+    );
+    expect(d).toMatchObject({ path: 2, rule: "path-2" });
+    expect(d.reason).toContain("cluster member m3 does not answer");
+    expect(d.warnings[0]).toContain("veza-staging-stream-blue, veza-staging-web-blue on cluster member m3");
+    expect(d.warnings[0]).toContain("incus cluster evacuate");
+  });
 });
 
 describe("decide: When NOT to rollback", () => {

@@ -1,5 +1,7 @@
-import type { DriverError } from "@backflip/core";
+import { type DriverError, runPlan } from "@backflip/core";
+import { decide, fastFlip, observe, vezaTopology } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
+import { createFleet } from "@backflip/driver-mock";
 import type { Result } from "neverthrow";
 import { afterAll, describe, expect, it } from "vitest";
 import type { IncusHost } from "../src/incus-host";
@@ -21,6 +23,10 @@ const tag = process.pid.toString(36);
 const ON_M3 = `bf-cl-m3-${tag}`;
 const ON_M2 = `bf-cl-m2-${tag}`;
 const COPY_M1 = `bf-cl-copy-${tag}`;
+/** One app component per color: green (live) on m2, blue (the prior color) on m3. */
+const base = vezaTopology(`cl${tag}`);
+const topology = { ...base, containers: { ...base.containers, components: ["app"] } };
+const [GREEN, BLUE] = [`veza-cl${tag}-app-green`, `veza-cl${tag}-app-blue`];
 
 /** "ok", or the error itself, so a failure shows Incus's message. */
 const outcome = (r: Result<unknown, DriverError>) => (r.isOk() ? "ok" : r.error);
@@ -40,7 +46,8 @@ describe.skipIf(skip)("incus on a 3-member cluster (real)", () => {
 
   afterAll(async () => {
     await restartMembers();
-    for (const name of [ON_M3, ON_M2, COPY_M1]) await host("m1").delete(name, { stopFirst: true });
+    for (const name of [ON_M3, ON_M2, COPY_M1, GREEN, BLUE])
+      await host("m1").delete(name, { stopFirst: true });
     for (const h of hosts.values()) await h.close();
   });
 
@@ -100,4 +107,41 @@ describe.skipIf(skip)("incus on a 3-member cluster (real)", () => {
     expect(outcome(await host("m3").delete(ON_M3))).toBe("ok");
     expect((await host("m2").state(ON_M3))._unsafeUnwrapErr().reason).toBe("not_found");
   }, 180_000);
+
+  it.skipIf(clusterImage === undefined)(
+    "observe names each color's member; with the prior color's member down, decide and Path 1 say what is possible",
+    async () => {
+      // The simulated fleet stands in for the proxy, registry and probes; the containers are the cluster's.
+      const sim = createFleet({ topology });
+      const drivers = { ...sim.drivers, host: host("m1") };
+      for (const [name, member] of [
+        [GREEN, "m2"],
+        [BLUE, "m3"],
+      ] as const) {
+        expect(outcome(await host("m1").create(name, { image: clusterImage!, target: member }))).toBe("ok");
+        expect(outcome(await host("m1").start(name))).toBe("ok");
+      }
+      const facts = value(await observe(topology, drivers));
+      expect(facts.colors.green?.containers[0]).toMatchObject({ name: GREEN, running: true, location: "m2" });
+      expect(facts.colors.blue?.containers[0]).toMatchObject({ name: BLUE, running: true, location: "m3" });
+      const onCall = { symptom: "public-probe-failing", onCall: true, paged: true } as const;
+      expect(value(decide(facts, onCall))).toMatchObject({ path: 1, target: { color: "blue" } });
+
+      await stopMember("m3");
+      const down = value(await observe(topology, drivers));
+      expect(down.colors.blue?.containers[0]).toMatchObject({ name: BLUE, running: false, location: "m3" });
+      const decision = value(decide(down, onCall));
+      expect(decision.path).not.toBe(1);
+      expect(decision.reason).toContain("cluster member m3 does not answer");
+      const plan = value(await fastFlip(topology, drivers, { actor: "alice", reason: "m3 is down" }));
+      const refused = (
+        await runPlan(plan, { journal: sim.journal, lock: sim.lock, owner: "test", now: () => new Date() })
+      )._unsafeUnwrapErr();
+      expect(refused.kind).toBe("refused");
+      expect(refused.report?.error?.message).toContain(BLUE);
+      expect(sim.world.traffic().activeColor).toBe("green");
+      await restartMembers();
+    },
+    240_000,
+  );
 });

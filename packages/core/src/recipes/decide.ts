@@ -5,7 +5,7 @@ import { RUNBOOK } from "../presets/veza-runbook";
 import { parseInput } from "../validate/parse-input";
 import { shaSchema } from "../validate/schemas";
 import { migrationWarnings } from "./migration-caveat";
-import type { Facts } from "./observe";
+import type { ColorFacts, Facts } from "./observe";
 import { RECIPE_DRIVER } from "./recipe-input";
 
 /** What is wrong, as it was reported. */
@@ -108,6 +108,16 @@ export interface Decision {
 }
 
 const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 12) : "?");
+
+/** A color's containers that Incus reports as `Error` on a cluster member (the member does not answer), by member. */
+function membersDown(color: ColorFacts): { member: string; names: string[] }[] {
+  const byMember = new Map<string, string[]>();
+  for (const c of color.containers) {
+    if (c.running || c.status !== "Error" || c.location === undefined) continue;
+    byMember.set(c.location, [...(byMember.get(c.location) ?? []), c.name]);
+  }
+  return [...byMember].map(([member, names]) => ({ member, names }));
+}
 
 function caveats(facts: Facts): string[] {
   return migrationWarnings(facts.migration).map((w) => w.message);
@@ -270,12 +280,19 @@ function decideChecked(facts: Facts, context: DecideContext): Decision {
     };
   }
 
+  const down = prior ? membersDown(prior) : [];
   const why = prior
     ? prior.anyMissing
       ? `the prior color ${priorColor}'s containers are gone`
-      : `not every ${priorColor} container is RUNNING`
+      : `not every ${priorColor} container is RUNNING${down.length > 0 ? ` (cluster member ${down.map((d) => d.member).join(", ")} does not answer)` : ""}`
     : "there is no prior color";
   const because = wantsPriorRelease ? why : `the wanted SHA ${short(targetSha)} is not the prior color's`;
+  withCaveats.unshift(
+    ...down.map(
+      (d) =>
+        `${d.names.join(", ")} on cluster member ${d.member} answer Error: the member is probably down (incus cluster list). Path 1 to ${priorColor} needs it back, and Path 2 cannot replace containers on a member that is down: bring ${d.member} back, or evacuate it (incus cluster evacuate) first`,
+    ),
+  );
   if (!targetSha)
     return {
       action: "rollback",

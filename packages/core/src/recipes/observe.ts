@@ -28,6 +28,8 @@ export interface ContainerFact {
   readonly status: string;
   /** The release SHA in the container's release file, when readable. */
   readonly release: string | null;
+  /** The cluster member the container is on (Incus `location`); absent when the host is not a cluster. */
+  readonly location?: string;
 }
 
 /** One color's containers as observed. */
@@ -144,6 +146,7 @@ function observeColor(
             running: info.running,
             status: info.status,
             release,
+            ...(info.location === undefined ? {} : { location: info.location }),
           }),
         );
       }),
