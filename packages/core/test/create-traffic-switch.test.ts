@@ -133,6 +133,53 @@ describe("createTrafficSwitch", () => {
     expect(shell.text(`${LIVE}.prev`)).toBe("route blue\nrev blue:-:boot\n");
   });
 
+  it("install keeps .prev without rewriting it: a hard link where the Shell's files link, `ln -f` without files, else a copy", async () => {
+    const previous = "route blue\nrev blue:-:boot\n";
+    const { sw, shell } = setup({ [`${LIVE}.prev`]: "older\n" });
+    (await sw.install(await render(sw)))._unsafeUnwrap();
+    expect(shell.text(`${LIVE}.prev`)).toBe(previous);
+    expect(shell.fileOps.filter((o) => o.path === LIVE || o.to === LIVE).map((o) => o.op)).toEqual([
+      "read",
+      "link",
+      "rename",
+    ]);
+    expect(shell.fileOps.some((o) => o.op === "write" && o.path.includes(".prev"))).toBe(false);
+
+    for (const fileApi of [false, true]) {
+      const host = scriptedHost({ location: { kind: "local" }, fileApi, files: { [LIVE]: previous } });
+      if (fileApi) delete (host.files as { link?: unknown }).link;
+      const sw2 = createTrafficSwitch({
+        backend: fakeBackend(host).backend,
+        files: new RemoteFiles(host, { driver: "fake" }),
+        colors: ["blue", "green"],
+        state: STATE,
+      })._unsafeUnwrap();
+      (await sw2.install(await render(sw2)))._unsafeUnwrap();
+      expect(host.text(`${LIVE}.prev`)).toBe(previous);
+      expect(host.calls.some((c) => c.argv[0] === "ln")).toBe(!fileApi);
+    }
+  });
+
+  it("install falls back to copying .prev when linking fails", async () => {
+    const previous = "route blue\nrev blue:-:boot\n";
+    const host = scriptedHost({
+      location: { kind: "local" },
+      fileApi: false,
+      files: { [LIVE]: previous },
+      programs: { ln: () => ({ exitCode: 1, stderr: "ln: Operation not permitted\n" }) },
+    });
+    const sw = createTrafficSwitch({
+      backend: fakeBackend(host).backend,
+      files: new RemoteFiles(host, { driver: "fake" }),
+      colors: ["blue", "green"],
+      state: STATE,
+    })._unsafeUnwrap();
+    const config = await render(sw);
+    (await sw.install(config))._unsafeUnwrap();
+    expect(host.text(`${LIVE}.prev`)).toBe(previous);
+    expect(host.text(LIVE)).toBe(config.content);
+  });
+
   it("install checks what was not validated (or whose candidate vanished); a rejected config changes nothing", async () => {
     const { sw, shell, checked } = setup({ [`${LIVE}.prev`]: "older\n" });
     const config = await render(sw);

@@ -55,10 +55,10 @@ const unavailable = (e: DriverError) => e.reason === "unavailable";
  * generic half: input checks; staging a candidate as a hidden sibling of the live file
  * (`backend.check` runs on it, the live file untouched; a failed check removes it) and
  * reusing it at install when the content is the one validated; install by rename,
- * keeping the replaced file as `.prev` (installing the installed content again is a
- * no-op); the state files (idempotent record per run id, bounded history); confirm by
- * polling `backend.liveRevision` (retrying `unavailable`) until the deadline;
- * `restorePrevious` putting `.prev` back as it is, without checking it again (it was
+ * keeping the replaced file as `.prev` (hard-linked where the Shell can, not rewritten;
+ * installing the installed content again is a no-op); the state files (idempotent
+ * record per run id, bounded history); confirm by polling `backend.liveRevision`
+ * (retrying `unavailable`) until the deadline; `restorePrevious` putting `.prev` back as it is, without checking it again (it was
  * live); sweeping stale candidates; the dry run of each operation; and fencing: each write
  * given a fence is first admitted by the state store (`<stateFile>.fence`), so a run whose
  * lease was broken is refused before it changes anything.
@@ -262,7 +262,7 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
           // older `.prev` must not be restored later.
           const staged = validated.get(sha256(c.content));
           const keepPrevious = () =>
-            live === null ? files.remove(prevPath, op) : files.writeAtomic(prevPath, live, op);
+            live === null ? files.remove(prevPath, op) : files.linkOrCopy(livePath, prevPath, live, op);
           return (staged ? okAsync(staged) : stage(c.content, op))
             .andThen(() => keepPrevious())
             .andThen(() => putInPlace(c.content, op))

@@ -49,8 +49,8 @@ export interface RemoteFilesOptions {
 
 /**
  * File access on a proxy's host through its {@link Shell}: the Shell's `files`
- * capability when it has one (and its rename/remove when offered), otherwise plain
- * commands (`cat`, `dd conv=fsync`, `mv`, `sync`, `rm`) that exist in any busybox.
+ * capability when it has one (and its rename/link/remove when offered), otherwise plain
+ * commands (`cat`, `dd conv=fsync`, `mv`, `sync`, `ln`, `rm`) that exist in any busybox.
  * Never assumes the files are local. Failures are errors of the driver it is given.
  */
 export class RemoteFiles {
@@ -152,6 +152,21 @@ export class RemoteFiles {
     return this.check(op, ["mv", "-f", "--", from, to]).andThen(() =>
       this.check(op, ["sync", "--", dirOf(to)]),
     );
+  }
+
+  /**
+   * Makes `to` (same directory) hold what `from` holds, which is `content`, without a
+   * rewrite where the Shell allows: a hard link through its `files` (no process), else
+   * `ln -f` when it has no `files`, else (or when linking fails) an atomic write of
+   * `content`. Like a file renamed in the same directory, it is durable once the next
+   * rename there is.
+   */
+  linkOrCopy(from: string, to: string, content: string, op: string): ResultAsync<void, DriverError> {
+    const files = this.#shell.files;
+    const copy = () => this.writeAtomic(to, content, op);
+    if (files?.link) return files.link(from, to).orElse(copy);
+    if (files) return copy();
+    return this.check(op, ["ln", "-f", "--", from, to]).orElse(copy);
   }
 
   /** Removes a file if it exists. */

@@ -60,6 +60,12 @@ export interface ShellFiles {
   ): ResultAsync<void, DriverError>;
   /** Renames `from` over `to` atomically (same directory). Optional: drivers fall back to `mv`. */
   rename?(from: string, to: string): ResultAsync<void, DriverError>;
+  /**
+   * Makes `to` a second name of `from`'s file (a hard link, same directory), replacing `to`
+   * atomically when it exists; durable once the directory is fsync'd (a rename in it is).
+   * Keeps a file as it is without rewriting it. Optional: drivers fall back to `ln -f` or a copy.
+   */
+  link?(from: string, to: string): ResultAsync<void, DriverError>;
   /** Removes a file; a missing file is not an error. Optional: drivers fall back to `rm -f`. */
   remove?(path: string): ResultAsync<void, DriverError>;
   /** Lists a directory (without `.` and `..`). Optional: drivers skip what needs it. */

@@ -1,5 +1,6 @@
-import { readdir, readFile, rename, stat, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { link, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
@@ -23,7 +24,8 @@ const writeSchema = z.object({
  * {@link ShellFiles} on this machine: whole-file reads, and atomic writes (a temp file in
  * the same directory, fsync, rename over the target, fsync of the directory) that keep
  * the target's mode — and, when run as root, its owner; renames and removals made
- * durable by an fsync of the directory, and listings — system calls, no process spawned.
+ * durable by an fsync of the directory, hard links, and listings — system calls, no
+ * process spawned.
  */
 export class LocalShellFiles implements ShellFiles {
   /** Reads a whole file; `not_found` when it does not exist. */
@@ -63,6 +65,26 @@ export class LocalShellFiles implements ShellFiles {
         (e) => fileError("rename", f, e as NodeJS.ErrnoException),
       ),
     );
+  }
+
+  /**
+   * Hard-links `from` as `to`: a link under a temp name beside `to`, renamed over it (so
+   * `to` is never missing). Not fsync'd: the next rename in the directory (which fsyncs
+   * it) makes it durable.
+   */
+  link(from: string, to: string): ResultAsync<void, DriverError> {
+    return parseInput(z.tuple([absolutePathSchema, absolutePathSchema]), [from, to], {
+      driver: DRIVER,
+      op: "link",
+    }).asyncAndThen(([f, t]) => {
+      const temp = join(dirname(t), `.${basename(t)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+      // rename() of two names of one file does nothing: the temp name is removed either way.
+      const dropTemp = () => unlink(temp).catch(() => undefined);
+      return ResultAsync.fromPromise(
+        link(f, temp).then(() => rename(temp, t).finally(dropTemp)),
+        (e) => fileError("link", f, e as NodeJS.ErrnoException),
+      );
+    });
   }
 
   /** Removes a file (a missing one is not an error), then fsyncs its directory. */

@@ -14,7 +14,7 @@ export interface MemoryFile {
 
 /** One use of a host's `files` capability, in order. */
 export interface FileOp {
-  readonly op: "read" | "write" | "rename" | "remove" | "list";
+  readonly op: "read" | "write" | "rename" | "link" | "remove" | "list";
   readonly path: string;
   readonly to?: string;
 }
@@ -41,7 +41,7 @@ export interface ScriptedHostOptions {
   readonly location?: ExecLocation;
   /** Its files at the start, by absolute path (mode 0644). */
   readonly files?: Readonly<Record<string, string | Uint8Array>>;
-  /** Its programs by name; they replace the built-in `cat`, `dd`, `mv`, `rm` and `sync`. */
+  /** Its programs by name; they replace the built-in `cat`, `dd`, `mv`, `ln`, `rm` and `sync`. */
   readonly programs?: Readonly<Record<string, HostProgram>>;
   /**
    * Offer the Shell `files` capability (default true). With `false` a driver must use its
@@ -77,7 +77,7 @@ function operands(argv: readonly string[]): string[] {
   return argv.slice(1).filter((a) => !a.startsWith("-"));
 }
 
-/** The file commands a driver's fallback runs (as in busybox): `cat`, `dd of=`, `mv`, `rm`, `sync`. */
+/** The file commands a driver's fallback runs (as in busybox): `cat`, `dd of=`, `mv`, `ln -f`, `rm`, `sync`. */
 const BUILTINS: Readonly<Record<string, HostProgram>> = {
   cat: ({ argv, stdin, host }) => {
     const paths = operands(argv);
@@ -98,6 +98,13 @@ const BUILTINS: Readonly<Record<string, HostProgram>> = {
     const file = from === undefined ? undefined : host.fs.get(from);
     if (from === undefined || to === undefined || file === undefined) return missing("mv", from ?? "");
     host.fs.delete(from);
+    host.fs.set(to, file);
+    return {};
+  },
+  ln: ({ argv, host }) => {
+    const [from, to] = operands(argv);
+    const file = from === undefined ? undefined : host.fs.get(from);
+    if (from === undefined || to === undefined || file === undefined) return missing("ln", from ?? "");
     host.fs.set(to, file);
     return {};
   },
@@ -139,6 +146,13 @@ export function scriptedHost(options: ScriptedHostOptions = {}): ScriptedHost {
       const file = fs.get(from);
       if (!file) return errAsync(notFound("rename", from));
       fs.delete(from);
+      fs.set(to, file);
+      return okAsync(undefined);
+    },
+    link: (from, to) => {
+      fileOps.push({ op: "link", path: from, to });
+      const file = fs.get(from);
+      if (!file) return errAsync(notFound("link", from));
       fs.set(to, file);
       return okAsync(undefined);
     },

@@ -8,9 +8,10 @@ const tempPath = (what: string) =>
 
 /**
  * The {@link ShellFiles} contract, for a Shell that offers `files` (each test is skipped,
- * saying so, for one that does not; `rename`, `remove` and `list` are optional too): whole
+ * saying so, for one that does not; `rename`, `link`, `remove` and `list` are optional too): whole
  * files round-trip byte for byte, a write replaces the file, the Shell's commands see the
- * same files, a missing file is `not_found`, `remove` of a missing file succeeds, `list`
+ * same files, a missing file is `not_found`, `link` makes a second name of a file (replacing
+ * one that exists, the first name kept), `remove` of a missing file succeeds, `list`
  * names a directory's entries without `.` and `..`. Registered inside
  * `runShellConformance`'s describe.
  */
@@ -19,7 +20,7 @@ export function shellFilesTests(withShell: (use: (shell: Shell) => Promise<void>
   const withFiles = (
     test: TestContext,
     use: (files: ShellFiles, shell: Shell) => Promise<void>,
-    method?: "rename" | "remove" | "list",
+    method?: "rename" | "link" | "remove" | "list",
   ) =>
     withShell(async (shell) => {
       if (!shell.files) return test.skip("this Shell has no files capability");
@@ -65,6 +66,30 @@ export function shellFilesTests(withShell: (use: (shell: Shell) => Promise<void>
         }
       },
       "rename",
+    );
+  });
+
+  it("files: link makes a second name of a file, replacing one that exists; the first name stays", async (t) => {
+    await withFiles(
+      t,
+      async (files, shell) => {
+        const [from, to] = [tempPath("link-from"), tempPath("link-to")];
+        const read = async (path: string) => new TextDecoder().decode(okValue(await files.readFile(path)));
+        try {
+          okValue(await files.writeFileAtomic(from, "kept\n"));
+          okValue(await files.link!(from, to));
+          expect(await read(to)).toBe("kept\n");
+          okValue(await files.writeFileAtomic(to, "older\n"));
+          okValue(await files.link!(from, to));
+          expect(await read(to)).toBe("kept\n");
+          expect(await read(from)).toBe("kept\n");
+          expect(errValue(await files.link!(tempPath("link-missing"), to)).reason).toBe("not_found");
+          expect(await read(to)).toBe("kept\n");
+        } finally {
+          await shell.run(["rm", "-f", from, to]);
+        }
+      },
+      "link",
     );
   });
 
