@@ -46,7 +46,7 @@ export function reloadBackend(input: ReloadBackendInput): TrafficBackend {
       case "systemctl":
         return [{ kind: "exec", where, argv: ["systemctl", "reload", reload.unit] }];
       case "master-cli":
-        return [runtimeAction(place, reload.socket, "reload")];
+        return [runtimeAction(place, reload.socket, "show proc;reload")];
     }
   };
   return {

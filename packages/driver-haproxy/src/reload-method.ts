@@ -1,6 +1,6 @@
 import type { DriverError } from "@backflip/core";
 import type { RemoteFiles } from "@backflip/core/driver-kit";
-import { absolutePathSchema } from "@backflip/core/driver-kit";
+import { absolutePathSchema, poll } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { haproxyError } from "./haproxy-error";
@@ -14,7 +14,8 @@ import type { RuntimeApiFactory } from "./runtime-api";
  * - `signal`: `kill -USR2` (or `-HUP`, the same in master-worker mode) to the master
  *   whose pid is in `pidFile` (checked to be an `haproxy` process first).
  * - `systemctl`: `systemctl reload <unit>` (the unit checks the config, then signals).
- * - `master-cli`: `reload` on the master CLI socket (`haproxy -S <socket>`).
+ * - `master-cli`: `reload` on the master CLI socket (`haproxy -S <socket>`), sent with
+ *   `show proc` so the reply proves the master read it (sent again when it did not).
  */
 export type ReloadMethod =
   | { readonly method: "signal"; readonly pidFile: string; readonly signal?: "USR2" | "HUP" }
@@ -73,32 +74,66 @@ export function triggerReload(method: ReloadMethod, deps: ReloadDeps): ResultAsy
         hint: `see \`journalctl -u ${method.unit} -n 50\`: a failing config check aborts the reload and the old config keeps serving`,
       });
     case "master-cli":
-      return (
-        deps
-          .runtimeApi(method.socket)
-          .send("reload")
-          // The master re-executes on `reload`, closing the CLI connection; when `;quit` was
-          // still unread the close is a reset. The request was read: confirm tells whether it took.
-          .orElse((e) =>
-            (e.details as { code?: unknown } | undefined)?.code === "ECONNRESET" ? okAsync("") : errAsync(e),
-          )
-          .mapErr((e) => ({ ...e, op: "reload" }))
-          .andThen((reply) =>
-            /unknown command|permission denied/i.test(reply)
-              ? errAsync(
-                  haproxyError(
-                    "reload",
-                    "failed",
-                    `the master CLI ${method.socket} refused \`reload\`: ${reply.trim()}`,
-                    {
-                      hint: "is that the master socket (`haproxy -W -S <socket>`) rather than the stats socket?",
-                    },
-                  ),
-                )
-              : okAsync(undefined),
-          )
-      );
+      return masterCliReload(method.socket, deps.runtimeApi);
   }
+}
+
+/** How long a master-CLI `reload` the master did not read (it was still re-executing) is sent again. */
+const MASTER_CLI_RETRY_MS = 3000;
+
+/** The master's own line in a `show proc` reply: `<pid> master <reloads> …`. */
+const MASTER_LINE = /^\s*\d+\s+master\s+\d+/m;
+
+/** A master CLI that did not take the request: it was not listening (re-executing), or a proxy in front of it dropped the connection. */
+const notTaken = (e: DriverError): boolean => {
+  const code = (e.details as { code?: unknown } | undefined)?.code;
+  return (
+    e.reason === "unavailable" ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    /Connection reset|Broken pipe/i.test(e.message)
+  );
+};
+
+/**
+ * `show proc;reload` on the master CLI, as one line: a reply carrying the master's `show
+ * proc` line proves the master read the line, `reload` included. Anything else (a refused,
+ * reset or empty connection: the master was still re-executing after a previous reload, or
+ * a proxy in front of its socket could not reach it) is sent again until
+ * {@link MASTER_CLI_RETRY_MS} — at worst one reload too many, never one missed.
+ */
+function masterCliReload(socket: string, runtimeApi: RuntimeApiFactory): ResultAsync<void, DriverError> {
+  const api = runtimeApi(socket);
+  const notRead = haproxyError("reload", "unavailable", `the master CLI ${socket} did not take \`reload\``, {
+    hint: "is HAProxy's master running (`haproxy -W -S <socket>`)? Retry once it answers `show proc`",
+    details: { socket },
+  });
+  return poll({
+    read: () =>
+      api.send("show proc;reload").andThen((reply) => {
+        if (MASTER_LINE.test(reply)) return okAsync(true);
+        if (/unknown command|permission denied/i.test(reply))
+          return errAsync(
+            haproxyError("reload", "failed", `the master CLI ${socket} refused \`reload\`: ${reply.trim()}`, {
+              hint: "is that the master socket (`haproxy -W -S <socket>`) rather than the stats socket?",
+            }),
+          );
+        return errAsync({
+          ...notRead,
+          message: `${notRead.message}: it answered ${JSON.stringify(reply.trim().slice(0, 200))}`,
+        });
+      }),
+    done: () => true,
+    timeoutMs: MASTER_CLI_RETRY_MS,
+    backoff: (_attempt, elapsedMs) => (elapsedMs < 500 ? 20 : 100),
+    retryOn: notTaken,
+  })
+    .map(() => undefined)
+    .mapErr((f) => {
+      const last =
+        f.kind === "error" ? f.error : "last" in f && f.last && "error" in f.last ? f.last.error : undefined;
+      return { ...(last ?? notRead), op: "reload" };
+    });
 }
 
 /** The master's pid from its pid file, checked to be a live `haproxy` process (a stale pid file never gets a signal). */
