@@ -4,7 +4,7 @@
  * child process and kill from outside (SIGKILL). There is no kill switch in here.
  *
  * ```
- * tsx lab/src/lab-run-recipe.ts <fast-flip|redeploy> <dir> <run-id> [options]
+ * tsx lab/src/lab-run-recipe.ts <fast-flip|redeploy|fleet-flip> <dir> <run-id> [options]
  *   --sha <sha>      redeploy: the SHA to roll back to (default: the lab's `old` release)
  *   --ttl-ms <n>     the lease's time-to-live (default: the runner's)
  *   --owner <name>   the lease owner (default: lab-child pid N)
@@ -15,6 +15,8 @@
  *                    records, whether to let the run go on or to kill it
  * ```
  *
+ * `fleet-flip` is Path 1 over the lab's three edges (`labFleetDrivers`, its degraded
+ * marker in `<dir>/fleet.degraded`).
  * Journal: `<dir>/journal/<run-id>.jsonl`; locks: `<dir>/locks`. The last stdout line is
  * `result {"runId":…,"state":…}` (or `"kind"` when the run failed). Exit 0 when the run
  * succeeded, 1 when it did not, 2 on bad usage.
@@ -31,19 +33,20 @@ import {
   type RunEvent,
   runPlan,
 } from "@backflip/core";
-import { fastFlip, redeploy } from "@backflip/core/recipes";
+import { fastFlip, fleetFlip, redeploy } from "@backflip/core/recipes";
 import { createIncusCoordination } from "@backflip/driver-incus";
 import { labDrivers } from "./lab-drivers";
+import { labFleetDrivers } from "./lab-fleet";
 import { LAB_RELEASES } from "./lab-releases";
 
-/** The recipes this runner runs: Path 1 and Path 2 (native). */
-export const CHILD_RECIPES = ["fast-flip", "redeploy"] as const;
+/** The recipes this runner runs: Path 1, Path 2 (native) and Path 1 over the lab's fleet. */
+export const CHILD_RECIPES = ["fast-flip", "redeploy", "fleet-flip"] as const;
 
 /** The public probe the child's Path 2 uses: restarted servers need a moment. */
 export const CHILD_REDEPLOY_PROBE = { attempts: 30, deadlineMs: 30_000, intervalMs: 300 } as const;
 
 const USAGE =
-  "usage: lab-run-recipe <fast-flip|redeploy> <dir> <run-id> [--sha SHA] [--ttl-ms N] [--owner NAME] [--incus-prefix P] [--gate]";
+  "usage: lab-run-recipe <fast-flip|redeploy|fleet-flip> <dir> <run-id> [--sha SHA] [--ttl-ms N] [--owner NAME] [--incus-prefix P] [--gate]";
 
 const say = (line: string) => writeSync(1, `${line}\n`);
 
@@ -77,7 +80,8 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const built = labDrivers();
+  const fleet = recipe === "fleet-flip" ? labFleetDrivers({ markerPath: join(dir, "fleet.degraded") }) : null;
+  const built = fleet ?? labDrivers();
   if (built.isErr()) {
     console.error(formatDriverError(built.error));
     return 2;
@@ -85,13 +89,15 @@ async function main(): Promise<number> {
   const d = built.value;
   const who = { actor: "lab-child", reason: "a lab fault test's child run" };
   const planned =
-    recipe === "fast-flip"
-      ? await fastFlip(d.topology, d, who)
-      : await redeploy(d.topology, d, {
-          ...who,
-          sha: values.sha ?? LAB_RELEASES.old,
-          probe: CHILD_REDEPLOY_PROBE,
-        });
+    fleet?.isOk() === true
+      ? await fleetFlip(fleet.value.topology, fleet.value, who)
+      : recipe === "fast-flip"
+        ? await fastFlip(d.topology, d, who)
+        : await redeploy(d.topology, d, {
+            ...who,
+            sha: values.sha ?? LAB_RELEASES.old,
+            probe: CHILD_REDEPLOY_PROBE,
+          });
   if (planned.isErr()) {
     say(`result ${JSON.stringify({ runId, kind: "planning", message: formatDriverError(planned.error) })}`);
     await d.host.close();

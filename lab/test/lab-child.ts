@@ -61,7 +61,12 @@ export class LabChild {
   #done = false;
 
   /** Starts `recipe` with its journal and locks under `dir`. */
-  constructor(recipe: "fast-flip" | "redeploy", dir: string, runId: string, options: ChildOptions = {}) {
+  constructor(
+    recipe: "fast-flip" | "redeploy" | "fleet-flip",
+    dir: string,
+    runId: string,
+    options: ChildOptions = {},
+  ) {
     this.runId = runId;
     this.journalFile = join(dir, "journal", `${runId}.jsonl`);
     const argv = [

@@ -27,9 +27,12 @@ export async function publicAnswer(
     : null;
 }
 
-/** `haproxy -c` on the live config, inside the HAProxy container: its exit code and output. */
-export async function haproxyCheck(d: LabDrivers): Promise<{ exitCode: number | null; output: string }> {
-  const { container, configPath } = LAB_HAPROXY;
+/** `haproxy -c` on the live config, inside the HAProxy container (default `veza-lab-haproxy`): its exit code and output. */
+export async function haproxyCheck(
+  d: LabDrivers,
+  container: string = LAB_HAPROXY.container,
+): Promise<{ exitCode: number | null; output: string }> {
+  const { configPath } = LAB_HAPROXY;
   const r = (await d.host.shell(container).run(["haproxy", "-c", "-f", configPath]))._unsafeUnwrap();
   return { exitCode: r.exitCode, output: `${r.stdout}${r.stderr}` };
 }
