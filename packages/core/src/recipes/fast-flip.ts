@@ -25,6 +25,7 @@ import {
   recipeBaseSchema,
   recipeError,
 } from "./recipe-input";
+import { sharedStateReads } from "./shared-state-reads";
 import { trafficSwitchSteps } from "./traffic-switch-steps";
 
 /** Input of {@link fastFlip}. */
@@ -72,7 +73,9 @@ function fastFlipPlanFromIntent(
   intent: PlanIntent,
 ): Result<RollbackPlan, DriverError> {
   return parseParams(fastFlipParams(topology), intent, "fastFlip").andThen(({ target, sha, probe }) => {
-    const notLive = notLiveCheck(NOT_LIVE_STEP_ID, drivers.traffic, target, {
+    // The not-live check and read-state run together: one read of the state files serves both.
+    const traffic = sharedStateReads(drivers.traffic);
+    const notLive = notLiveCheck(NOT_LIVE_STEP_ID, traffic, target, {
       title: `Verify ${target} is not already the live color`,
       message: `${target} is already live: nothing to flip`,
       hint: `if ${target} itself is broken, ${HINTS.usePath2}`,
@@ -80,7 +83,7 @@ function fastFlipPlanFromIntent(
     const steps: Step[] = [
       notLive,
       colorRunningCheck(drivers.host, topology, target),
-      ...trafficSwitchSteps(drivers.traffic, {
+      ...trafficSwitchSteps(traffic, {
         color: target,
         ...definedFields({ sha }),
         actor: intent.actor,
