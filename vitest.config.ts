@@ -10,6 +10,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const LAB_EXAMPLE_TESTS = [
   "examples/rollback-cli/rollback-cli.test.ts",
   "examples/rollback-cli/rollback-cli-lab-path3.test.ts",
+  "examples/service/service-lab.test.ts",
 ];
 
 /** Tests run against the TypeScript sources: no build is needed before `pnpm test`. */
@@ -37,7 +38,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "docs/test/**/*.test.ts"],
           // Tests that change the lab run in the lab project, one lab file at a time.
           exclude: [...configDefaults.exclude, ...LAB_EXAMPLE_TESTS],
         },

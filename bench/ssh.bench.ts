@@ -11,6 +11,13 @@ import { SshShell } from "@backflip/driver-ssh";
 
 const COMMANDS = 100;
 
+if (process.argv.slice(2).some((a) => a === "--help" || a === "-h")) {
+  console.log(
+    "usage: npx -y pnpm@12.4.2 bench:ssh (no options)\n\n100 commands over one driver-ssh connection against 100 ssh processes; prints `ssh reuse_ratio=<n>`. Needs scripts/backends up sshd.",
+  );
+  process.exit(0);
+}
+
 const env = backendEnv("sshd");
 if (env === null) {
   console.error("sshd is not available: run `scripts/backends up sshd` first");

@@ -1,4 +1,5 @@
 import { realpathSync } from "node:fs";
+import { relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { addLatencies, simulatedTopology } from "@backflip/cli/simulated-fleet";
 import { type FullTopology, type RollbackPlan, type RunEvent, runPlan } from "@backflip/core";
@@ -44,10 +45,19 @@ export async function dryRunThenRun(
   return { ok: printOutcome(result, out), events };
 }
 
-/** Runs `main` when the module is the file executed (`tsx examples/<name>.ts`), setting the exit code. */
+/**
+ * Runs `main` when the module is the file executed (`tsx examples/<name>.ts`), setting the
+ * exit code; with `--help` (or `-h`) prints the usage instead.
+ */
 export function runIfMain(moduleUrl: string, main: (out: Out) => Promise<boolean>): void {
   const entry = process.argv[1];
   if (!entry || pathToFileURL(realpathSync(entry)).href !== moduleUrl) return;
+  if (process.argv.slice(2).some((a) => a === "--help" || a === "-h")) {
+    console.log(
+      `usage: npx tsx ${relative(process.cwd(), entry)} (no options)\n\nPrints the dry run, runs it with live progress, ends with a report; exit 0 when the run succeeded.`,
+    );
+    return;
+  }
   main((line) => console.log(line)).then(
     (ok) => {
       process.exitCode = ok ? 0 : 1;
