@@ -1,4 +1,4 @@
-import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { DriverError } from "../errors/driver-error";
 import type { Fence } from "../ports/lease-lock";
 import type { HistoryEntry, SwitchRequest, TrafficState } from "../ports/traffic-switch";
@@ -45,10 +45,9 @@ export function trafficStateStore(
 ): TrafficStateStore {
   const { stateFile, historyFile, historyLimit } = state;
   const fenceFile = fenceFileOf(stateFile);
-  const history = (op: string) =>
-    files
-      .read(historyFile, op)
-      .andThen((text) => parseHistory(text ?? "", { driver, op, path: historyFile }));
+  const parseHistoryText = (text: string | null, op: string) =>
+    parseHistory(text ?? "", { driver, op, path: historyFile });
+  const history = (op: string) => files.read(historyFile, op).andThen((text) => parseHistoryText(text, op));
   // The color first, then the history: the history head is what marks a record as done.
   const write = (s: TrafficState, op: string) =>
     files
@@ -56,18 +55,20 @@ export function trafficStateStore(
       .andThen(() => files.writeAtomic(historyFile, formatHistory(s.history), op));
 
   return {
+    // Both files in one round trip (two reads at once); the color is judged first.
     read: (op) =>
-      files.read(stateFile, op).andThen((color) =>
-        color === null
-          ? errAsync(
-              files.fail(op, "not_found", `the active-color file ${stateFile} does not exist`, {
-                hint: `check which color ${driver} routes to, then write it to ${stateFile}`,
-                details: { path: stateFile },
-              }),
-            )
-          : parseActiveColor(color, colors, { driver, op, path: stateFile }).asyncAndThen((activeColor) =>
-              history(op).map((entries) => ({ activeColor, history: entries })),
-            ),
+      ResultAsync.combine([files.read(stateFile, op), files.read(historyFile, op)] as const).andThen(
+        ([color, historyText]) =>
+          color === null
+            ? errAsync(
+                files.fail(op, "not_found", `the active-color file ${stateFile} does not exist`, {
+                  hint: `check which color ${driver} routes to, then write it to ${stateFile}`,
+                  details: { path: stateFile },
+                }),
+              )
+            : parseActiveColor(color, colors, { driver, op, path: stateFile }).andThen((activeColor) =>
+                parseHistoryText(historyText, op).map((entries) => ({ activeColor, history: entries })),
+              ),
       ),
 
     record: (r, op) =>
