@@ -19,6 +19,13 @@
  * ≥ 20 flips with `keepalive_timeout 0` (see bench/nginx-flips.ts), printing
  * `nginx reload_p50_ms=<n> requests=<n> failed=<n>` (needs `scripts/backends up nginx`).
  *
+ * The backends, HAProxy and wrk run in their own sessions, as services do. In this
+ * process's session they shared its scheduler group (Linux autogroup), and under load a
+ * command started in a new session (LocalShell does, to kill a whole process group on a
+ * timeout) ran ~1.6× slower than the floor's, started in this session: most of what made
+ * validate cost 2–3× a direct `haproxy -c` in earlier runs. The same check in a new
+ * session is printed beside the floor.
+ *
  * Interleaved with the flips, the floor under them is measured directly, without the SDK
  * (bench/local-flip-floor.ts): after each reload-mode flip a re-stamped copy of the live
  * config written and fsynced, `haproxy -c` of it, its rename over the live file, USR2
@@ -154,7 +161,12 @@ async function main(): Promise<void> {
   };
   try {
     for (const [color, port] of Object.entries(PORTS)) {
-      children.push(spawn(process.execPath, ["-e", COLOR_SERVER, color, String(port)], { stdio: "ignore" }));
+      children.push(
+        spawn(process.execPath, ["-e", COLOR_SERVER, color, String(port)], {
+          stdio: "ignore",
+          detached: true,
+        }),
+      );
     }
     for (const port of Object.values(PORTS)) {
       await waitUntil(
@@ -205,6 +217,7 @@ async function main(): Promise<void> {
 
     const haproxy = spawn(facts.HAPROXY_BIN, ["-W", "-f", paths.configPath, "-p", paths.pidFile], {
       stdio: ["ignore", "ignore", "ignore"],
+      detached: true,
     });
     children.push(haproxy);
     await waitUntil(
@@ -242,6 +255,7 @@ async function main(): Promise<void> {
       mapFile: paths.mapFile,
     };
     const reloadFloors = new FloorSamples(RELOAD_FLOOR_OPS);
+    const ownSession = new FloorSamples(["check in its own session"] as const);
     const mapFloors = new FloorSamples(MAP_FLOOR_OPS);
     const probes = new FloorSamples(["probe"] as const);
 
@@ -260,7 +274,7 @@ async function main(): Promise<void> {
       reloadTimes.push(await flip(reloadSw, { color, runId: `bench-reload-${i}`, actor: "bench" }));
       await check(color);
       await sleep(100);
-      await reloadFloor(local, reloadFloors, i);
+      await reloadFloor(local, reloadFloors, i, ownSession);
       await probes.time("probe", () => check(color));
       await sleep(100);
     }
@@ -306,6 +320,11 @@ async function main(): Promise<void> {
     );
     console.log(summary(`reload mode${caFile ? `, httpClientCaFile ${caFile}` : ""}`, reloadTimes));
     console.log(`reload floor (direct, no SDK): ${reloadFloors.describe()}`);
+    console.log(
+      `haproxy -c started in a new session, as LocalShell starts it: p50 ${ownSession
+        .median("check in its own session")
+        .toFixed(1)} ms (the floor's check runs in this process's session)`,
+    );
     console.log(summary("map mode", mapTimes));
     console.log(`map floor (direct, no SDK): ${mapFloors.describe()}`);
     console.log(

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { FloorSamples } from "./floor-samples";
@@ -40,27 +40,39 @@ async function renameSynced(from: string, to: string): Promise<void> {
   }
 }
 
-const run = (argv: readonly string[]) =>
-  new Promise<void>((resolve, reject) =>
-    execFile(argv[0] as string, argv.slice(1), (error) => (error ? reject(error) : resolve())),
-  );
+/** Runs `argv` in this process's session, or (`ownSession`) in a new one, as core's LocalShell does. */
+const run = (argv: readonly string[], ownSession = false) =>
+  new Promise<void>((resolve, reject) => {
+    if (!ownSession) {
+      execFile(argv[0] as string, argv.slice(1), (error) => (error ? reject(error) : resolve()));
+      return;
+    }
+    const child = spawn(argv[0] as string, argv.slice(1), { detached: true, stdio: "ignore" });
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${argv[0]} exited ${code}`))));
+  });
 
 /**
  * One reload-mode floor, done directly (no SDK): the live config re-stamped with a new
  * revision written and fsynced beside it, `haproxy -c` of it, renamed over the live file
  * (directory fsynced), USR2 to the master, and `get var proc.cfg_rev` until the new
- * worker answers with that revision. Routes exactly as before.
+ * worker answers with that revision. Routes exactly as before. With `ownSession`, the
+ * same check is also timed as core's LocalShell starts it (a new session), outside the floor.
  */
 export async function reloadFloor(
   h: LocalHaproxy,
   floor: FloorSamples<(typeof RELOAD_FLOOR_OPS)[number]>,
   n: number,
+  ownSession?: FloorSamples<"check in its own session">,
 ): Promise<void> {
   const revision = `floor-${process.pid}-${n}`;
   const content = withCfgRev(await readFile(h.configPath, "utf8"), revision);
   const candidate = `${h.configPath}.floor`;
   await floor.time("write", () => writeSynced(candidate, content));
   await floor.time("check", () => run([h.haproxyBin, "-c", "-q", "-f", candidate]));
+  await ownSession?.time("check in its own session", () =>
+    run([h.haproxyBin, "-c", "-q", "-f", candidate], true),
+  );
   await floor.time("rename", () => renameSynced(candidate, h.configPath));
   await floor.time("reload", async () => {
     const pid = Number((await readFile(h.pidFile, "utf8")).trim());

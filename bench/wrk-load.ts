@@ -34,7 +34,8 @@ export async function startWrkLoad(options: {
   const child = spawn(
     "nice",
     ["-n", "10", options.bin, "-t1", "-c4", `-d${options.maxS}s`, "-s", pacing, options.url],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    // Its own session, as a load generator elsewhere would be: not in the bench's scheduler group.
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let report = "";
   child.stdout?.on("data", (chunk: Buffer) => {
