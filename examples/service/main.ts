@@ -1,27 +1,47 @@
 /**
  * Starts the service on the simulated fleet, with green's deploy bad as in the demo:
- * `npx tsx examples/service/main.ts [--port 8080] [--state-dir .backflip/service]`.
+ * `npx tsx examples/service/main.ts [--port 8080] [--host 127.0.0.1] [--state-dir .backflip/service]`.
  * Point Alertmanager's webhook receiver at `http://HOST:PORT/alerts`, or post an alert by hand.
  */
 import { parseArgs } from "node:util";
 import { simulatedTarget } from "./simulated-target";
 import { startService } from "./start-service";
 
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", default: "8080" },
-    host: { type: "string", default: "127.0.0.1" },
-    "state-dir": { type: "string", default: ".backflip/service" },
-  },
-});
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port: expected a port number, got ${values.port}`);
+const USAGE = `usage: npx tsx examples/service/main.ts [--port 8080] [--host 127.0.0.1] [--state-dir .backflip/service]
+
+Serves Backflip's rollback desk on a simulated fleet (green's deploy is bad; nothing real is touched):
+  POST /alerts               Alertmanager's webhook (VezaDeployFailed, env staging)
+  GET  /offers/:id           the decision and the plan's dry run; approve it there
+  GET  /runs/:id             a run, live or from the journal
+The journal and the lease are files under --state-dir.`;
+
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string", default: "8080" },
+        host: { type: "string", default: "127.0.0.1" },
+        "state-dir": { type: "string", default: ".backflip/service" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+})();
+const port = typeof parsed === "string" ? Number.NaN : Number(parsed.port);
+if (typeof parsed === "string" || !Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(typeof parsed === "string" ? parsed : `--port: expected a port number, got ${parsed.port}`);
+  console.error(USAGE);
   process.exit(2);
 }
-const { target, fleet } = simulatedTarget(values["state-dir"]);
+if (parsed.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { target, fleet } = simulatedTarget(parsed["state-dir"]);
 fleet.world.setColor("green", { healthy: false });
-const service = await startService(target, { hostname: values.host, port });
+const service = await startService(target, { hostname: parsed.host, port });
 console.log(`Backflip service on ${service.url} — ${target.description}`);
 console.log(
   `Alertmanager webhook: POST ${service.url}/alerts (VezaDeployFailed, env ${target.topology.env})`,
