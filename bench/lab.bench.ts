@@ -13,6 +13,8 @@
  *   the map-mode `haproxy.cfg` is installed and reloaded once): no `haproxy -c`, no
  *   reload — the map pushed over the stats socket, confirmed with `show map`, recorded,
  *   and the public probe; the map file on disk follows, so a later reload keeps the flip;
+ * - Path 1 over the lab's fleet of three HAProxy edges (`fleetFlip`: every edge prepared,
+ *   committed in parallel, confirmed, recorded) ≥ 20 times, each edge under its own wrk load;
  * - Path 2 native redeploy of an older SHA once (`redeploy` planning + `runPlan`).
  *
  * Interleaved with the flips, the floor under them is measured without the SDK's switch
@@ -24,14 +26,16 @@
  * their steps and one `incus exec` round trip say where the rest goes. Last line:
  * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>
  * fast_flip_floor_ms=<n> fast_flip_floor_ratio=<n> map_flip_p50_ms=<n> map_flip_floor_ms=<n>
- * map_flip_floor_ratio=<n> fast_flip_team_p50_ms=<n>` (failed: wrk socket errors plus
- * non-2xx responses). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms, floor ratio ≤ 1.5;
- * map flip p50 ≤ 40 ms; team p50 ≤ 1.5 × fast flip p50; redeploy ≤ 15 s; failed = 0.
+ * map_flip_floor_ratio=<n> fast_flip_team_p50_ms=<n> fleet_flip_p50_ms=<n> edges=<n> fleet_failed=<n>`
+ * (failed: wrk socket errors plus non-2xx responses; fleet_failed: the same over every
+ * edge's load during the fleet flips). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms, floor ratio ≤ 1.5;
+ * map flip p50 ≤ 40 ms; team p50 ≤ 1.5 × fast flip p50; fleet flip p50 ≤ 1.3 × fast flip
+ * p50 (the edges flip in parallel, not in turn); redeploy ≤ 15 s; failed = fleet_failed = 0.
  * Needs `scripts/backends up incus haproxy` and wrk (`apt-get install wrk`); brings the lab
  * up itself and leaves it reset (routing through the reload-mode config).
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -45,12 +49,13 @@ import {
   type RunEvent,
   runPlan,
 } from "@backflip/core";
-import { fastFlip, redeploy } from "@backflip/core/recipes";
+import { fastFlip, fleetFlip, redeploy } from "@backflip/core/recipes";
 import { createIncusCoordination } from "@backflip/driver-incus";
 import { type LabDrivers, labHostSocket, labTrafficSwitch } from "../lab/src/lab-drivers";
+import { labFleetDrivers, resetLabFleet } from "../lab/src/lab-fleet";
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
-import { LAB_HAPROXY } from "../lab/src/lab-settings";
+import { LAB_EDGES, LAB_HAPROXY, labEdgeHealthUrl } from "../lab/src/lab-settings";
 import { labUp, waitHealthy } from "../lab/src/lab-up";
 import { FloorSamples } from "./floor-samples";
 import {
@@ -65,7 +70,15 @@ import { startWrkLoad } from "./wrk-load";
 
 const FLIPS = 24;
 const WRK_MAX_S = 600;
-const TARGETS = { p50: 150, p95: 250, redeployS: 15, floorRatio: 1.5, mapP50: 40, teamFactor: 1.5 } as const;
+const TARGETS = {
+  p50: 150,
+  p95: 250,
+  redeployS: 15,
+  floorRatio: 1.5,
+  mapP50: 40,
+  teamFactor: 1.5,
+  fleetFactor: 1.3,
+} as const;
 const who = { actor: "bench", reason: "pnpm bench:lab" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -160,6 +173,8 @@ async function main(): Promise<void> {
   const d: LabDrivers = up.value;
   const dir = await mkdtemp(join(tmpdir(), "backflip-bench-lab-"));
   let wrkChild: ChildProcess | undefined;
+  const fleetWrk: ChildProcess[] = [];
+  const dFleet = labFleetDrivers({ markerPath: join(dir, "fleet.degraded") })._unsafeUnwrap();
   try {
     (await resetLab(d))._unsafeUnwrap();
 
@@ -234,6 +249,29 @@ async function main(): Promise<void> {
     const { report, requests, failed } = await wrk.stop();
     (await team.close())._unsafeUnwrap();
 
+    // The fleet: Path 1 over the three edges at once, each edge under its own wrk load.
+    (await resetLabFleet(dFleet))._unsafeUnwrap();
+    const fleetLoads = await Promise.all(
+      LAB_EDGES.map(async (edge) => {
+        await mkdir(join(dir, edge.name));
+        const url = labEdgeHealthUrl(edge, dFleet.topology);
+        const load = await startWrkLoad({ bin: "wrk", url, maxS: WRK_MAX_S, dir: join(dir, edge.name) });
+        fleetWrk.push(load.child);
+        return load;
+      }),
+    );
+    const fleetFlips: Timed[] = [];
+    for (let i = 0; i < FLIPS; i++) {
+      fleetFlips.push(
+        await timed(local, () => fleetFlip(dFleet.topology, dFleet, who), `fleet flip ${i + 1}`),
+      );
+      await sleep(100);
+    }
+    const fleetFailed = (await Promise.all(fleetLoads.map((l) => l.stop()))).reduce(
+      (n, r) => n + r.failed,
+      0,
+    );
+
     (await resetLab(d))._unsafeUnwrap();
     const probe = { attempts: 60, deadlineMs: 30_000, intervalMs: 100 };
     const path2 = await timed(
@@ -261,6 +299,10 @@ async function main(): Promise<void> {
       50,
     );
     const redeployS = path2.ms / 1000;
+    const fleetP50 = percentile(
+      fleetFlips.map((f) => f.ms),
+      50,
+    );
     console.log(`wrk: ${report.trim().split("\n").join(" | ")}`);
     const planP50 = percentile(
       flips.map((f) => f.planMs),
@@ -294,6 +336,14 @@ async function main(): Promise<void> {
         `step medians (ms): ${stepProfile(teamFlips.map((f) => f.events))}`,
     );
     console.log(
+      `fleet flip x${FLIPS} over ${LAB_EDGES.length} edges: p50 ${fleetP50.toFixed(1)} ms, p95 ${percentile(
+        fleetFlips.map((f) => f.ms),
+        95,
+      ).toFixed(1)} ms (${(fleetP50 / p50).toFixed(2)} × fast flip p50); step medians (ms): ${stepProfile(
+        fleetFlips.map((f) => f.events),
+      )}`,
+    );
+    console.log(
       `redeploy: ${redeployS.toFixed(2)} s (planning ${path2.planMs.toFixed(0)} ms); steps (ms): ${stepProfile([path2.events])}`,
     );
     const missed = [
@@ -306,25 +356,32 @@ async function main(): Promise<void> {
       teamP50 > TARGETS.teamFactor * p50
         ? `team flip p50 ${teamP50.toFixed(0)} ms > ${TARGETS.teamFactor} × fast flip p50`
         : "",
+      fleetP50 > TARGETS.fleetFactor * p50
+        ? `fleet flip p50 ${fleetP50.toFixed(0)} ms > ${TARGETS.fleetFactor} × fast flip p50`
+        : "",
+      fleetFailed > 0 ? `${fleetFailed} failed requests on the fleet's edges` : "",
       redeployS > TARGETS.redeployS ? `redeploy ${redeployS.toFixed(1)} s > ${TARGETS.redeployS} s` : "",
       failed > 0 ? `${failed} failed requests` : "",
     ].filter(Boolean);
     console.log(missed.length > 0 ? `targets missed: ${missed.join("; ")}` : "targets met");
-    if (failed > 0) process.exitCode = 1;
+    if (failed > 0 || fleetFailed > 0) process.exitCode = 1;
     console.log(
       `lab fast_flip_p50_ms=${Math.round(p50)} fast_flip_p95_ms=${Math.round(p95)} redeploy_s=${redeployS.toFixed(
         1,
       )} requests=${requests} failed=${failed} fast_flip_floor_ms=${Math.round(floorMs)} ` +
         `fast_flip_floor_ratio=${floorRatio.toFixed(2)} map_flip_p50_ms=${Math.round(mapP50)} ` +
         `map_flip_floor_ms=${Math.round(mapFloorMs)} map_flip_floor_ratio=${(mapP50 / mapFloorMs).toFixed(2)} ` +
-        `fast_flip_team_p50_ms=${Math.round(teamP50)}`,
+        `fast_flip_team_p50_ms=${Math.round(teamP50)} fleet_flip_p50_ms=${Math.round(fleetP50)} ` +
+        `edges=${LAB_EDGES.length} fleet_failed=${fleetFailed}`,
     );
   } finally {
     // A failed run must not leave wrk loading the lab (and this process alive) for WRK_MAX_S.
-    if (wrkChild?.exitCode === null && wrkChild.signalCode === null) wrkChild.kill("SIGTERM");
+    for (const child of [wrkChild, ...fleetWrk])
+      if (child?.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await backToReloadConfig(d);
     await resetLab(d);
     await d.host.close();
+    await dFleet.host.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
