@@ -154,7 +154,7 @@ export class RollbackDesk {
         owner: name.value,
         onEvent: (event) => {
           if (!feed) {
-            feed = new RunFeed();
+            feed = new RunFeed(event.runId);
             this.feeds.set(event.runId, feed);
             const approval = { approver: name.value, runId: event.runId };
             this.offers.set(offerId, { ...offer, approval });
@@ -164,7 +164,12 @@ export class RollbackDesk {
           feed.push(event);
         },
       }).then((result) => {
-        if (feed) return feed.finish(outcomeOf(result));
+        if (feed) {
+          feed.finish(outcomeOf(result));
+          // its watchers have the outcome; a later one replays the run from the journal
+          this.feeds.delete(feed.runId);
+          return;
+        }
         this.approving.delete(offerId);
         const e = result.isErr() ? result.error : undefined;
         const reason =
@@ -246,7 +251,7 @@ export class RollbackDesk {
 
 /** A past run's feed: its journaled events, then the outcome its report says. */
 function replayed(records: readonly JournalRecord[], report: RunReport): RunFeed {
-  const feed = new RunFeed();
+  const feed = new RunFeed(report.runId);
   for (const r of records) feed.push(r.event as RunEvent);
   const finished = records.some((r) => r.event.type === "plan.finished");
   feed.finish({

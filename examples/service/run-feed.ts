@@ -23,6 +23,8 @@ export class RunFeed {
   private readonly items: FeedItem[] = [];
   private readonly listeners = new Set<(item: FeedItem) => void>();
 
+  constructor(readonly runId: string) {}
+
   /** Whether the outcome is in. */
   get finished(): boolean {
     return this.items.at(-1)?.kind === "outcome";

@@ -44,7 +44,7 @@ describe("the service's HTTP API on a simulated fleet", () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it("answers 400 to a body that is not JSON or not Alertmanager's v4 payload, and offers nothing", async () => {
+  it("answers 400 to a body that is not JSON or not Alertmanager's v4 payload, 413 to one over 1 MiB, and offers nothing", async () => {
     const notJson = await post("/alerts", "{nope");
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toMatchObject({
@@ -60,6 +60,9 @@ describe("the service's HTTP API on a simulated fleet", () => {
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/alerts: /);
     expect(alerts).toHaveLength(1);
+
+    const huge = await post("/alerts", { ...deployFailedWebhook("staging"), padding: "x".repeat(2 << 20) });
+    expect(huge.status).toBe(413);
 
     expect(desk.allOffers()).toEqual([]);
     expect(fleet.world.traffic().liveColor).toBe("green");

@@ -1,11 +1,15 @@
 import type { DriverError } from "@backflip/core";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { notJsonError, readDeployFailedWebhook } from "./alert-webhook";
 import { feedItemView } from "./feed-item-view";
 import { homePage, offerPage, pastRunsFragment, runPage } from "./pages";
 import type { Offer, RollbackDesk } from "./rollback-desk";
+
+/** The largest request body accepted (Alertmanager's webhook for a large group fits well within). */
+const MAX_BODY = 1 << 20;
 
 /** The HTTP status of a service error: bad input 400, unknown 404, a conflict 409, a backend that failed 503. */
 export function statusOf(error: DriverError): ContentfulStatusCode {
@@ -61,7 +65,7 @@ async function readJson(req: Request): Promise<{ ok: true; body: unknown } | { o
  * The service's routes:
  * - `POST /alerts` — Alertmanager's webhook: 201 with a new offer, 200 with the offer an
  *   earlier delivery of the same alert made, 202 with the reason when it is ignored, 400
- *   when the body is not a version-4 payload (nothing changes), 503 when observing failed.
+ *   when the body is not a version-4 payload (nothing changes), 413 over 1 MiB, 503 when observing failed.
  * - `GET /offers/:id` — the page; `GET /offers/:id/plan.txt` the dry run as text; `GET /offers/:id/plan.json` as JSON.
  * - `POST /offers/:id/approve` `{ "approver": "alice" }` — 202 with the run id once the run
  *   started under the lease; 400 for a bad name, 404, 409 (approved already, no plan, lease held).
@@ -70,6 +74,16 @@ async function readJson(req: Request): Promise<{ ok: true; body: unknown } | { o
  */
 export function serviceApp(desk: RollbackDesk): Hono {
   const app = new Hono();
+  const limit = bodyLimit({
+    maxSize: MAX_BODY,
+    onError: (c) =>
+      c.json(
+        { error: { reason: "invalid_input", message: `the body is larger than ${MAX_BODY} bytes` } },
+        413,
+      ),
+  });
+  app.post("/alerts", limit);
+  app.post("/offers/:id/approve", limit);
   const { description } = desk.target;
   const past = async () => {
     const runs = await desk.pastRuns();
