@@ -1,10 +1,10 @@
 import type { DriverError } from "@backflip/core";
 import type { RemoteFiles, TrafficBackend } from "@backflip/core/driver-kit";
-import { errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
+import { errAsync, ok, okAsync, ResultAsync } from "neverthrow";
 import { backendName } from "./config-template";
 import { DRIVER, haproxyError } from "./haproxy-error";
 import { type ColorMap, parseMapFile, renderMapFile } from "./map-file";
-import { mapColor, pushColorMap } from "./push-color-map";
+import { mapColor, prepareMapVersion, pushColorMap } from "./push-color-map";
 import { MAP_REVISION_KEY } from "./revision";
 import { type RuntimeApiPlace, runtimeAction } from "./runtime-action";
 import type { RuntimeApi } from "./runtime-api";
@@ -92,24 +92,27 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
           : checkMapLive(map),
       ),
 
+    // The map file is read while HAProxy prepares the new version: one round trip, not two.
     activate: () =>
-      files.read(mapFile, "reload").andThen((content) =>
-        content === null
-          ? errAsync(
-              haproxyError("reload", "not_found", `the map file ${mapFile} does not exist`, {
-                hint: "install a rendered map first",
-              }),
-            )
-          : parseMapFile(content, "reload").asyncAndThen((map) =>
-              pushColorMap({
-                api,
-                mapFile,
-                map,
-                components: input.components,
-                colors: input.colors,
-                drain: input.drain,
-              }),
-            ),
+      ResultAsync.combine([files.read(mapFile, "reload"), prepareMapVersion(api, mapFile)] as const).andThen(
+        ([content, version]) =>
+          content === null
+            ? errAsync(
+                haproxyError("reload", "not_found", `the map file ${mapFile} does not exist`, {
+                  hint: "install a rendered map first",
+                }),
+              )
+            : parseMapFile(content, "reload").asyncAndThen((map) =>
+                pushColorMap({
+                  api,
+                  mapFile,
+                  map,
+                  version,
+                  components: input.components,
+                  colors: input.colors,
+                  drain: input.drain,
+                }),
+              ),
       ),
 
     liveRevision: () =>

@@ -11,6 +11,8 @@ export interface PushMapInput {
   readonly api: RuntimeApi;
   readonly mapFile: string;
   readonly map: ColorMap;
+  /** The empty version {@link prepareMapVersion} created for this push. */
+  readonly version: string;
   readonly components: readonly string[];
   readonly colors: readonly string[];
   /** Set the other colors' servers to `drain` once the map is committed (and this color's to `ready` before). */
@@ -40,13 +42,36 @@ function expectSilence(reply: string, what: string, mapFile: string): ResultAsyn
 }
 
 /**
- * Replaces the running map atomically: `prepare map` (a new, empty version), `add map @N`
- * for the revision and every component, then `commit map @N` — HAProxy switches all
- * entries at once and nothing is reloaded. With `drain`, the new color's servers are set
- * `ready` before the commit and the other colors' servers `drain` after it.
+ * `prepare map`: a new, empty version of the running map, its number. A version never
+ * committed changes nothing (the next commit drops it).
+ */
+export function prepareMapVersion(api: RuntimeApi, mapFile: string): ResultAsync<string, DriverError> {
+  return api.send(`prepare map ${mapFile}`).andThen((reply) => {
+    const version = /New version created:\s*(\d+)/.exec(reply)?.[1];
+    return version === undefined
+      ? errAsync(
+          haproxyError(
+            "reload",
+            "failed",
+            `HAProxy refused \`prepare map ${mapFile}\`: ${reply.trim().slice(0, 500)}`,
+            {
+              hint: `does the running config use ${mapFile} (\`show map\` lists the maps it loaded)? Install the map-mode config first`,
+            },
+          ),
+        )
+      : okAsync(version);
+  });
+}
+
+/**
+ * Replaces the running map atomically in the version `prepareMapVersion` made: `add map
+ * @N` for the revision and every component, then `commit map @N` — HAProxy switches all
+ * entries at once and nothing is reloaded; nothing is committed when an entry is refused.
+ * With `drain`, the new color's servers are set `ready` before the commit and the other
+ * colors' servers `drain` after it.
  */
 export function pushColorMap(input: PushMapInput): ResultAsync<void, DriverError> {
-  const { api, mapFile, map } = input;
+  const { api, mapFile, map, version } = input;
   const color = mapColor(map, input.components, input.colors);
   if (color === null) {
     return errAsync(
@@ -70,34 +95,15 @@ export function pushColorMap(input: PushMapInput): ResultAsync<void, DriverError
     const drains = setState("drain", (c) =>
       input.colors.filter((other) => other !== color).map((other) => backendName(c, other)),
     );
+    const adds = [
+      `add map @${version} ${mapFile} ${MAP_REVISION_KEY} ${map.revision ?? "-"}`,
+      ...map.entries.map((e) => `add map @${version} ${mapFile} ${e.key} ${e.value}`),
+    ];
     return api
-      .send(`prepare map ${mapFile}`)
-      .andThen((reply) => {
-        const version = /New version created:\s*(\d+)/.exec(reply)?.[1];
-        return version === undefined
-          ? errAsync(
-              haproxyError(
-                "reload",
-                "failed",
-                `HAProxy refused \`prepare map ${mapFile}\`: ${reply.trim().slice(0, 500)}`,
-                {
-                  hint: `does the running config use ${mapFile} (\`show map\` lists the maps it loaded)? Install the map-mode config first`,
-                },
-              ),
-            )
-          : okAsync(version);
-      })
-      .andThen((version) => {
-        const adds = [
-          `add map @${version} ${mapFile} ${MAP_REVISION_KEY} ${map.revision ?? "-"}`,
-          ...map.entries.map((e) => `add map @${version} ${mapFile} ${e.key} ${e.value}`),
-        ];
-        return api
-          .send([...readies, ...adds].join(";"))
-          .andThen((reply) => expectSilence(reply, "the new map entries", mapFile))
-          .andThen(() => api.send(`commit map @${version} ${mapFile}`))
-          .andThen((reply) => expectSilence(reply, "`commit map`", mapFile));
-      })
+      .send([...readies, ...adds].join(";"))
+      .andThen((reply) => expectSilence(reply, "the new map entries", mapFile))
+      .andThen(() => api.send(`commit map @${version} ${mapFile}`))
+      .andThen((reply) => expectSilence(reply, "`commit map`", mapFile))
       .andThen(() =>
         drains.length === 0
           ? okAsync(undefined)
