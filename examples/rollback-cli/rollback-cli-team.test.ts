@@ -220,7 +220,7 @@ interface SharedStore {
   readonly args: readonly string[];
   /** Holds `env`'s lease as `owner` through the store's own client; returns how to let go. */
   hold(env: string, owner: string): Promise<() => Promise<void>>;
-  /** Who broke the stale lease on `env`, when the store records it. */
+  /** Who broke the stale lease on `env`, as the store recorded it. */
   brokenBy(env: string): Promise<string | undefined>;
   /** Removes everything the tests wrote under the prefix. */
   clean(envs: readonly string[]): Promise<void>;
@@ -281,7 +281,15 @@ const stores: SharedStore[] = [
         await store.close();
       };
     },
-    brokenBy: async () => undefined,
+    async brokenBy(env) {
+      const store = createEtcdCoordination({
+        endpoints: (etcd?.ETCD_ENDPOINTS ?? "").split(","),
+        prefix: `/${prefix}`,
+      })._unsafeUnwrap();
+      const breaks = (await store.lock.breaks(env))._unsafeUnwrap();
+      await store.close();
+      return breaks.at(-1)?.brokenBy;
+    },
     async clean() {
       await promisify(execFile)(etcd?.ETCDCTL_BIN ?? "etcdctl", [
         `--endpoints=${etcd?.ETCD_ENDPOINTS ?? ""}`,
@@ -373,15 +381,13 @@ for (const store of stores) {
         expect(after.runsInFlight).toEqual([]);
         expect(after.lock).toBeNull();
         expect(await readdir(laptopB)).toEqual([FLEET_FILE]);
-        if (store.kind === "incus") {
-          expect(await store.brokenBy(env)).toContain("bob via rollback-cli");
-          const shown = (await runCli("status", "--env", env, "--state-dir", laptopB, ...store.args)).stdout;
-          expect(shown).toMatch(
-            new RegExp(
-              `${env}: bob via rollback-cli .* broke the stale lease of tester via rollback-cli .* run ${runId}`,
-            ),
-          );
-        }
+        expect(await store.brokenBy(env)).toContain("bob via rollback-cli");
+        const shown = (await runCli("status", "--env", env, "--state-dir", laptopB, ...store.args)).stdout;
+        expect(shown).toMatch(
+          new RegExp(
+            `${env}: bob via rollback-cli .* broke the stale lease of tester via rollback-cli .* run ${runId}`,
+          ),
+        );
         const finished = jsonLines(
           (await runCli("runs", "--env", env, "--json", "--state-dir", laptopA, ...store.args)).stdout,
         );

@@ -7,7 +7,7 @@ import {
   type Journal,
   type LeaseLock,
 } from "@backflip/core";
-import type { LeaseBreak } from "@backflip/driver-incus";
+import type { LeaseBreak } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { z } from "zod";
 
@@ -137,9 +137,10 @@ function incusCoordination(prefix: string, actor: string): ResultAsync<Coordinat
 function etcdCoordination(
   prefix: string,
   endpoints: readonly string[],
+  actor: string,
 ): ResultAsync<Coordination, DriverError> {
   return load("@backflip/driver-etcd", () => import("@backflip/driver-etcd")).andThen((etcd) => {
-    const store = etcd.createEtcdCoordination({ endpoints, prefix: `/${prefix}` });
+    const store = etcd.createEtcdCoordination({ endpoints, prefix: `/${prefix}`, actor });
     if (store.isErr()) return errAsync(store.error);
     const { lock, journal, close } = store.value;
     return okAsync<Coordination, DriverError>({
@@ -148,6 +149,7 @@ function etcdCoordination(
       shared: true,
       journal,
       lock,
+      breaks: (env) => lock.breaks(env),
       close,
     });
   });
@@ -174,7 +176,7 @@ export function openCoordination(options: CoordinationOptions): ResultAsync<Coor
       return incusCoordination(options.prefix, options.actor);
     case "etcd":
       return etcdEndpoints
-        ? etcdCoordination(options.prefix, etcdEndpoints)
+        ? etcdCoordination(options.prefix, etcdEndpoints, options.actor)
         : usage(
             "--coordination etcd needs --etcd-endpoints",
             "pass the members' client URLs: --etcd-endpoints http://10.0.0.5:2379,http://10.0.0.6:2379",

@@ -5,7 +5,7 @@ import {
   type RunReport,
   TERMINAL_STATES,
 } from "@backflip/core";
-import type { LeaseBreak } from "@backflip/driver-incus";
+import type { LeaseBreak } from "@backflip/core/driver-kit";
 import { okAsync, ResultAsync } from "neverthrow";
 import type { Coordination } from "./coordination";
 

@@ -1,5 +1,5 @@
-import type { DriverError } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { type DriverError, defaultOwner } from "@backflip/core";
+import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
 import type { Result } from "neverthrow";
 import { z } from "zod";
 import { EtcdClient } from "./etcd-client";
@@ -20,6 +20,8 @@ export interface EtcdCoordinationOptions {
    * (default 60000 ms, rounded up to seconds).
    */
   readonly staleGraceMs?: number;
+  /** Who breaks stale leases, as recorded beside them. @default "user@host pid N" */
+  readonly actor?: string;
 }
 
 /** The lease lock and journal on one etcd cluster and prefix, sharing one client. */
@@ -58,6 +60,7 @@ const optionsSchema = z.object({
     .min(0)
     .max(7 * 24 * 3600 * 1000)
     .default(60_000),
+  actor: freeTextSchema(256).optional(),
 });
 
 /**
@@ -71,7 +74,11 @@ export function createEtcdCoordination(
   return parseInput(optionsSchema, options, { driver: DRIVER, op: "create" }).map((o) => {
     const client = new EtcdClient({ endpoints: o.endpoints, requestTimeoutMs: o.requestTimeoutMs });
     return {
-      lock: new EtcdLeaseLock(client, { prefix: o.prefix, staleGraceMs: o.staleGraceMs }),
+      lock: new EtcdLeaseLock(client, {
+        prefix: o.prefix,
+        staleGraceMs: o.staleGraceMs,
+        actor: o.actor ?? defaultOwner(),
+      }),
       journal: new EtcdJournal(client, o.prefix),
       close: () => client.close(),
     };

@@ -3,17 +3,19 @@ import type { DriverError, Lease, LeaseLock, LeaseStatus } from "@backflip/core"
 import {
   heldError,
   isStale,
+  type LeaseBreak,
   lostError,
   notLockedError,
   parseAcquire,
   parseLease,
+  parseLeaseBreak,
   parseLockKey,
   parseRenew,
 } from "@backflip/core/driver-kit";
 import { errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import type { EtcdClient, EtcdKv, TxnResponse } from "./etcd-client";
 import { DRIVER, etcdError } from "./etcd-error";
-import { b64 } from "./etcd-keys";
+import { b64, prefixEnd, unb64 } from "./etcd-keys";
 import { etcdLayout } from "./etcd-layout";
 import { type LeaseOnKey, leaseOfKv, type StoredLease } from "./lease-record";
 
@@ -26,6 +28,8 @@ export interface EtcdLeaseLockOptions {
    * TTL deletes it (milliseconds, rounded up to seconds).
    */
   readonly staleGraceMs: number;
+  /** Who breaks stale leases, as recorded beside them (see {@link EtcdLeaseLock.breaks}). */
+  readonly actor: string;
 }
 
 /** The extra hint of a stale lease: etcd frees it by itself too. */
@@ -52,12 +56,14 @@ export class EtcdLeaseLock implements LeaseLock {
   readonly #client: EtcdClient;
   readonly #prefix: string;
   readonly #graceSeconds: number;
+  readonly #actor: string;
 
   /** A lock over `client`'s cluster under `options.prefix`. */
   constructor(client: EtcdClient, options: EtcdLeaseLockOptions) {
     this.#client = client;
     this.#prefix = options.prefix;
     this.#graceSeconds = Math.ceil(options.staleGraceMs / 1000);
+    this.#actor = options.actor;
   }
 
   /** Takes the lease on `key`, or `conflict` naming the holder (stale or not). */
@@ -213,11 +219,17 @@ export class EtcdLeaseLock implements LeaseLock {
       if (found.isErr()) return errAsync(found.error);
       if (!kv || !found.value) return errAsync(notLockedError(DRIVER, key));
       const { lease, etcdLease } = found.value;
-      if (!isStale(lease, new Date())) return errAsync(heldError(DRIVER, "breakStale", lease, false));
+      const now = new Date();
+      if (!isStale(lease, now)) return errAsync(heldError(DRIVER, "breakStale", lease, false));
+      const record: LeaseBreak = { lease, brokenBy: this.#actor, brokenAt: now.toISOString() };
+      const recordKey = b64(etcdLayout.break(this.#prefix, key, lease.token));
       return this.#client
         .txn("breakStale", {
           compare: [{ key: etcdKey, target: "MOD", result: "EQUAL", mod_revision: kv.mod_revision ?? "0" }],
-          success: [{ request_delete_range: { key: etcdKey } }],
+          success: [
+            { request_delete_range: { key: etcdKey } },
+            { request_put: { key: recordKey, value: b64(JSON.stringify(record)) } },
+          ],
           failure: [{ request_range: { key: etcdKey } }],
         })
         .andThen((deleted) => {
@@ -234,6 +246,16 @@ export class EtcdLeaseLock implements LeaseLock {
           return revoked.orElse(() => okAsync(undefined)).map(() => lease);
         });
     });
+  }
+
+  /** Every break of a stale lease on `key` (written in the break's own transaction), oldest first. */
+  breaks(key: string): ResultAsync<LeaseBreak[], DriverError> {
+    const input = parseLockKey(DRIVER, "breaks", key);
+    if (input.isErr()) return errAsync(input.error);
+    const start = etcdLayout.breaks(this.#prefix, key);
+    return this.#client
+      .range("breaks", b64(start), prefixEnd(start))
+      .map((answer) => (answer.kvs ?? []).flatMap((kv) => parseLeaseBreak(unb64(kv.value)) ?? []));
   }
 
   #keyOf(key: string): string {

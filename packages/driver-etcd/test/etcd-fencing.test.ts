@@ -55,6 +55,36 @@ describe.skipIf(skipEtcd)("etcd refuses a stale holder (real cluster)", () => {
     await deletePrefix(prefix);
   });
 
+  it("records who broke a stale lease in the break's own transaction, readable from any client", async () => {
+    const prefix = freshPrefix("breaks");
+    const alice = createEtcdCoordination({
+      endpoints: ENDPOINTS,
+      prefix,
+      actor: "alice@laptop-a",
+    })._unsafeUnwrap();
+    const bob = createEtcdCoordination({
+      endpoints: ENDPOINTS,
+      prefix,
+      actor: "bob@laptop-b",
+    })._unsafeUnwrap();
+    expect((await alice.lock.breaks("staging"))._unsafeUnwrap()).toEqual([]);
+    const old = (await alice.lock.acquire("staging", { owner: "alice run r1", ttlMs: 200 }))._unsafeUnwrap();
+    await sleep(300);
+    expect((await bob.lock.breakStale("staging"))._unsafeUnwrap()).toEqual(old);
+    const next = (await bob.lock.acquire("staging", { owner: "bob run r2", ttlMs: 200 }))._unsafeUnwrap();
+    await sleep(300);
+    expect((await alice.lock.breakStale("staging"))._unsafeUnwrap()).toEqual(next);
+    const breaks = (await alice.lock.breaks("staging"))._unsafeUnwrap();
+    expect(breaks.map((b) => [b.lease, b.brokenBy])).toEqual([
+      [old, "bob@laptop-b"],
+      [next, "alice@laptop-a"],
+    ]);
+    expect(Date.parse(breaks[0]!.brokenAt)).toBeGreaterThanOrEqual(Date.parse(old.expiresAt));
+    expect((await bob.lock.breaks("production"))._unsafeUnwrap()).toEqual([]);
+    await Promise.all([alice.close(), bob.close()]);
+    await deletePrefix(prefix);
+  });
+
   it("refuses bad options with invalid_input naming the field, contacting nothing", () => {
     for (const options of [
       { endpoints: [] },
@@ -64,6 +94,7 @@ describe.skipIf(skipEtcd)("etcd refuses a stale holder (real cluster)", () => {
       { endpoints: ENDPOINTS, prefix: "backflip" },
       { endpoints: ENDPOINTS, prefix: "/a/../b" },
       { endpoints: ENDPOINTS, requestTimeoutMs: 0 },
+      { endpoints: ENDPOINTS, actor: "a\u0007b" },
     ]) {
       const error = createEtcdCoordination(options)._unsafeUnwrapErr();
       expect(error).toMatchObject({ driver: "etcd", op: "create", reason: "invalid_input" });

@@ -2,31 +2,19 @@ import { type DriverError, driverError, type Lease, type LeaseLock, type LeaseSt
 import {
   heldError,
   isStale,
-  leaseSchema,
+  type LeaseBreak,
   lostError,
   newLease,
   notLockedError,
   parseAcquire,
   parseLease,
+  parseLeaseBreak,
   parseRenew,
 } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
-import { z } from "zod";
 import { BREAK_KEY_PREFIX, epochOf, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
 import type { CoordinationAnchors } from "./coordination-anchors";
 import { DRIVER } from "./incus-error";
-
-/** A stale lease someone broke, as recorded on the environment's anchor. */
-export interface LeaseBreak {
-  /** The lease that was broken (its holder was presumed dead). */
-  readonly lease: Lease;
-  /** Who broke it (the lock's `actor`). */
-  readonly brokenBy: string;
-  /** Server time of the break, ISO-8601. */
-  readonly brokenAt: string;
-}
-
-const breakSchema = z.object({ lease: leaseSchema, brokenBy: z.string(), brokenAt: z.string() });
 
 /**
  * A {@link LeaseLock} kept on an Incus anchor instance per environment
@@ -156,20 +144,9 @@ export class IncusLeaseLock implements LeaseLock {
     return this.#anchors.read("breaks", name.value).map((state) =>
       Object.entries(state?.config ?? {})
         .filter(([k]) => k.startsWith(BREAK_KEY_PREFIX))
-        .flatMap(([, v]) => {
-          const parsed = breakSchema.safeParse(safeJson(v));
-          return parsed.success ? [parsed.data] : [];
-        })
+        .flatMap(([, v]) => parseLeaseBreak(v) ?? [])
         .sort((a, b) => a.lease.token - b.lease.token),
     );
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

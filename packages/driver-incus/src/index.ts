@@ -6,7 +6,8 @@
  * each instance's `location`, a down member reported `unavailable` by name); and the
  * team's coordination store (`createIncusCoordination`: a lease lock and a journal on a
  * never-started anchor instance per environment, every write an If-Match compare-and-swap).
- * @module
+ * @module \@backflip/driver-incus
+ * @document ../README.md
  */
 export type { IncusHostOptions } from "./create-incus-host";
 export { createIncusHost } from "./create-incus-host";
@@ -20,5 +21,5 @@ export { incusSocketPath } from "./socket-path";
 export type { IncusCoordination, IncusCoordinationOptions } from "./create-incus-coordination";
 export { createIncusCoordination } from "./create-incus-coordination";
 export { IncusJournal } from "./incus-journal";
-export type { LeaseBreak } from "./incus-lease-lock";
+export type { LeaseBreak } from "@backflip/core/driver-kit";
 export { IncusLeaseLock } from "./incus-lease-lock";

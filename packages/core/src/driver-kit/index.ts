@@ -8,10 +8,11 @@
  * (`parseInput`, `invalidInput`, the name schemas) and the plumbing of a Shell
  * implementation (`parseShellRun`, `startShellRun`, `CappedOutput`, `stoppedRunError`,
  * `runChecked`, `quoteArgv`).
- * @module
+ * @module \@backflip/core/driver-kit
  */
 
 export { invalidInput } from "../errors/invalid-input";
+export { type LeaseBreak, parseLeaseBreak } from "../lock/lease-break";
 export {
   heldError,
   isStale,
