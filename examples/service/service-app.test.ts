@@ -183,6 +183,44 @@ describe("the service's HTTP API on a simulated fleet", () => {
     expect((await post(`/offers/${id}/approve`, { approver: "alice" })).status).toBe(202);
   });
 
+  it("shows a run that failed as reverted, with the runbook's next move, traffic back where it was", async () => {
+    fleet.world.setColor("blue", { healthy: false })._unsafeUnwrap();
+    const id = await offerId();
+    const res = await post(`/offers/${id}/approve`, { approver: "alice" });
+    expect(res.status).toBe(202);
+    const items = await events(((await res.json()) as { runId: string }).runId);
+    expect(items.filter((i) => i.type === "step.undone").map((i) => i.stepId)).toContain("activate");
+    expect(items.at(-1)).toMatchObject({
+      kind: "outcome",
+      ok: false,
+      state: "reverted",
+      hint: expect.stringMatching(/./),
+    });
+    expect(fleet.world.traffic().liveColor).toBe("green");
+  });
+
+  it("offers Path 2 (redeploy) when the prior color's containers are gone, and no plan for Path 3", async () => {
+    fleet.world.setColor("blue", { running: false })._unsafeUnwrap();
+    const redeploy = (await (await post("/alerts", deployFailedWebhook("staging"))).json()) as {
+      offer: { decision: { recipe: string }; plan: { intent: { path: string } } };
+    };
+    expect(redeploy.offer.decision.recipe).toBe("redeploy");
+    expect(redeploy.offer.plan.intent.path).toBe("redeploy");
+
+    const prior = fleet.world.traffic().history[1]?.sha ?? "";
+    fleet.world.purgeRelease(prior)._unsafeUnwrap();
+    const res = await post("/alerts", deployFailedWebhook("staging", { fingerprint: "00000000000000bb" }));
+    const { offer } = (await res.json()) as { offer: { id: string; plan: null; why: string } };
+    expect(offer.plan).toBeNull();
+    expect(offer.why).toMatch(/^Path 3 \(rebuild-push\) needs an operator at the CLI/);
+    const approve = await post(`/offers/${offer.id}/approve`, { approver: "alice" });
+    expect(approve.status).toBe(409);
+    expect(((await approve.json()) as { error: { message: string } }).error.message).toMatch(
+      /^nothing to run: /,
+    );
+    expect(await journaledRuns()).toEqual([]);
+  });
+
   it("answers 404 for a run the journal does not have and 400 for a run id that is not one", async () => {
     expect((await app.request("/runs/20260101T000000Z-abcdef/events")).status).toBe(404);
     expect((await app.request("/runs/..%2Fetc/events")).status).toBe(400);

@@ -4,7 +4,8 @@
  * the Topology. What driver authors share is in `@backflip/core/driver-kit`, the
  * runbook's recipes and the Veza preset in `@backflip/core/recipes`, the conformance
  * suites and test fakes in `@backflip/core/testing`.
- * @module
+ * @module \@backflip/core
+ * @document ../README.md
  */
 
 // errors

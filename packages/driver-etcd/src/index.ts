@@ -1,8 +1,9 @@
 /**
- * `@backflip/driver-etcd`: a team-wide {@link LeaseLock} and {@link Journal} on etcd v3,
+ * `@backflip/driver-etcd`: a team-wide {@link @backflip/core!LeaseLock} and {@link @backflip/core!Journal} on etcd v3,
  * through its JSON gateway over undici. The lease's fencing token is its key's create
  * revision; every journal append is a transaction guarded by it.
- * @module
+ * @module \@backflip/driver-etcd
+ * @document ../README.md
  */
 
 export type { EtcdCoordination, EtcdCoordinationOptions } from "./create-etcd-coordination";

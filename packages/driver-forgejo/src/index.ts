@@ -2,7 +2,8 @@
  * Backflip's Forgejo drivers: `ArtifactRegistry` over the generic package registry and
  * `Pipeline` over Forgejo Actions, both over undici. A fake Forgejo server for tests lives
  * at `@backflip/driver-forgejo/testing`.
- * @module
+ * @module \@backflip/driver-forgejo
+ * @document ../README.md
  */
 
 export type { ActionRunEntry } from "./action-run";

@@ -1,9 +1,10 @@
 /**
- * Backflip's HAProxy {@link TrafficSwitch}: Path 1 of the runbook over any Shell —
+ * Backflip's HAProxy {@link @backflip/core!TrafficSwitch}: Path 1 of the runbook over any Shell —
  * render `haproxy.cfg` from a handlebars template, validate it with `haproxy -c`, swap it
  * atomically (the previous kept as `.prev`), reload, confirm the running process loaded
  * it, record the active color; or the same flip through a runtime map with no reload.
- * @module
+ * @module \@backflip/driver-haproxy
+ * @document ../README.md
  */
 
 export type { BackendView, ComponentView, ServerView, TemplateView } from "./config-template";

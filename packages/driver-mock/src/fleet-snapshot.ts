@@ -114,7 +114,7 @@ const fleetSnapshotSchema = z
  * a file with `JSON.stringify`, bring the same world back in another process with
  * {@link restoreFleet}. Faults, the in-memory journal and lock are not part of it.
  */
-export type FleetSnapshot = z.output<typeof fleetSnapshotSchema>;
+export interface FleetSnapshot extends z.output<typeof fleetSnapshotSchema> {}
 
 /** Options for {@link restoreFleet}: the same as `createFleet`'s, without topology and scenario. */
 export interface RestoreFleetOptions {

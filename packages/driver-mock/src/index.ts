@@ -3,7 +3,8 @@
  * registry, Actions runs, database, ZFS datasets, alerts) behind every port, with fault
  * injection and a deterministic clock — what the demo, the examples and the recipe
  * tests run on.
- * @module
+ * @module \@backflip/driver-mock
+ * @document ../README.md
  */
 
 export type { Fleet, FleetDrivers, FleetOptions } from "./create-fleet";

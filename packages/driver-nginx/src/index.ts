@@ -1,7 +1,8 @@
 /**
  * Backflip's TrafficSwitch for nginx: the live color's upstreams in an include file,
  * `nginx -t` on a candidate, `nginx -s reload`, and a confirm that asks nginx itself.
- * @module
+ * @module \@backflip/driver-nginx
+ * @document ../README.md
  */
 
 export { createNginxSwitch } from "./create-nginx-switch";

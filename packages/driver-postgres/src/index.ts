@@ -1,7 +1,8 @@
 /**
- * A Backflip {@link Database} for PostgreSQL: inverse SQL applied all or nothing and
+ * A Backflip {@link @backflip/core!Database} for PostgreSQL: inverse SQL applied all or nothing and
  * golang-migrate's state, over the wire (`pg`) or through psql on any Shell.
- * @module
+ * @module \@backflip/driver-postgres
+ * @document ../README.md
  */
 
 export type { PgSslOption } from "./pg-tls";

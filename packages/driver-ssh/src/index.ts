@@ -1,7 +1,8 @@
 /**
- * A Backflip {@link Shell} over SSH (ssh2): one verified connection reused for many
+ * A Backflip {@link @backflip/core!Shell} over SSH (ssh2): one verified connection reused for many
  * commands, host keys always checked, timeouts and aborts that end the remote command.
- * @module
+ * @module \@backflip/driver-ssh
+ * @document ../README.md
  */
 
 export type { HostKeyPolicy, SshEndpoint, SshShellOptions } from "./ssh-shell-options";

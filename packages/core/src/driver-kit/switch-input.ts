@@ -2,7 +2,7 @@ import { z } from "zod";
 import { freeTextSchema } from "../validate/schemas";
 import { actorSchema, colorIn, runIdSchema, shortShaSchema } from "./kit-schemas";
 
-/** A {@link SwitchRequest} whose color is one of `colors`. */
+/** A {@link @backflip/core!SwitchRequest} whose color is one of `colors`. */
 export function switchRequestSchema(colors: readonly string[]) {
   return z.object({
     color: colorIn(colors),
@@ -23,7 +23,7 @@ export const historyEntrySchema = z.object({
   actor: actorSchema.optional(),
 });
 
-/** A whole {@link TrafficState} whose active color is one of `colors`. */
+/** A whole {@link @backflip/core!TrafficState} whose active color is one of `colors`. */
 export function trafficStateSchema(colors: readonly string[]) {
   return z.object({ activeColor: colorIn(colors), history: z.array(historyEntrySchema) });
 }

@@ -7,7 +7,7 @@ import type { SwitchRequest } from "../ports/traffic-switch";
 export type TrafficBackendOperation = "check" | "activate" | "confirm";
 
 /**
- * What differs per proxy in a {@link TrafficSwitch}: the driver supplies this, and
+ * What differs per proxy in a {@link @backflip/core!TrafficSwitch}: the driver supplies this, and
  * {@link createTrafficSwitch} owns the rest (input checks, staging and reusing the
  * validated candidate, install with `.prev`, the state files, confirm polling, restore).
  */

@@ -3,7 +3,7 @@ import { abortSignalSchema } from "../validate/abort-signal-schema";
 import { timerMsSchema } from "../validate/timer-ms-schema";
 
 /**
- * The zod schema of a {@link ProbeRequest}: an http(s) URL, sane retry numbers, and
+ * The zod schema of a {@link @backflip/core!ProbeRequest}: an http(s) URL, sane retry numbers, and
  * headers a request can carry. Messages never echo a header value (it may hold a token).
  */
 export const probeRequestSchema = z.object({

@@ -176,7 +176,7 @@ function convergeFirst(facts: Facts): Decision | undefined {
 }
 
 /**
- * Checks the context, then walks the runbook's decision flowchart (see {@link decideChecked}):
+ * Checks the context, then walks the runbook's decision flowchart (see `decideChecked`):
  * `invalid_input` naming the field for a symptom it does not know, a flag that is not a
  * boolean or a SHA that is not 40 lower-case hex — a decision only ever names a SHA that
  * is a SHA. Pure: reads only its arguments.

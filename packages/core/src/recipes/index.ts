@@ -4,7 +4,7 @@
  * `applyInverseSql`, `restoreSnapshot`, `cleanupColor`), `observe` and `decide` (the
  * flowchart), `postIncident`, the recipe registry, the traffic switch's steps, deploy
  * metrics, and the Veza preset (`vezaTopology`, the runbook's `HINTS` and `RUNBOOK`).
- * @module
+ * @module \@backflip/core/recipes
  */
 
 export type { DegradedMarker, DegradedMarkerStore, LaggingEdge } from "../fleet/degraded-marker";

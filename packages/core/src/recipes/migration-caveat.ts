@@ -15,7 +15,7 @@ export interface MigrationWarning {
   readonly message: string;
 }
 
-/** What {@link migrationCaveatStep} found. */
+/** What the `migration-caveat` step (`migrationCaveatStep`) found. */
 export interface MigrationCaveat {
   readonly state: MigrationState | null;
   readonly warnings: readonly MigrationWarning[];

@@ -10,7 +10,7 @@ import type { probeOptionsSchema } from "./recipe-input";
 /** The step id of {@link publicProbeStep}. */
 export const PUBLIC_PROBE_STEP_ID = "public-probe";
 
-/** How the public probe retries (see {@link probeOptionsSchema}). */
+/** How the public probe retries (checked by `probeOptionsSchema`). */
 export type ProbeOptions = z.output<typeof probeOptionsSchema>;
 
 /**

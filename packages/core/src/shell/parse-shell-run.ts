@@ -37,7 +37,7 @@ export interface ShellRun {
 }
 
 /**
- * Validates a {@link Shell.run} call at the edge: argv and options. Every Shell calls it
+ * Validates a {@link @backflip/core!Shell.run} call at the edge: argv and options. Every Shell calls it
  * first, so a bad call returns `invalid_input` and nothing runs.
  */
 export function parseShellRun(

@@ -4,7 +4,7 @@
  * conformance target types, and what integration tests use to find their backend.
  * `@backflip/core/testing` re-exports all of it beside the conformance suites, which
  * import vitest.
- * @module
+ * @module \@backflip/core/testing/fakes
  */
 
 export { backendEnv, backendsDir } from "./backend-env";

@@ -2,7 +2,7 @@
  * Test helpers for driver authors: one conformance suite per port (run it against your
  * driver and the mock), the shared fakes and helpers for integration tests. Imports
  * vitest; `@backflip/core/testing/fakes` has the fakes and helpers without it.
- * @module
+ * @module \@backflip/core/testing
  */
 
 export * from "./fakes";

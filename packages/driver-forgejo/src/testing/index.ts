@@ -6,7 +6,7 @@
  * package errors and `{message}` JSON API errors, paging headers, redirects to a second
  * storage origin, dispatch answering 201 or 204 (500 for an unknown workflow), runs or
  * tasks listings, scripted run statuses, keep-N cleanup rules, and fault injection.
- * @module
+ * @module \@backflip/driver-forgejo/testing
  */
 
 export type { FakeRun, FakeWorkflow } from "./fake-actions";
