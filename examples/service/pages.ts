@@ -1,5 +1,6 @@
-import type { RunReport } from "@backflip/core";
+import type { DriverError, RunReport } from "@backflip/core";
 import { html, raw } from "hono/html";
+import type { Result } from "neverthrow";
 import { PAGE_SCRIPT } from "./page-script";
 import type { Offer, PastRuns } from "./rollback-desk";
 
@@ -55,11 +56,15 @@ function runSection(runId: string | undefined, approvedBy: string): Markup {
 </section>`;
 }
 
-/** The past runs, read from the journal: a fragment the page reloads when a run ends. */
-export function pastRunsFragment(past: PastRuns): Markup {
+/** The past runs, read from the journal (or why it could not be read): a fragment the page reloads when a run ends. */
+export function pastRunsFragment(read: Result<PastRuns, DriverError>): Markup {
   const row = (r: RunReport) => html`<tr data-run-id="${r.runId}">
 <td><a href="/runs/${r.runId}">${r.runId}</a></td><td>${r.intent.path}</td><td>${r.intent.env}</td>
 <td class="state">${r.state}</td><td>${r.intent.actor}</td><td>${r.startedAt}</td><td>${r.durationMs} ms</td></tr>`;
+  if (read.isErr())
+    return html`<section id="past-runs"><h2>Past runs (from the journal)</h2>
+<p class="unreadable">The journal could not be read: ${read.error.message}${read.error.hint ? ` — next: ${read.error.hint}` : ""}</p></section>`;
+  const past = read.value;
   return html`<section id="past-runs"><h2>Past runs (from the journal)</h2>
 ${
   past.runs.length

@@ -85,12 +85,7 @@ export function serviceApp(desk: RollbackDesk): Hono {
   app.post("/alerts", limit);
   app.post("/offers/:id/approve", limit);
   const { description } = desk.target;
-  const past = async () => {
-    const runs = await desk.pastRuns();
-    return runs.isOk()
-      ? pastRunsFragment(runs.value)
-      : pastRunsFragment({ runs: [], unreadable: [{ runId: "*", message: runs.error.message }] });
-  };
+  const past = async () => pastRunsFragment(await desk.pastRuns());
 
   app.post("/alerts", async (c) => {
     const json = await readJson(c.req.raw);
