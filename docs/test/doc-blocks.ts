@@ -97,7 +97,34 @@ function parseMarker(body: string, line: number, where: string): SnippetMarker {
   );
 }
 
+const COMMAND_SPAN = /`((?:npx -y pnpm@|pnpm |(?:bash )?scripts\/[\w.-]+ )[^`]*)`/g;
+
+/**
+ * The inline code spans of one Markdown text that are command lines naming pnpm or a
+ * script under `scripts/` (outside fenced blocks), as one-line blocks of language
+ * `inline`; a table's escaped `\|` is a plain `|`.
+ */
+export function commandSpans(file: string, markdown: string): DocBlock[] {
+  const spans: DocBlock[] = [];
+  let fence: string | null = null;
+  markdown.split("\n").forEach((text, i) => {
+    const ticks = FENCE.exec(text)?.[2];
+    if (ticks && (fence === null || ticks.startsWith(fence))) fence = fence === null ? ticks : null;
+    if (fence !== null || ticks) return;
+    for (const m of text.matchAll(COMMAND_SPAN)) {
+      const code = (m[1] ?? "").replaceAll("\\|", "|");
+      spans.push({ file, line: i, lang: "inline", code, markers: [] }); // its text is on line i + 1
+    }
+  });
+  return spans;
+}
+
 /** Every block of every doc file under `root`. */
 export function allDocBlocks(root: string): DocBlock[] {
   return docFiles(root).flatMap((file) => fencedBlocks(file, readFileSync(join(root, file), "utf8")));
+}
+
+/** Every command span of every doc file under `root`. */
+export function allCommandSpans(root: string): DocBlock[] {
+  return docFiles(root).flatMap((file) => commandSpans(file, readFileSync(join(root, file), "utf8")));
 }

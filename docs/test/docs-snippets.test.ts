@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { allDocBlocks, type DocBlock, fencedBlocks } from "./doc-blocks";
+import { allCommandSpans, allDocBlocks, type DocBlock, fencedBlocks } from "./doc-blocks";
 import { checkScriptCalls, helpProblems } from "./run-help";
 import { scriptCalls } from "./script-calls";
 import { typecheckSnippets, typescriptBlocks } from "./typecheck-snippets";
@@ -40,6 +40,12 @@ describe("the docs' code cannot drift", () => {
     expect(calls.length).toBeGreaterThan(5);
     expect(await checkScriptCalls(ROOT, calls, { parallel: 2, timeoutMs: 120_000 })).toEqual([]);
   }, 600_000);
+
+  it("every inline command span naming pnpm or scripts/ is written as it runs (read, not run)", () => {
+    const { calls, problems } = scriptCalls(ROOT, allCommandSpans(ROOT), SCRIPTS);
+    expect(problems).toEqual([]);
+    expect(calls.length).toBeGreaterThan(5);
+  });
 
   it("reading a bash block: a missing script, bare pnpm, pnpm's own command and a missing file are problems", () => {
     const { calls, problems } = scriptCalls(

@@ -64,7 +64,7 @@ function subcommands(args: readonly string[]): string[] {
 }
 
 /**
- * The script calls of the `bash`/`sh` blocks (and the problems found by reading them):
+ * The script calls of `bash`/`sh` blocks and `inline` command spans (and the problems found by reading them):
  * `npx -y pnpm@12.4.2 [run] <script>`, `bash scripts/<file>` or `scripts/<file>`, and
  * `npx tsx <file>` for a file of the repository. A bare `pnpm` is a problem (the docs
  * pin the version through npx), as is a name that is no script of package.json, and a
@@ -78,7 +78,10 @@ export function scriptCalls(
   const calls: ScriptCall[] = [];
   const problems: CallProblem[] = [];
   for (const block of blocks) {
-    if (!["bash", "sh", "shell"].includes(block.lang) || block.markers.some((m) => m.kind === "skip"))
+    if (
+      !["bash", "sh", "shell", "inline"].includes(block.lang) ||
+      block.markers.some((m) => m.kind === "skip")
+    )
       continue;
     for (const command of shellCommands(block.code, block.line + 1)) {
       let words = command.words;
