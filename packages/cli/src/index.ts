@@ -3,7 +3,8 @@
  * it — {@link main} with extra target kinds, the commands, the coordination stores, the
  * exit codes, the printers.
  *
- * @packageDocumentation
+ * @module \@backflip/cli
+ * @document ../README.md
  */
 export type { Command, Globals } from "./command";
 export { Session } from "./command";

@@ -26,7 +26,7 @@ export interface Output {
 const TERMINAL_CONTROL = new RegExp(UNSAFE_CHARS.source, "gu");
 
 /**
- * One line as it may reach a terminal: every character of {@link TERMINAL_CONTROL} is
+ * One line as it may reach a terminal: every character a terminal would act on (the driver kit's `UNSAFE_CHARS`) is
  * written as its `\uXXXX` escape, so a value can neither colour, move, hide nor reorder
  * what is printed, nor start a line of its own. The escape is also JSON's, so a JSON line
  * stays valid JSON with the same value.
