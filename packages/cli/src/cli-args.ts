@@ -111,13 +111,16 @@ export function parseRaw(
   }
 }
 
-/** Validates parsed values with a zod schema; the error names each bad option as `--name`. */
+/** How an error names a value: a flag as `--name`; a positional argument's key is its `<name>` already. */
+const flagName = (key: string) => (key.startsWith("<") ? key : `--${key}`);
+
+/** Validates parsed values with a zod schema; the error names each bad option as `--name` (a positional as `<name>`). */
 export function validate<S extends z.ZodType>(schema: S, values: unknown): Result<z.output<S>, string> {
   const parsed = schema.safeParse(values);
   if (parsed.success) return ok(parsed.data);
   return err(
     parsed.error.issues
-      .map((i) => (i.path.length ? `--${i.path.join(".")}: ${i.message}` : i.message))
+      .map((i) => (i.path.length ? `${flagName(i.path.join("."))}: ${i.message}` : i.message))
       .join("; "),
   );
 }

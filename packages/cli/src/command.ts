@@ -52,8 +52,14 @@ export class Session {
   readonly #opened: Target[] = [];
   #coordination: Coordination | undefined;
 
-  /** `targets`: the target kinds an embedding CLI adds to the built-in ones (the example's `lab`). */
-  constructor(readonly targets: TargetOpeners = {}) {}
+  /**
+   * `targets`: the target kinds an embedding CLI adds to the built-in ones (the example's `lab`);
+   * `confirm`: asks the operator a yes/no question — only when there is one to ask (a terminal).
+   */
+  constructor(
+    readonly targets: TargetOpeners = {},
+    readonly confirm?: (question: string) => Promise<boolean>,
+  ) {}
 
   /**
    * Opens the coordination store the global options name (once; `actor` is recorded by a
@@ -97,13 +103,40 @@ export class Session {
   }
 }
 
+/** Which command-line flag gives each recipe input field, e.g. `{ target: "--target-color" }`. */
+export type FieldFlags = Readonly<Record<string, string>>;
+
+/**
+ * A recipe's refusal of its input, said in the command's words: each `field: message`
+ * part of an `invalid_input` message whose field a flag gives is `--flag: message`
+ * (exit 2, as for any bad usage); any other error is reported as it is.
+ */
+export function failPlanning(out: Output, error: DriverError, flags: FieldFlags): ExitCode {
+  const parts = error.message.split("; ");
+  const named = parts.map((part) => {
+    const field = /^([A-Za-z][\w.]*): /.exec(part)?.[1];
+    const flag = field === undefined ? undefined : flags[field.split(".")[0] ?? ""];
+    return flag && field
+      ? `${flag}${field.slice(field.split(".")[0]?.length ?? 0)}: ${part.slice(field.length + 2)}`
+      : null;
+  });
+  if (error.reason !== "invalid_input" || named.some((n) => n === null))
+    return failDriver(out, exitForDriverError(error), error);
+  return fail(out, EXIT.usage, {
+    message: named.join("; "),
+    hint: `see: ${out.program.name} --help`,
+    reason: "usage",
+  });
+}
+
 /** Awaits a recipe's plan, or reports why it could not be planned and returns the exit code. */
 async function planOrFail(
   out: Output,
   plan: ResultAsync<RollbackPlan, DriverError>,
+  flags: FieldFlags,
 ): Promise<RollbackPlan | ExitCode> {
   const planned = await plan;
-  if (planned.isErr()) return failDriver(out, exitForDriverError(planned.error), planned.error);
+  if (planned.isErr()) return failPlanning(out, planned.error, flags);
   return planned.value;
 }
 
@@ -182,7 +215,8 @@ export interface Planned {
 
 /**
  * The start every plan-running command shares: who and why, the target, then the recipe's
- * plan — or the exit code of the first of them that failed (already reported on `out`).
+ * plan — or the exit code of the first of them that failed (already reported on `out`;
+ * the recipe's input fields named by the flags `flags` maps them to).
  */
 export async function planOnTarget(
   out: Output,
@@ -190,12 +224,13 @@ export async function planOnTarget(
   args: RunArgs,
   dryRun: boolean,
   build: (target: Target, who: Planned["who"]) => ResultAsync<RollbackPlan, DriverError>,
+  flags: FieldFlags = {},
 ): Promise<Planned | ExitCode> {
   const who = whoOrFail(out, args, dryRun);
   if (typeof who === "number") return who;
   const target = await session.open(args, out);
   if (typeof target === "number") return target;
-  const plan = await planOrFail(out, build(target, who));
+  const plan = await planOrFail(out, build(target, who), flags);
   if (typeof plan === "number") return plan;
   return { who, target, plan };
 }

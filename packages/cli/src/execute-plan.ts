@@ -84,7 +84,7 @@ export async function executePlan(
   out: Output,
   options: ExecuteOptions,
 ): Promise<ExitCode> {
-  printPlan(plan, out.text);
+  printPlan(plan, out.text, "the plan, running now");
   const result = await runPlan(plan, {
     journal: target.journal,
     lock: target.lock,

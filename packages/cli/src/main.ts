@@ -35,6 +35,8 @@ export interface MainOptions {
   readonly program?: Program;
   /** Extra `--target` kinds (the repository's example adds `lab`). */
   readonly targets?: TargetOpeners;
+  /** Asks the operator yes or no; absent when nobody can answer (no terminal): then nothing is asked. */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 /** The top-level `--help`. */
@@ -107,7 +109,10 @@ export async function main(
   const loaded = configured.value;
   // a flag given on the command line wins over the config
   const values = loaded ? { ...configFlags(loaded), ...raw.value.values } : raw.value.values;
-  const session = new Session({ ...options.targets, ...(loaded ? stackTargets(loaded) : {}) });
+  const session = new Session(
+    { ...options.targets, ...(loaded ? stackTargets(loaded) : {}) },
+    options.confirm,
+  );
   try {
     return await command.run({ ...raw.value, values }, out, session);
   } finally {

@@ -7,9 +7,9 @@ export type Out = (line: string) => void;
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`.padStart(7);
 
-/** Prints a plan's dry run: every step with the exact commands it would make. */
-export function printPlan(plan: RollbackPlan, out: Out): void {
-  out("── dry run ─────────────────────────────────────────────");
+/** Prints a plan: every step with the exact commands it would make, under `title` (a dry run's by default). */
+export function printPlan(plan: RollbackPlan, out: Out, title = "dry run"): void {
+  out(`── ${title} ${"─".repeat(Math.max(3, 52 - title.length))}`);
   for (const line of plan.render().split("\n")) out(line);
   const warnings = (plan.intent.params?.warnings ?? []) as { message?: string }[];
   for (const w of warnings) if (w.message) out(`  ⚠ ${w.message}`);

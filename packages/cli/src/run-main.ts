@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline/promises";
 import { EXIT } from "./exit-codes";
 import { type MainOptions, main } from "./main";
 import { printLines, terminalWriter } from "./output";
@@ -17,12 +18,27 @@ function lineWriter(stream: NodeJS.WriteStream): Out {
   };
 }
 
+/** Asks on the terminal; only `y` or `yes` is a yes. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 /**
  * Runs {@link main} as this process: on `process.argv`, writing to stdout and stderr,
- * setting `process.exitCode`; an internal error (a bug) prints its stack and exits 1.
+ * setting `process.exitCode`, asking for confirmations on a terminal; an internal error (a bug) prints its stack and exits 1.
  */
 export function runMain(options: MainOptions = {}): void {
-  main(process.argv.slice(2), lineWriter(process.stdout), lineWriter(process.stderr), options).then(
+  const confirm =
+    options.confirm ?? (process.stdin.isTTY && process.stdout.isTTY ? askOnTerminal : undefined);
+  main(process.argv.slice(2), lineWriter(process.stdout), lineWriter(process.stderr), {
+    ...options,
+    ...(confirm ? { confirm } : {}),
+  }).then(
     (code) => {
       process.exitCode = code;
     },

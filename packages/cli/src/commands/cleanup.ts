@@ -48,8 +48,14 @@ ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
     const args = validateOrFail(out, "cleanup", schema, raw.values);
     if (!args) return EXIT.usage;
-    const planned = await planOnTarget(out, session, args, !args.yes, (target, who) =>
-      cleanupColor(target.topology, target.drivers, { ...who, color: args.color, via: args.via }),
+    const planned = await planOnTarget(
+      out,
+      session,
+      args,
+      !args.yes,
+      (target, who) =>
+        cleanupColor(target.topology, target.drivers, { ...who, color: args.color, via: args.via }),
+      { color: "--color", via: "--via" },
     );
     if (typeof planned === "number") return planned;
     if (!args.yes) return dryRunOnly(out, planned.plan, "--yes");

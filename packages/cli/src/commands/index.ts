@@ -8,6 +8,7 @@ import { restoreSnapshotCommand } from "./restore-snapshot";
 import { resumeCommand } from "./resume";
 import { planCommand, rollbackCommand } from "./rollback";
 import { runsCommand } from "./runs";
+import { snapshotsCommand } from "./snapshots";
 import { statusCommand } from "./status";
 
 /** Every subcommand, in the order `--help` lists them. */
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   cleanupCommand,
   pushArtifactCommand,
   inverseSqlCommand,
+  snapshotsCommand,
   restoreSnapshotCommand,
   initCommand,
 ];

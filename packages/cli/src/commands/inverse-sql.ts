@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import { applyInverseSql, requireDrivers } from "@backflip/core/recipes";
 import { z } from "zod";
 import { cliPathSchema, globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
 import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { fail } from "../output";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
   file: cliPathSchema,
@@ -51,16 +53,29 @@ ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
     const args = validateOrFail(out, "inverse-sql", schema, raw.values);
     if (!args) return EXIT.usage;
-    const planned = await planOnTarget(out, session, args, args["dry-run"], (target, who) =>
-      requireDrivers(target.drivers, ["database"], "applyInverseSql").asyncAndThen((drivers) =>
-        applyInverseSql(target.topology, drivers, {
-          ...who,
-          sqlFile: args.file,
-          ...(args["expected-version"] === undefined
-            ? {}
-            : { expectedVersionAfter: args["expected-version"] }),
-        }),
-      ),
+    // a file that is not there is bad input (exit 2), said before anything is opened
+    if (!existsSync(args.file))
+      return fail(out, EXIT.usage, {
+        message: `--file ${args.file}: no such file`,
+        hint: "give the inverse SQL's path (from the migration's PR description)",
+        reason: "usage",
+      });
+    const planned = await planOnTarget(
+      out,
+      session,
+      args,
+      args["dry-run"],
+      (target, who) =>
+        requireDrivers(target.drivers, ["database"], "applyInverseSql").asyncAndThen((drivers) =>
+          applyInverseSql(target.topology, drivers, {
+            ...who,
+            sqlFile: args.file,
+            ...(args["expected-version"] === undefined
+              ? {}
+              : { expectedVersionAfter: args["expected-version"] }),
+          }),
+        ),
+      { sqlFile: "--file", expectedVersionAfter: "--expected-version" },
     );
     if (typeof planned === "number") return planned;
     if (args["dry-run"]) return showPlan(planned.plan, out);

@@ -56,14 +56,20 @@ ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
     const args = validateOrFail(out, "push-artifact", schema, raw.values);
     if (!args) return EXIT.usage;
-    const planned = await planOnTarget(out, session, args, args["dry-run"], (target, who) =>
-      requireDrivers(target.drivers, ["registry"], "rebuildAndPush").asyncAndThen((drivers) =>
-        rebuildAndPush(target.topology, drivers, {
-          ...who,
-          sha: args["release-sha"],
-          artifacts: args.artifact,
-        }),
-      ),
+    const planned = await planOnTarget(
+      out,
+      session,
+      args,
+      args["dry-run"],
+      (target, who) =>
+        requireDrivers(target.drivers, ["registry"], "rebuildAndPush").asyncAndThen((drivers) =>
+          rebuildAndPush(target.topology, drivers, {
+            ...who,
+            sha: args["release-sha"],
+            artifacts: args.artifact,
+          }),
+        ),
+      { sha: "--release-sha", artifacts: "--artifact" },
     );
     if (typeof planned === "number") return planned;
     if (args["dry-run"]) return showPlan(planned.plan, out);

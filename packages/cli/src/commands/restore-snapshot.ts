@@ -62,17 +62,24 @@ ${EXIT_CODES_HELP}`,
     if (!args) return EXIT.usage;
     const dryRun = !args.yes;
     let loss = "";
-    const planned = await planOnTarget(out, session, args, dryRun, (target, who) => {
-      const input = { ...who, container: args.container, snapshot: args.snapshot };
-      return requireDrivers(target.drivers, ["snapshots"], "restoreSnapshot").asyncAndThen((drivers) =>
-        planRestoreSnapshot(target.topology, drivers, input).andThen((preview) => {
-          loss = preview.summary;
-          out.text(`DATA LOSS: ${preview.summary}`);
-          out.object({ type: "data-loss", ...preview });
-          return restoreSnapshot(target.topology, drivers, input);
-        }),
-      );
-    });
+    const planned = await planOnTarget(
+      out,
+      session,
+      args,
+      dryRun,
+      (target, who) => {
+        const input = { ...who, container: args.container, snapshot: args.snapshot };
+        return requireDrivers(target.drivers, ["snapshots"], "restoreSnapshot").asyncAndThen((drivers) =>
+          planRestoreSnapshot(target.topology, drivers, input).andThen((preview) => {
+            loss = preview.summary;
+            out.text(`DATA LOSS: ${preview.summary}`);
+            out.object({ type: "data-loss", ...preview });
+            return restoreSnapshot(target.topology, drivers, input);
+          }),
+        );
+      },
+      { container: "--container", snapshot: "--snapshot" },
+    );
     if (typeof planned === "number") return planned;
     if (dryRun) return dryRunOnly(out, planned.plan, "--yes --acknowledge-data-loss");
     if (!args["acknowledge-data-loss"])

@@ -8,7 +8,7 @@ import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import { fail } from "../output";
 
 const schema = globalSchema.extend({
-  runId: runIdSchema,
+  "<run-id>": runIdSchema,
   revert: z.boolean().default(false),
   "break-stale-lock": z.boolean().default(false),
   "acknowledge-data-loss": z.boolean().default(false),
@@ -59,15 +59,19 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
-    const args = validateOrFail(out, "resume", schema, { ...raw.values, runId: raw.positionals[0] ?? "" });
+    const args = validateOrFail(out, "resume", schema, {
+      ...raw.values,
+      "<run-id>": raw.positionals[0] ?? "",
+    });
     if (!args) return EXIT.usage;
+    const runId = args["<run-id>"];
     // the run's environment comes from its journal: from any machine that sees the store
     const store = await session.coordination(args, out);
     if (typeof store === "number") return store;
-    const recorded = (await loadRun(store.journal, args.runId)).map((r) => r.intent.env).unwrapOr(undefined);
+    const recorded = (await loadRun(store.journal, runId)).map((r) => r.intent.env).unwrapOr(undefined);
     if (args.env && recorded && args.env !== recorded)
       return fail(out, EXIT.usage, {
-        message: `run ${args.runId} is on env ${recorded}, not ${args.env}`,
+        message: `run ${runId} is on env ${recorded}, not ${args.env}`,
         hint: `leave --env out (the run's journal names its environment) or pass --env ${recorded}`,
         reason: "usage",
       });
@@ -75,7 +79,7 @@ ${EXIT_CODES_HELP}`,
     if (typeof target === "number") return target;
     const sink = eventSink(out);
     let finishedHere = false;
-    const result = await resumeRun(args.runId, {
+    const result = await resumeRun(runId, {
       journal: target.journal,
       lock: target.lock,
       owner: cliOwner(args.actor ?? defaultActor(), out.program),

@@ -1,12 +1,22 @@
 import type { DriverError, RollbackPlan } from "@backflip/core";
-import { shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import { simpleNameSchema } from "@backflip/core/driver-kit";
 import { fastFlip, redeploy, redeployViaPipeline, requireDrivers } from "@backflip/core/recipes";
-import type { ResultAsync } from "neverthrow";
+import { okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
-import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
+import {
+  type Command,
+  GLOBAL_HELP,
+  type Planned,
+  planOnTarget,
+  RUN_HELP,
+  runPlanned,
+  validateOrFail,
+} from "../command";
 import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { printPlan } from "../progress";
+import { resolveSha, shaPrefixSchema } from "../resolve-sha";
 import type { Target } from "../target";
 
 const planOptions = {
@@ -17,16 +27,17 @@ const planOptions = {
   via: { type: "string" },
 } as const;
 
-const rollbackOptions = { ...planOptions, "dry-run": { type: "boolean" } } as const;
+const rollbackOptions = { ...planOptions, "dry-run": { type: "boolean" }, yes: { type: "boolean" } } as const;
 
 const schema = globalSchema
   .extend(runSchema.shape)
   .extend({
     mode: z.enum(["fast", "full"], { error: "expected fast or full" }),
     "target-color": optional(simpleNameSchema),
-    "release-sha": optional(shaSchema),
+    "release-sha": optional(shaPrefixSchema),
     via: z.enum(["native", "pipeline"], { error: "expected native or pipeline" }).default("native"),
     "dry-run": z.boolean().default(false),
+    yes: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {
     if (v.mode === "fast" && v["release-sha"])
@@ -61,21 +72,42 @@ export function rollbackPlan(
       ...who,
       ...(args["target-color"] ? { target: args["target-color"] } : {}),
     });
-  const sha = args["release-sha"] ?? "";
-  return args.via === "pipeline"
-    ? requireDrivers(drivers, ["pipeline"], "redeployViaPipeline").asyncAndThen((d) =>
-        redeployViaPipeline(topology, d, { ...who, sha }),
-      )
-    : requireDrivers(drivers, ["registry"], "redeploy").asyncAndThen((d) =>
-        redeploy(topology, d, { ...who, sha }),
-      );
+  return resolveSha(args["release-sha"] ?? "", drivers, topology.containers.components).andThen((sha) =>
+    args.via === "pipeline"
+      ? requireDrivers(drivers, ["pipeline"], "redeployViaPipeline").asyncAndThen((d) =>
+          redeployViaPipeline(topology, d, { ...who, sha }),
+        )
+      : requireDrivers(drivers, ["registry"], "redeploy").asyncAndThen((d) =>
+          redeploy(topology, d, { ...who, sha }),
+        ),
+  );
+}
+
+/**
+ * The warning for a fast flip onto the color the last Backflip run rolled the environment
+ * away from (the history's head was made by a run, and the color before it is the
+ * target), or `null`. A history that cannot be read gives no warning: planning read it.
+ */
+export function flipBackWarning({ target, plan }: Planned): ResultAsync<string | null, never> {
+  if (plan.intent.path !== "fast-flip") return okAsync(null);
+  const to = plan.intent.params?.target;
+  return target.drivers.traffic
+    .readState()
+    .map(({ history: [last, before] }) =>
+      last?.runId && before && before.color === to && last.color !== to
+        ? `the last run (${last.runId}${last.actor ? ` by ${last.actor}` : ""}, ${last.at}) rolled ${target.topology.env} away from ${to}${before.sha ? ` (release ${before.sha.slice(0, 12)})` : ""}: this flips back onto it`
+        : null,
+    )
+    .orElse(() => okAsync(null));
 }
 
 const MODES_HELP = `Mode options (the rollback.yml workflow inputs):
   --mode fast|full    fast: Path 1, flip HAProxy back to a color still running
                       full: Path 2, re-deploy an older SHA into the idle color
   --target-color C    fast only: the color to flip to (default: the prior color)
-  --release-sha SHA   full only, required: the 40-hex SHA to roll back TO
+  --release-sha SHA   full only, required: the SHA to roll back TO (a unique prefix,
+                      e.g. the 12 characters status shows, is resolved against
+                      the history and the registry)
   --via native|pipeline
                       full only: deploy natively (default), or dispatch rollback.yml`;
 
@@ -90,10 +122,10 @@ function makeCommand(name: "rollback" | "plan"): Command {
     options: running ? rollbackOptions : planOptions,
     help: `Usage: %prog ${name} --mode fast|full [options]
 
-${running ? "Runs the rollback the workflow inputs ask for: checks first (nothing changes when one\nfails), then the changes, then the verifications; a failed verification reverts.\nProgress shows each step and the elapsed time." : "Plans the rollback the workflow inputs ask for and prints it — every step with the exact\ncommands it would make. Reads the target; changes nothing."}
+${running ? "Runs the rollback the workflow inputs ask for: checks first (nothing changes when one\nfails), then the changes, then the verifications; a failed verification reverts.\nProgress shows each step and the elapsed time. On a terminal it shows the plan and asks\nfirst (--yes skips that), and warns before flipping onto the color the last run rolled\naway from." : "Plans the rollback the workflow inputs ask for and prints it — every step with the exact\ncommands it would make. Reads the target; changes nothing."}
 
 ${MODES_HELP}
-${running ? "  --dry-run           print the plan and stop (same as `%prog plan`)\n" : ""}
+${running ? "  --dry-run           print the plan and stop (same as `%prog plan`)\n  --yes               on a terminal, run without asking (without a terminal nothing is asked)\n" : ""}
 ${RUN_HELP}
 
 ${GLOBAL_HELP}
@@ -108,11 +140,30 @@ ${EXIT_CODES_HELP}`,
       const args = validateOrFail(out, name, schema, raw.values);
       if (!args) return EXIT.usage;
       const dryRun = !running || args["dry-run"];
-      const planned = await planOnTarget(out, session, args, dryRun, (target, who) =>
-        rollbackPlan(target, args, who),
+      const planned = await planOnTarget(
+        out,
+        session,
+        args,
+        dryRun,
+        (target, who) => rollbackPlan(target, args, who),
+        { target: "--target-color", sha: "--release-sha" },
       );
       if (typeof planned === "number") return planned;
       if (dryRun) return showPlan(planned.plan, out);
+      const warning = (await flipBackWarning(planned)).unwrapOr(null);
+      if (warning) {
+        out.problem(`warning: ${warning}`);
+        out.object({ type: "warning", message: warning });
+      }
+      if (session.confirm && !args.yes) {
+        printPlan(planned.plan, out.text);
+        const question = warning ? "Flip back onto it anyway?" : "Run this plan?";
+        if (!(await session.confirm(question))) {
+          out.text("nothing was changed.");
+          out.object({ type: "declined" });
+          return EXIT.ok;
+        }
+      }
       return runPlanned(out, planned, args);
     },
   };

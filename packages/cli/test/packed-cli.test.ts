@@ -1,0 +1,58 @@
+import { execFile } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installPackedCli, type PackedCli } from "./packed-cli";
+
+const run = promisify(execFile);
+
+/** Runs the installed `backflip` in `cwd`; its exit code and output (a non-zero exit is an answer, not a throw). */
+async function backflip(cli: PackedCli, cwd: string, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(cli.bin, args, {
+      cwd,
+      env: { ...process.env, BACKFLIP_ACTOR: "tester" },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (cause) {
+    const e = cause as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix", {
+  timeout: 300_000,
+}, () => {
+  let cli: PackedCli;
+  beforeAll(async () => {
+    cli = await installPackedCli();
+  }, 300_000);
+
+  it("answers --help", async () => {
+    const help = await backflip(cli, cli.dir, "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: backflip <command>");
+    for (const command of ["status", "runs", "decide", "rollback", "resume", "snapshots", "init"])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+  });
+
+  it("shows the simulated fleet's status, rolls back and shows the flip, outside any workspace", async () => {
+    const cwd = await mkdtemp(join(cli.dir, "operator-"));
+    const before = await backflip(cli, cwd, "status");
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/active color green/);
+    const flip = await backflip(cli, cwd, "rollback", "--mode", "fast", "--reason", "green 500s", "--yes");
+    expect(flip.code).toBe(0);
+    const after = await backflip(cli, cwd, "status", "--json");
+    expect(JSON.parse(after.stdout).facts.activeColor).toBe("blue");
+    const runs = await backflip(cli, cwd, "runs");
+    expect(runs.stdout).toMatch(/fast-flip {2}by tester .* succeeded/);
+  });
+
+  it("exits 2 on bad usage, naming the flag", async () => {
+    const bad = await backflip(cli, cli.dir, "rollback", "--mode", "sideways");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--mode");
+  });
+});

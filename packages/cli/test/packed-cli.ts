@@ -1,0 +1,34 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const run = promisify(execFile);
+
+/** The `backflip` of a packed `@backflip/cli` installed globally into a fresh prefix, as an operator would. */
+export interface PackedCli {
+  /** `<prefix>/bin/backflip`. */
+  readonly bin: string;
+  /** The temp folder holding the tarball and the prefix. */
+  readonly dir: string;
+}
+
+/**
+ * Packs `@backflip/cli` (its `prepack` builds the bundle) with the pinned pnpm, then
+ * `npm i -g --prefix <tmp>` of the tarball: no workspace, no registry fetch (the bundle
+ * has no dependency).
+ */
+export async function installPackedCli(): Promise<PackedCli> {
+  const dir = await mkdtemp(join(tmpdir(), "backflip-packed-"));
+  await run("npx", ["-y", "pnpm@12.4.2", "--filter", "@backflip/cli", "pack", "--pack-destination", dir], {
+    cwd: ROOT,
+  });
+  const tgz = (await readdir(dir)).find((f) => f.endsWith(".tgz"));
+  if (!tgz) throw new Error(`no tarball in ${dir}`);
+  const prefix = join(dir, "prefix");
+  await run("npm", ["i", "-g", "--no-audit", "--no-fund", "--prefix", prefix, join(dir, tgz)], { cwd: dir });
+  return { bin: join(prefix, "bin", "backflip"), dir };
+}
