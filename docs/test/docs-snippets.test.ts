@@ -3,13 +3,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { allCommandSpans, allDocBlocks, type DocBlock, fencedBlocks } from "./doc-blocks";
 import { checkScriptCalls, helpProblems } from "./run-help";
-import { scriptCalls } from "./script-calls";
+import { type Manifest, scriptCalls } from "./script-calls";
 import { typecheckSnippets, typescriptBlocks } from "./typecheck-snippets";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const SCRIPTS = (
-  JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> }
-).scripts;
+const MANIFEST = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as Manifest;
 const blocks = allDocBlocks(ROOT);
 
 /** A block as if written in a doc, for the cases the docs must never hold. */
@@ -35,14 +33,14 @@ describe("the docs' code cannot drift", () => {
   }, 300_000);
 
   it("every bash line naming a project script is written as it runs and answers --help", async () => {
-    const { calls, problems } = scriptCalls(ROOT, blocks, SCRIPTS);
+    const { calls, problems } = scriptCalls(ROOT, blocks, MANIFEST);
     expect(problems).toEqual([]);
     expect(calls.length).toBeGreaterThan(5);
     expect(await checkScriptCalls(ROOT, calls, { parallel: 2, timeoutMs: 120_000 })).toEqual([]);
   }, 600_000);
 
   it("every inline command span naming pnpm or scripts/ is written as it runs (read, not run)", () => {
-    const { calls, problems } = scriptCalls(ROOT, allCommandSpans(ROOT), SCRIPTS);
+    const { calls, problems } = scriptCalls(ROOT, allCommandSpans(ROOT), MANIFEST);
     expect(problems).toEqual([]);
     expect(calls.length).toBeGreaterThan(5);
   });
@@ -60,16 +58,18 @@ describe("the docs' code cannot drift", () => {
           "FOO=1 npx -y pnpm@12.4.2 lab \\",
           "  up   # continued",
           "npx -y pnpm@12.4.2 -r --filter ./packages/core pack",
+          "npx pnpm@10 lab up",
           "```",
         ].join("\n"),
       ),
-      SCRIPTS,
+      MANIFEST,
     );
     expect(problems.map((p) => `${p.where} ${p.message.split(":")[0]}`)).toEqual([
       'broken.md:2 "no-such-script" is no script of package.json',
       "broken.md:3 bare pnpm",
       'broken.md:4 pnpm\'s own "docs" command runs, not the script',
       "broken.md:5 scripts/no-such-file does not exist",
+      "broken.md:9 write `npx -y pnpm@12.4.2` (package.json's packageManager), not `npx pnpm@10 lab up`",
     ]);
     expect(calls).toEqual([
       {

@@ -8,8 +8,12 @@ import { join } from "node:path";
 import type { DocBlock } from "./doc-blocks";
 import { shellCommands } from "./shell-words";
 
-/** The pnpm the docs use: the version packageManager pins, through npx. */
-export const PNPM = ["npx", "-y", "pnpm@12.4.2"] as const;
+/** What the test reads of the root package.json. */
+export interface Manifest {
+  /** The pinned pnpm, e.g. `pnpm@12.4.2`: the docs run it as `npx -y <packageManager>`. */
+  packageManager: string;
+  scripts: Readonly<Record<string, string>>;
+}
 
 /**
  * pnpm 12.4.2's own commands and their aliases (`npx -y pnpm@12.4.2 --help`): `pnpm <name>`
@@ -66,15 +70,16 @@ function subcommands(args: readonly string[]): string[] {
 /**
  * The script calls of `bash`/`sh` blocks and `inline` command spans (and the problems found by reading them):
  * `npx -y pnpm@12.4.2 [run] <script>`, `bash scripts/<file>` or `scripts/<file>`, and
- * `npx tsx <file>` for a file of the repository. A bare `pnpm` is a problem (the docs
- * pin the version through npx), as is a name that is no script of package.json, and a
+ * `npx tsx <file>` for a file of the repository. A bare `pnpm` or another pnpm version
+ * than packageManager's is a problem, as is a name that is no script of package.json, and a
  * script that pnpm's own command of the same name shadows (`pnpm docs` opens a browser).
  */
 export function scriptCalls(
   root: string,
   blocks: readonly DocBlock[],
-  scripts: Readonly<Record<string, string>>,
+  { packageManager, scripts }: Manifest,
 ): { calls: ScriptCall[]; problems: CallProblem[] } {
+  const PNPM = ["npx", "-y", packageManager];
   const calls: ScriptCall[] = [];
   const problems: CallProblem[] = [];
   for (const block of blocks) {
@@ -93,6 +98,14 @@ export function scriptCalls(
       if (first === undefined) continue;
       if (first === "pnpm") {
         problem(`bare pnpm: write \`${PNPM.join(" ")} ${rest.join(" ")}\` (the version the repository pins)`);
+        continue;
+      }
+      if (
+        first === "npx" &&
+        rest.some((w) => /^pnpm(@|$)/.test(w)) &&
+        (rest[0] !== "-y" || rest[1] !== PNPM[2])
+      ) {
+        problem(`write \`${PNPM.join(" ")}\` (package.json's packageManager), not \`${text}\``);
         continue;
       }
       if (first === "npx" && rest[0] === "-y" && rest[1] === PNPM[2]) {
