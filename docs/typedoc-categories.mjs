@@ -1,7 +1,8 @@
 /**
- * TypeDoc plugin: every symbol core exports gets a category from the folder (or file) it
- * is declared in — Recipes, Engine, Journal, Lease, Topology, Errors, Drivers kit,
- * Testing, … — so core's pages list their symbols by what they are for. An explicit
+ * TypeDoc plugin: every symbol core's entries export gets a category from the folder (or
+ * file) it is declared in — Recipes, Engine, Journal, Lease, Topology, Errors, Drivers kit,
+ * Testing, … — so core's pages list their symbols by what they are for (its README is the
+ * "Guide"; the drivers' pages keep TypeDoc's kinds). An explicit
  * `@category` in a symbol's comment wins. A core symbol declared where no rule matches
  * is a warning (the docs build treats warnings as errors): add its folder below.
  */
@@ -73,8 +74,14 @@ export function load(app) {
   app.converter.on(
     Converter.EVENT_RESOLVE_END,
     (context) => {
-      for (const reflection of context.project.getReflectionsByKind(ReflectionKind.All)) {
-        if (!reflection.parent?.kindOf(ReflectionKind.SomeModule) || hasCategory(reflection)) continue;
+      for (const reflection of Object.values(context.project.reflections)) {
+        const module = reflection.parent;
+        if (!module?.kindOf(ReflectionKind.SomeModule) || !module.name.startsWith("@backflip/core")) continue;
+        if (reflection.isDocument()) {
+          reflection.frontmatter.category ??= "Guide"; // the package README
+          continue;
+        }
+        if (hasCategory(reflection)) continue;
         const target = reflection.kindOf(ReflectionKind.Reference)
           ? reflection.tryGetTargetReflectionDeep()
           : reflection;
