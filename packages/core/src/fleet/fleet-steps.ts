@@ -96,22 +96,35 @@ export function fleetSwitchSteps(
       ? okAsync(config)
       : errAsync(stepError(stepId, "failed", `the config prepared for edge ${edge} is missing from the run`));
   };
-  /** Puts the config `install` replaced back on one edge and makes it live again. */
-  const putBack = ({ sw }: FleetEdge, ctx: StepContext): ResultAsync<void, DriverError> =>
-    sw
-      .restorePrevious(ctx.fence)
+  /**
+   * Puts the config `install` replaced back on one edge and makes it live again. An edge
+   * whose reload onto `reloading` was just sent first finishes it (confirmed, or the
+   * confirm gives up): a second reload sent while the proxy still re-executes from the
+   * first can be lost (HAProxy's master drops a USR2 then), and its old worker would
+   * then confirm the put-back while the new config takes over.
+   */
+  const putBack = ({ sw }: FleetEdge, ctx: StepContext, reloading?: string): ResultAsync<void, DriverError> =>
+    (reloading === undefined ? okAsync(undefined) : sw.confirm(reloading).orElse(() => okAsync(undefined)))
+      .andThen(() => sw.restorePrevious(ctx.fence))
       .andThen(({ revision }) =>
         sw.reload(ctx.fence).andThen(() => (revision === null ? okAsync(undefined) : sw.confirm(revision))),
       );
-  /** Puts back every edge in `names`, in parallel; fails naming each one that could not be. */
-  const putBackAll = (names: readonly string[], ctx: StepContext): ResultAsync<void, string> =>
+  /**
+   * Puts back every edge in `names`, in parallel (`reloading`: the revisions edges were
+   * just reloaded onto); fails naming each one that could not be.
+   */
+  const putBackAll = (
+    names: readonly string[],
+    ctx: StepContext,
+    reloading: Readonly<Record<string, string>> = {},
+  ): ResultAsync<void, string> =>
     ResultAsync.fromSafePromise(
       Promise.all(
         edges
           .filter((e) => names.includes(e.name))
           .map(async (e) => {
             ctx.log(`putting edge ${e.name} back on its previous config`);
-            const r = await putBack(e, ctx);
+            const r = await putBack(e, ctx, reloading[e.name]);
             return r.isErr() ? `${e.name}: ${r.error.message}` : null;
           }),
       ),
@@ -233,7 +246,7 @@ export function fleetSwitchSteps(
           ctx.log(
             `commit failed (${why}): putting back ${installed.join(", ") || "no edge (none was installed)"}`,
           );
-          return putBackAll(installed, ctx)
+          return putBackAll(installed, ctx, committed)
             .mapErr((restore) =>
               stepError(C, "failed", `${why}; putting the edges back failed too: ${restore}`, {
                 hint: "restore each named edge's config from its .prev copy by hand, validate it and reload; then observe the fleet",
