@@ -23,7 +23,8 @@ const DRIVER = "rollback-cli";
  * The journal of the simulated target: saves the world to `fleet.json` before every
  * record is appended. The world on disk is therefore never behind the journal — like a
  * real fleet, whose changes are made before the step that made them is recorded — so a
- * process killed at any point leaves a state `resume` can reconcile.
+ * process killed at any point leaves a state `resume` can reconcile. `startsRun` is called
+ * before the first record: this process runs something.
  */
 class WorldSavingJournal implements Journal {
   readonly name: string;
@@ -33,11 +34,13 @@ class WorldSavingJournal implements Journal {
   constructor(
     readonly inner: Journal,
     readonly saveWorld: () => ResultAsync<void, DriverError>,
+    readonly startsRun: () => void,
   ) {
     this.name = `${inner.name} (world saved before each record)`;
   }
 
   append(runId: string, record: JournalRecord, options?: AppendOptions): ResultAsync<void, DriverError> {
+    if (!this.appended) this.startsRun();
     this.appended = true;
     return this.saveWorld().andThen(() => this.inner.append(runId, record, options));
   }
@@ -107,7 +110,8 @@ function readFleet(path: string, env: string): ResultAsync<{ fleet: Fleet; fresh
 /**
  * The simulated target: the fleet of `@backflip/driver-mock`, kept in
  * `<state-dir>/fleet.json` between invocations (a fresh incident world when missing),
- * with real-world-ish latencies so progress shows time passing. Journal and lock are the
+ * with real-world-ish latencies once a run starts, so its progress shows time passing (a
+ * read — status, decide, a dry run — answers at once). Journal and lock are the
  * coordination store's, as for a real target.
  */
 export function openSimulatedTarget(
@@ -117,7 +121,6 @@ export function openSimulatedTarget(
 ): ResultAsync<Target, DriverError> {
   const path = join(resolve(stateDir), FLEET_FILE);
   return readFleet(path, env).map(({ fleet, fresh }) => {
-    addLatencies(fleet);
     const saveWorld = () => {
       const snap = snapshotFleet(fleet);
       return snap.isErr()
@@ -136,7 +139,7 @@ export function openSimulatedTarget(
             }),
           );
     };
-    const journal = new WorldSavingJournal(stores.journal, saveWorld);
+    const journal = new WorldSavingJournal(stores.journal, saveWorld, () => addLatencies(fleet));
     return {
       kind: "simulated" as const,
       description: `simulated fleet (${fresh ? "fresh incident world, not saved yet" : path})`,

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installPackedCli, type PackedCli } from "./packed-cli";
 
 const run = promisify(execFile);
@@ -28,6 +28,7 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
   beforeAll(async () => {
     cli = await installPackedCli();
   }, 300_000);
+  afterAll(() => rm(cli.dir, { recursive: true, force: true }));
 
   it("answers --help", async () => {
     const help = await backflip(cli, cli.dir, "--help");
