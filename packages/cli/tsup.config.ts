@@ -1,4 +1,5 @@
-import { defineConfig } from "tsup";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type Options } from "tsup";
 import { zodEnglishOnly } from "../core/tsup.config";
 
 /**
@@ -9,6 +10,25 @@ import { zodEnglishOnly } from "../core/tsup.config";
  * Code splitting keeps what only some commands need (Incus, etcd, the real drivers) in
  * chunks loaded on demand.
  */
+type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
+
+/**
+ * The simulated fleet (driver-mock) takes two pure helpers from driver-incus
+ * (`incusLocation`, `incusCliActions`); esbuild's code splitting would put the whole of
+ * driver-incus — its HTTP client and undici, half a megabyte — in the chunk every
+ * simulated command loads. Its imports resolve to the helpers' own module instead.
+ */
+const mockUsesIncusHelpersOnly: Plugin = {
+  name: "mock-uses-incus-helpers-only",
+  setup(build) {
+    build.onResolve({ filter: /^@backflip\/driver-incus$/ }, (args) =>
+      /\/packages\/driver-mock\/src\//.test(args.importer)
+        ? { path: fileURLToPath(new URL("../driver-incus/src/incus-cli-actions.ts", import.meta.url)) }
+        : undefined,
+    );
+  },
+};
+
 export default defineConfig({
   entry: {
     backflip: "src/bin.ts",
@@ -25,7 +45,7 @@ export default defineConfig({
   noExternal: [/.*/],
   // smaller to parse on every cold start; zod with only the English messages the schemas use
   minify: true,
-  esbuildPlugins: [zodEnglishOnly],
+  esbuildPlugins: [mockUsesIncusHelpersOnly, zodEnglishOnly],
   // bundled CommonJS (undici, handlebars) calls require() for Node's built-ins
   banner: {
     js: 'import { createRequire as __cliRequire } from "node:module"; const require = __cliRequire(import.meta.url);',
