@@ -29,6 +29,24 @@ const mockUsesIncusHelpersOnly: Plugin = {
   },
 };
 
+/**
+ * Core's probe loads undici on first use (`await import("undici")`, then `request` and
+ * `Agent`); in a split bundle that import of a CommonJS package would give only its
+ * `default`. It resolves to a small ES module naming the two exports the probe uses.
+ */
+const undiciNamedExports: Plugin = {
+  name: "undici-named-exports",
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: "undici", namespace: "undici-named-exports" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "undici-named-exports" }, () => ({
+      contents: 'import undici from "undici"; export const { Agent, request } = undici;',
+      resolveDir: fileURLToPath(new URL("../core/", import.meta.url)),
+    }));
+  },
+};
+
 export default defineConfig({
   entry: {
     backflip: "src/bin.ts",
@@ -45,7 +63,7 @@ export default defineConfig({
   noExternal: [/.*/],
   // smaller to parse on every cold start; zod with only the English messages the schemas use
   minify: true,
-  esbuildPlugins: [mockUsesIncusHelpersOnly, zodEnglishOnly],
+  esbuildPlugins: [mockUsesIncusHelpersOnly, undiciNamedExports, zodEnglishOnly],
   // bundled CommonJS (undici, handlebars) calls require() for Node's built-ins
   banner: {
     js: 'import { createRequire as __cliRequire } from "node:module"; const require = __cliRequire(import.meta.url);',
