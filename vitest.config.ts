@@ -11,6 +11,7 @@ const LAB_EXAMPLE_TESTS = [
   "examples/rollback-cli/rollback-cli.test.ts",
   "examples/rollback-cli/rollback-cli-lab-path3.test.ts",
   "examples/service/service-lab.test.ts",
+  "examples/embedding/stack-drivers-lab.test.ts",
 ];
 
 /** Tests run against the TypeScript sources: no build is needed before `pnpm test`. */
