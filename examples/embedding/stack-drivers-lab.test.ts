@@ -1,14 +1,9 @@
 import { decide, fastFlip, observe } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  HAPROXY_INNER_BIND,
-  HAPROXY_SOCKETS,
-  LAB_HTTPCLIENT_CA,
-  type LabDrivers,
-} from "../../lab/src/lab-drivers";
+import { type LabDrivers, labHaproxySettings } from "../../lab/src/lab-drivers";
 import { readRegistryState } from "../../lab/src/lab-registry";
-import { LAB_HAPROXY, labApps, labTopology } from "../../lab/src/lab-settings";
+import { LAB_HAPROXY, labTopology } from "../../lab/src/lab-settings";
 import { labUp } from "../../lab/src/lab-up";
 import { labBackendsUp } from "../../lab/test/lab-support";
 import { type StackDrivers, stackDrivers } from "./stack-drivers";
@@ -33,21 +28,9 @@ describe.skipIf(skip)(
       lab = up.value;
       const registry = readRegistryState();
       if (!registry) throw new Error("the lab's registry state is missing: run `pnpm lab up`");
-      const servers: Record<string, Record<string, string>> = {};
-      for (const app of labApps(topology))
-        servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
       stack = stackDrivers({
         topology,
-        haproxy: {
-          container: LAB_HAPROXY.container,
-          configPath: LAB_HAPROXY.configPath,
-          servers,
-          routes: { backend: "/api/", stream: "/stream/" },
-          binds: [HAPROXY_INNER_BIND],
-          statsSocket: HAPROXY_SOCKETS.admin,
-          reload: { method: "master-cli", socket: HAPROXY_SOCKETS.master },
-          httpClientCaFile: LAB_HTTPCLIENT_CA,
-        },
+        haproxy: { container: LAB_HAPROXY.container, ...labHaproxySettings(topology) },
         forgejo: { baseUrl: registry.baseUrl, token: registry.token },
       })._unsafeUnwrap();
     }, 300_000);

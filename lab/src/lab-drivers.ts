@@ -51,6 +51,27 @@ export function labHostSocket(name: keyof typeof HAPROXY_SOCKETS, edge: LabEdge 
 }
 
 /**
+ * What the lab's HAProxy config is made of, as plain settings (every edge's the same): its
+ * path, each component's server per color (a 127.0.0.1 port in the container, joined to
+ * the app container by a proxy device), the routes, the bind, the sockets and the CA file.
+ */
+export function labHaproxySettings(topology: Topology) {
+  const servers: Record<string, Record<string, string>> = {};
+  for (const app of labApps(topology)) {
+    servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
+  }
+  return {
+    configPath: LAB_HAPROXY.configPath,
+    servers,
+    routes: { backend: "/api/", stream: "/stream/" },
+    binds: [HAPROXY_INNER_BIND],
+    statsSocket: HAPROXY_SOCKETS.admin,
+    reload: { method: "master-cli", socket: HAPROXY_SOCKETS.master },
+    httpClientCaFile: LAB_HTTPCLIENT_CA,
+  } as const;
+}
+
+/**
  * The lab's traffic switch: `@backflip/driver-haproxy` over `incus exec veza-lab-haproxy`
  * (the driver-incus Shell, whose files go over one SFTP session), the runtime API and
  * the reload (`reload` on the master CLI) through the sockets' proxy devices
@@ -69,25 +90,15 @@ export function labTrafficSwitch(
   options: { readonly template?: string; readonly mode?: "reload" | "map"; readonly edge?: LabEdge } = {},
 ): Result<HaproxySwitch, DriverError> {
   const edge = options.edge ?? LAB_EDGES[0];
-  const servers: Record<string, Record<string, string>> = {};
-  for (const app of labApps(topology)) {
-    servers[app.component] = { ...servers[app.component], [app.color]: `127.0.0.1:${app.port}` };
-  }
   const shell = host.shell(edge.container);
   return createHaproxySwitch({
     shell,
     env: topology.env,
     colors: topology.colors,
     components: topology.containers.components,
-    configPath: LAB_HAPROXY.configPath,
     healthPath: topology.containers.healthPath,
     state: topology.traffic,
-    servers,
-    routes: { backend: "/api/", stream: "/stream/" },
-    binds: [HAPROXY_INNER_BIND],
-    statsSocket: HAPROXY_SOCKETS.admin,
-    reload: { method: "master-cli", socket: HAPROXY_SOCKETS.master },
-    httpClientCaFile: LAB_HTTPCLIENT_CA,
+    ...labHaproxySettings(topology),
     // HAProxy's sockets through their proxy devices; any other socket through `incus exec` + socat.
     runtimeApi: (socket) =>
       socket === HAPROXY_SOCKETS.admin
