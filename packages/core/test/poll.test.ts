@@ -49,7 +49,7 @@ describe("poll", () => {
     const gone = fail("read", "unavailable", "gone");
     const errs = reads(gone);
     const last = (
-      await poll({ read: errs.read, done: () => true, timeoutMs: 30, backoff: () => 1, retryOn: () => true })
+      await poll({ read: errs.read, done: () => true, timeoutMs: 400, backoff: () => 1, retryOn: () => true })
     )._unsafeUnwrapErr();
     expect(last).toMatchObject({ kind: "timeout", last: { error: gone } });
     expect(errs.state.calls).toBeGreaterThan(1);
@@ -140,9 +140,12 @@ describe("poll", () => {
   });
 
   it("reads once more after a pause that ends at the deadline, unless readAtDeadline is false", async () => {
+    // A deadline far beyond the first read (which answers at once), even on a loaded machine:
+    // with 20 ms, a first read that only resumed after the deadline ended the wait there.
+    const timeoutMs = 400;
     const again = reads(1);
     const looked = (
-      await poll({ read: again.read, done: () => false, timeoutMs: 20, backoff: () => 60_000 })
+      await poll({ read: again.read, done: () => false, timeoutMs, backoff: () => 60_000 })
     )._unsafeUnwrapErr();
     expect(looked).toMatchObject({ kind: "timeout", attempts: 2 });
     expect(again.state.calls).toBe(2);
@@ -151,7 +154,7 @@ describe("poll", () => {
       await poll({
         read: stop.read,
         done: () => false,
-        timeoutMs: 20,
+        timeoutMs,
         backoff: () => 60_000,
         readAtDeadline: false,
       })
