@@ -3,15 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createIncusHost } from "../src/create-incus-host";
 import { classifyIncusError } from "../src/incus-error";
 import type { IncusHost } from "../src/incus-host";
+import { error, JSON_HEADERS, sync } from "./incus-envelopes";
 
-const JSON_HEADERS = { headers: { "content-type": "application/json" } };
-const error = (code: number, message: string) => ({
-  type: "error",
-  error: message,
-  error_code: code,
-  metadata: null,
-});
-const sync = (metadata: unknown) => ({ type: "sync", status: "Success", status_code: 200, metadata });
 const asyncOp = (id: string) => ({
   type: "async",
   status: "Operation created",

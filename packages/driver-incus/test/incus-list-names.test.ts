@@ -2,15 +2,8 @@ import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createIncusHost } from "../src/create-incus-host";
 import type { IncusHost } from "../src/incus-host";
+import { error, JSON_HEADERS, sync } from "./incus-envelopes";
 
-const JSON_HEADERS = { headers: { "content-type": "application/json" } };
-const error = (code: number, message: string) => ({
-  type: "error",
-  error: message,
-  error_code: code,
-  metadata: null,
-});
-const sync = (metadata: unknown) => ({ type: "sync", status: "Success", status_code: 200, metadata });
 const instance = (name: string, status: string, statusCode: number) => ({
   name,
   status,

@@ -2,15 +2,8 @@ import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createIncusHost } from "../src/create-incus-host";
 import type { IncusHost } from "../src/incus-host";
+import { error, JSON_HEADERS, sync } from "./incus-envelopes";
 
-const JSON_HEADERS = { headers: { "content-type": "application/json" } };
-const error = (code: number, message: string) => ({
-  type: "error",
-  error: message,
-  error_code: code,
-  metadata: null,
-});
-const sync = (metadata: unknown) => ({ type: "sync", status: "Success", status_code: 200, metadata });
 const LIST = "/1.0/instances?recursion=1&filter=name+eq+web&project=default";
 
 describe("an instance whose cluster member is down (mocked transport)", () => {
