@@ -64,6 +64,8 @@ export default defineConfig({
   // smaller to parse on every cold start; zod with only the English messages the schemas use
   minify: true,
   esbuildPlugins: [mockUsesIncusHelpersOnly, undiciNamedExports, zodEnglishOnly],
+  // bundled CommonJS (ssh2, for the stack's ZFS over SSH) reads __dirname and __filename
+  shims: true,
   // bundled CommonJS (undici, handlebars) calls require() for Node's built-ins
   banner: {
     js: 'import { createRequire as __cliRequire } from "node:module"; const require = __cliRequire(import.meta.url);',

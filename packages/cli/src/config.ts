@@ -30,29 +30,70 @@ const coordinationSchema = z.discriminatedUnion(
   { error: "expected kind file, incus or etcd" },
 );
 
-/** The real stack's drivers: Incus for containers, HAProxy in a container, HTTP probes, Forgejo's registry. */
-const stackSchema = z.strictObject({
-  kind: z.literal("stack"),
-  /** Overrides of the Veza preset topology for the environment (any topology field). */
-  topology: z.record(z.string(), z.unknown()).default({}),
-  incus: z
-    .strictObject({
-      socketPath: localPathSchema.optional(),
-      endpoint: httpUrlSchema.optional(),
-      project: z.string().optional(),
-    })
-    .default({}),
-  /** HAProxy's switch options (driver-haproxy's), run inside `container`; env, colors, components and state come from the topology. */
-  haproxy: z.looseObject({ container: instanceNameSchema }),
-  forgejo: z
-    .strictObject({
-      baseUrl: httpUrlSchema,
-      tokenEnv: envVarSchema,
-      owner: z.string().optional(),
-      repo: z.string().optional(),
-    })
-    .optional(),
+/**
+ * An SSH connection to the container host (key authentication, the host key checked
+ * against a known_hosts file): the files are named, never inlined; a key's passphrase is
+ * read from the variable `passphraseEnv` names. Relative paths are from the config's folder.
+ */
+const hostShellSchema = z.strictObject({
+  host: z.string().min(1, "expected a host name or an IP address"),
+  port: z.number().int().min(1).max(65_535).optional(),
+  user: z.string().min(1, "expected a user name"),
+  privateKeyPath: localPathSchema,
+  passphraseEnv: envVarSchema.optional(),
+  knownHostsFile: localPathSchema,
 });
+
+/** The database, for Path 2's migration caveat and Path 3's inverse SQL: psql inside its container (`incus exec`). */
+const databaseSchema = z.strictObject({
+  /** Default: the topology's `database.container`. */
+  container: instanceNameSchema.optional(),
+  /** psql's `-h`: a host or, inside the container, its socket directory. */
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65_535).optional(),
+  /** The psql command as an argv (default `["psql"]`). */
+  psqlCommand: z.array(z.string().min(1)).min(1).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+/** The datasets' snapshots (Path 3's restore): `zfs` run on the container host over `hostShell`. */
+const snapshotsSchema = z.strictObject({
+  /** The zfs command as an argv (default `["zfs"]`; e.g. `["sudo", "-n", "zfs"]`). */
+  zfsCommand: z.array(z.string().min(1)).min(1).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+/** The real stack's drivers: Incus for containers, HAProxy in a container, HTTP probes, Forgejo's registry. */
+const stackSchema = z
+  .strictObject({
+    kind: z.literal("stack"),
+    /** Overrides of the Veza preset topology for the environment (any topology field). */
+    topology: z.record(z.string(), z.unknown()).default({}),
+    incus: z
+      .strictObject({
+        socketPath: localPathSchema.optional(),
+        endpoint: httpUrlSchema.optional(),
+        project: z.string().optional(),
+      })
+      .default({}),
+    /** HAProxy's switch options (driver-haproxy's), run inside `container`; env, colors, components and state come from the topology. */
+    haproxy: z.looseObject({ container: instanceNameSchema }),
+    forgejo: z
+      .strictObject({
+        baseUrl: httpUrlSchema,
+        tokenEnv: envVarSchema,
+        owner: z.string().optional(),
+        repo: z.string().optional(),
+      })
+      .optional(),
+    database: databaseSchema.optional(),
+    snapshots: snapshotsSchema.optional(),
+    hostShell: hostShellSchema.optional(),
+  })
+  .refine((stack) => stack.snapshots === undefined || stack.hostShell !== undefined, {
+    path: ["snapshots"],
+    message: "needs target.hostShell: zfs runs on the container host over SSH",
+  });
 
 const targetSchema = z.discriminatedUnion(
   "kind",

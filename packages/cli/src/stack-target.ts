@@ -1,38 +1,13 @@
-import { type DriverError, driverError, HttpHealthProbe, parseTopology } from "@backflip/core";
+import { type DriverError, HttpHealthProbe, parseTopology, type Topology } from "@backflip/core";
 import { vezaTopology } from "@backflip/core/recipes";
 import { createForgejoPipeline, createForgejoRegistry } from "@backflip/driver-forgejo";
 import { createHaproxySwitch, type HaproxySwitchOptions } from "@backflip/driver-haproxy";
-import { createIncusHost } from "@backflip/driver-incus";
-import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { createIncusHost, type IncusHost } from "@backflip/driver-incus";
+import { errAsync, ok, okAsync, ResultAsync } from "neverthrow";
 import type { StackConfig } from "./config";
+import { fromEnv, inConfig } from "./stack-config-errors";
+import type { StackDataDrivers } from "./stack-data-drivers";
 import type { Target, TargetOptions } from "./target";
-
-/** A driver's refusal of its config section, naming the file and the section. */
-function inConfig(file: string, key: string, error: DriverError): DriverError {
-  return driverError({
-    driver: "cli",
-    op: "config",
-    reason: error.reason,
-    message: `${file}: target.${key}: ${error.message}`,
-    hint: `fix target.${key} in ${file}`,
-    cause: error,
-  });
-}
-
-/** The registry token from the variable `tokenEnv` names: the config holds the name, never the secret. */
-function tokenFrom(file: string, tokenEnv: string): Result<string, DriverError> {
-  const token = process.env[tokenEnv];
-  if (token) return ok(token);
-  return err(
-    driverError({
-      driver: "cli",
-      op: "config",
-      reason: "invalid_input",
-      message: `${file}: target.forgejo.tokenEnv: the variable ${tokenEnv} is not set`,
-      hint: `export ${tokenEnv}=<a Forgejo access token with package read/write>`,
-    }),
-  );
-}
 
 /**
  * The `stack` target: the team's real stack as its config describes it — Incus for the
@@ -69,7 +44,12 @@ export function openStackTarget(
       const forgejo = stack.forgejo;
       if (!forgejo)
         return ok({ host: host.value, traffic, probe: new HttpHealthProbe({ name: "backflip" }) });
-      return tokenFrom(file, forgejo.tokenEnv).andThen((token) => {
+      return fromEnv(
+        file,
+        "forgejo.tokenEnv",
+        forgejo.tokenEnv,
+        "a Forgejo access token with package read/write",
+      ).andThen((token) => {
         const config = { ...forgejo, token, topology: t };
         return createForgejoRegistry(config)
           .andThen((registry) =>
@@ -87,18 +67,48 @@ export function openStackTarget(
       });
     });
   if (built.isErr()) return host.value.close().andThen(() => errAsync(built.error));
-  const drivers = built.value;
-  return okAsync({
-    kind: "stack",
-    description: `the stack of ${file} (Incus, HAProxy in ${container}${stack.forgejo ? `, Forgejo at ${stack.forgejo.baseUrl}` : ""})`,
-    topology: t,
-    drivers,
-    journal: options.coordination.journal,
-    lock: options.coordination.lock,
-    coordination: options.coordination,
-    save: () => okAsync(undefined),
-    close: async () => {
-      await drivers.host.close();
-    },
-  });
+  const base = built.value;
+  const parts = [
+    "Incus",
+    `HAProxy in ${container}`,
+    ...(stack.forgejo ? [`Forgejo at ${stack.forgejo.baseUrl}`] : []),
+    ...(stack.database ? ["PostgreSQL"] : []),
+    ...(stack.snapshots && stack.hostShell ? [`ZFS over SSH to ${stack.hostShell.host}`] : []),
+  ];
+  return withDataDrivers(file, stack, base.host, t)
+    .orElse((e) => base.host.close().andThen(() => errAsync(e)))
+    .map((data): Target => {
+      const drivers = { ...base, ...data };
+      return {
+        kind: "stack",
+        description: `the stack of ${file} (${parts.join(", ")})`,
+        topology: t,
+        drivers,
+        journal: options.coordination.journal,
+        lock: options.coordination.lock,
+        coordination: options.coordination,
+        save: () => okAsync(undefined),
+        close: async () => {
+          await drivers.host.close();
+          if (data.hostShell) await data.hostShell.close();
+        },
+      };
+    });
+}
+
+/**
+ * Path 2's and Path 3's drivers when the config describes them (`database`, `snapshots`,
+ * `hostShell`), loaded on demand: a stack without them never loads psql's, SSH's or
+ * ZFS's drivers.
+ */
+function withDataDrivers(
+  file: string,
+  stack: StackConfig,
+  host: IncusHost,
+  topology: Topology,
+): ResultAsync<StackDataDrivers, DriverError> {
+  if (!stack.database && !stack.snapshots && !stack.hostShell) return okAsync({});
+  return ResultAsync.fromSafePromise(import("./stack-data-drivers")).andThen((m) =>
+    m.stackDataDrivers(file, stack, host, topology),
+  );
 }

@@ -107,4 +107,31 @@ describe("backflip.config.json", () => {
     expect(status.stderr).toContain(`${path}: target.haproxy: `);
     expect(status.stderr).toContain("configPath");
   });
+
+  it("a stack's database, snapshots and host shell: snapshots need the host shell, secrets only by variable name", () => {
+    const stack = { kind: "stack", haproxy: { container: "veza-staging-haproxy" } };
+    const message = parseConfig(
+      "/srv/b.json",
+      JSON.stringify({
+        target: {
+          ...stack,
+          database: { host: "/run/postgresql", password: "hunter2" },
+          snapshots: {},
+        },
+      }),
+    )._unsafeUnwrapErr();
+    expect(message).toContain('/srv/b.json: target.database: Unrecognized key: "password"');
+    expect(message).not.toContain("hunter2");
+    const withoutShell = parseConfig("/srv/b.json", JSON.stringify({ target: { ...stack, snapshots: {} } }));
+    expect(withoutShell._unsafeUnwrapErr()).toBe(
+      "/srv/b.json: target.snapshots: needs target.hostShell: zfs runs on the container host over SSH",
+    );
+    const hostShell = { host: "10.0.0.2", user: "root", privateKeyPath: "id_ed25519", knownHostsFile: "kh" };
+    expect(
+      parseConfig(
+        "/srv/b.json",
+        JSON.stringify({ target: { ...stack, database: {}, snapshots: {}, hostShell } }),
+      ).isOk(),
+    ).toBe(true);
+  });
 });
