@@ -365,6 +365,7 @@ export class IncusHost implements ContainerHost {
         writeFileAtomic: (path, data, options) =>
           this.pushFile(name, path, data, options?.mode === undefined ? {} : { mode: options.mode }),
         rename: (from, to) => this.renameFile(name, from, to),
+        link: (from, to) => this.linkFile(name, from, to),
         remove: (path) => this.removeFile(name, path),
         list: (dir) => this.listFiles(name, dir),
       },
@@ -440,6 +441,25 @@ export class IncusHost implements ContainerHost {
     return this.#sftp.run("renameFile", n, `renaming ${f} over ${t}`, (sftp) => sftp.rename(f, t));
   }
 
+  /**
+   * Makes `to` a hard link of `from` in the instance (same filesystem), replacing `to`
+   * atomically: the file kept as it is, without a rewrite; one SFTP round trip.
+   */
+  linkFile(name: string, from: string, to: string): ResultAsync<void, DriverError> {
+    const checked = this.#name("linkFile", name).andThen((n) =>
+      parseInput(filePathSchema, from, { driver: DRIVER, op: "linkFile" }).andThen((f) =>
+        parseInput(filePathSchema, to, { driver: DRIVER, op: "linkFile" }).map((t) => ({ n, f, t })),
+      ),
+    );
+    if (checked.isErr()) return errAsync(checked.error);
+    const { n, f, t } = checked.value;
+    const temp = posix.join(
+      posix.dirname(t),
+      `.${posix.basename(t)}.backflip-${randomBytes(6).toString("hex")}.link`,
+    );
+    return this.#sftp.run("linkFile", n, `linking ${f} as ${t}`, (sftp) => sftp.link(f, t, temp));
+  }
+
   /** Lists a directory of the instance (`.` and `..` left out), with each entry's mtime. */
   listFiles(name: string, dir: string): ResultAsync<FileEntry[], DriverError> {
     const checked = this.#name("listFiles", name).andThen((n) =>
@@ -475,13 +495,20 @@ export class IncusHost implements ContainerHost {
     );
     if (checked.isErr()) return errAsync(checked.error);
     const { n, p } = checked.value;
-    return this.#sftp.run("pullFile", n, `reading ${p}`, async (sftp) => {
-      const st = await sftp.stat(p);
-      if (st.mode !== undefined && (st.mode & S_IFMT) === S_IFDIR) {
-        throw invalidInput(DRIVER, "pullFile", `${p} is a directory in ${n}`);
-      }
-      return new Uint8Array(await sftp.readFile(p));
-    });
+    return this.#sftp.run(
+      "pullFile",
+      n,
+      `reading ${p}`,
+      async (sftp) =>
+        // The open handle's attributes tell a directory: no STAT round trip first.
+        new Uint8Array(
+          await sftp.readFile(p, (st) => {
+            if (st.mode !== undefined && (st.mode & S_IFMT) === S_IFDIR) {
+              throw invalidInput(DRIVER, "pullFile", `${p} is a directory in ${n}`);
+            }
+          }),
+        ),
+    );
   }
 
   /** Creates a snapshot (stateless) and returns it with its creation time. */

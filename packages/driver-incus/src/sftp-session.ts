@@ -153,8 +153,8 @@ class Reader {
  * A minimal SFTP v3 client (draft-ietf-secsh-filexfer-02) over one byte stream — Incus's
  * `/1.0/instances/{name}/sftp` upgrade. It keeps one session open so every file operation
  * costs one round trip instead of an exec; requests are pipelined by id. Only what
- * atomic file replacement needs: stat, open/read/write/close, fsetstat, remove and
- * `posix-rename@openssh.com` (rename over an existing file). Methods reject with
+ * atomic file replacement needs: stat, open/read/write/close, fsetstat, remove,
+ * `posix-rename@openssh.com` (rename over an existing file) and `hardlink@openssh.com`. Methods reject with
  * {@link SftpFailure}; the driver turns those into values.
  */
 export class SftpSession {
@@ -215,9 +215,10 @@ export class SftpSession {
   /**
    * Reads a whole file. The first READ goes out with an FSTAT of the open handle: once the
    * bytes read reach a non-zero size, that is the whole file; otherwise (pseudo-files
-   * report size 0) it reads on until EOF.
+   * report size 0) it reads on until EOF. `inspect` sees the file's attributes before any
+   * byte is used and may throw to refuse it (e.g. a directory): no separate STAT first.
    */
-  async readFile(path: string): Promise<Buffer> {
+  async readFile(path: string, inspect?: (attrs: SftpAttrs) => void): Promise<Buffer> {
     const handle = await this.#open(path, PFLAG.read, {});
     const read = (offset: number) =>
       this.#request(T.read, (p) => p.str(handle).u64(offset).u32(CHUNK), T.data, true).then((r) =>
@@ -229,10 +230,16 @@ export class SftpSession {
         this.#request(T.fstat, (p) => p.str(handle), T.attrs)
           .then((r) => new Reader(r.body).attrs())
           .catch((): SftpAttrs => ({})),
-        read(0),
+        // A failed first read (a directory's EISDIR) is judged after `inspect`.
+        read(0).then(
+          (data) => ({ data }),
+          (error: unknown) => ({ error }),
+        ),
       ]);
+      inspect?.(attrs);
+      if ("error" in first) throw first.error;
       const size = attrs.size ?? 0;
-      for (let data = first, offset = 0; data !== null; data = await read(offset)) {
+      for (let data = first.data, offset = 0; data !== null; data = await read(offset)) {
         parts.push(data);
         offset += data.length;
         if (size > 0 && offset === size) break;
@@ -286,6 +293,35 @@ export class SftpSession {
       throw new SftpFailure(8, "the SFTP server has no posix-rename@openssh.com (atomic rename over a file)");
     }
     await this.#request(T.extended, (p) => p.str("posix-rename@openssh.com").str(from).str(to), T.status);
+  }
+
+  /**
+   * Makes `to` a second name of `from`'s file, replacing `to` atomically: a hard link
+   * (`hardlink@openssh.com`) at `temp`, a sibling of `to` that does not exist, renamed over
+   * `to` (`posix-rename@openssh.com`). Both requests go out at once (the server runs them
+   * in order): one round trip. When the link fails, the rename finds no `temp` and `to`
+   * is left as it was.
+   */
+  async link(from: string, to: string, temp: string): Promise<void> {
+    for (const ext of ["hardlink@openssh.com", "posix-rename@openssh.com"]) {
+      if (!this.#extensions.has(ext)) throw new SftpFailure(8, `the SFTP server has no ${ext}`);
+    }
+    const linked = this.#request(
+      T.extended,
+      (p) => p.str("hardlink@openssh.com").str(from).str(temp),
+      T.status,
+    );
+    const renamed = this.#request(
+      T.extended,
+      (p) => p.str("posix-rename@openssh.com").str(temp).str(to),
+      T.status,
+    );
+    const [link, rename] = await Promise.allSettled([linked, renamed]);
+    if (link.status === "rejected") throw link.reason;
+    if (rename.status === "rejected") {
+      await this.remove(temp).catch(() => undefined);
+      throw rename.reason;
+    }
   }
 
   /** The entries of directory `path` (`.` and `..` left out). */

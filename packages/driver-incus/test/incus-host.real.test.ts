@@ -215,6 +215,34 @@ describe.skipIf(skip)("incus (real)", () => {
       expect(cmdline).toContain("init");
     });
 
+    it("links a file over another through the shell's files: one inode, the old name replaced, no temp left", async () => {
+      const files = host.shell(RUNNING).files;
+      const dir = `/tmp/bf-link-${tag}`;
+      (await host.shell(RUNNING).run(["mkdir", "-p", dir]))._unsafeUnwrap();
+      (await files?.writeFileAtomic(`${dir}/live`, "kept as it is"))?._unsafeUnwrap();
+      (await files?.writeFileAtomic(`${dir}/live.prev`, "older"))?._unsafeUnwrap();
+      (await files?.link?.(`${dir}/live`, `${dir}/live.prev`))?._unsafeUnwrap();
+      const inodes = (
+        await host.shell(RUNNING).run(["stat", "-c", "%i %h", `${dir}/live`, `${dir}/live.prev`])
+      )._unsafeUnwrap();
+      const [a, b] = inodes.stdout.trim().split("\n");
+      expect(a).toBe(b);
+      expect(a?.endsWith(" 2")).toBe(true);
+      expect(
+        new TextDecoder().decode((await host.pullFile(RUNNING, `${dir}/live.prev`))._unsafeUnwrap()),
+      ).toBe("kept as it is");
+      // A missing source leaves the target as it was.
+      const missing = (await host.linkFile(RUNNING, `${dir}/gone`, `${dir}/live.prev`))._unsafeUnwrapErr();
+      expect(missing.reason).toBe("not_found");
+      expect(
+        new TextDecoder().decode((await host.pullFile(RUNNING, `${dir}/live.prev`))._unsafeUnwrap()),
+      ).toBe("kept as it is");
+      expect(((await files?.list?.(dir))?._unsafeUnwrap() ?? []).map((e) => e.name).sort()).toEqual([
+        "live",
+        "live.prev",
+      ]);
+    });
+
     it("writes into a stopped container, and stops one right after a write (its file session ends first)", async () => {
       (await host.pushFile(STOPPED, "/root/while-off", "written while stopped\n"))._unsafeUnwrap();
       expect(

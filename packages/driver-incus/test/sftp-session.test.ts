@@ -24,7 +24,12 @@ function pair(answer: (type: number, fields: Buffer) => { type: number; body: Bu
       const payload = buffered.subarray(5, 4 + len);
       buffered = buffered.subarray(4 + len);
       if (type === 1) {
-        const ext = Buffer.concat([str("posix-rename@openssh.com"), str("1")]);
+        const ext = Buffer.concat([
+          str("posix-rename@openssh.com"),
+          str("1"),
+          str("hardlink@openssh.com"),
+          str("1"),
+        ]);
         toClient.write(frame(2, Buffer.concat([u32(3), ext])));
         continue;
       }
@@ -97,6 +102,31 @@ describe("SftpSession (scripted server)", () => {
     expect(missing).toBeInstanceOf(SftpFailure);
     expect((missing as SftpFailure).code).toBe(2);
     await expect(s.remove("/already-gone")).resolves.toBeUndefined();
+    s.end();
+  });
+
+  it("links over a file with hardlink then posix-rename sent at once, and keeps the link's failure", async () => {
+    // Nothing is answered until both requests have arrived: a client waiting for the first would hang.
+    const { stream, sent, server } = pair(() => null);
+    const s = await SftpSession.open(stream);
+    const answerBoth = (code: number) => {
+      for (const i of [0, 1]) {
+        const id = sent.length - 1 + i; // ids count from 1, in the order sent
+        server.write(frame(101, Buffer.concat([u32(id), status(code).body])));
+      }
+    };
+    const name = (fields: Buffer) => fields.subarray(4, 4 + fields.readUInt32BE(0)).toString();
+    const linked = s.link("/etc/live", "/etc/live.prev", "/etc/.live.prev.tmp");
+    await new Promise((r) => setImmediate(r));
+    expect(sent.map((x) => name(x.fields))).toEqual(["hardlink@openssh.com", "posix-rename@openssh.com"]);
+    answerBoth(0);
+    await expect(linked).resolves.toBeUndefined();
+    const failed = s.link("/etc/gone", "/etc/live.prev", "/etc/.live.prev.tmp2").catch((e: unknown) => e);
+    await new Promise((r) => setImmediate(r));
+    answerBoth(2);
+    const error = await failed;
+    expect(error).toBeInstanceOf(SftpFailure);
+    expect((error as SftpFailure).code).toBe(2);
     s.end();
   });
 
