@@ -3,6 +3,7 @@ import { cleanupCommand } from "./cleanup";
 import { decideCommand } from "./decide";
 import { initCommand } from "./init";
 import { inverseSqlCommand } from "./inverse-sql";
+import { postmortemCommand } from "./postmortem";
 import { pushArtifactCommand } from "./push-artifact";
 import { restoreSnapshotCommand } from "./restore-snapshot";
 import { resumeCommand } from "./resume";
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   rollbackCommand,
   resumeCommand,
   cleanupCommand,
+  postmortemCommand,
   pushArtifactCommand,
   inverseSqlCommand,
   snapshotsCommand,
