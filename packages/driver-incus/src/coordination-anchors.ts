@@ -4,6 +4,7 @@ import { invalidInput } from "@backflip/core/driver-kit";
 import { err, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import type { IncusClient } from "./incus-client";
 import { DRIVER } from "./incus-error";
+import { type EtagShape, etagShape, instanceEtag, type RawProfile } from "./instance-etag";
 import { monotonicNow, ServerClock } from "./server-clock";
 
 /** The config key that marks an instance as Backflip's: `anchor` (lease + live runs) or `archive`. */
@@ -43,10 +44,16 @@ const ENV = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const MAX_NAME = 63;
 /** Attempts of one compare-and-swap before giving up as `unavailable`. */
 const MAX_ATTEMPTS = 40;
+/** Writes in a row on a predicted ETag that Incus refused before predicting stops for this process. */
+const MAX_MISPREDICTIONS = 3;
 
 interface RawInstance {
   readonly name?: string;
   readonly config?: Record<string, string>;
+  readonly architecture?: string;
+  readonly ephemeral?: boolean;
+  readonly devices?: Record<string, unknown> | null;
+  readonly profiles?: string[];
 }
 
 /**
@@ -56,6 +63,13 @@ interface RawInstance {
  * `PATCH /1.0/instances/{name}` with `If-Match` — Incus holds the instance's lock from
  * the ETag check through the write, so it is a true compare-and-swap — retried after a
  * 412 from a fresh read. Writes of one process to one instance go one at a time.
+ *
+ * After its own write, an anchor's next state is known here, and so is its ETag: Incus
+ * hashes what the instance holds (see {@link instanceEtag}), checked once against a real
+ * ETag. The next write then sends `If-Match` on that prediction without reading first —
+ * still a compare-and-swap: Incus takes it only if the anchor is exactly the predicted
+ * state. A 412 (someone else wrote) starts over from a fresh read; predictions stop
+ * after {@link MAX_MISPREDICTIONS} such misses in a row.
  */
 export class CoordinationAnchors {
   readonly #client: IncusClient;
@@ -63,6 +77,10 @@ export class CoordinationAnchors {
   readonly #clock = new ServerClock();
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #freed = new Set<string>();
+  /** Each instance's state after this process's last read or write of it, with its predicted ETag. */
+  readonly #known = new Map<string, { state: AnchorState; shape: EtagShape }>();
+  readonly #profiles = new Map<string, RawProfile>();
+  #mispredictions = 0;
 
   readonly #timeoutMs: number;
 
@@ -133,15 +151,74 @@ export class CoordinationAnchors {
         return res;
       })
       .andThen((res) => {
-        const config = (res.envelope?.metadata as RawInstance | undefined)?.config ?? {};
+        const instance = (res.envelope?.metadata as RawInstance | undefined) ?? {};
+        const config = instance.config ?? {};
         const etag = res.headers.etag;
         if (!config[MARKER_KEY]) return err(notOurs(op, name));
         if (typeof etag !== "string") return err(failed(op, `Incus sent no ETag for ${name}`));
         const now = this.#clock.now();
         if (now === undefined) return err(failed(op, `Incus sent no Date header for ${name}`));
-        return ok<AnchorState | null, DriverError>({ name, config, etag, now });
+        const state: AnchorState = { name, config, etag, now };
+        return new ResultAsync(
+          this.#learn(op, state, instance).then(() => ok<AnchorState | null, DriverError>(state)),
+        );
       })
-      .orElse((e) => (e.reason === "not_found" ? ok(null) : err(e)));
+      .orElse((e) => {
+        if (e.reason !== "not_found") return err(e);
+        this.#known.delete(name);
+        return ok(null);
+      });
+  }
+
+  /**
+   * Keeps `state` as the instance's known state when its ETag is the one
+   * {@link instanceEtag} computes (its profiles read once per process, again when they
+   * no longer match); forgets it otherwise.
+   */
+  async #learn(op: string, state: AnchorState, instance: RawInstance): Promise<void> {
+    this.#known.delete(state.name);
+    if (this.#mispredictions >= MAX_MISPREDICTIONS) return;
+    const etag = state.etag.replace(/^"|"$/g, "");
+    for (const fresh of [false, true]) {
+      const profiles = await this.#profilesOf(op, instance.profiles ?? [], fresh);
+      if (!profiles) return;
+      const shape = etagShape(instance, profiles);
+      if (!shape) return;
+      if (instanceEtag(shape, state.config) === etag) {
+        this.#known.set(state.name, { state, shape });
+        return;
+      }
+    }
+  }
+
+  /** The bodies of profiles `names` (cached; read again when `fresh`), `undefined` when one cannot be read. */
+  async #profilesOf(op: string, names: readonly string[], fresh: boolean): Promise<RawProfile[] | undefined> {
+    const bodies: RawProfile[] = [];
+    for (const profile of names) {
+      let body = fresh ? undefined : this.#profiles.get(profile);
+      if (!body) {
+        const path = `/1.0/profiles/${encodeURIComponent(profile)}`;
+        const read = await this.#timed(op, `GET ${path}`, (signal) =>
+          this.#client.sync<RawProfile>(op, { method: "GET", path, signal }),
+        );
+        if (read.isErr()) return undefined;
+        body = read.value.metadata;
+        this.#profiles.set(profile, body);
+      }
+      bodies.push(body);
+    }
+    return bodies;
+  }
+
+  /** The state `name` is in after this process wrote `write` on `known` (its ETag predicted). */
+  #predict(known: { state: AnchorState; shape: EtagShape }, write: Readonly<Record<string, string>>) {
+    const config: Record<string, string> = { ...known.state.config };
+    for (const [k, v] of Object.entries(write)) {
+      if (v === "") delete config[k];
+      else config[k] = v;
+    }
+    const etag = `"${instanceEtag(known.shape, config)}"`;
+    this.#known.set(known.state.name, { state: { ...known.state, config, etag }, shape: known.shape });
   }
 
   /** Reads instance `name` of `kind`, creating it (empty, never started) when it does not exist yet. */
@@ -188,15 +265,38 @@ export class CoordinationAnchors {
   ): ResultAsync<T, DriverError> {
     return this.#serialized(name, async (): Promise<Result<T, DriverError>> => {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const state = await (create ? this.ensure(op, name, kind) : this.read(op, name));
+        const known = this.#known.get(name);
+        const now = this.#clock.now();
+        const state =
+          known && now !== undefined
+            ? ok({ ...known.state, now })
+            : await (create ? this.ensure(op, name, kind) : this.read(op, name));
         if (state.isErr()) return err(state.error);
         const decision = decide(state.value);
+        // Only a write checks a predicted state: an answer judges a state read just now.
+        if (known && (decision.isErr() || !decision.value.write)) {
+          this.#known.delete(name);
+          continue;
+        }
         if (decision.isErr()) return err(decision.error);
         const { write, value } = decision.value;
         if (!write || !state.value) return ok(value);
         const written = await this.#patch(op, name, state.value.etag, write);
-        if (written.isErr()) return err(written.error);
-        if (written.value) return ok(value);
+        const current = this.#known.get(name);
+        this.#known.delete(name);
+        if (written.isErr()) {
+          if (known && written.error.reason === "not_found") continue;
+          return err(written.error);
+        }
+        if (written.value) {
+          if (known) this.#mispredictions = 0;
+          if (current) this.#predict(current, write);
+          return ok(value);
+        }
+        if (known) {
+          this.#mispredictions++;
+          continue;
+        }
         await sleep(Math.random() * 4 * attempt);
       }
       return err(
@@ -241,6 +341,7 @@ export class CoordinationAnchors {
 
   /** `true` when the write landed, `false` on 412 (the instance changed since `etag`). */
   #patch(op: string, name: string, etag: string, config: Readonly<Record<string, string>>) {
+    const sentAt = monotonicNow();
     return this.#timed(op, `PATCH ${instancePath(name)}`, (signal) =>
       this.#client
         .send(op, {
@@ -251,6 +352,7 @@ export class CoordinationAnchors {
           signal,
         })
         .andThen((res) => {
+          this.#clock.observe(res.headers.date, sentAt, monotonicNow());
           const id = (res.envelope?.metadata as { id?: unknown } | undefined)?.id;
           if (res.envelope?.type !== "async" || typeof id !== "string") return okAsync(true);
           return this.#client.wait(op, id, 60, undefined, signal).map(() => true);

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JournalRecord, LeaseLock } from "@backflip/core";
 import { skipUnlessBackend } from "@backflip/core/testing";
+import { Agent, type Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import type { IncusCoordination } from "../src/create-incus-coordination";
+import { createIncusCoordination, type IncusCoordination } from "../src/create-incus-coordination";
 import { coordination, removeAnchors, uniquePrefix } from "./coordination-lab";
-import { incus, incusAvailable } from "./incus-lab";
+import { incus, incusAvailable, incusSocket } from "./incus-lab";
 
 const skip = skipUnlessBackend(await incusAvailable(), "incus", "scripts/backends up incus");
 const LONG = 60_000;
@@ -197,6 +198,48 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
       record(run, 1, "step.log"),
       record(run, 2, "plan.finished"),
     ]);
+  });
+
+  it("sends a write after its own on the ETag it predicted, without a read; a foreign write in between still wins", async () => {
+    const [bob] = stores(1, ["bob@laptop-b"]);
+    const prefix = prefixes[prefixes.length - 1]!;
+    const sent: string[] = [];
+    const agent = new Agent({ connect: { socketPath: incusSocket } });
+    const dispatch = agent.dispatch.bind(agent);
+    agent.dispatch = (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) => {
+      sent.push(`${options.method} ${options.path.split("?")[0]}`);
+      return dispatch(options, handler);
+    };
+    const alice = createIncusCoordination({ dispatcher: agent, prefix, actor: "alice" })._unsafeUnwrap();
+    opened.push(alice);
+    const anchor = `/1.0/instances/${prefix}-anchor-staging`;
+    const run = "20261207T050000Z-dddddd";
+    const lease = (
+      await alice.lock.acquire("staging", { owner: `alice run ${run}`, ttlMs: LONG })
+    )._unsafeUnwrap();
+    const fence = { key: "staging", token: lease.token };
+    sent.length = 0;
+    expect((await alice.journal.append(run, record(run, 0, "plan.started"), { fence })).isOk()).toBe(true);
+    expect((await alice.journal.append(run, record(run, 1, "step.log"), { fence })).isOk()).toBe(true);
+    // Incus took both writes on predicted ETags: no read of the anchor before either.
+    expect(sent).toEqual([`PATCH ${anchor}`, `PATCH ${anchor}`]);
+    // Bob writes in between (another run's record on the same anchor): Alice's prediction is
+    // now wrong, Incus refuses it (412), and she writes again on a fresh read.
+    const other = "20261207T050100Z-eeeeee";
+    expect((await bob!.journal.append(other, record(other, 0, "plan.started"))).isOk()).toBe(true);
+    sent.length = 0;
+    expect((await alice.journal.append(run, record(run, 2, "step.log"), { fence })).isOk()).toBe(true);
+    expect(sent.filter((s) => s.endsWith(anchor))).toEqual([
+      `PATCH ${anchor}`,
+      `GET ${anchor}`,
+      `PATCH ${anchor}`,
+    ]);
+    expect((await bob!.journal.read(run))._unsafeUnwrap()).toEqual([
+      record(run, 0, "plan.started"),
+      record(run, 1, "step.log"),
+      record(run, 2, "step.log"),
+    ]);
+    expect((await bob!.journal.read(other))._unsafeUnwrap()).toEqual([record(other, 0, "plan.started")]);
   });
 
   it("keeps tokens growing when the anchor is deleted and created again; one issuer for every client", async () => {
