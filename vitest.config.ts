@@ -12,6 +12,18 @@ const LAB_EXAMPLE_TESTS = [
   "examples/rollback-cli/rollback-cli-lab-path3.test.ts",
   "examples/service/service-lab.test.ts",
   "examples/embedding/stack-drivers-lab.test.ts",
+  "packages/cli/test/packed-cli-lab.test.ts",
+];
+
+/**
+ * The tests of the clustered lab (`BACKFLIP_LAB_SITE=cluster`): the runbook's paths as on
+ * the host lab, the cluster's own lab tests, and driver-incus's cluster test — all of
+ * them stop cluster members, so they run here, one file at a time.
+ */
+const LAB_CLUSTER_TESTS = [
+  "lab/test/lab-paths.test.ts",
+  "lab/test/lab-cluster*.test.ts",
+  "packages/driver-incus/test/incus-cluster.real.test.ts",
 ];
 
 /** Tests run against the TypeScript sources: no build is needed before `pnpm test`. */
@@ -41,7 +53,7 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "docs/test/**/*.test.ts"],
           // Tests that change the lab run in the lab project, one lab file at a time.
-          exclude: [...configDefaults.exclude, ...LAB_EXAMPLE_TESTS],
+          exclude: [...configDefaults.exclude, ...LAB_EXAMPLE_TESTS, ...LAB_CLUSTER_TESTS],
         },
       },
       // The lab's test files share the same containers: one file at a time.
@@ -50,6 +62,17 @@ export default defineConfig({
         test: {
           name: "lab",
           include: ["lab/test/**/*.test.ts", ...LAB_EXAMPLE_TESTS],
+          exclude: [...configDefaults.exclude, "lab/test/lab-cluster*.test.ts"],
+          fileParallelism: false,
+        },
+      },
+      // The same lab on the 3-member Incus cluster (docs/lab.md): its own containers and ports.
+      {
+        extends: true,
+        test: {
+          name: "lab-cluster",
+          include: LAB_CLUSTER_TESTS,
+          env: { BACKFLIP_LAB_SITE: "cluster" },
           fileParallelism: false,
         },
       },

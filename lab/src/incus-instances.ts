@@ -6,10 +6,12 @@ import { Agent, request } from "undici";
 /** An Incus device: `type` plus its string keys (`source`, `path`, `listen`, `connect`, …). */
 export type IncusDevice = Readonly<Record<string, string>>;
 
-/** What the lab needs of an instance: its name and its own devices. */
+/** What the lab needs of an instance: its name, its own devices and, on a cluster, its member. */
 export interface InstanceSpec {
   readonly name: string;
   readonly devices: Readonly<Record<string, IncusDevice>>;
+  /** The cluster member to create it on (`?target=`); absent on a single Incus. */
+  readonly target?: string;
 }
 
 /** What {@link IncusInstances.ensure} did. */
@@ -47,13 +49,16 @@ export class IncusInstances {
 
   /**
    * Creates the instance from `image` with `spec.devices` when it does not exist (not
-   * started), or replaces its devices when they differ. Idempotent.
+   * started; on `spec.target` when given), or replaces its devices when they differ.
+   * Idempotent. An existing instance on another member than `spec.target` is `conflict`
+   * (the lab does not move instances: `lab down` then `lab up` places them again).
    */
   ensure(spec: InstanceSpec, image: string): ResultAsync<EnsureOutcome, DriverError> {
     const path = `/1.0/instances/${encodeURIComponent(spec.name)}`;
     return this.#send("GET", path).andThen((found) => {
       if (found === null) {
-        return this.#send("POST", "/1.0/instances", {
+        const target = spec.target === undefined ? "" : `?target=${encodeURIComponent(spec.target)}`;
+        return this.#send("POST", `/1.0/instances${target}`, {
           name: spec.name,
           type: "container",
           source: { type: "image", alias: image },
@@ -61,6 +66,17 @@ export class IncusInstances {
           devices: spec.devices,
         }).andThen((env) => this.#wait(env, `create ${spec.name}`).map((): EnsureOutcome => "created"));
       }
+      const location = (found.metadata as { location?: string }).location;
+      if (spec.target !== undefined && location !== spec.target)
+        return errAsync(
+          driverError({
+            driver: DRIVER,
+            op: "incus",
+            reason: "conflict",
+            message: `${spec.name} is on cluster member ${location ?? "?"}, not ${spec.target}`,
+            hint: "remove the lab (`pnpm lab down`) and bring it up again to place it",
+          }),
+        );
       const current = ((found.metadata as { devices?: Record<string, IncusDevice> }).devices ?? {}) as Record<
         string,
         IncusDevice
@@ -139,7 +155,9 @@ export class IncusInstances {
   #wait(env: Envelope | null, what: string): ResultAsync<void, DriverError> {
     const op = env?.operation;
     if (!op) return okAsync(undefined);
-    return this.#send("GET", `${op}/wait?timeout=120`).andThen((done) => {
+    // A cluster member names it with its query (`/1.0/operations/<id>?project=default`).
+    const { pathname } = new URL(op, "http://unix.socket");
+    return this.#send("GET", `${pathname}/wait?timeout=120`).andThen((done) => {
       const meta = (done?.metadata ?? {}) as OperationMeta;
       return meta.status_code === 200
         ? okAsync(undefined)

@@ -6,6 +6,7 @@ import { inOrder } from "./in-order";
 import { teardownLabPool } from "./lab-pool-teardown";
 import { stopLabRegistry } from "./lab-registry";
 import { LAB_EDGES, labApps, labStateDir, labTopology } from "./lab-settings";
+import { LAB_SITE, labIncusOptions } from "./lab-site";
 
 /**
  * `pnpm lab down`: removes everything `lab up` made — every lab container, the fleet's
@@ -19,32 +20,35 @@ export function labDown(log: (line: string) => void = () => {}): ResultAsync<voi
   const names = [
     ...labApps(topology).map((a) => a.name),
     ...LAB_EDGES.map((e) => e.container),
-    topology.database.container,
+    ...(LAB_SITE.full ? [topology.database.container] : []),
   ];
-  const host = createIncusHost();
+  const host = labIncusOptions().andThen((options) => createIncusHost(options));
   if (host.isErr()) return errAsync(host.error);
   const h = host.value;
-  return stopLabRegistry()
-    .map((stopped) => log(stopped ? "registry: stopped" : "registry: not running"))
-    .andThen(() =>
-      inOrder(names, (name) =>
-        h
-          .delete(name, { stopFirst: true })
-          .map(() => log(`${name}: deleted`))
-          .orElse((e) => (e.reason === "not_found" ? okAsync(log(`${name}: absent`)) : errAsync(e))),
-      ),
-    )
-    .andThen(() => teardownLabPool(topology, log))
-    .andThen(() =>
-      ResultAsync.fromPromise(rm(labStateDir(), { recursive: true, force: true }), (cause) =>
-        driverError({
-          driver: "lab",
-          op: "down",
-          reason: "failed",
-          message: `could not remove ${labStateDir()}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        }),
-      ),
-    )
-    .map(() => log(`state: removed ${labStateDir()}`))
-    .andThen(() => h.close());
+  return (
+    stopLabRegistry()
+      .map((stopped) => log(stopped ? "registry: stopped" : "registry: not running"))
+      .andThen(() =>
+        inOrder(names, (name) =>
+          h
+            .delete(name, { stopFirst: true })
+            .map(() => log(`${name}: deleted`))
+            .orElse((e) => (e.reason === "not_found" ? okAsync(log(`${name}: absent`)) : errAsync(e))),
+        ),
+      )
+      // The pool is the host lab's alone: the cluster lab has no veza-lab-postgres.
+      .andThen(() => (LAB_SITE.full ? teardownLabPool(topology, log) : okAsync(undefined)))
+      .andThen(() =>
+        ResultAsync.fromPromise(rm(labStateDir(), { recursive: true, force: true }), (cause) =>
+          driverError({
+            driver: "lab",
+            op: "down",
+            reason: "failed",
+            message: `could not remove ${labStateDir()}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          }),
+        ),
+      )
+      .map(() => log(`state: removed ${labStateDir()}`))
+      .andThen(() => h.close())
+  );
 }

@@ -19,6 +19,7 @@ import { err, ok, type Result } from "neverthrow";
 import { HAPROXY_MASTER_SOCKET } from "./app-server-script";
 import { readRegistryState } from "./lab-registry";
 import { LAB_EDGES, LAB_HAPROXY, type LabEdge, labApps, labStateDir, labTopology } from "./lab-settings";
+import { labIncusOptions } from "./lab-site";
 
 /** The lab's drivers: real Incus, real HAProxy inside `veza-lab-haproxy`, the fake Forgejo, HTTP probes. */
 export interface LabDrivers extends Drivers {
@@ -113,8 +114,8 @@ export function labTrafficSwitch(
 
 /**
  * Everything a recipe needs on the lab, for a lab brought up by `pnpm lab up` (the
- * registry's address and token come from its state file). `failed` naming `lab up` when
- * the registry state is missing.
+ * registry's address and token come from its state file; Incus is the site's, see
+ * `labIncusOptions`). `unavailable` naming `lab up` when the registry state is missing.
  */
 export function labDrivers(topology: FullTopology = labTopology()): Result<LabDrivers, DriverError> {
   const state = readRegistryState();
@@ -128,11 +129,13 @@ export function labDrivers(topology: FullTopology = labTopology()): Result<LabDr
         hint: "run `pnpm lab up`",
       }),
     );
-  return createIncusHost().andThen((host) =>
-    labTrafficSwitch(host, topology).andThen((traffic) =>
-      createForgejoRegistry({ baseUrl: state.baseUrl, token: state.token, topology }).andThen((registry) =>
-        ok({ host, traffic, registry, probe: new HttpHealthProbe({ name: "lab" }), topology }),
+  return labIncusOptions()
+    .andThen((options) => createIncusHost(options))
+    .andThen((host) =>
+      labTrafficSwitch(host, topology).andThen((traffic) =>
+        createForgejoRegistry({ baseUrl: state.baseUrl, token: state.token, topology }).andThen((registry) =>
+          ok({ host, traffic, registry, probe: new HttpHealthProbe({ name: "lab" }), topology }),
+        ),
       ),
-    ),
-  );
+    );
 }

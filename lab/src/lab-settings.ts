@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { containerName, type FullTopology, type Topology } from "@backflip/core";
 import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
+import { LAB_SITE } from "./lab-site";
 
 /** The lab's environment name: containers are `veza-lab-*`. */
 export const LAB_ENV = "lab";
@@ -11,16 +12,20 @@ export const LAB_APP = { releaseFile: "/opt/veza/RELEASE", stageDir: "/opt/veza/
 /** The port every app server listens on inside its own container (127.0.0.1 there). */
 export const APP_INNER_PORT = 8080;
 
+const at = LAB_SITE.portOffset;
+
 /**
  * The lab's loopback ports (all in 18600–18699, on 127.0.0.1 only): HAProxy's public
  * frontend, and each app container's health server joined to the host by an Incus proxy
- * device (the HAProxy container reaches the same port numbers inside itself).
+ * device (the HAProxy container reaches the same port numbers inside itself). The host
+ * lab's are 18600–18622; the cluster lab's the same plus 50 (`LAB_SITE.portOffset`), so
+ * both labs can be up at once.
  */
 export const LAB_PORTS = {
-  public: 18600,
+  public: 18600 + at,
   app: {
-    blue: { backend: 18610, stream: 18611, web: 18612 },
-    green: { backend: 18620, stream: 18621, web: 18622 },
+    blue: { backend: 18610 + at, stream: 18611 + at, web: 18612 + at },
+    green: { backend: 18620 + at, stream: 18621 + at, web: 18622 + at },
   },
 } as const;
 
@@ -54,15 +59,35 @@ export interface LabEdge {
   readonly socketPrefix: string;
 }
 
+const EDGE_1: LabEdge = {
+  name: "edge-1",
+  container: LAB_HAPROXY.container,
+  publicPort: LAB_PORTS.public,
+  socketPrefix: "haproxy",
+};
+
 /**
  * The lab's fleet: three HAProxy edges sharing the app containers. The first is the
  * lab's one HAProxy (`veza-lab-haproxy`, the public URL), so a single-proxy lab is edge 1.
+ * The cluster lab (`LAB_SITE.full` false) has edge 1 only.
  */
-export const LAB_EDGES: readonly [LabEdge, ...LabEdge[]] = [
-  { name: "edge-1", container: LAB_HAPROXY.container, publicPort: LAB_PORTS.public, socketPrefix: "haproxy" },
-  { name: "edge-2", container: `${LAB_HAPROXY.container}-2`, publicPort: 18601, socketPrefix: "haproxy-2" },
-  { name: "edge-3", container: `${LAB_HAPROXY.container}-3`, publicPort: 18602, socketPrefix: "haproxy-3" },
-];
+export const LAB_EDGES: readonly [LabEdge, ...LabEdge[]] = LAB_SITE.full
+  ? [
+      EDGE_1,
+      {
+        name: "edge-2",
+        container: `${LAB_HAPROXY.container}-2`,
+        publicPort: 18601 + at,
+        socketPrefix: "haproxy-2",
+      },
+      {
+        name: "edge-3",
+        container: `${LAB_HAPROXY.container}-3`,
+        publicPort: 18602 + at,
+        socketPrefix: "haproxy-3",
+      },
+    ]
+  : [EDGE_1];
 
 /** An edge's public health URL (the topology's health path on its own loopback port). */
 export function labEdgeHealthUrl(edge: LabEdge, topology: Topology = labTopology()): string {
@@ -91,7 +116,10 @@ export function labApps(topology: Topology = labTopology()): LabApp[] {
   );
 }
 
-/** Where the lab keeps its state: `$BACKFLIP_BACKENDS_DIR/lab` (default /var/tmp/backflip-backends/lab). */
+/**
+ * Where the lab keeps its state: `$BACKFLIP_BACKENDS_DIR/lab` (default
+ * /var/tmp/backflip-backends/lab); the cluster lab's is `…/lab-cluster`.
+ */
 export function labStateDir(): string {
-  return join(process.env.BACKFLIP_BACKENDS_DIR ?? "/var/tmp/backflip-backends", "lab");
+  return join(process.env.BACKFLIP_BACKENDS_DIR ?? "/var/tmp/backflip-backends", LAB_SITE.stateDirName);
 }

@@ -7,6 +7,7 @@ import { labPostgresStatus } from "./lab-postgres-status";
 import { readRegistryState, registryAlive } from "./lab-registry";
 import { labArtifactRefs } from "./lab-registry-seed";
 import { LAB_EDGES, labApps, labEdgeHealthUrl, labStateDir, labTopology } from "./lab-settings";
+import { LAB_SITE } from "./lab-site";
 
 /** What `pnpm lab status` found: one line per piece, and whether every piece is up. */
 export interface LabStatus {
@@ -23,7 +24,7 @@ export interface LabStatus {
  */
 export async function labStatus(): Promise<LabStatus> {
   const topology = labTopology();
-  const lines: string[] = [`state dir: ${labStateDir()}`];
+  const lines: string[] = [`site: ${LAB_SITE.name}, state dir: ${labStateDir()}`];
   let ok = true;
   const bad = (line: string) => {
     ok = false;
@@ -62,7 +63,7 @@ export async function labStatus(): Promise<LabStatus> {
     });
     const answer = health.isOk() ? health.value.body.trim() : formatDriverError(health.error);
     (info.running && health.isOk() ? lines.push.bind(lines) : bad)(
-      `${app.name}: ${info.status}, 127.0.0.1:${app.port} → ${answer}`,
+      `${app.name}: ${info.status}${info.location ? ` on ${info.location}` : ""}, 127.0.0.1:${app.port} → ${answer}`,
     );
   }
   const colors = new Set<string>();
@@ -78,7 +79,7 @@ export async function labStatus(): Promise<LabStatus> {
     const head = state.isOk() ? state.value.history[0] : undefined;
     if (state.isOk()) colors.add(state.value.activeColor);
     (proxy.running && state.isOk() ? lines.push.bind(lines) : bad)(
-      `${proxy.name} (${edge.name}): ${proxy.status}, live revision ${rev.isOk() ? rev.value : "?"}, state file ${
+      `${proxy.name} (${edge.name}): ${proxy.status}${proxy.location ? ` on ${proxy.location}` : ""}, live revision ${rev.isOk() ? rev.value : "?"}, state file ${
         state.isOk() ? state.value.activeColor : formatDriverError(state.error)
       }, history head ${head ? `${head.color} ${head.sha?.slice(0, 12) ?? "-"}` : "-"}`,
     );
@@ -101,9 +102,11 @@ export async function labStatus(): Promise<LabStatus> {
           : `of run ${marker.value?.runId}: ${marker.value?.lagging.map((l) => l.edge).join(", ")} left behind on purpose`
       }`,
     );
-  const data = await labPostgresStatus(topology, instances);
-  if (!data.ok) ok = false;
-  lines.push(...data.lines);
+  if (LAB_SITE.full) {
+    const data = await labPostgresStatus(topology, instances);
+    if (!data.ok) ok = false;
+    lines.push(...data.lines);
+  }
   await d.host.close();
   return { ok, lines };
 }

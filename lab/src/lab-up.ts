@@ -20,6 +20,7 @@ import {
   labEdgeHealthUrl,
   labTopology,
 } from "./lab-settings";
+import { LAB_SITE, labIncusOptions, labPlacement } from "./lab-site";
 import { inContainer, provisionContainer } from "./provision-container";
 
 /** The image every lab container starts from (imported by `scripts/backends up incus`). */
@@ -180,7 +181,7 @@ export function provisionLabEdge(
   const traffic = edge === LAB_EDGES[0] ? ok(d.traffic) : labTrafficSwitch(d.host, d.topology, { edge });
   if (traffic.isErr()) return errAsync(traffic.error);
   return instances
-    .ensure({ name: edge.container, devices: haproxyDevices(d.topology, edge) }, LAB_IMAGE)
+    .ensure({ name: edge.container, devices: haproxyDevices(d.topology, edge), ...labPlacement() }, LAB_IMAGE)
     .andThen((outcome) =>
       provisionHaproxy(d, edge, traffic.value).map(() =>
         log(`${edge.container} (${edge.name}): ${outcome}, public URL ${labEdgeHealthUrl(edge, d.topology)}`),
@@ -189,17 +190,21 @@ export function provisionLabEdge(
 }
 
 /**
- * `pnpm lab up`: provisions env `lab` on the local Incus through Backflip's drivers, and
+ * `pnpm lab up`: provisions env `lab` on the site's Incus (`LAB_SITE`: the local one, or
+ * the cluster with each color on its own member) through Backflip's drivers, and
  * is idempotent (containers left by an earlier run are kept and re-provisioned, a dead
  * registry is restarted, an existing traffic state is kept):
  * the fake registry with every lab artifact; `veza-lab-{backend,stream,web}-{blue,green}`
  * running the app server; the fleet's three edges `veza-lab-haproxy` (the public URL),
  * `veza-lab-haproxy-2` and `-3` (ports 18601, 18602), each running HAProxy master-worker,
- * configured through driver-haproxy, each answering on its public port.
+ * configured through driver-haproxy, each answering on its public port; and
+ * `veza-lab-postgres` (`LAB_SITE.full`). The cluster lab has edge 1 only and no PostgreSQL.
  */
 export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDrivers, DriverError> {
   const topology = labTopology();
-  const instances = new IncusInstances();
+  const incus = labIncusOptions();
+  if (incus.isErr()) return errAsync(incus.error);
+  const instances = new IncusInstances(incus.value.socketPath);
   const done = instances
     .hasImageAlias(LAB_IMAGE)
     .andThen((has) =>
@@ -211,7 +216,7 @@ export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDr
               op: "up",
               reason: "not_found",
               message: `Incus has no image \`${LAB_IMAGE}\``,
-              hint: "run `scripts/backends up incus` (it builds and imports the busybox image)",
+              hint: `run \`scripts/backends up ${LAB_SITE.incusBackend}\` (it imports the busybox image)`,
             }),
           ),
     )
@@ -224,7 +229,7 @@ export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDr
     .andThen((d) =>
       inOrder(labApps(topology), (app) =>
         instances
-          .ensure({ name: app.name, devices: appDevices(app) }, LAB_IMAGE)
+          .ensure({ name: app.name, devices: appDevices(app), ...labPlacement(app.color) }, LAB_IMAGE)
           .andThen((outcome) =>
             provisionApp(d, app).map(() => log(`${app.name}: ${outcome}, serving on 127.0.0.1:${app.port}`)),
           ),
@@ -233,7 +238,9 @@ export function labUp(log: (line: string) => void = () => {}): ResultAsync<LabDr
         .map(() => d),
     );
   return done
-    .andThen((d) => provisionLabPostgres(d, instances, LAB_IMAGE, log).map(() => d))
+    .andThen((d) =>
+      (LAB_SITE.full ? provisionLabPostgres(d, instances, LAB_IMAGE, log) : okAsync(undefined)).map(() => d),
+    )
     .andThen((d) => instances.close().map(() => d))
     .orElse((e) => instances.close().andThen(() => errAsync(e)));
 }

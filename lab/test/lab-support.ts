@@ -17,10 +17,14 @@ import type { Result, ResultAsync } from "neverthrow";
 import { type LabPath3Drivers, labPath3Drivers } from "../src/lab-data-drivers";
 import type { LabDrivers } from "../src/lab-drivers";
 import { LAB_HAPROXY, labApps, labTopology } from "../src/lab-settings";
+import { LAB_SITE } from "../src/lab-site";
 import { labUp } from "../src/lab-up";
 
-/** Whether the real backends the lab needs were brought up (`scripts/backends up incus haproxy`). */
-export const labBackendsUp = backendEnv("incus") !== null && backendEnv("haproxy") !== null;
+/**
+ * Whether the real backends the lab needs were brought up (`scripts/backends up incus
+ * haproxy`; `incus-cluster` instead of `incus` for the cluster lab).
+ */
+export const labBackendsUp = backendEnv(LAB_SITE.incusBackend) !== null && backendEnv("haproxy") !== null;
 
 /** A run on the lab: its result, every event, and the postmortem entry written for it. */
 export interface LabRun {
