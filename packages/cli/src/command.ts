@@ -62,11 +62,12 @@ export class Session {
   ) {}
 
   /**
-   * Opens the coordination store the global options name (once; `actor` is recorded by a
-   * store that journals who broke a stale lease), or reports why not and returns the exit code.
+   * Opens the coordination store the global options name (once; `actor`, and `why` when
+   * given, are recorded by a store that journals who broke a stale lease), or reports why
+   * not and returns the exit code.
    */
   async coordination(
-    globals: Globals & { actor?: string | undefined },
+    globals: Globals & { actor?: string | undefined; why?: string | undefined },
     out: Output,
   ): Promise<Coordination | ExitCode> {
     if (this.#coordination) return this.#coordination;
@@ -75,7 +76,7 @@ export class Session {
       stateDir: globals["state-dir"],
       etcdEndpoints: globals["etcd-endpoints"],
       prefix: globals["coordination-prefix"],
-      actor: cliOwner(globals.actor ?? defaultActor(), out.program),
+      actor: `${cliOwner(globals.actor ?? defaultActor(), out.program)}${globals.why ? `, because: ${globals.why}` : ""}`,
     });
     if (opened.isErr()) return failDriver(out, exitForDriverError(opened.error), opened.error);
     this.#coordination = opened.value;

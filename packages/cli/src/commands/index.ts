@@ -3,6 +3,7 @@ import { cleanupCommand } from "./cleanup";
 import { decideCommand } from "./decide";
 import { initCommand } from "./init";
 import { inverseSqlCommand } from "./inverse-sql";
+import { leaseCommand } from "./lease";
 import { postmortemCommand } from "./postmortem";
 import { pushArtifactCommand } from "./push-artifact";
 import { restoreSnapshotCommand } from "./restore-snapshot";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   resumeCommand,
   cleanupCommand,
   postmortemCommand,
+  leaseCommand,
   pushArtifactCommand,
   inverseSqlCommand,
   snapshotsCommand,
