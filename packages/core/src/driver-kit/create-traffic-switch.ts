@@ -115,21 +115,34 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
       : bad(`the config does not stamp its revision ${config.revision}`);
   };
 
+  /** `fence` (when given) admitted by the state store: nothing may be changed before this succeeds. */
+  const admitted = (fence: Fence | undefined, op: string): ResultAsync<void, DriverError> =>
+    fence === undefined
+      ? okAsync(undefined)
+      : parseInput(fenceSchema, fence, {
+          driver: backend.name,
+          op,
+          hint: "pass the run's lease as { key, token }",
+        }).asyncAndThen((f) => store.admit(f, op));
+
   /** Runs `write` once `fence` (when given) is admitted by the state store. */
   const fenced = <T>(
     fence: Fence | undefined,
     op: string,
     write: () => ResultAsync<T, DriverError>,
+  ): ResultAsync<T, DriverError> => admitted(fence, op).andThen(write);
+
+  /**
+   * `read` (which changes nothing) while `fence` is admitted, then `write` with what it
+   * read: the admission's round trips overlap the read's instead of coming before them.
+   */
+  const fencedAfterRead = <R, T>(
+    fence: Fence | undefined,
+    op: string,
+    read: () => ResultAsync<R, DriverError>,
+    write: (value: R) => ResultAsync<T, DriverError>,
   ): ResultAsync<T, DriverError> =>
-    fence === undefined
-      ? write()
-      : parseInput(fenceSchema, fence, {
-          driver: backend.name,
-          op,
-          hint: "pass the run's lease as { key, token }",
-        })
-          .asyncAndThen((f) => store.admit(f, op))
-          .andThen(write);
+    ResultAsync.combine([admitted(fence, op), read()] as const).andThen(([, value]) => write(value));
 
   /** When this switch last swept stale candidates (epoch ms). */
   let sweptAt = Number.NEGATIVE_INFINITY;
@@ -250,27 +263,32 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
     install(config, fence) {
       const op = "install";
       return checkConfig(config, op).asyncAndThen((c) =>
-        fenced(fence, op, () => files.read(livePath, op)).andThen((live) => {
-          if (live === c.content) {
-            // Already installed (a resumed run): `.prev` stays the file this install replaced.
-            return files.read(prevPath, op).map((prev) => ({
-              previousRevision: prev === null ? null : backend.revisionOf(prev),
-            }));
-          }
-          // Checked first (putInPlace stages when needed): a rejected config leaves the live
-          // file and `.prev` as they were. With no live file there is nothing to keep, and an
-          // older `.prev` must not be restored later.
-          const staged = validated.get(sha256(c.content));
-          const keepPrevious = () =>
-            live === null ? files.remove(prevPath, op) : files.linkOrCopy(livePath, prevPath, live, op);
-          return (staged ? okAsync(staged) : stage(c.content, op))
-            .andThen(() => keepPrevious())
-            .andThen(() => putInPlace(c.content, op))
-            .map(() => {
-              validated.delete(sha256(c.content));
-              return { previousRevision: live === null ? null : backend.revisionOf(live) };
-            });
-        }),
+        fencedAfterRead(
+          fence,
+          op,
+          () => files.read(livePath, op),
+          (live) => {
+            if (live === c.content) {
+              // Already installed (a resumed run): `.prev` stays the file this install replaced.
+              return files.read(prevPath, op).map((prev) => ({
+                previousRevision: prev === null ? null : backend.revisionOf(prev),
+              }));
+            }
+            // Checked first (putInPlace stages when needed): a rejected config leaves the live
+            // file and `.prev` as they were. With no live file there is nothing to keep, and an
+            // older `.prev` must not be restored later.
+            const staged = validated.get(sha256(c.content));
+            const keepPrevious = () =>
+              live === null ? files.remove(prevPath, op) : files.linkOrCopy(livePath, prevPath, live, op);
+            return (staged ? okAsync(staged) : stage(c.content, op))
+              .andThen(() => keepPrevious())
+              .andThen(() => putInPlace(c.content, op))
+              .map(() => {
+                validated.delete(sha256(c.content));
+                return { previousRevision: live === null ? null : backend.revisionOf(live) };
+              });
+          },
+        ),
       );
     },
 
@@ -346,13 +364,15 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
 
     record(request, fence) {
       return parseRequest(request, "record").asyncAndThen((r) =>
-        fenced(fence, "record", () => store.record(r, "record")),
+        // The history is read while the fence is admitted; nothing is written before it is.
+        store.record(r, "record", admitted(fence, "record")),
       );
     },
 
     restorePrevious(fence) {
       const op = "restorePrevious";
-      return fenced(fence, op, () => files.read(prevPath, op)).andThen((prev) => {
+      const both = () => ResultAsync.combine([files.read(prevPath, op), files.read(livePath, op)] as const);
+      return fencedAfterRead(fence, op, both, ([prev, live]) => {
         if (prev === null) {
           return errAsync(
             fail(op, "not_found", `no previous config is kept at ${prevPath}: nothing to restore`, {
@@ -362,10 +382,9 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
         }
         const revision = backend.revisionOf(prev);
         // Not checked again: it was live before, and a restore must not depend on the checker.
-        return files
-          .read(livePath, op)
-          .andThen((live) => (live === prev ? okAsync(undefined) : files.writeAtomic(livePath, prev, op)))
-          .map(() => ({ revision }));
+        return (live === prev ? okAsync(undefined) : files.writeAtomic(livePath, prev, op)).map(() => ({
+          revision,
+        }));
       });
     },
 

@@ -24,8 +24,16 @@ export interface TrafficStateFiles {
 export interface TrafficStateStore {
   /** The active color and the history (newest first); `not_found` when the active-color file is missing. */
   read(op: string): ResultAsync<TrafficState, DriverError>;
-  /** Writes the color and prepends a line for the run; a run already at the head adds nothing. */
-  record(request: SwitchRequest, op: string): ResultAsync<TrafficState, DriverError>;
+  /**
+   * Writes the color and prepends a line for the run; a run already at the head adds
+   * nothing. `admitted` (e.g. the fence's admission) runs while the history is read:
+   * nothing is written unless it succeeds.
+   */
+  record(
+    request: SwitchRequest,
+    op: string,
+    admitted?: ResultAsync<void, DriverError>,
+  ): ResultAsync<TrafficState, DriverError>;
   /** Overwrites both files exactly (the color first). */
   write(state: TrafficState, op: string): ResultAsync<void, DriverError>;
   /**
@@ -71,8 +79,8 @@ export function trafficStateStore(
               ),
       ),
 
-    record: (r, op) =>
-      history(op).andThen((previous) => {
+    record: (r, op, admitted = okAsync(undefined)) =>
+      ResultAsync.combine([admitted, history(op)] as const).andThen(([, previous]) => {
         const head = previous[0];
         if (head?.runId === r.runId && head.color === r.color) {
           // Already recorded by this run (a resumed run): only make sure the color is written.
