@@ -63,6 +63,8 @@ const FLAG_KINDS: Readonly<Record<string, FieldSpec>> = {
   "expected-version": "number",
   container: "name",
   snapshot: "name",
+  trigger: "text",
+  "why-failed": "text",
   "@positional": "name",
 };
 
@@ -84,7 +86,10 @@ function baseArgs(command: string, flag: string): string[] {
     case "rollback":
       return ["--mode", "fast", "--reason", "green 500s", ...(flag === "metrics-file" ? [] : ["--dry-run"])];
     case "resume":
+    case "postmortem":
       return ["20261126T053300Z-3fa9c1"];
+    case "lease":
+      return ["break", "--env", "staging", "--reason", "holder died"];
     case "cleanup":
       return ["--color", "blue", "--reason", "tidy"];
     case "push-artifact":

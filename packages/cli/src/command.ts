@@ -151,22 +151,8 @@ export function defaultActor(): string {
   }
 }
 
-/** The help text's shared part: the global options. */
-export const GLOBAL_HELP = `Global options:
-  --config FILE       the stack's config (default ./backflip.config.json if there is one;
-                      %prog init writes a starting one); a flag given here wins over it
-  --env NAME          environment (default staging; lab with --target lab)
-  --target KIND       simulated (default: the simulated fleet), or a target the CLI adds
-  --state-dir DIR     the file store's journal and locks, the simulated world (default ./.backflip)
-  --coordination KIND where leases and the journal live: file (default: the state dir,
-                      this machine only) | incus (anchor instances on the local Incus)
-                      | etcd (needs --etcd-endpoints); see docs/team.md
-  --etcd-endpoints U  the etcd members' client URLs, comma-separated
-  --coordination-prefix NAME
-                      a shared store's namespace (default backflip): Incus anchors
-                      NAME-anchor-<env>, etcd keys under /NAME
-  --json              JSON on stdout: one object per line
-  -h, --help          this help`;
+/** The help text's shared part: the global options (kept with the top-level help, which loads no command). */
+export { GLOBAL_HELP } from "./main-help";
 
 /** The help text's part for commands that run a plan. */
 export const RUN_HELP = `Run options:

@@ -8,13 +8,15 @@
  */
 export type { Command, Globals } from "./command";
 export { Session } from "./command";
-export { COMMANDS } from "./commands";
+export type { CommandEntry, CommandName } from "./commands";
+export { COMMAND_TABLE, COMMANDS } from "./commands";
 export type { Coordination, CoordinationKind, CoordinationOptions } from "./coordination";
 export { COORDINATION_KINDS, openCoordination } from "./coordination";
 export type { ExitCode } from "./exit-codes";
 export { EXIT, EXIT_CODES_HELP } from "./exit-codes";
 export type { MainOptions } from "./main";
-export { main, mainHelp } from "./main";
+export { main } from "./main";
+export { mainHelp } from "./main-help";
 export type { Output } from "./output";
 export { createOutput, escapeForTerminal } from "./output";
 export type { Program } from "./program";

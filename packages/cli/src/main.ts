@@ -1,9 +1,10 @@
 import { errAsync, ok, ResultAsync } from "neverthrow";
 import { cliPathSchema, GLOBAL_OPTIONS, parseRaw } from "./cli-args";
-import { GLOBAL_HELP, Session } from "./command";
-import { COMMANDS } from "./commands";
+import { Session } from "./command";
+import { COMMAND_TABLE } from "./commands/table";
 import { configFlags, type LoadedConfig, loadConfig } from "./config";
-import { EXIT, EXIT_CODES_HELP, type ExitCode } from "./exit-codes";
+import { EXIT, type ExitCode } from "./exit-codes";
+import { isMainHelp, mainHelp } from "./main-help";
 import { createOutput, fail, printLines, terminalWriter } from "./output";
 import { BACKFLIP, type Program, withProgram } from "./program";
 import type { Out } from "./progress";
@@ -39,31 +40,6 @@ export interface MainOptions {
   readonly confirm?: (question: string) => Promise<boolean>;
 }
 
-/** The top-level `--help`. */
-export function mainHelp(program: Program = BACKFLIP): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return withProgram(
-    `Usage: %prog <command> [options]      (%prog <command> --help for each)
-
-Rolls back a blue/green deploy the way the runbook says, with a journal (resume after a
-crash), a per-environment lock, live progress, and JSON with --json.
-
-Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
-
-${GLOBAL_HELP}
-
-Examples:
-  %prog status
-  %prog decide --symptom public-probe-failing --on-call --paged
-  %prog rollback --mode fast --reason "green 500s since the deploy"
-  %prog resume 20261126T053300Z-3fa9c1 --break-stale-lock
-
-${EXIT_CODES_HELP}`,
-    program,
-  );
-}
-
 /** Runs the CLI on `argv` (without `node` and the script), writing to `stdout`/`stderr`; returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -74,19 +50,20 @@ export async function main(
   const program = options.program ?? BACKFLIP;
   const wantsJson = argv.includes("--json");
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined || isMainHelp(argv)) {
     printLines(terminalWriter(stdout), mainHelp(program));
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMAND_TABLE.find((c) => c.name === name);
+  if (!entry) {
     const out = createOutput(wantsJson, stdout, stderr, program);
     return fail(out, EXIT.usage, {
       message: `unknown command "${name}"`,
-      hint: `one of: ${COMMANDS.map((c) => c.name).join(", ")} (${program.name} --help)`,
+      hint: `one of: ${COMMAND_TABLE.map((c) => c.name).join(", ")} (${program.name} --help)`,
       reason: "usage",
     });
   }
+  const command = await entry.load();
   const raw = parseRaw(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.positionals);
   const out = createOutput(raw.isOk() ? raw.value.values.json === true : wantsJson, stdout, stderr, program);
   if (raw.isErr())

@@ -12,6 +12,7 @@ import {
   validateOrFail,
 } from "../command";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { described } from "./table";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
   color: simpleNameSchema,
@@ -21,8 +22,7 @@ const schema = globalSchema.extend(runSchema.shape).extend({
 
 /** `rollback cleanup --color C`: reclaims a failed color's slot (the cleanup-failed.yml workflow). Dry run unless `--yes`. */
 export const cleanupCommand: Command = {
-  name: "cleanup",
-  summary: "destroy a failed color's app containers (never the live one); dry run unless --yes",
+  ...described("cleanup"),
   positionals: 0,
   options: { ...RUN_OPTIONS, color: { type: "string" }, via: { type: "string" }, yes: { type: "boolean" } },
   help: `Usage: %prog cleanup --color C [--yes] [options]

@@ -14,6 +14,7 @@ import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
 import { failDriver } from "../output";
 import { printDecision, printFacts } from "../progress";
+import { described } from "./table";
 
 const schema = globalSchema.extend({
   symptom: z.enum(SYMPTOMS, { error: `expected one of ${SYMPTOMS.join(", ")}` }),
@@ -54,8 +55,7 @@ export function suggestedCommand(
 
 /** `rollback decide`: observe, then walk the runbook's flowchart and its "When NOT to rollback" rules. */
 export const decideCommand: Command = {
-  name: "decide",
-  summary: "observe the target and say what the runbook says to do (and the command for it)",
+  ...described("decide"),
   positionals: 0,
   options: {
     symptom: { type: "string" },

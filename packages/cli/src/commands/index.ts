@@ -1,32 +1,11 @@
 import type { Command } from "../command";
-import { cleanupCommand } from "./cleanup";
-import { decideCommand } from "./decide";
-import { initCommand } from "./init";
-import { inverseSqlCommand } from "./inverse-sql";
-import { leaseCommand } from "./lease";
-import { postmortemCommand } from "./postmortem";
-import { pushArtifactCommand } from "./push-artifact";
-import { restoreSnapshotCommand } from "./restore-snapshot";
-import { resumeCommand } from "./resume";
-import { planCommand, rollbackCommand } from "./rollback";
-import { runsCommand } from "./runs";
-import { snapshotsCommand } from "./snapshots";
-import { statusCommand } from "./status";
+import { COMMAND_TABLE } from "./table";
 
-/** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  statusCommand,
-  runsCommand,
-  decideCommand,
-  planCommand,
-  rollbackCommand,
-  resumeCommand,
-  cleanupCommand,
-  postmortemCommand,
-  leaseCommand,
-  pushArtifactCommand,
-  inverseSqlCommand,
-  snapshotsCommand,
-  restoreSnapshotCommand,
-  initCommand,
-];
+export type { CommandEntry, CommandName } from "./table";
+export { COMMAND_TABLE } from "./table";
+
+/**
+ * Every subcommand, loaded, in the order `--help` lists them (for a program that embeds
+ * the CLI's pieces; `backflip` itself loads only the command it runs, from {@link COMMAND_TABLE}).
+ */
+export const COMMANDS: readonly Command[] = await Promise.all(COMMAND_TABLE.map((c) => c.load()));

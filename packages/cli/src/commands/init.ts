@@ -7,6 +7,7 @@ import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { CONFIG_FILE } from "../config";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import { fail } from "../output";
+import { described } from "./table";
 
 const schema = globalSchema.extend({
   force: z.boolean().default(false),
@@ -64,8 +65,7 @@ export function starterConfig(env: string, stack: boolean): object {
 
 /** `backflip init`: writes a commented starting `backflip.config.json` (never over an existing one without `--force`). */
 export const initCommand: Command = {
-  name: "init",
-  summary: "write a commented starting backflip.config.json (simulated fleet, or --stack for real drivers)",
+  ...described("init"),
   positionals: 0,
   ignoresConfig: true,
   options: { force: { type: "boolean" }, stack: { type: "boolean" } },

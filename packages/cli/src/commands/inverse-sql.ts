@@ -6,6 +6,7 @@ import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validate
 import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import { fail } from "../output";
+import { described } from "./table";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
   file: cliPathSchema,
@@ -20,8 +21,7 @@ const schema = globalSchema.extend(runSchema.shape).extend({
 
 /** `rollback inverse-sql --file F`: Path 3 — apply a destructive migration's inverse SQL in one transaction. */
 export const inverseSqlCommand: Command = {
-  name: "inverse-sql",
-  summary: "Path 3: apply a destructive migration's inverse SQL in one transaction (then --mode full)",
+  ...described("inverse-sql"),
   positionals: 0,
   options: {
     ...RUN_OPTIONS,

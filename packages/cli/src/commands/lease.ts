@@ -8,6 +8,7 @@ import { EXIT, EXIT_CODES_HELP, type ExitCode, exitForDriverError } from "../exi
 import { ago, breakLine, type EnvLease, inspectLeases, leaseBreaks, leaseLine } from "../lease-report";
 import { fail, failDriver, type Output } from "../output";
 import { listRuns } from "../run-list";
+import { described } from "./table";
 
 /** The run a CLI-held lease names (its owner ends with ` run <run-id>`), if any. */
 export function leaseRunId(owner: string): string | undefined {
@@ -155,8 +156,7 @@ async function breakLease(
 
 /** `%prog lease show|break`: the environments' leases, and breaking a stale one with a reason. */
 export const leaseCommand: Command = {
-  name: "lease",
-  summary: "show who holds each environment's lease (and recorded breaks); break a stale one with a reason",
+  ...described("lease"),
   positionals: 1,
   options: { actor: { type: "string" }, reason: { type: "string" }, yes: { type: "boolean" } },
   help: `Usage: %prog lease show [--env NAME] [options]

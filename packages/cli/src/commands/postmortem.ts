@@ -5,6 +5,7 @@ import { type Command, GLOBAL_HELP, type Session, validateOrFail } from "../comm
 import { EXIT, EXIT_CODES_HELP, exitForDriverError, exitForRunError } from "../exit-codes";
 import { fail, failDriver, type Output, printLines } from "../output";
 import type { Target } from "../target";
+import { described } from "./table";
 
 const schema = globalSchema.extend({
   "<run-id>": runIdSchema,
@@ -98,9 +99,7 @@ async function targetOrWhy(
 
 /** `%prog postmortem <run-id>`: the runbook's post-incident record of a run, from the journal. */
 export const postmortemCommand: Command = {
-  name: "postmortem",
-  summary:
-    "the post-incident record of a run, from the journal: what, who, steps, what changed, what is left",
+  ...described("postmortem"),
   positionals: 1,
   options: { trigger: { type: "string" }, "why-failed": { type: "string" }, file: { type: "string" } },
   help: `Usage: %prog postmortem <run-id> [options]

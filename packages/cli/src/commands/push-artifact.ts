@@ -6,6 +6,7 @@ import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
 import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { described } from "./table";
 
 const artifactSchema = z
   .string()
@@ -23,8 +24,7 @@ const schema = globalSchema.extend(runSchema.shape).extend({
 
 /** `rollback push-artifact`: Path 3 — push tarballs you rebuilt into the registry, then run Path 2. */
 export const pushArtifactCommand: Command = {
-  name: "push-artifact",
-  summary: "Path 3: push rebuilt tarballs for a SHA the registry purged (then run --mode full)",
+  ...described("push-artifact"),
   positionals: 0,
   options: {
     ...RUN_OPTIONS,

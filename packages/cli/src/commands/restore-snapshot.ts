@@ -13,6 +13,7 @@ import {
 } from "../command";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import { fail } from "../output";
+import { described } from "./table";
 
 const schema = globalSchema.extend(runSchema.shape).extend({
   container: instanceNameSchema,
@@ -23,9 +24,7 @@ const schema = globalSchema.extend(runSchema.shape).extend({
 
 /** `rollback restore-snapshot`: Path 3 — ZFS rollback of a data container. Dry run unless `--yes --acknowledge-data-loss`. */
 export const restoreSnapshotCommand: Command = {
-  name: "restore-snapshot",
-  summary:
-    "Path 3, last resort: ZFS rollback of a container (LOSES DATA); dry run unless --yes --acknowledge-data-loss",
+  ...described("restore-snapshot"),
   positionals: 0,
   options: {
     ...RUN_OPTIONS,

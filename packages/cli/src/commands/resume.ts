@@ -6,6 +6,7 @@ import { type Command, defaultActor, GLOBAL_HELP, validateOrFail } from "../comm
 import { cliOwner, eventSink, finishRun } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import { fail } from "../output";
+import { described } from "./table";
 
 const schema = globalSchema.extend({
   "<run-id>": runIdSchema,
@@ -19,8 +20,7 @@ const schema = globalSchema.extend({
 
 /** `rollback resume <run-id>`: picks up a run that was cut short, from its journal. */
 export const resumeCommand: Command = {
-  name: "resume",
-  summary: "resume a run cut short (killed, journal failed) from its journal; --revert undoes it",
+  ...described("resume"),
   positionals: 1,
   options: {
     revert: { type: "boolean" },

@@ -18,6 +18,7 @@ import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import { printPlan } from "../progress";
 import { resolveSha, shaPrefixSchema } from "../resolve-sha";
 import type { Target } from "../target";
+import { described } from "./table";
 
 const planOptions = {
   ...RUN_OPTIONS,
@@ -114,10 +115,7 @@ const MODES_HELP = `Mode options (the rollback.yml workflow inputs):
 function makeCommand(name: "rollback" | "plan"): Command {
   const running = name === "rollback";
   return {
-    name,
-    summary: running
-      ? "roll back: --mode fast (Path 1) or --mode full (Path 2); --dry-run shows the plan"
-      : "dry run: the plan a rollback would run (rendered, or JSON with --json)",
+    ...described(name),
     positionals: 0,
     options: running ? rollbackOptions : planOptions,
     help: `Usage: %prog ${name} --mode fast|full [options]

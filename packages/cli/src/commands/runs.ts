@@ -5,6 +5,7 @@ import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
 import { inspectLeases, livenessOf } from "../lease-report";
 import { failDriver } from "../output";
 import { listRuns } from "../run-list";
+import { described } from "./table";
 
 const schema = globalSchema.extend({
   limit: optional(
@@ -20,8 +21,7 @@ const DEFAULT_LIMIT = 20;
 
 /** `%prog runs`: the runs the (shared) journal holds, newest first — needs no target, only the store. */
 export const runsCommand: Command = {
-  name: "runs",
-  summary: "list the runs in the journal, newest first: id, env, path, actor, started, state",
+  ...described("runs"),
   positionals: 0,
   options: { limit: { type: "string" } },
   help: `Usage: %prog runs [options]

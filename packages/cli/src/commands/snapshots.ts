@@ -4,13 +4,13 @@ import { globalSchema, optional } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";
 import { fail, failDriver } from "../output";
+import { described } from "./table";
 
 const schema = globalSchema.extend({ container: optional(instanceNameSchema) });
 
 /** `backflip snapshots`: the ZFS snapshots of a data container, newest first — what `restore-snapshot --snapshot` takes. */
 export const snapshotsCommand: Command = {
-  name: "snapshots",
-  summary: "list a data container's snapshots, newest first (the names restore-snapshot takes)",
+  ...described("snapshots"),
   positionals: 0,
   options: { container: { type: "string" } },
   help: `Usage: %prog snapshots [--container C] [options]

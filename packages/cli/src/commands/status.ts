@@ -6,11 +6,11 @@ import { breakLine, inspectLeases, leaseBreaks, leaseLine, livenessOf } from "..
 import { failDriver } from "../output";
 import { printFacts } from "../progress";
 import { listRuns } from "../run-list";
+import { described } from "./table";
 
 /** `%prog status`: what the runbook's pre-checks look at, plus runs in flight and every environment's lease. */
 export const statusCommand: Command = {
-  name: "status",
-  summary: "active color, history, containers per color, artifacts, migrations, runs in flight, leases",
+  ...described("status"),
   positionals: 0,
   options: {},
   help: `Usage: %prog status [options]
