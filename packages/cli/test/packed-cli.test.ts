@@ -1,25 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installPackedCli, type PackedCli } from "./packed-cli";
+import { installPackedCli, type PackedCli, runInstalled } from "./packed-cli";
 
-const run = promisify(execFile);
-
-/** Runs the installed `backflip` in `cwd`; its exit code and output (a non-zero exit is an answer, not a throw). */
-async function backflip(cli: PackedCli, cwd: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(cli.bin, args, {
-      cwd,
-      env: { ...process.env, BACKFLIP_ACTOR: "tester" },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (cause) {
-    const e = cause as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs the installed `backflip` in `cwd`. */
+const backflip = (cli: PackedCli, cwd: string, ...args: string[]) => runInstalled(cli, cwd, args);
 
 describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix", {
   timeout: 300_000,

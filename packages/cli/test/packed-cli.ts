@@ -32,3 +32,33 @@ export async function installPackedCli(): Promise<PackedCli> {
   await run("npm", ["i", "-g", "--no-audit", "--no-fund", "--prefix", prefix, join(dir, tgz)], { cwd: dir });
   return { bin: join(prefix, "bin", "backflip"), dir };
 }
+
+/** What one `backflip` process answered: its exit code and output. */
+export interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the installed `backflip` in `cwd` with `env` added to this process's environment
+ * (`BACKFLIP_ACTOR=tester` unless `env` names another); a non-zero exit is an answer, not a throw.
+ */
+export async function runInstalled(
+  cli: PackedCli,
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await run(cli.bin, [...args], {
+      cwd,
+      env: { ...process.env, BACKFLIP_ACTOR: "tester", ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (cause) {
+    const e = cause as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
