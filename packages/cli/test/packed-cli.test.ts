@@ -19,7 +19,17 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
     const help = await backflip(cli, cli.dir, "--help");
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: backflip <command>");
-    for (const command of ["status", "runs", "decide", "rollback", "resume", "snapshots", "init"])
+    for (const command of [
+      "status",
+      "runs",
+      "decide",
+      "rollback",
+      "resume",
+      "postmortem",
+      "lease",
+      "snapshots",
+      "init",
+    ])
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
@@ -34,6 +44,12 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
     expect(JSON.parse(after.stdout).facts.activeColor).toBe("blue");
     const runs = await backflip(cli, cwd, "runs");
     expect(runs.stdout).toMatch(/fast-flip {2}by tester .* succeeded/);
+    const runId = /^ {2}(\S+) {2}staging {2}fast-flip/m.exec(runs.stdout)?.[1] ?? "";
+    const postmortem = await backflip(cli, cwd, "postmortem", runId);
+    expect(postmortem.code, postmortem.stderr).toBe(0);
+    expect(postmortem.stdout).toMatch(/### What changed\n\ngreen \([0-9a-f]{12}\) → blue \([0-9a-f]{12}\)/);
+    const lease = await backflip(cli, cwd, "lease", "show");
+    expect(lease.stdout).toContain("  staging: free");
   });
 
   it("exits 2 on bad usage, naming the flag", async () => {
