@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { configFlags, parseConfig } from "../src/config";
 import { EXIT } from "../src/exit-codes";
@@ -133,5 +134,15 @@ describe("backflip.config.json", () => {
         JSON.stringify({ target: { ...stack, database: {}, snapshots: {}, hostShell } }),
       ).isOk(),
     ).toBe(true);
+  });
+
+  it("every config in the README parses", async () => {
+    const readme = await readFile(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+    const configs = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+    expect(configs.length).toBeGreaterThanOrEqual(2);
+    for (const text of configs) {
+      const parsed = parseConfig("README.md", text);
+      expect(parsed.isErr() ? parsed.error : "valid").toBe("valid");
+    }
   });
 });
