@@ -42,6 +42,8 @@ Examples:
   %prog decide --symptom public-probe-failing --on-call --paged
   %prog rollback --mode fast --reason "green 500s since the deploy"
   %prog resume 20261126T053300Z-3fa9c1 --break-stale-lock
+  %prog postmortem 20261126T053300Z-3fa9c1 --file docs/POSTMORTEMS.md
+  %prog lease show --coordination incus
 
 ${EXIT_CODES_HELP}`,
     program,
