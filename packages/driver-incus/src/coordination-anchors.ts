@@ -130,14 +130,20 @@ export class CoordinationAnchors {
     return ok(name);
   }
 
+  /**
+   * The name of `env`'s archive of `generation`: `<prefix>-archive-<env>` for 0, then
+   * `<prefix>-archive<generation>-<env>`; `undefined` when that name would be too long.
+   */
+  archiveName(env: string, generation: number): string | undefined {
+    const name = `${this.#prefix}-archive${generation === 0 ? "" : generation}-${env}`;
+    return ENV.test(env) && name.length <= MAX_NAME ? name : undefined;
+  }
+
   /** The environment an instance name belongs to, when it is one of this prefix's. */
   parseName(name: string): { kind: AnchorKind; env: string } | undefined {
-    for (const kind of ["anchor", "archive"] as const) {
-      const head = `${this.#prefix}-${kind}-`;
-      if (name.startsWith(head) && ENV.test(name.slice(head.length)))
-        return { kind, env: name.slice(head.length) };
-    }
-    return undefined;
+    const match = new RegExp(`^${this.#prefix}-(anchor|archive)(\\d*)-(.+)$`).exec(name);
+    if (!match || !ENV.test(match[3]!) || (match[1] === "anchor" && match[2] !== "")) return undefined;
+    return { kind: match[1] as AnchorKind, env: match[3]! };
   }
 
   /** Reads instance `name`; `null` when it does not exist, `conflict` when it is not Backflip's. */
@@ -311,17 +317,12 @@ export class CoordinationAnchors {
     });
   }
 
-  /** Writes `config` to `name` without a precondition (archives only: their keys are written once). */
-  put(op: string, name: string, kind: AnchorKind, config: Readonly<Record<string, string>>) {
-    return this.update(op, name, kind, true, () => ok({ write: config, value: undefined }));
-  }
-
   /**
-   * Every anchor and archive of this prefix, with their config: one `GET
+   * Every anchor and archive (of every generation) of this prefix, with their config: one `GET
    * /1.0/instances?recursion=1` filtered by Incus on the name (and again here).
    */
   listAll(op: string): ResultAsync<ListedAnchor[], DriverError> {
-    const filter = `name eq ^${this.#prefix}-(anchor|archive)-`;
+    const filter = `name eq ^${this.#prefix}-(anchor|archive[0-9]*)-`;
     return this.#timed(op, "GET /1.0/instances", (signal) =>
       this.#client.sync<RawInstance[]>(op, {
         method: "GET",

@@ -21,6 +21,11 @@ export interface IncusCoordinationOptions
   readonly actor?: string;
   /** Milliseconds Incus may take to answer one request before it is a `timeout`. @default 10000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * Finished runs per archive instance: a full one is followed by `<prefix>-archive<n>-<env>`,
+   * so no write rewrites more keys than this. @default 50
+   */
+  readonly archiveRuns?: number;
 }
 
 /** A lease lock and a journal on the same Incus anchors, and how to let go of them. */
@@ -43,6 +48,7 @@ const optionsSchema = incusConnectionSchema
       .optional(),
     actor: freeTextSchema(256).optional(),
     requestTimeoutMs: z.number().int().positive().max(300_000).optional(),
+    archiveRuns: z.number().int().positive().max(1000).optional(),
   })
   .strict();
 
@@ -65,7 +71,7 @@ export function createIncusCoordination(
     incusConnection(o).map((connection) => {
       const client = new IncusClient({ ...connection, project: o.project ?? "default" });
       const anchors = new CoordinationAnchors(client, o.prefix ?? "backflip", o.requestTimeoutMs ?? 10_000);
-      const journal = new IncusJournal(anchors);
+      const journal = new IncusJournal(anchors, o.archiveRuns);
       return {
         lock: new IncusLeaseLock(anchors, o.actor ?? defaultOwner()),
         journal,

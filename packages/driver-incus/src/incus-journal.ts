@@ -20,6 +20,18 @@ import {
   recordKey,
 } from "./journal-keys";
 
+/** Finished runs one archive instance holds before the next generation starts. */
+export const DEFAULT_ARCHIVE_RUNS = 50;
+
+/** The anchor key naming the archive generation finished runs go to now. */
+const GENERATION_KEY = "user.backflip.archive-generation";
+
+/** The archive generation an anchor's config names (0 when none). */
+function generationOf(config: Readonly<Record<string, string>> | undefined): number {
+  const n = Number(config?.[GENERATION_KEY] ?? 0);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
 /** Records appended without `sync`, waiting for the run's next synced record. */
 interface Pending {
   readonly env: string;
@@ -34,7 +46,9 @@ interface Pending {
  * Layout (see the driver README): a run in flight is one `user.backflip.run.<run>.<seq>`
  * key per record on `<prefix>-anchor-<env>`; once a run has finished, it is moved
  * (gzip'd JSON, one key) to `<prefix>-archive-<env>` in the background, so lease reads
- * stay small. The environment of a run is its fence's key, else its `plan.started`
+ * stay small. An archive holds at most `archiveRuns` runs: then the anchor names the next
+ * generation (`user.backflip.archive-generation`), `<prefix>-archive<n>-<env>`, so no
+ * write ever rewrites more than that many keys. The environment of a run is its fence's key, else its `plan.started`
  * intent's `env`, else found by listing the anchors.
  *
  * Every append is an `If-Match` PATCH of the anchor on the ETag of the state it checked:
@@ -64,9 +78,15 @@ export class IncusJournal implements Journal {
   readonly #pending = new Map<string, Pending>();
   readonly #compactions = new Set<Promise<unknown>>();
 
-  /** A journal on `anchors` (shared with the lease lock). */
-  constructor(anchors: CoordinationAnchors) {
+  readonly #archiveRuns: number;
+
+  /**
+   * A journal on `anchors` (shared with the lease lock) whose archive instances hold at
+   * most `archiveRuns` finished runs each.
+   */
+  constructor(anchors: CoordinationAnchors, archiveRuns = DEFAULT_ARCHIVE_RUNS) {
     this.#anchors = anchors;
+    this.#archiveRuns = archiveRuns;
   }
 
   /** Appends one record (buffered until the run's next synced record when `sync` is false). */
@@ -213,12 +233,19 @@ export class IncusJournal implements Journal {
       const found = await this.#locate("read", runId);
       return found.map((f) => f?.records ?? []);
     }
-    for (const kind of ["anchor", "archive"] as const) {
-      const name = this.#anchors.nameOf("read", kind, env);
-      if (name.isErr()) return err(name.error);
-      const state = await this.#anchors.read("read", name.value);
-      if (state.isErr()) return err(state.error);
-      const records = state.value ? runIn(kind, state.value.config, runId) : [];
+    const anchor = this.#anchors.nameOf("read", "anchor", env);
+    if (anchor.isErr()) return err(anchor.error);
+    const state = await this.#anchors.read("read", anchor.value);
+    if (state.isErr()) return err(state.error);
+    const onAnchor = state.value ? runIn("anchor", state.value.config, runId) : [];
+    if (onAnchor.length > 0) return ok(onAnchor);
+    // Newest archive first: the runs read most are the recent ones.
+    for (let generation = generationOf(state.value?.config); generation >= 0; generation--) {
+      const name = this.#anchors.archiveName(env, generation);
+      if (name === undefined) continue;
+      const archive = await this.#anchors.read("read", name);
+      if (archive.isErr()) return err(archive.error);
+      const records = archive.value ? runIn("archive", archive.value.config, runId) : [];
       if (records.length > 0) return ok(records);
     }
     return ok([]);
@@ -250,13 +277,13 @@ export class IncusJournal implements Journal {
 
   /**
    * Archive first, then delete from the anchor: a run is always on one of them (on both
-   * after a kill in between; the next archiving cleans that up). Failures are left for
-   * the next finished run to retry.
+   * after a kill in between; the next archiving cleans that up). A full archive sends the
+   * runs to the next generation, which the anchor then names. Failures are left for the
+   * next finished run to retry.
    */
   async #archiveNow(env: string): Promise<void> {
     const anchor = this.#anchors.nameOf("archive", "anchor", env);
-    const archive = this.#anchors.nameOf("archive", "archive", env);
-    if (anchor.isErr() || archive.isErr()) return;
+    if (anchor.isErr()) return;
     const state = await this.#anchors.read("archive", anchor.value);
     if (state.isErr() || !state.value) return;
     const finished = [...anchorRuns(state.value.config)].filter(([, records]) =>
@@ -265,16 +292,39 @@ export class IncusJournal implements Journal {
     if (finished.length === 0) return;
     const values: Record<string, string> = {};
     for (const [runId, records] of finished) values[archiveKey(runId)] = encodeArchived(records);
-    const archived = await this.#anchors.put("archive", archive.value, "archive", values);
-    if (archived.isErr()) return;
+    const generation = await this.#store(env, generationOf(state.value.config), values);
+    if (generation === undefined) return;
     await this.#anchors.update("archive", anchor.value, "anchor", false, (current) => {
       const runs = anchorRuns(current?.config ?? {});
       const write: Record<string, string> = {};
       for (const [runId] of finished) {
         for (const r of runs.get(runId) ?? []) write[recordKey(runId, r.seq)] = "";
       }
+      if (generation > generationOf(current?.config)) write[GENERATION_KEY] = String(generation);
       return ok(Object.keys(write).length > 0 ? { write, value: undefined } : { value: undefined });
     });
+  }
+
+  /**
+   * Writes `values` into `env`'s archive of `generation`, or of a later one when it is full
+   * (unless the next one's name would be too long); the generation written, or
+   * `undefined` when a write failed.
+   */
+  async #store(env: string, generation: number, values: Record<string, string>) {
+    for (let g = generation; ; g++) {
+      const name = this.#anchors.archiveName(env, g);
+      if (name === undefined) return undefined;
+      const rotates = this.#anchors.archiveName(env, g + 1) !== undefined;
+      const stored = await this.#anchors.update("archive", name, "archive", true, (current) => {
+        const held = archivedRuns(current?.config ?? {});
+        const fresh = Object.keys(values).filter((k) => current?.config[k] === undefined).length;
+        if (rotates && held.length > 0 && held.length + fresh > this.#archiveRuns)
+          return ok({ value: false });
+        return ok({ write: values, value: true });
+      });
+      if (stored.isErr()) return undefined;
+      if (stored.value) return g;
+    }
   }
 }
 

@@ -9,12 +9,13 @@ export function uniquePrefix(tag = "h3"): string {
   return `${tag}-${process.pid.toString(36)}-${made}`;
 }
 
-/** A coordination store on the test socket under `prefix`. */
-export function coordination(prefix: string, actor?: string): IncusCoordination {
+/** A coordination store on the test socket under `prefix` (with `archiveRuns` when given). */
+export function coordination(prefix: string, actor?: string, archiveRuns?: number): IncusCoordination {
   return createIncusCoordination({
     socketPath: incusSocket,
     prefix,
     ...(actor === undefined ? {} : { actor }),
+    ...(archiveRuns === undefined ? {} : { archiveRuns }),
   })._unsafeUnwrap();
 }
 
@@ -22,6 +23,6 @@ export function coordination(prefix: string, actor?: string): IncusCoordination 
 export async function removeAnchors(prefix: string): Promise<void> {
   const names = (await incus("list", "--format", "csv", "-c", "n")).split("\n").filter(Boolean);
   for (const name of names) {
-    if (name.startsWith(`${prefix}-anchor-`) || name.startsWith(`${prefix}-archive-`)) await destroy(name);
+    if (name.startsWith(`${prefix}-anchor-`) || name.startsWith(`${prefix}-archive`)) await destroy(name);
   }
 }

@@ -164,6 +164,32 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run]);
   });
 
+  it("keeps at most archiveRuns finished runs per archive: later ones go to the next generation, all readable", async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const [a, b] = [coordination(prefix, "alice", 2), coordination(prefix, "bob", 2)];
+    opened.push(a, b);
+    const runs = [1, 2, 3, 4, 5].map((n) => `20261207T0603${n}0Z-ffffff`);
+    for (const run of runs) {
+      for (const r of [record(run, 0, "plan.started"), record(run, 1, "plan.finished")])
+        expect((await a.journal.append(run, r)).isOk()).toBe(true);
+      await a.journal.settle();
+    }
+    const archived = async (name: string) =>
+      Object.keys(await configOf(name)).filter((k) => k.startsWith("user.backflip.run."));
+    expect(await archived(`${prefix}-archive-staging`)).toHaveLength(2);
+    expect(await archived(`${prefix}-archive1-staging`)).toHaveLength(2);
+    expect(await archived(`${prefix}-archive2-staging`)).toHaveLength(1);
+    expect((await configOf(`${prefix}-anchor-staging`))["user.backflip.archive-generation"]).toBe("2");
+    // Another client reads each run (the oldest from the first archive) and lists them all.
+    for (const run of runs)
+      expect((await b.journal.read(run))._unsafeUnwrap()).toEqual([
+        record(run, 0, "plan.started"),
+        record(run, 1, "plan.finished"),
+      ]);
+    expect((await b.journal.list())._unsafeUnwrap()).toEqual(runs);
+  });
+
   it("writes a run's first records with its first synced one, and frees its lease with its last", async () => {
     const [a, b] = stores(2);
     const run = "20261207T040200Z-cccccc";
