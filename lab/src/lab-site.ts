@@ -56,11 +56,11 @@ export const LAB_SITES: Readonly<Record<LabSiteName, LabSite>> = {
 };
 
 /**
- * The site `BACKFLIP_LAB_SITE` names (`host` when unset). Throws on any other value: the
- * lab's modules read it once when loaded, and a misspelt site must not silently run the
- * host lab.
+ * The site a `BACKFLIP_LAB_SITE` value names (`host` when unset or empty). Throws on any
+ * other value: the lab's modules read it once when loaded, and a misspelt site must not
+ * silently run the host lab.
  */
-export function labSiteFromEnv(value: string | undefined = process.env.BACKFLIP_LAB_SITE): LabSite {
+export function parseLabSite(value: string | undefined): LabSite {
   if (value === undefined || value === "") return LAB_SITES.host;
   const site = (LAB_SITE_NAMES as readonly string[]).includes(value) ? LAB_SITES[value as LabSiteName] : null;
   if (site === null)
@@ -69,7 +69,7 @@ export function labSiteFromEnv(value: string | undefined = process.env.BACKFLIP_
 }
 
 /** The site this process's lab runs on (`BACKFLIP_LAB_SITE`, read once). */
-export const LAB_SITE: LabSite = labSiteFromEnv();
+export const LAB_SITE: LabSite = parseLabSite(process.env.BACKFLIP_LAB_SITE);
 
 /**
  * Where a lab container goes: `{ target }` naming its color's member (no color: the

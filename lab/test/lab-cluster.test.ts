@@ -6,13 +6,14 @@ import {
   restartMembers,
   stopMember,
 } from "../../packages/driver-incus/test/incus-cluster-lab";
+import { IncusInstances } from "../src/incus-instances";
 import { CANONICAL_RELEASE } from "../src/lab-canonical";
 import type { LabDrivers } from "../src/lab-drivers";
 import { LAB_RELEASES } from "../src/lab-releases";
 import { resetLab } from "../src/lab-reset";
 import { LAB_HAPROXY, labApps } from "../src/lab-settings";
-import { LAB_SITE } from "../src/lab-site";
-import { labUp } from "../src/lab-up";
+import { LAB_SITE, labIncusOptions } from "../src/lab-site";
+import { appDevices, LAB_IMAGE, labUp } from "../src/lab-up";
 import { ensureLabContainers, labBackendsUp, planned, runOnLab, scratchDir } from "./lab-support";
 
 const skip = skipUnlessBackend(
@@ -74,6 +75,17 @@ describe.skipIf(skip)(
         location: "m1",
       });
       expect(decide(observed, paged)._unsafeUnwrap()).toMatchObject({ path: 1, target: { color: "green" } });
+
+      // `lab up` does not move an instance: one found on another member than its color's is a conflict.
+      const instances = new IncusInstances(labIncusOptions()._unsafeUnwrap().socketPath);
+      const [blueWeb] = labApps(t()).filter((a) => a.color === "blue" && a.component === "web");
+      const moved = await instances.ensure(
+        { name: blueWeb!.name, devices: appDevices(blueWeb!), target: "m3" },
+        LAB_IMAGE,
+      );
+      (await instances.close())._unsafeUnwrap();
+      expect(moved._unsafeUnwrapErr()).toMatchObject({ reason: "conflict" });
+      expect(moved._unsafeUnwrapErr().message).toContain("is on cluster member m2, not m3");
     });
 
     it("the idle color's member down: blue keeps serving, decide, Path 1 and Path 2 say green needs m3 back", async () => {
