@@ -2,10 +2,10 @@ import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
-import { type ConfirmOutput, FLEET_STEP_IDS, type FleetEdge, fleetSwitchSteps } from "../fleet/fleet-steps";
+import { FLEET_OUTPUTS, type FleetEdge, fleetSwitchSteps } from "../fleet/fleet-steps";
 import type { PlanIntent } from "../plan/plan-intent";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
-import { defineStep, type Step, stepHandle } from "../plan/step";
+import { defineStep, type Step } from "../plan/step";
 import { HINTS } from "../presets/veza-runbook";
 import type { Topology } from "../topology/topology";
 import { shaSchema, simpleNameSchema } from "../validate/schemas";
@@ -105,8 +105,8 @@ function fleetConvergedStep(edges: readonly FleetEdge[], color: string): Step<re
     idempotent: true,
     describe: () => edges.flatMap((e) => e.sw.describe("readState", { color })),
     run: (ctx) => {
-      const behind = (edge: FleetEdge) =>
-        ctx.output(stepHandle<ConfirmOutput>(FLEET_STEP_IDS.confirm(edge.name)))?.confirmed === false;
+      const lagging = ctx.output(FLEET_OUTPUTS.commit)?.lagging ?? [];
+      const behind = (edge: FleetEdge) => lagging.some((l) => l.edge === edge.name);
       if (edges.every(behind))
         return errAsync(
           stepError(id, "failed", `no edge serves ${color}: every edge was left behind`, {

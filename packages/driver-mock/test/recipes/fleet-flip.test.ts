@@ -40,22 +40,25 @@ const plan = async (f: EdgeFleet, extra: object = {}) =>
   (await fleetFlip(f.topology, f.drivers, { ...who, ...extra }))._unsafeUnwrap();
 
 describe("fleetFlip on a simulated fleet of 3 edges: all-or-nothing", () => {
-  it("flips every edge, each phase journaled per edge", async () => {
+  it("flips every edge, one journaled step per phase naming every edge's outcome", async () => {
     const f = edgeFleet();
     expectAllOn(f, "green");
     const p = await plan(f);
     expect(p.steps.map((s) => s.id)).toEqual(
-      expect.arrayContaining([
-        ...EDGES.map((e) => `preflight@${e}`),
-        ...EDGES.map((e) => `prepare@${e}`),
-        "commit-edges",
-        ...EDGES.map((e) => `confirm@${e}`),
-        ...EDGES.map((e) => `record@${e}`),
-      ]),
+      expect.arrayContaining(["preflight-edges", "prepare-edges", "commit-edges", "record-edges"]),
     );
-    const report = (await run(f, p))._unsafeUnwrap();
+    const journal = new MemoryJournal();
+    const report = (await run(f, p, journal))._unsafeUnwrap();
     expect(report.state).toBe("succeeded");
     expectAllOn(f, "blue");
+    const records = (await journal.read(report.runId))._unsafeUnwrap();
+    const output = (id: string) =>
+      records.find((r) => r.event.type === "step.succeeded" && r.event.stepId === id)?.event;
+    expect(Object.keys((output("prepare-edges") as { output: object }).output)).toEqual([...EDGES]);
+    expect((output("commit-edges") as { output: { committed: object } }).output.committed).toEqual(
+      Object.fromEntries(EDGES.map((e) => [e, expect.stringMatching(/^blue:/)])),
+    );
+    expect((output("record-edges") as { output: unknown }).output).toEqual([...EDGES]);
   });
 
   it("one edge's candidate fails validation: refused, no edge changed", async () => {
