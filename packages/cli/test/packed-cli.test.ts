@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installPackedCli, type PackedCli, runInstalled } from "./packed-cli";
@@ -50,6 +50,49 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
     expect(postmortem.stdout).toMatch(/### What changed\n\ngreen \([0-9a-f]{12}\) → blue \([0-9a-f]{12}\)/);
     const lease = await backflip(cli, cwd, "lease", "show");
     expect(lease.stdout).toContain("  staging: free");
+  });
+
+  it("runs Path 2 by a short SHA, then Path 3 (inverse SQL, a snapshot restore only when acknowledged) and a cleanup dry run", async () => {
+    const cwd = await mkdtemp(join(cli.dir, "operator-"));
+    const status = await backflip(cli, cwd, "status", "--json");
+    const prior = JSON.parse(status.stdout).facts.history[1].sha as string;
+    const full = await backflip(
+      cli,
+      cwd,
+      "rollback",
+      "--mode",
+      "full",
+      "--release-sha",
+      prior.slice(0, 7),
+      "--reason",
+      "green 500s",
+      "--yes",
+    );
+    expect(full.code, full.stderr).toBe(0);
+    const after = JSON.parse((await backflip(cli, cwd, "status", "--json")).stdout).facts;
+    expect([after.activeColor, after.history[0].sha]).toEqual(["blue", prior]);
+    await writeFile(join(cwd, "inverse.sql"), "SELECT 1;\n");
+    const inverse = await backflip(cli, cwd, "inverse-sql", "--file", "inverse.sql", "--reason", "m2");
+    expect(inverse.code, inverse.stderr).toBe(0);
+    const snapshot = /pre-deploy-[0-9a-f]+/.exec((await backflip(cli, cwd, "snapshots")).stdout)?.[0] ?? "";
+    const restore = ["restore-snapshot", "--container", "veza-staging-postgres", "--snapshot", snapshot];
+    const dry = await backflip(cli, cwd, ...restore);
+    expect([dry.code, dry.stdout]).toEqual([0, expect.stringContaining("nothing was changed")]);
+    const done = await backflip(
+      cli,
+      cwd,
+      ...restore,
+      "--yes",
+      "--acknowledge-data-loss",
+      "--reason",
+      "host broken",
+    );
+    expect(done.code, done.stderr).toBe(0);
+    const cleanup = await backflip(cli, cwd, "cleanup", "--color", "green");
+    expect([cleanup.code, cleanup.stdout]).toEqual([0, expect.stringContaining("nothing was changed")]);
+    const runs = (await backflip(cli, cwd, "runs")).stdout;
+    for (const path of ["redeploy", "inverse-sql", "restore-snapshot"])
+      expect(runs).toMatch(new RegExp(`staging {2}${path} {2}by tester .* succeeded`));
   });
 
   it("exits 2 on bad usage, naming the flag", async () => {
