@@ -119,7 +119,7 @@ describe.skipIf(skip)(
       expect(redeployError.kind).toBe("reverted");
       const staged = redeployError.report?.steps.find((s) => s.id === "stage-artifacts");
       expect(staged?.outcome).toBe("failed");
-      expect(staged?.error?.message).toMatch(/veza-lab-[a-z]+-green/);
+      expect(staged?.error?.message).toMatch(/veza-lab-[a-z]+-green is on cluster member m3/);
       expect(redeployError.report?.steps.find((s) => s.id === "activate")?.outcome).toBe("skipped");
       expect(await state()).toEqual(before);
       expect(await publicAnswer()).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });

@@ -21,6 +21,7 @@ import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { incusLocation } from "./incus-cli-actions";
 import type { IncusClient } from "./incus-client";
 import { DRIVER } from "./incus-error";
+import { memberUnavailable } from "./member-unavailable";
 
 const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** After the SIGKILL sweep, how long we keep waiting for the operation before giving up on it. */
@@ -173,7 +174,8 @@ export class IncusShell implements Shell {
     );
     if (created.isErr()) {
       await dropStdin();
-      return err(commandNotFound(created.error, program, instance));
+      const named = (await memberUnavailable(client, "run", instance, created.error)).unwrapOr(created.error);
+      return err(named === created.error ? commandNotFound(created.error, program, instance) : named);
     }
     const id = (created.value.envelope?.metadata as { id?: unknown } | undefined)?.id;
     if (typeof id !== "string") {

@@ -3,6 +3,7 @@ import { driverError, isDriverError } from "@backflip/core";
 import { errAsync, ResultAsync } from "neverthrow";
 import type { IncusClient } from "./incus-client";
 import { DRIVER } from "./incus-error";
+import { memberUnavailable } from "./member-unavailable";
 import { SftpFailure, SftpSession } from "./sftp-session";
 
 const reasons: Readonly<Record<number, DriverErrorReason>> = {
@@ -91,8 +92,15 @@ export class InstanceSftp {
     const path = `/1.0/instances/${encodeURIComponent(instance)}`;
     const session = this.#client
       .upgrade(op, `${path}/sftp`, "sftp")
-      // A refused upgrade says little: the instance itself tells why (missing, …).
-      .orElse((e) => this.#client.send(op, { method: "GET", path }).andThen(() => errAsync(e)))
+      // A refused upgrade says little: the instance itself tells why (missing, on a member that is down, …).
+      .orElse((e) =>
+        this.#client
+          .send(op, { method: "GET", path })
+          .andThen(() => errAsync(e))
+          .orElse((why) =>
+            memberUnavailable(this.#client, op, instance, why).andThen((named) => errAsync(named)),
+          ),
+      )
       .match(
         (stream) => SftpSession.open(stream),
         (e): Promise<SftpSession> => Promise.reject(e),

@@ -97,6 +97,11 @@ describe.skipIf(skip)("incus on a 3-member cluster (real)", () => {
     expect(e.details).toMatchObject({ instance: ON_M3, member: "m3" });
     const start = (await host("m2").start(ON_M3))._unsafeUnwrapErr();
     expect(start).toMatchObject({ reason: "unavailable", details: { member: "m3" } });
+    // Files (SFTP) and commands (exec) name the member too, not Incus's "Server isn't ready yet".
+    const read = (await host("m1").pullFile(ON_M3, "/etc/hostname"))._unsafeUnwrapErr();
+    expect(read).toMatchObject({ reason: "unavailable", details: { member: "m3" } });
+    const ran = (await host("m1").shell(ON_M3).run(["true"]))._unsafeUnwrapErr();
+    expect(ran).toMatchObject({ reason: "unavailable", details: { member: "m3" } });
     // Instances on the members that are up still answer, and the list still says where each is.
     const listed = (await host("m1").list({ names: [ON_M3] }))._unsafeUnwrap();
     expect(listed.map((i) => i.location)).toEqual(["m3"]);
