@@ -141,8 +141,12 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
     op: string,
     read: () => ResultAsync<R, DriverError>,
     write: (value: R) => ResultAsync<T, DriverError>,
-  ): ResultAsync<T, DriverError> =>
-    ResultAsync.combine([admitted(fence, op), read()] as const).andThen(([, value]) => write(value));
+  ): ResultAsync<T, DriverError> => {
+    const reading = read();
+    return admitted(fence, op)
+      .andThen(() => reading)
+      .andThen(write);
+  };
 
   /** When this switch last swept stale candidates (epoch ms). */
   let sweptAt = Number.NEGATIVE_INFINITY;
