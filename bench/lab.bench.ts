@@ -43,8 +43,6 @@ import {
   FileJournal,
   FileLeaseLock,
   formatDriverError,
-  type Journal,
-  type LeaseLock,
   type RollbackPlan,
   type RunEvent,
   runPlan,
@@ -57,6 +55,7 @@ import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
 import { LAB_EDGES, LAB_HAPROXY, labEdgeHealthUrl } from "../lab/src/lab-settings";
 import { labUp, waitHealthy } from "../lab/src/lab-up";
+import { type Coordination, CoordinationTimes } from "./coordination-times";
 import { FloorSamples } from "./floor-samples";
 import {
   LAB_MAP_FLOOR_OPS,
@@ -120,9 +119,6 @@ function unwrapPlan(r: Awaited<ReturnType<typeof fastFlip>>, what: string): Roll
   if (r.isErr()) throw new Error(`${what}: ${formatDriverError(r.error)}`);
   return r.value;
 }
-
-/** Where a run keeps its journal and lease: local files under `dir`, or the team's store. */
-type Coordination = { readonly journal: Journal; readonly lock: LeaseLock };
 
 /** The local-file journal and lease lock under `dir` (a laptop's own). */
 const localCoordination = (dir: string): Coordination => ({
@@ -190,6 +186,11 @@ async function main(): Promise<void> {
     };
     const team = createIncusCoordination({ prefix: "benchlab", actor: "bench" })._unsafeUnwrap();
     const local = localCoordination(dir);
+    // The runner's lease and journal calls, timed apart for the fast and the map flips.
+    const fastTimes = new CoordinationTimes();
+    const mapTimes = new CoordinationTimes();
+    const fastLocal = fastTimes.wrap(local);
+    const mapLocal = mapTimes.wrap(local);
     const execs = new FloorSamples(["exec"] as const);
     const reloadFloors = new FloorSamples(LAB_RELOAD_FLOOR_OPS);
     const mapFloors = new FloorSamples(LAB_MAP_FLOOR_OPS);
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
     const flips: Timed[] = [];
     const teamFlips: Timed[] = [];
     for (let i = 0; i < FLIPS; i++) {
-      flips.push(await timed(local, () => fastFlip(d.topology, d, who), `fast flip ${i + 1}`));
+      flips.push(await timed(fastLocal, () => fastFlip(d.topology, d, who), `fast flip ${i + 1}`));
       await sleep(100);
       await execs.time("exec", () => labExecRoundTrip(haproxy));
       await labReloadFloor(haproxy, reloadFloors, await activeColor(), i);
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     const dMap: LabDrivers = { ...d, traffic: mapSw };
     const mapFlips: Timed[] = [];
     for (let i = 0; i < FLIPS; i++) {
-      mapFlips.push(await timed(local, () => fastFlip(d.topology, dMap, who), `map flip ${i + 1}`));
+      mapFlips.push(await timed(mapLocal, () => fastFlip(d.topology, dMap, who), `map flip ${i + 1}`));
       await sleep(100);
       await labMapFloor(
         haproxy,
@@ -314,7 +315,8 @@ async function main(): Promise<void> {
     const outsideP50 = percentile(flips.map(outsideSteps), 50);
     console.log(
       `fast flip x${FLIPS}: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (planning p50 ${planP50.toFixed(1)} ms, ` +
-        `outside steps p50 ${outsideP50.toFixed(1)} ms); step medians (ms): ${stepProfile(flips.map((f) => f.events))}`,
+        `outside steps p50 ${outsideP50.toFixed(1)} ms); step medians (ms): ${stepProfile(flips.map((f) => f.events))}; ` +
+        `the runner's lock and journal per run: ${fastTimes.describe(FLIPS)} (${fastTimes.perRunMs(FLIPS).toFixed(1)} ms)`,
     );
     console.log(
       `reload floor (direct, over driver-incus's exec and SFTP and the socket devices): ${reloadFloors.describe()}`,
@@ -329,7 +331,8 @@ async function main(): Promise<void> {
         mapFlips.map((f) => f.planMs),
         50,
       ).toFixed(1)} ms, outside steps p50 ${percentile(mapFlips.map(outsideSteps), 50).toFixed(1)} ms); ` +
-        `step medians (ms): ${stepProfile(mapFlips.map((f) => f.events))}`,
+        `step medians (ms): ${stepProfile(mapFlips.map((f) => f.events))}; ` +
+        `the runner's lock and journal per run: ${mapTimes.describe(FLIPS)} (${mapTimes.perRunMs(FLIPS).toFixed(1)} ms)`,
     );
     console.log(`map floor (direct): ${mapFloors.describe()}`);
     console.log(
