@@ -61,6 +61,34 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
       return okAsync(undefined);
     });
 
+  /**
+   * The map file read while HAProxy prepares the new, empty version (one round trip, not
+   * two; a fenced reload's fence is admitted meanwhile): nothing the proxy serves changes
+   * until the push it answers adds the entries and commits them.
+   */
+  const prepareActivate = () =>
+    ResultAsync.combine([files.read(mapFile, "reload"), prepareMapVersion(api, mapFile)] as const).andThen(
+      ([content, version]) =>
+        content === null
+          ? errAsync(
+              haproxyError("reload", "not_found", `the map file ${mapFile} does not exist`, {
+                hint: "install a rendered map first",
+              }),
+            )
+          : parseMapFile(content, "reload").map(
+              (map) => () =>
+                pushColorMap({
+                  api,
+                  mapFile,
+                  map,
+                  version,
+                  components: input.components,
+                  colors: input.colors,
+                  drain: input.drain,
+                }),
+            ),
+    );
+
   return {
     name: DRIVER,
     livePath: mapFile,
@@ -92,28 +120,8 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
           : checkMapLive(map),
       ),
 
-    // The map file is read while HAProxy prepares the new version: one round trip, not two.
-    activate: () =>
-      ResultAsync.combine([files.read(mapFile, "reload"), prepareMapVersion(api, mapFile)] as const).andThen(
-        ([content, version]) =>
-          content === null
-            ? errAsync(
-                haproxyError("reload", "not_found", `the map file ${mapFile} does not exist`, {
-                  hint: "install a rendered map first",
-                }),
-              )
-            : parseMapFile(content, "reload").asyncAndThen((map) =>
-                pushColorMap({
-                  api,
-                  mapFile,
-                  map,
-                  version,
-                  components: input.components,
-                  colors: input.colors,
-                  drain: input.drain,
-                }),
-              ),
-      ),
+    activate: () => prepareActivate().andThen((push) => push()),
+    prepareActivate,
 
     liveRevision: () =>
       api.send(`show map ${mapFile}`).andThen((reply) => {

@@ -158,6 +158,30 @@ describe.skipIf(skip)("HAProxy flips on a real HAProxy 2.6", () => {
     expect(await l.read(l.paths.stateFile)).toBe("blue\n");
   });
 
+  it("map mode: a reload whose lease was broken changes nothing HAProxy serves, and the newer run's flip commits", async () => {
+    const l = await start({ port: 18425, mode: "map" });
+    const newer = { key: "staging", token: 8 };
+    const stale = { key: "staging", token: 7 };
+    const req = { color: "green", runId: "run-map-newer", actor: "ops" };
+    const config = (await l.sw.render(req))._unsafeUnwrap();
+    (await l.sw.validate(config))._unsafeUnwrap();
+    (await l.sw.install(config, newer))._unsafeUnwrap();
+    const before = await l.cli(`show map ${l.paths.mapFile}`);
+    // The stale run's reload prepares a map version while its fence is read, then is refused.
+    const refused = (await l.sw.reload(stale))._unsafeUnwrapErr();
+    expect(refused).toMatchObject({
+      op: "reload",
+      reason: "conflict",
+      details: { fenced: true, current: 8 },
+    });
+    expect(await l.cli(`show map ${l.paths.mapFile}`)).toBe(before);
+    expect(await l.get("/")).toBe("200 blue");
+    // The version it left uncommitted does not stand in the newer run's way.
+    (await l.sw.reload(newer))._unsafeUnwrap();
+    (await l.sw.confirm(config.revision))._unsafeUnwrap();
+    expect(await l.get("/")).toBe("200 green");
+  });
+
   it("map mode with drain: the old color's servers drain as the map switches, the new color's are ready", async () => {
     const l = await start({ port: 18423, mode: "map", drain: true, directSocket: true });
     const adminState = async (backend: string) => {

@@ -133,8 +133,9 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
   ): ResultAsync<T, DriverError> => admitted(fence, op).andThen(write);
 
   /**
-   * `read` (which changes nothing) while `fence` is admitted, then `write` with what it
-   * read: the admission's round trips overlap the read's instead of coming before them.
+   * `read` (which changes nothing the proxy serves) while `fence` is admitted, then `write`
+   * with what it read: the admission's round trips overlap the read's instead of coming
+   * before them.
    */
   const fencedAfterRead = <R, T>(
     fence: Fence | undefined,
@@ -296,8 +297,13 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
       );
     },
 
-    reload: (fence) =>
-      fenced(fence, "reload", () => backend.activate().mapErr((e) => ({ ...e, op: "reload" }))),
+    reload: (fence) => {
+      const { prepareActivate } = backend;
+      const activation = prepareActivate
+        ? fencedAfterRead(fence, "reload", prepareActivate, (commit) => commit())
+        : fenced(fence, "reload", () => backend.activate());
+      return activation.mapErr((e) => ({ ...e, op: "reload" }));
+    },
 
     installedRevision() {
       return files

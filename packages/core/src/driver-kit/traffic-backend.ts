@@ -26,6 +26,13 @@ export interface TrafficBackend {
   check(path: string, content: string): ResultAsync<void, DriverError>;
   /** Makes the installed live file take effect (reload, or push a runtime map). */
   activate(): ResultAsync<void, DriverError>;
+  /**
+   * `activate` in two halves, when its first half changes nothing the proxy serves (reads
+   * the live file, prepares a runtime-map version): that half runs while a fenced reload's
+   * fence is admitted, and answers the second half, run only once the fence is admitted.
+   * Optional: without it, `activate` runs after the admission.
+   */
+  prepareActivate?(): ResultAsync<() => ResultAsync<void, DriverError>, DriverError>;
   /** The revision the running proxy serves, asked of the proxy itself. */
   liveRevision(): ResultAsync<string | null, DriverError>;
   /** Dry-run actions of one backend operation; `path` is the candidate or live file. */
