@@ -14,7 +14,10 @@
  *   reload — the map pushed over the stats socket, confirmed with `show map`, recorded,
  *   and the public probe; the map file on disk follows, so a later reload keeps the flip;
  * - Path 1 over the lab's fleet of three HAProxy edges (`fleetFlip`: every edge prepared,
- *   committed in parallel, confirmed, recorded) ≥ 20 times, each edge under its own wrk load;
+ *   then committed and confirmed in parallel, then recorded) ≥ 20 times, in reload mode like
+ *   the single-edge flips and under the same wrk load: its 4 paced connections spread over
+ *   the edges (2+1+1), so every edge is under load; after every other one, edge 1 alone
+ *   flips there and back (the fast flip) under that same load, as a same-conditions reference;
  * - Path 2 native redeploy of an older SHA once (`redeploy` planning + `runPlan`).
  *
  * Interleaved with the flips, the floor under them is measured without the SDK's switch
@@ -28,7 +31,7 @@
  * fast_flip_floor_ms=<n> fast_flip_floor_ratio=<n> map_flip_p50_ms=<n> map_flip_floor_ms=<n>
  * map_flip_floor_ratio=<n> fast_flip_team_p50_ms=<n> fleet_flip_p50_ms=<n> edges=<n> fleet_failed=<n>`
  * (failed: wrk socket errors plus non-2xx responses; fleet_failed: the same over every
- * edge's load during the fleet flips). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms, floor ratio ≤ 1.5;
+ * edge's load during the fleet flips; the two loads' requests per second are printed). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms, floor ratio ≤ 1.5;
  * map flip p50 ≤ 40 ms; team p50 ≤ 1.5 × fast flip p50; fleet flip p50 ≤ 1.3 × fast flip
  * p50 (the edges flip in parallel, not in turn); redeploy ≤ 15 s; failed = fleet_failed = 0.
  * Needs `scripts/backends up incus haproxy` and wrk (`apt-get install wrk`); brings the lab
@@ -65,7 +68,7 @@ import {
   labMapFloor,
   labReloadFloor,
 } from "./lab-flip-floor";
-import { startWrkLoad } from "./wrk-load";
+import { startWrkLoad, WRK_CONNECTIONS } from "./wrk-load";
 
 const FLIPS = 24;
 const WRK_MAX_S = 600;
@@ -253,28 +256,47 @@ async function main(): Promise<void> {
     const { report, requests, failed } = await wrk.stop();
     (await team.close())._unsafeUnwrap();
 
-    // The fleet: Path 1 over the three edges at once, each edge under its own wrk load.
+    // The fleet: Path 1 over the three edges at once, under the single-edge flips' load
+    // (WRK_CONNECTIONS paced connections) spread over the edges, each edge getting at least one.
     (await resetLabFleet(dFleet))._unsafeUnwrap();
+    const fleetConnections = LAB_EDGES.map((_, i) =>
+      Math.max(
+        1,
+        Math.floor(WRK_CONNECTIONS / LAB_EDGES.length) + (i < WRK_CONNECTIONS % LAB_EDGES.length ? 1 : 0),
+      ),
+    );
     const fleetLoads = await Promise.all(
-      LAB_EDGES.map(async (edge) => {
+      LAB_EDGES.map(async (edge, i) => {
         await mkdir(join(dir, edge.name));
         const url = labEdgeHealthUrl(edge, dFleet.topology);
-        const load = await startWrkLoad({ bin: "wrk", url, maxS: WRK_MAX_S, dir: join(dir, edge.name) });
+        const load = await startWrkLoad({
+          bin: "wrk",
+          url,
+          maxS: WRK_MAX_S,
+          dir: join(dir, edge.name),
+          connections: fleetConnections[i] ?? 1,
+        });
         fleetWrk.push(load.child);
         return load;
       }),
     );
+    // After every other fleet flip, edge 1 alone flips there and back (the fast flip's
+    // plan on edge 1's switch), under the same load: the fleet's cost beside the
+    // single-edge flip's, the machine's load being the same for both.
     const fleetFlips: Timed[] = [];
+    const edgeFlips: Timed[] = [];
     for (let i = 0; i < FLIPS; i++) {
       fleetFlips.push(
         await timed(local, () => fleetFlip(dFleet.topology, dFleet, who), `fleet flip ${i + 1}`),
       );
       await sleep(100);
+      for (const way of i % 2 === 0 ? ["there", "back"] : []) {
+        edgeFlips.push(await timed(local, () => fastFlip(d.topology, d, who), `edge 1 flip ${way} ${i + 1}`));
+        await sleep(100);
+      }
     }
-    const fleetFailed = (await Promise.all(fleetLoads.map((l) => l.stop()))).reduce(
-      (n, r) => n + r.failed,
-      0,
-    );
+    const fleetWrkResults = await Promise.all(fleetLoads.map((l) => l.stop()));
+    const fleetFailed = fleetWrkResults.reduce((n, r) => n + r.failed, 0);
 
     (await resetLab(d))._unsafeUnwrap();
     const probe = { attempts: 60, deadlineMs: 30_000, intervalMs: 100 };
@@ -342,13 +364,30 @@ async function main(): Promise<void> {
       ).toFixed(1)} ms (outside steps p50 ${percentile(teamFlips.map(outsideSteps), 50).toFixed(1)} ms); ` +
         `step medians (ms): ${stepProfile(teamFlips.map((f) => f.events))}`,
     );
+    const perSecond = (r: { report: string }) => Number(/Requests\/sec:\s+([\d.]+)/.exec(r.report)?.[1] ?? 0);
     console.log(
-      `fleet flip x${FLIPS} over ${LAB_EDGES.length} edges: p50 ${fleetP50.toFixed(1)} ms, p95 ${percentile(
+      `load: single-edge flips ${WRK_CONNECTIONS} wrk connections on edge 1 (${perSecond({ report }).toFixed(0)} req/s); ` +
+        `fleet flips ${fleetWrkResults.length} loads of ${fleetConnections.join("+")} connections (${fleetWrkResults
+          .map((r) => perSecond(r).toFixed(0))
+          .join(" + ")} req/s), ${fleetWrkResults.reduce((n, r) => n + r.requests, 0)} requests`,
+    );
+    console.log(
+      `fleet flip x${FLIPS} over ${LAB_EDGES.length} edges (reload mode, like the fast flips): p50 ${fleetP50.toFixed(1)} ms, p95 ${percentile(
         fleetFlips.map((f) => f.ms),
         95,
       ).toFixed(1)} ms (${(fleetP50 / p50).toFixed(2)} × fast flip p50); step medians (ms): ${stepProfile(
         fleetFlips.map((f) => f.events),
       )}`,
+    );
+    const edgeP50 = percentile(
+      edgeFlips.map((f) => f.ms),
+      50,
+    );
+    console.log(
+      `edge 1 alone x${edgeFlips.length}, between the fleet flips under the fleet's load (the fast flip's plan): ` +
+        `p50 ${edgeP50.toFixed(1)} ms — the fleet flip is ${(fleetP50 / edgeP50).toFixed(2)} × it; step medians (ms): ${stepProfile(
+          edgeFlips.map((f) => f.events),
+        )}`,
     );
     console.log(
       `redeploy: ${redeployS.toFixed(2)} s (planning ${path2.planMs.toFixed(0)} ms); steps (ms): ${stepProfile([path2.events])}`,

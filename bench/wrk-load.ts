@@ -4,6 +4,9 @@ import { join } from "node:path";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The connections of one wrk load unless told otherwise. */
+export const WRK_CONNECTIONS = 4;
+
 /** What wrk reported once stopped: its whole report, the requests made, and the failed ones. */
 export interface WrkResult {
   readonly report: string;
@@ -20,7 +23,8 @@ export interface WrkLoad {
 
 /**
  * Starts a steady load rather than a saturating one on `url`: wrk (niced, one thread)
- * with 4 connections, each waiting 1 ms between requests, for at most `maxS` seconds;
+ * with `connections` (default {@link WRK_CONNECTIONS}) connections, each waiting 1 ms between
+ * requests, for at most `maxS` seconds;
  * its pacing script goes in `dir`. Resolves once the load has run for a second.
  */
 export async function startWrkLoad(options: {
@@ -28,12 +32,23 @@ export async function startWrkLoad(options: {
   readonly url: string;
   readonly maxS: number;
   readonly dir: string;
+  readonly connections?: number;
 }): Promise<WrkLoad> {
   const pacing = join(options.dir, "pacing.lua");
   await writeFile(pacing, "function delay()\n  return 1\nend\n");
   const child = spawn(
     "nice",
-    ["-n", "10", options.bin, "-t1", "-c4", `-d${options.maxS}s`, "-s", pacing, options.url],
+    [
+      "-n",
+      "10",
+      options.bin,
+      "-t1",
+      `-c${options.connections ?? WRK_CONNECTIONS}`,
+      `-d${options.maxS}s`,
+      "-s",
+      pacing,
+      options.url,
+    ],
     // Its own session, as a load generator elsewhere would be: not in the bench's scheduler group.
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
