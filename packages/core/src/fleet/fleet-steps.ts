@@ -83,7 +83,7 @@ interface EdgeCommit {
  *    on the color the plan saw) and `prepare-edges` (every edge's config rendered and
  *    validated where it runs: the kit stages the candidate beside the live file, nothing
  *    visible) — both in `group`, together, each over every edge at once;
- * 2. change `commit-edges`: install + reload + confirm on every edge at once. One failing
+ * 2. change `commit-edges`: install + reload on every edge at once, then each confirmed. One failing
  *    puts back every edge that installed, once every edge's own reload was confirmed or
  *    given up on (undo: put them all back). Reconcile after a kill: all edges live on the
  *    new revision → done; otherwise every edge holding it is put back, so resume re-runs
@@ -178,16 +178,35 @@ export function fleetSwitchSteps(
       ).andThen(byEdge),
   });
 
-  /** Install + reload + confirm on one edge. */
-  const commitOne = async (
+  /** Install + reload on one edge (its confirm comes once every edge has reloaded). */
+  const activateOne = async (
     edge: FleetEdge,
     config: RenderedConfig,
     ctx: StepContext,
   ): Promise<EdgeCommit> => {
     const installed = await edge.sw.install(config, ctx.fence);
     if (installed.isErr()) return { edge, installed: false, error: installed.error };
-    const live = await edge.sw.reload(ctx.fence).andThen(() => edge.sw.confirm(config.revision));
-    return live.isErr() ? { edge, installed: true, error: live.error } : { edge, installed: true };
+    const reloaded = await edge.sw.reload(ctx.fence);
+    return reloaded.isErr() ? { edge, installed: true, error: reloaded.error } : { edge, installed: true };
+  };
+  /**
+   * Every edge installed and reloaded at once, then each reloaded edge confirmed in turn:
+   * while the first waits for its new workers the others start theirs, so the later
+   * confirms answer at once, and one edge at a time polls its proxy instead of every
+   * edge polling while the others still re-execute (on a small machine, parallel polling
+   * slowed the reloads it waited for).
+   */
+  const commitAll = async (configs: PrepareOutput, ctx: StepContext): Promise<EdgeCommit[]> => {
+    const reloaded = await Promise.all(
+      edges.map((edge) => activateOne(edge, configs[edge.name] as RenderedConfig, ctx)),
+    );
+    const results: EdgeCommit[] = [];
+    for (const r of reloaded) {
+      const revision = configs[r.edge.name]?.revision ?? "";
+      const confirmed = r.error === undefined ? await r.edge.sw.confirm(revision) : undefined;
+      results.push(confirmed?.isErr() ? { ...r, error: confirmed.error } : r);
+    }
+    return results;
   };
   /** What the commit does once every edge's own install, reload and confirm has ended. */
   const settle = (
@@ -253,9 +272,9 @@ export function fleetSwitchSteps(
     // Every edge's reload is confirmed (or given up on) before any put-back starts.
     run: (ctx) =>
       prepared(ctx, C).andThen((configs) =>
-        ResultAsync.fromSafePromise(
-          Promise.all(edges.map((edge) => commitOne(edge, configs[edge.name] as RenderedConfig, ctx))),
-        ).andThen((results) => settle(results, configs, ctx)),
+        ResultAsync.fromSafePromise(commitAll(configs, ctx)).andThen((results) =>
+          settle(results, configs, ctx),
+        ),
       ),
     undo: (ctx, output) =>
       putBackAll(edges, Object.keys(output.committed), ctx).mapErr((e) =>
