@@ -1,22 +1,12 @@
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createPlan, defineStep, FileJournal, FileLeaseLock, runPlan } from "@backflip/core";
-import { backendEnv, skipUnlessBackend } from "@backflip/core/testing";
-import { createEtcdCoordination } from "@backflip/driver-etcd";
-import { createIncusCoordination, createIncusHost, incusSocketPath } from "@backflip/driver-incus";
 import { okAsync } from "neverthrow";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FLEET_FILE } from "../../packages/cli/src/simulated-target";
+import { describeEachStore, type SharedStore, stateDir } from "../../packages/cli/test/test-support";
 import { runCli, startCli } from "./start-cli";
-
-const stateDir = () => mkdtemp(join(tmpdir(), "rollback-cli-team-"));
-const unique = (stem: string) => `${stem}-${randomBytes(3).toString("hex")}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const jsonLines = (text: string): Record<string, unknown>[] =>
   text
@@ -39,6 +29,9 @@ async function status(dir: string, ...args: string[]): Promise<Status> {
   return JSON.parse(ran.stdout) as Status;
 }
 
+/** The CLI arguments of a fast rollback on `env`. */
+const fastFlip = (env: string) => ["rollback", "--mode", "fast", "--reason", "x", "--env", env];
+
 /**
  * Starts a fast rollback on `env` with a `ttlS` lease and SIGKILLs it once its progress says
  * the flip started: the run is then cut short in the middle of its changes. Returns its run id.
@@ -50,13 +43,7 @@ async function killMidFlip(
   store: readonly string[],
 ): Promise<string> {
   const { child, done } = startCli([
-    "rollback",
-    "--mode",
-    "fast",
-    "--reason",
-    "x",
-    "--env",
-    env,
+    ...fastFlip(env),
     "--lock-ttl",
     String(ttlS),
     "--state-dir",
@@ -211,190 +198,94 @@ describe("rollback CLI: runs, leases and resume on the file store", { timeout: 3
   });
 });
 
-/** A shared store the CLI can be pointed at, with how to clean up what a test left in it. */
-interface SharedStore {
-  readonly kind: "incus" | "etcd";
-  readonly available: boolean;
-  readonly setup: string;
-  /** The CLI options that choose it. */
-  readonly args: readonly string[];
-  /** Holds `env`'s lease as `owner` through the store's own client; returns how to let go. */
-  hold(env: string, owner: string): Promise<() => Promise<void>>;
-  /** Who broke the stale lease on `env`, as the store recorded it. */
-  brokenBy(env: string): Promise<string | undefined>;
-  /** Removes everything the tests wrote under the prefix. */
-  clean(envs: readonly string[]): Promise<void>;
+/** Holds `env`'s lease as `owner` through `store`'s own client (as laptop A would); returns how to let go. */
+async function hold(store: SharedStore, env: string, owner: string): Promise<() => Promise<void>> {
+  const client = store.open();
+  const lease = (await client.lock.acquire(env, { owner, ttlMs: 900_000 }))._unsafeUnwrap(); // outlives the test on a loaded machine
+  return async () => {
+    (await client.lock.release(lease))._unsafeUnwrap();
+    await client.close();
+  };
 }
 
-const prefix = unique("h5t");
-const etcd = backendEnv("etcd");
-const incus = backendEnv("incus");
-
-const stores: SharedStore[] = [
-  {
-    kind: "incus",
-    available: incus !== null && existsSync(incusSocketPath()),
-    setup: "scripts/backends up incus",
-    args: ["--coordination", "incus", "--coordination-prefix", prefix],
-    async hold(env, owner) {
-      const store = createIncusCoordination({ prefix })._unsafeUnwrap();
-      const lease = (await store.lock.acquire(env, { owner, ttlMs: 900_000 }))._unsafeUnwrap(); // outlives the test on a loaded machine
-      return async () => {
-        (await store.lock.release(lease))._unsafeUnwrap();
-        await store.close();
-      };
-    },
-    async brokenBy(env) {
-      const store = createIncusCoordination({ prefix })._unsafeUnwrap();
-      const breaks = (await store.lock.breaks(env))._unsafeUnwrap();
-      await store.close();
-      return breaks.at(-1)?.brokenBy;
-    },
-    async clean(envs) {
-      const host = createIncusHost()._unsafeUnwrap();
-      for (const env of envs)
-        for (const kind of ["anchor", "archive"])
-          await host.delete(`${prefix}-${kind}-${env}`, { stopFirst: true });
-      await host.close();
-    },
-  },
-  {
-    kind: "etcd",
-    available: etcd !== null,
-    setup: "scripts/backends up etcd",
-    args: [
-      "--coordination",
-      "etcd",
-      "--etcd-endpoints",
-      etcd?.ETCD_ENDPOINTS ?? "",
-      "--coordination-prefix",
-      prefix,
-    ],
-    async hold(env, owner) {
-      const store = createEtcdCoordination({
-        endpoints: (etcd?.ETCD_ENDPOINTS ?? "").split(","),
-        prefix: `/${prefix}`,
-      })._unsafeUnwrap();
-      const lease = (await store.lock.acquire(env, { owner, ttlMs: 900_000 }))._unsafeUnwrap(); // outlives the test on a loaded machine
-      return async () => {
-        (await store.lock.release(lease))._unsafeUnwrap();
-        await store.close();
-      };
-    },
-    async brokenBy(env) {
-      const store = createEtcdCoordination({
-        endpoints: (etcd?.ETCD_ENDPOINTS ?? "").split(","),
-        prefix: `/${prefix}`,
-      })._unsafeUnwrap();
-      const breaks = (await store.lock.breaks(env))._unsafeUnwrap();
-      await store.close();
-      return breaks.at(-1)?.brokenBy;
-    },
-    async clean() {
-      await promisify(execFile)(etcd?.ETCDCTL_BIN ?? "etcdctl", [
-        `--endpoints=${etcd?.ETCD_ENDPOINTS ?? ""}`,
-        "del",
-        "--prefix",
-        `/${prefix}/`,
-      ]);
-    },
-  },
-];
-
-for (const store of stores) {
-  const envs: string[] = [];
-  describe.skipIf(skipUnlessBackend(store.available, store.kind, store.setup))(
-    `rollback CLI: two laptops through ${store.kind} (real)`,
-    { timeout: 300_000 },
-    () => {
-      afterAll(() => store.clean(envs));
-
-      it("a lease held on laptop A refuses laptop B's rollback (exit 4 naming the holder); status anywhere shows it", async () => {
-        const env = unique("lap");
-        envs.push(env);
-        const release = await store.hold(env, "alice on laptop A");
-        try {
-          const laptopB = await stateDir();
-          const refused = await runCli(
-            "rollback",
-            "--mode",
-            "fast",
-            "--reason",
-            "x",
-            "--env",
-            env,
-            "--state-dir",
-            laptopB,
-            ...store.args,
-          );
-          expect(refused.code).toBe(4);
-          expect(refused.stderr).toContain("alice on laptop A");
-          const seen = await status(await stateDir(), "--env", env, ...store.args);
-          expect(seen.coordination).toEqual({ kind: store.kind, shared: true });
-          expect(seen.lock).toMatchObject({ lease: { owner: "alice on laptop A" }, stale: false });
-          expect(seen.facts.activeColor).toBe("green");
-        } finally {
-          await release();
-        }
-      });
-
-      it("a run killed on laptop A is listed, shown stale and resumed from laptop B, which has no local journal or lock", async () => {
-        const env = unique("kill");
-        envs.push(env);
-        const laptopA = await stateDir();
-        const runId = await killMidFlip(laptopA, env, 3, store.args);
-        expect(await readdir(laptopA)).toEqual([FLEET_FILE]); // only the simulated world: no journal, no locks
-
-        // laptop B shares the infrastructure (the simulated world) and the store, nothing else
-        const laptopB = await stateDir();
-        await copyFile(join(laptopA, FLEET_FILE), join(laptopB, FLEET_FILE));
-        await sleep(3_300); // the killed run's lease lapses
-        const listed = jsonLines(
-          (await runCli("runs", "--env", env, "--json", "--state-dir", laptopB, ...store.args)).stdout,
-        );
-        expect(listed).toEqual([
-          expect.objectContaining({ runId, env, actor: "tester", liveness: "interrupted" }),
-        ]);
-        const seen = await status(laptopB, "--env", env, ...store.args);
-        expect(seen.runsInFlight).toEqual([expect.objectContaining({ runId, liveness: "interrupted" })]);
-        expect(seen.lock?.stale).toBe(true);
-        expect(seen.lock?.lease.owner).toContain(`run ${runId}`);
-
-        const refused = await runCli("resume", runId, "--state-dir", laptopB, ...store.args);
-        expect(refused.code).toBe(4);
-        expect(refused.stderr).toMatch(/stale/i);
-        const resumed = await runCli(
-          "resume",
-          runId,
-          "--break-stale-lock",
-          "--actor",
-          "bob",
-          "--state-dir",
-          laptopB,
-          ...store.args,
-        );
-        expect(resumed.code, resumed.stderr).toBe(0);
-
-        const after = await status(laptopB, "--env", env, ...store.args);
-        expect(after.facts.activeColor).toBe("blue");
-        expect(after.facts.history[0]?.color).toBe("blue");
-        expect(after.runsInFlight).toEqual([]);
-        expect(after.lock).toBeNull();
-        expect(await readdir(laptopB)).toEqual([FLEET_FILE]);
-        expect(await store.brokenBy(env)).toContain("bob via rollback-cli");
-        const shown = (await runCli("status", "--env", env, "--state-dir", laptopB, ...store.args)).stdout;
-        expect(shown).toMatch(
-          new RegExp(
-            `${env}: bob via rollback-cli .* broke the stale lease of tester via rollback-cli .* run ${runId}`,
-          ),
-        );
-        const finished = jsonLines(
-          (await runCli("runs", "--env", env, "--json", "--state-dir", laptopA, ...store.args)).stdout,
-        );
-        expect(finished).toEqual([
-          expect.objectContaining({ runId, state: "succeeded", liveness: "finished" }),
-        ]);
-      });
-    },
-  );
+/** Who broke the stale lease on `env`, as `store` recorded it. */
+async function brokenBy(store: SharedStore, env: string): Promise<string | undefined> {
+  const client = store.open();
+  const breaks = (await client.lock.breaks(env))._unsafeUnwrap();
+  await client.close();
+  return breaks.at(-1)?.brokenBy;
 }
+
+describeEachStore("h5t", "rollback CLI: two laptops", 300_000, (store, newEnv) => {
+  it("a lease held on laptop A refuses laptop B's rollback (exit 4 naming the holder); status anywhere shows it", async () => {
+    const env = newEnv("lap");
+    const release = await hold(store, env, "alice on laptop A");
+    try {
+      const laptopB = await stateDir();
+      const refused = await runCli(...fastFlip(env), "--state-dir", laptopB, ...store.args);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain("alice on laptop A");
+      const seen = await status(await stateDir(), "--env", env, ...store.args);
+      expect(seen.coordination).toEqual({ kind: store.kind, shared: true });
+      expect(seen.lock).toMatchObject({ lease: { owner: "alice on laptop A" }, stale: false });
+      expect(seen.facts.activeColor).toBe("green");
+    } finally {
+      await release();
+    }
+  });
+
+  it("a run killed on laptop A is listed, shown stale and resumed from laptop B, which has no local journal or lock", async () => {
+    const env = newEnv("kill");
+    const laptopA = await stateDir();
+    const runId = await killMidFlip(laptopA, env, 3, store.args);
+    expect(await readdir(laptopA)).toEqual([FLEET_FILE]); // only the simulated world: no journal, no locks
+
+    // laptop B shares the infrastructure (the simulated world) and the store, nothing else
+    const laptopB = await stateDir();
+    await copyFile(join(laptopA, FLEET_FILE), join(laptopB, FLEET_FILE));
+    await sleep(3_300); // the killed run's lease lapses
+    const listed = jsonLines(
+      (await runCli("runs", "--env", env, "--json", "--state-dir", laptopB, ...store.args)).stdout,
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({ runId, env, actor: "tester", liveness: "interrupted" }),
+    ]);
+    const seen = await status(laptopB, "--env", env, ...store.args);
+    expect(seen.runsInFlight).toEqual([expect.objectContaining({ runId, liveness: "interrupted" })]);
+    expect(seen.lock?.stale).toBe(true);
+    expect(seen.lock?.lease.owner).toContain(`run ${runId}`);
+
+    const refused = await runCli("resume", runId, "--state-dir", laptopB, ...store.args);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/stale/i);
+    const resumed = await runCli(
+      "resume",
+      runId,
+      "--break-stale-lock",
+      "--actor",
+      "bob",
+      "--state-dir",
+      laptopB,
+      ...store.args,
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+
+    const after = await status(laptopB, "--env", env, ...store.args);
+    expect(after.facts.activeColor).toBe("blue");
+    expect(after.facts.history[0]?.color).toBe("blue");
+    expect(after.runsInFlight).toEqual([]);
+    expect(after.lock).toBeNull();
+    expect(await readdir(laptopB)).toEqual([FLEET_FILE]);
+    expect(await brokenBy(store, env)).toContain("bob via rollback-cli");
+    const shown = (await runCli("status", "--env", env, "--state-dir", laptopB, ...store.args)).stdout;
+    expect(shown).toMatch(
+      new RegExp(
+        `${env}: bob via rollback-cli .* broke the stale lease of tester via rollback-cli .* run ${runId}`,
+      ),
+    );
+    const finished = jsonLines(
+      (await runCli("runs", "--env", env, "--json", "--state-dir", laptopA, ...store.args)).stdout,
+    );
+    expect(finished).toEqual([expect.objectContaining({ runId, state: "succeeded", liveness: "finished" })]);
+  });
+});

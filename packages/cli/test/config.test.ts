@@ -1,23 +1,10 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { configFlags, parseConfig } from "../src/config";
 import { EXIT } from "../src/exit-codes";
-import { main } from "../src/main";
-
-/** Runs `backflip` in-process; its stdout and stderr lines and exit code. */
-async function backflip(...argv: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await main(
-    argv,
-    (l) => stdout.push(l),
-    (l) => stderr.push(l),
-  );
-  return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
-}
+import { backflip, stateDir } from "./test-support";
 
 describe("backflip.config.json", () => {
   it("names the file, the key and what is expected for each bad key", () => {
@@ -49,9 +36,9 @@ describe("backflip.config.json", () => {
   });
 
   it("init writes a commented config the other commands then read; it never overwrites without --force", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "backflip-init-"));
+    const dir = await stateDir();
     const path = join(dir, "backflip.config.json");
-    expect((await backflip("init", "--env", "prod", "--config", path)).code).toBe(EXIT.ok);
+    expect((await backflip(["init", "--env", "prod", "--config", path])).code).toBe(EXIT.ok);
     const text = await readFile(path, "utf8");
     expect(text).toContain('"$comment"');
     expect(parseConfig(path, text)._unsafeUnwrap()).toMatchObject({
@@ -59,39 +46,39 @@ describe("backflip.config.json", () => {
       target: { kind: "simulated" },
     });
 
-    const again = await backflip("init", "--config", path);
+    const again = await backflip(["init", "--config", path]);
     expect(again.code).toBe(EXIT.usage);
     expect(again.stderr).toContain(`cannot write ${path}: it exists`);
-    expect((await backflip("init", "--stack", "--config", path, "--force")).code).toBe(EXIT.ok);
+    expect((await backflip(["init", "--stack", "--config", path, "--force"])).code).toBe(EXIT.ok);
     expect(parseConfig(path, await readFile(path, "utf8"))._unsafeUnwrap().target.kind).toBe("stack");
 
     // the simulated config: status runs on env prod, its state under the config's folder
     await writeFile(path, JSON.stringify({ env: "prod", stateDir: "state" }));
-    const status = await backflip("status", "--config", path, "--json");
+    const status = await backflip(["status", "--config", path, "--json"]);
     expect(status.code).toBe(EXIT.ok);
     const report = JSON.parse(status.stdout);
     expect(report.facts.env).toBe("prod");
     expect(report.coordination.kind).toBe("file");
     // a flag wins over the config
-    const staging = await backflip("status", "--config", path, "--env", "staging", "--json");
+    const staging = await backflip(["status", "--config", path, "--env", "staging", "--json"]);
     expect(JSON.parse(staging.stdout).facts.env).toBe("staging");
   });
 
   it("a bad config exits 2 naming the file and the key; a missing --config file too", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "backflip-config-"));
+    const dir = await stateDir();
     const path = join(dir, "backflip.config.json");
     await writeFile(path, JSON.stringify({ target: { kind: "kubernetes" } }));
-    const bad = await backflip("status", "--config", path);
+    const bad = await backflip(["status", "--config", path]);
     expect(bad.code).toBe(EXIT.usage);
     expect(bad.stderr).toContain(`${path}: target.kind: expected kind simulated or stack`);
 
-    const missing = await backflip("status", "--config", join(dir, "nope.json"));
+    const missing = await backflip(["status", "--config", join(dir, "nope.json")]);
     expect(missing.code).toBe(EXIT.usage);
     expect(missing.stderr).toContain(`${join(dir, "nope.json")}: cannot read it (ENOENT)`);
   });
 
   it("a stack config's driver refusal names the file and the section, before anything is contacted", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "backflip-stack-"));
+    const dir = await stateDir();
     const path = join(dir, "backflip.config.json");
     await writeFile(
       path,
@@ -103,7 +90,7 @@ describe("backflip.config.json", () => {
         },
       }),
     );
-    const status = await backflip("status", "--config", path);
+    const status = await backflip(["status", "--config", path]);
     expect(status.code).toBe(EXIT.usage);
     expect(status.stderr).toContain(`${path}: target.haproxy: `);
     expect(status.stderr).toContain("configPath");

@@ -1,25 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FileLeaseLock, type RunErrorKind } from "@backflip/core";
 import { snapshotFleet } from "@backflip/driver-mock";
 import { describe, expect, it } from "vitest";
 import { EXIT, EXIT_CODES_HELP, exitForRunError } from "../src/exit-codes";
-import { main } from "../src/main";
 import { FLEET_FILE, freshIncidentFleet } from "../src/simulated-target";
-
-/** Runs `backflip` in-process on a state directory of its own; its exit code and stderr. */
-async function backflip(dir: string, ...argv: string[]) {
-  const stderr: string[] = [];
-  const code = await main(
-    [...argv, "--state-dir", dir],
-    () => undefined,
-    (l) => stderr.push(l),
-  );
-  return { code, stderr: stderr.join("\n") };
-}
-
-const stateDir = () => mkdtemp(join(tmpdir(), "backflip-exit-"));
+import { backflipIn, stateDir } from "./test-support";
 
 describe("backflip's exit codes (as --help and the README list them)", () => {
   it("--help lists every code", () => {
@@ -28,14 +14,16 @@ describe("backflip's exit codes (as --help and the README list them)", () => {
 
   it("0: a read-only command answered, and a run that succeeded", async () => {
     const dir = await stateDir();
-    expect((await backflip(dir, "status")).code).toBe(EXIT.ok);
-    expect((await backflip(dir, "rollback", "--mode", "fast", "--reason", "green 500s")).code).toBe(EXIT.ok);
+    expect((await backflipIn(dir, ["status"])).code).toBe(EXIT.ok);
+    expect((await backflipIn(dir, ["rollback", "--mode", "fast", "--reason", "green 500s"])).code).toBe(
+      EXIT.ok,
+    );
   });
 
   it("1: a run that failed and was reverted (flipping back onto the bad color, after a warning)", async () => {
     const dir = await stateDir();
-    await backflip(dir, "rollback", "--mode", "fast", "--reason", "green 500s");
-    const back = await backflip(dir, "rollback", "--mode", "fast", "--reason", "oops");
+    await backflipIn(dir, ["rollback", "--mode", "fast", "--reason", "green 500s"]);
+    const back = await backflipIn(dir, ["rollback", "--mode", "fast", "--reason", "oops"]);
     expect(back.stderr).toMatch(/warning: the last run \(\S+ by \S+, .*\) rolled staging away from green/);
     expect(back.code).toBe(EXIT.failed);
   });
@@ -43,33 +31,23 @@ describe("backflip's exit codes (as --help and the README list them)", () => {
   it("0: on a terminal, rollback shows the plan and asks first; a no changes nothing", async () => {
     const dir = await stateDir();
     const asked: string[] = [];
-    const lines: string[] = [];
-    const code = await main(
-      ["rollback", "--mode", "fast", "--reason", "green 500s", "--state-dir", dir],
-      (l) => lines.push(l),
-      (l) => lines.push(l),
-      {
-        confirm: async (question) => {
-          asked.push(question);
-          return false;
-        },
+    const no = await backflipIn(
+      dir,
+      ["rollback", "--mode", "fast", "--reason", "green 500s"],
+      async (question) => {
+        asked.push(question);
+        return false;
       },
     );
-    expect(code).toBe(EXIT.ok);
+    expect(no.code).toBe(EXIT.ok);
     expect(asked).toEqual(["Run this plan?"]);
-    expect(lines).toContain("nothing was changed.");
-    const status: string[] = [];
-    await main(
-      ["status", "--json", "--state-dir", dir],
-      (l) => status.push(l),
-      () => undefined,
-    );
-    expect(JSON.parse(status.join("")).facts.activeColor).toBe("green");
+    expect(no.stdout.split("\n")).toContain("nothing was changed.");
+    const status = await backflipIn(dir, ["status", "--json"]);
+    expect(JSON.parse(status.stdout).facts.activeColor).toBe("green");
   });
 
   it("2: bad usage, naming the flag", async () => {
-    const bad = await backflip(
-      await stateDir(),
+    const bad = await backflipIn(await stateDir(), [
       "rollback",
       "--mode",
       "fast",
@@ -77,7 +55,7 @@ describe("backflip's exit codes (as --help and the README list them)", () => {
       "purple",
       "--reason",
       "x",
-    );
+    ]);
     expect(bad.code).toBe(EXIT.usage);
     expect(bad.stderr).toMatch(/^error: --target-color: /m);
   });
@@ -87,7 +65,7 @@ describe("backflip's exit codes (as --help and the README list them)", () => {
     const fleet = freshIncidentFleet("staging");
     fleet.world.setStatus("veza-staging-web-blue", "Stopped");
     await writeFile(join(dir, FLEET_FILE), JSON.stringify(snapshotFleet(fleet)._unsafeUnwrap()));
-    const refused = await backflip(dir, "rollback", "--mode", "fast", "--reason", "x");
+    const refused = await backflipIn(dir, ["rollback", "--mode", "fast", "--reason", "x"]);
     expect(refused.code).toBe(EXIT.refused);
     expect(refused.stderr).toMatch(/Path 2/);
   });
@@ -96,7 +74,7 @@ describe("backflip's exit codes (as --help and the README list them)", () => {
     const dir = await stateDir();
     const lock = new FileLeaseLock({ dir: join(dir, "locks") });
     (await lock.acquire("staging", { owner: "bob on another terminal", ttlMs: 120_000 }))._unsafeUnwrap();
-    const held = await backflip(dir, "rollback", "--mode", "fast", "--reason", "x");
+    const held = await backflipIn(dir, ["rollback", "--mode", "fast", "--reason", "x"]);
     expect(held.code).toBe(EXIT.locked);
     expect(held.stderr).toContain("bob on another terminal");
   });
@@ -119,14 +97,13 @@ describe("backflip's exit codes (as --help and the README list them)", () => {
   });
 
   it("7: the target cannot be reached (an etcd store nobody listens on)", async () => {
-    const down = await backflip(
-      await stateDir(),
+    const down = await backflipIn(await stateDir(), [
       "runs",
       "--coordination",
       "etcd",
       "--etcd-endpoints",
       "http://127.0.0.1:9",
-    );
+    ]);
     expect(down.code).toBe(EXIT.unavailable);
   });
 });

@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { COMMAND_TABLE, COMMANDS } from "../src/commands";
-import { main } from "../src/main";
 import { isMainHelp, mainHelp } from "../src/main-help";
-
-/** Runs `backflip` in-process; its exit code and stdout. */
-async function backflip(...argv: string[]) {
-  const stdout: string[] = [];
-  const code = await main(
-    argv,
-    (l) => stdout.push(l),
-    () => undefined,
-  );
-  return { code, stdout: stdout.join("\n") };
-}
+import { backflip } from "./test-support";
 
 describe("backflip's help, from the command table", () => {
   it("the top-level help lists every command with its summary, postmortem and lease included", async () => {
     for (const argv of [[], ["--help"], ["-h"], ["help"]]) {
       expect(isMainHelp(argv)).toBe(true);
-      const help = await backflip(...argv);
+      const help = await backflip(argv);
       expect(help.code).toBe(0);
       expect(help.stdout).toBe(mainHelp());
     }
@@ -34,20 +23,15 @@ describe("backflip's help, from the command table", () => {
 
   it("every command answers --help with its own usage", async () => {
     for (const c of COMMAND_TABLE) {
-      const help = await backflip(c.name, "--help");
+      const help = await backflip([c.name, "--help"]);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: backflip ${c.name}\\b`, "m"));
     }
   });
 
   it("an unknown command exits 2 listing the table's names", async () => {
-    const stderr: string[] = [];
-    const code = await main(
-      ["rollbak"],
-      () => undefined,
-      (l) => stderr.push(l),
-    );
-    expect(code).toBe(2);
-    expect(stderr.join("\n")).toContain(`one of: ${COMMAND_TABLE.map((c) => c.name).join(", ")}`);
+    const unknown = await backflip(["rollbak"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`one of: ${COMMAND_TABLE.map((c) => c.name).join(", ")}`);
   });
 });

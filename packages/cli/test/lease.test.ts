@@ -1,26 +1,10 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { FileLeaseLock } from "@backflip/core";
 import { describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes";
-import { main } from "../src/main";
+import { backflipIn, stateDir } from "./test-support";
 
-/** Runs `backflip` in-process on `dir` (the file store): its exit code, stdout and stderr; `confirm` answers a terminal's question. */
-async function backflip(dir: string, argv: string[], confirm?: (question: string) => Promise<boolean>) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await main(
-    [...argv, "--state-dir", dir],
-    (l) => stdout.push(l),
-    (l) => stderr.push(l),
-    confirm ? { confirm } : {},
-  );
-  return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
-}
-
-const stateDir = () => mkdtemp(join(tmpdir(), "backflip-lease-"));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RUN = "20261207T041434Z-daecda";
 
 /** `dir`'s file lock, holding `env` as a killed CLI run would have: live for `ttlMs`, then stale. */
@@ -36,7 +20,7 @@ describe("backflip lease show", () => {
   it("names the holder, its run, since when, until when and the token; breaks: none kept by the file store", async () => {
     const dir = await stateDir();
     const { lease } = await hold(dir, "prod", 120_000);
-    const shown = await backflip(dir, ["lease", "show", "--env", "prod"]);
+    const shown = await backflipIn(dir, ["lease", "show", "--env", "prod"]);
     expect(shown.code).toBe(EXIT.ok);
     expect(shown.stdout).toMatch(
       new RegExp(
@@ -51,7 +35,7 @@ describe("backflip lease show", () => {
   it("--json: one object with every lease (staging by default, free or not)", async () => {
     const dir = await stateDir();
     await hold(dir, "staging", 10);
-    const shown = await backflip(dir, ["lease", "show", "--json"]);
+    const shown = await backflipIn(dir, ["lease", "show", "--json"]);
     const lines = shown.stdout.split("\n");
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? "")).toMatchObject({
@@ -65,7 +49,7 @@ describe("backflip lease show", () => {
   it("bad usage: no action, an unknown one, a break-only flag", async () => {
     const dir = await stateDir();
     for (const argv of [["lease"], ["lease", "steal"], ["lease", "show", "--yes"]])
-      expect((await backflip(dir, argv)).code).toBe(EXIT.usage);
+      expect((await backflipIn(dir, argv)).code).toBe(EXIT.usage);
   });
 });
 
@@ -73,7 +57,7 @@ describe("backflip lease break", () => {
   it("refuses a live lease: exit 4 naming the holder and since when; the lease stays", async () => {
     const dir = await stateDir();
     const { lock, lease } = await hold(dir, "staging", 120_000);
-    const refused = await backflip(dir, ["lease", "break", "--env", "staging", "--reason", "x", "--yes"]);
+    const refused = await backflipIn(dir, ["lease", "break", "--env", "staging", "--reason", "x", "--yes"]);
     expect(refused.code).toBe(EXIT.locked);
     expect(refused.stderr).toContain(`held by ${lease.owner} since ${lease.acquiredAt}`);
     expect((await lock.inspect("staging"))._unsafeUnwrap()?.lease.token).toBe(lease.token);
@@ -82,7 +66,14 @@ describe("backflip lease break", () => {
   it("without --yes and no terminal: a dry run that says who holds it and since when; nothing changes", async () => {
     const dir = await stateDir();
     const { lock, lease } = await hold(dir, "staging", 10);
-    const dry = await backflip(dir, ["lease", "break", "--env", "staging", "--reason", "bob's laptop died"]);
+    const dry = await backflipIn(dir, [
+      "lease",
+      "break",
+      "--env",
+      "staging",
+      "--reason",
+      "bob's laptop died",
+    ]);
     expect(dry.code).toBe(EXIT.ok);
     expect(dry.stdout).toContain(`staging: STALE — held by ${lease.owner} since ${lease.acquiredAt}`);
     expect(dry.stdout).toContain("re-run with --yes");
@@ -98,10 +89,10 @@ describe("backflip lease break", () => {
       asked.push(question);
       return yes;
     };
-    const no = await backflip(dir, argv, answer(false));
+    const no = await backflipIn(dir, argv, answer(false));
     expect(no.stdout).toContain("nothing was changed.");
     expect((await lock.inspect("staging"))._unsafeUnwrap()).not.toBeNull();
-    const yes = await backflip(dir, argv, answer(true));
+    const yes = await backflipIn(dir, argv, answer(true));
     expect(asked).toEqual(["Break staging's stale lease?", "Break staging's stale lease?"]);
     expect(yes.code).toBe(EXIT.ok);
     expect(yes.stdout).toMatch(/^broke staging's stale lease of bob via backflip .* \(token \d+\)$/m);
@@ -114,7 +105,7 @@ describe("backflip lease break", () => {
     const dir = await stateDir();
     const { lease } = await hold(dir, "staging", 10);
     const argv = ["lease", "break", "--env", "staging", "--reason", "bob's laptop died", "--yes", "--json"];
-    const broke = await backflip(dir, argv);
+    const broke = await backflipIn(dir, argv);
     expect(broke.code).toBe(EXIT.ok);
     expect(JSON.parse(broke.stdout)).toMatchObject({
       type: "lease-break",
@@ -124,13 +115,13 @@ describe("backflip lease break", () => {
       runId: RUN,
       reason: "bob's laptop died",
     });
-    const again = await backflip(dir, argv);
+    const again = await backflipIn(dir, argv);
     expect(again.code).toBe(EXIT.ok);
     expect(JSON.parse(again.stdout)).toMatchObject({ broken: false, lease: null });
   });
 
   it("names the missing flags: --env and --reason are required", async () => {
-    const missing = await backflip(await stateDir(), ["lease", "break"]);
+    const missing = await backflipIn(await stateDir(), ["lease", "break"]);
     expect(missing.code).toBe(EXIT.usage);
     expect(missing.stderr).toMatch(/--env: required.*--reason: required/);
   });

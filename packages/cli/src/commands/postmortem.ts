@@ -1,10 +1,11 @@
 import { type JournalRecord, loadRun, type RunReport, runIdSchema, TERMINAL_STATES } from "@backflip/core";
 import { postIncident } from "@backflip/core/recipes";
 import { cliPathSchema, globalSchema, optional, reasonSchema } from "../cli-args";
-import { type Command, GLOBAL_HELP, type Session, validateOrFail } from "../command";
+import { type Command, GLOBAL_HELP, type Session } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError, exitForRunError } from "../exit-codes";
 import { fail, failDriver, type Output, printLines } from "../output";
 import type { Target } from "../target";
+import { refuseOtherEnv, startRunCommand } from "./run-command-start";
 import { described } from "./table";
 
 const schema = globalSchema.extend({
@@ -127,14 +128,10 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
-    const args = validateOrFail(out, "postmortem", schema, {
-      ...raw.values,
-      "<run-id>": raw.positionals[0] ?? "",
-    });
-    if (!args) return EXIT.usage;
+    const started = await startRunCommand("postmortem", schema, raw, out, session);
+    if (typeof started === "number") return started;
+    const { args, store } = started;
     const runId = args["<run-id>"];
-    const store = await session.coordination(args, out);
-    if (typeof store === "number") return store;
     const loaded = await loadRun(store.journal, runId);
     if (loaded.isErr())
       return fail(out, exitForRunError(loaded.error.kind), {
@@ -148,12 +145,8 @@ ${EXIT_CODES_HELP}`,
     const report = loaded.value;
     const records = await store.journal.read(runId);
     if (records.isErr()) return failDriver(out, exitForDriverError(records.error), records.error);
-    if (args.env && args.env !== report.intent.env)
-      return fail(out, EXIT.usage, {
-        message: `run ${runId} is on env ${report.intent.env}, not ${args.env}`,
-        hint: `leave --env out (the run's journal names its environment) or pass --env ${report.intent.env}`,
-        reason: "usage",
-      });
+    const otherEnv = refuseOtherEnv(out, runId, args.env, report.intent.env);
+    if (otherEnv !== undefined) return otherEnv;
     const target = await targetOrWhy(session, { ...args, env: report.intent.env }, out);
     const drivers = typeof target === "string" ? undefined : target;
     const entry = await postIncident({

@@ -2,10 +2,10 @@ import { loadRun, resumeRun, runIdSchema } from "@backflip/core";
 import { planForIntent } from "@backflip/core/recipes";
 import { z } from "zod";
 import { actorSchema, cliPathSchema, globalSchema, optional, secondsSchema } from "../cli-args";
-import { type Command, defaultActor, GLOBAL_HELP, validateOrFail } from "../command";
+import { type Command, defaultActor, GLOBAL_HELP } from "../command";
 import { cliOwner, eventSink, finishRun } from "../execute-plan";
-import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
-import { fail } from "../output";
+import { EXIT_CODES_HELP } from "../exit-codes";
+import { refuseOtherEnv, startRunCommand } from "./run-command-start";
 import { described } from "./table";
 
 const schema = globalSchema.extend({
@@ -59,22 +59,14 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
   async run(raw, out, session) {
-    const args = validateOrFail(out, "resume", schema, {
-      ...raw.values,
-      "<run-id>": raw.positionals[0] ?? "",
-    });
-    if (!args) return EXIT.usage;
-    const runId = args["<run-id>"];
     // the run's environment comes from its journal: from any machine that sees the store
-    const store = await session.coordination(args, out);
-    if (typeof store === "number") return store;
+    const started = await startRunCommand("resume", schema, raw, out, session);
+    if (typeof started === "number") return started;
+    const { args, store } = started;
+    const runId = args["<run-id>"];
     const recorded = (await loadRun(store.journal, runId)).map((r) => r.intent.env).unwrapOr(undefined);
-    if (args.env && recorded && args.env !== recorded)
-      return fail(out, EXIT.usage, {
-        message: `run ${runId} is on env ${recorded}, not ${args.env}`,
-        hint: `leave --env out (the run's journal names its environment) or pass --env ${recorded}`,
-        reason: "usage",
-      });
+    const otherEnv = refuseOtherEnv(out, runId, args.env, recorded);
+    if (otherEnv !== undefined) return otherEnv;
     const target = await session.open({ ...args, env: args.env ?? recorded }, out);
     if (typeof target === "number") return target;
     const sink = eventSink(out);
