@@ -64,6 +64,24 @@ describe("backflip.config.json", () => {
     expect(JSON.parse(staging.stdout).facts.env).toBe("staging");
   });
 
+  it("init --stack writes database, snapshots and hostShell as a commented example that parses once moved in", async () => {
+    const path = join(await stateDir(), "backflip.config.json");
+    expect((await backflip(["init", "--stack", "--env", "prod", "--config", path])).code).toBe(EXIT.ok);
+    const text = await readFile(path, "utf8");
+    const written = parseConfig(path, text)._unsafeUnwrap().target;
+    expect(written).toMatchObject({ kind: "stack" });
+    expect(written).not.toHaveProperty("database");
+    const json = JSON.parse(text) as { target: { $comment: unknown[] } };
+    const examples = json.target.$comment.find((line) => typeof line === "object");
+    expect(Object.keys(examples ?? {})).toEqual(["database", "snapshots", "hostShell"]);
+    const pasted = { ...json, target: { ...json.target, ...examples } };
+    expect(parseConfig(path, JSON.stringify(pasted))._unsafeUnwrap().target).toMatchObject({
+      database: { container: "veza-postgres", host: "/run/postgresql" },
+      snapshots: { zfsCommand: ["sudo", "-n", "zfs"] },
+      hostShell: { host: "10.0.0.2", user: "backflip" },
+    });
+  });
+
   it("a bad config exits 2 naming the file and the key; a missing --config file too", async () => {
     const dir = await stateDir();
     const path = join(dir, "backflip.config.json");

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { vezaHaproxy } from "@backflip/core/recipes";
+import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
 import { z } from "zod";
 import { globalSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
@@ -13,6 +13,31 @@ const schema = globalSchema.extend({
   force: z.boolean().default(false),
   stack: z.boolean().default(false),
 });
+
+/**
+ * The stack's optional data drivers (Path 2's migration caveat, Path 3's commands) for a
+ * `$comment`: what each does, then an example object whose keys move into `target` as they stand.
+ */
+function dataDriverExamples(env: string): (string | object)[] {
+  return [
+    "optional: database, snapshots and hostShell let status read the schema version, full mode carry the",
+    "migration caveat, and inverse-sql, snapshots and restore-snapshot act. To use them, move the keys of",
+    "the object below into target (snapshots needs hostShell):",
+    "database: psql inside the database's container through Incus, as the topology's database user (no password);",
+    "snapshots: zfs on the container host over hostShell, on topology.snapshots.datasetPattern's datasets;",
+    "hostShell: SSH to the container host with a key file, the host key always checked (a passphrase only by passphraseEnv).",
+    {
+      database: { container: vezaTopology(env).database.container, host: "/run/postgresql" },
+      snapshots: { zfsCommand: ["sudo", "-n", "zfs"] },
+      hostShell: {
+        host: "10.0.0.2",
+        user: "backflip",
+        privateKeyPath: "ssh/id_ed25519",
+        knownHostsFile: "ssh/known_hosts",
+      },
+    },
+  ];
+}
 
 /** A starting config for `env`: the simulated fleet, or (`stack`) the real drivers to fill in. Every section explains itself in `$comment`. */
 export function starterConfig(env: string, stack: boolean): object {
@@ -31,6 +56,7 @@ export function starterConfig(env: string, stack: boolean): object {
             "topology: overrides of the Veza preset (containers.pattern, traffic.stateFile, publicHealthUrl, ...).",
             "haproxy: driver-haproxy's options; servers maps component -> color -> address.",
             "forgejo.tokenEnv names the variable holding the token: never put the token here.",
+            ...dataDriverExamples(env),
           ],
           kind: "stack",
           topology: {},
@@ -76,7 +102,8 @@ directory, the target and the coordination store, each section explained in a
 "$comment". Every other command reads it from the working directory (or --config).
 
 Options:
-  --stack     describe a real stack (Incus, HAProxy, Forgejo) instead of the simulated fleet
+  --stack     describe a real stack (Incus, HAProxy, Forgejo) instead of the simulated fleet,
+              with the database, snapshots and host shell of Paths 2 and 3 as commented examples
   --force     overwrite FILE if it exists
 
 ${GLOBAL_HELP}
