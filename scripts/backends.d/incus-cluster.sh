@@ -29,9 +29,10 @@ incus_cluster_alive() {
   pid_alive "$pidfile" && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = incusd ]
 }
 
-# incus_cluster_joined — every member's incusd runs and is ready, m1 sees all 3 ONLINE and
-# forwards a request to each (a restarted member's ONLINE can be the stale one from before
-# it stopped: until its next heartbeat, requests forwarded to it get "Server isn't ready yet").
+# incus_cluster_joined — every member's incusd runs and is ready, m1 sees all 3 ONLINE, and
+# every member forwards a request to every other one (a restarted member's ONLINE can be the
+# stale one from before it stopped, and until a member's event connection to a restarted one
+# is back, requests it forwards there get "Server isn't ready yet").
 incus_cluster_joined() {
   local i name
   for i in 0 1 2; do
@@ -39,8 +40,10 @@ incus_cluster_joined() {
     incus_cluster_at "$i" timeout 10 incus admin waitready --timeout 5 >/dev/null 2>&1 || return 1
   done
   [ "$(incus_cluster_at 0 timeout 10 incus cluster list --format csv 2>/dev/null | grep -c ',ONLINE,')" = 3 ] || return 1
-  for name in "${INCUS_CLUSTER_MEMBERS[@]}"; do
-    incus_cluster_at 0 timeout 10 incus query "/1.0?target=$name" 2>/dev/null | grep -q "\"server_name\": \"$name\"" || return 1
+  for i in 0 1 2; do
+    for name in "${INCUS_CLUSTER_MEMBERS[@]}"; do
+      incus_cluster_at "$i" timeout 10 incus query "/1.0?target=$name" 2>/dev/null | grep -q "\"server_name\": \"$name\"" || return 1
+    done
   done
 }
 
