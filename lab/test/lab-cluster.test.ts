@@ -13,8 +13,9 @@ import { LAB_RELEASES } from "../src/lab-releases";
 import { resetLab } from "../src/lab-reset";
 import { LAB_HAPROXY, labApps } from "../src/lab-settings";
 import { LAB_SITE, labIncusOptions } from "../src/lab-site";
-import { appDevices, LAB_IMAGE, labUp } from "../src/lab-up";
-import { ensureLabContainers, labBackendsUp, planned, runOnLab, scratchDir } from "./lab-support";
+import { appDevices, LAB_IMAGE } from "../src/lab-up";
+import { publicAnswer } from "./lab-converged";
+import { ensureLabContainers, labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
 
 const skip = skipUnlessBackend(
   LAB_SITE.name === "cluster" && labBackendsUp && (await clusterAvailable()),
@@ -31,17 +32,11 @@ describe.skipIf(skip)(
     let d: LabDrivers;
     const dir = scratchDir();
     const t = () => d.topology;
-    const publicAnswer = async () => {
-      const r = await d.probe.check({ url: t().publicHealthUrl, attempts: 1 });
-      return r.isOk() ? (JSON.parse(r.value.body) as { color: string; sha: string }) : null;
-    };
     const state = async () => (await d.traffic.readState())._unsafeUnwrap();
     const facts = async () => (await observe(t(), d))._unsafeUnwrap();
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      d = up.value;
+      d = await upLab();
     }, 300_000);
 
     beforeEach(async () => {
@@ -90,7 +85,7 @@ describe.skipIf(skip)(
 
     it("the idle color's member down: blue keeps serving, decide, Path 1 and Path 2 say green needs m3 back", async () => {
       await stopMember("m3");
-      expect(await publicAnswer()).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
+      expect(await publicAnswer(d)).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
       const down = await facts();
       for (const c of down.colors.green?.containers ?? [])
         expect(c).toMatchObject({ running: false, status: "Error", location: "m3" });
@@ -110,7 +105,7 @@ describe.skipIf(skip)(
       expect(failed?.id).toBe("precheck-containers");
       expect(failed?.error?.message).toMatch(/veza-lab-[a-z]+-green/);
       expect(await state()).toEqual(before);
-      expect(await publicAnswer()).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
+      expect(await publicAnswer(d)).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
 
       // Path 2 into green cannot replace containers on a member that is down either.
       const redeployPlan = await planned(redeploy(t(), d, { ...who, sha: LAB_RELEASES.old }));
@@ -122,7 +117,7 @@ describe.skipIf(skip)(
       expect(staged?.error?.message).toMatch(/veza-lab-[a-z]+-green is on cluster member m3/);
       expect(redeployError.report?.steps.find((s) => s.id === "activate")?.outcome).toBe("skipped");
       expect(await state()).toEqual(before);
-      expect(await publicAnswer()).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
+      expect(await publicAnswer(d)).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
 
       // m3 back: the lab converges and Path 1 is possible again.
       await restartMembers();
@@ -150,7 +145,7 @@ describe.skipIf(skip)(
       const plan = await planned(fastFlip(t(), d, { ...who, target: "green" }));
       const run = await runOnLab(d, dir, plan, { decision });
       expect(run.result._unsafeUnwrap().state).toBe("succeeded");
-      expect(await publicAnswer()).toMatchObject({ color: "green", sha: LAB_RELEASES.prior });
+      expect(await publicAnswer(d)).toMatchObject({ color: "green", sha: LAB_RELEASES.prior });
       expect((await state()).activeColor).toBe("green");
 
       // m2 back: the lab converges to blue live, every container RUNNING on its member.
@@ -160,7 +155,7 @@ describe.skipIf(skip)(
       const back = await facts();
       expect(back.activeColor).toBe("blue");
       expect(back.colors.blue?.containers.every((c) => c.running && c.location === "m2")).toBe(true);
-      expect(await publicAnswer()).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
+      expect(await publicAnswer(d)).toMatchObject({ color: "blue", sha: CANONICAL_RELEASE.blue });
     });
   },
 );

@@ -6,10 +6,9 @@ import { skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LabDrivers } from "../src/lab-drivers";
 import { resetLab } from "../src/lab-reset";
-import { labUp } from "../src/lab-up";
 import { journalEvents, LabChild } from "./lab-child";
 import { expectConverged, resumeOnLab } from "./lab-converged";
-import { labBackendsUp, planned, scratchDir } from "./lab-support";
+import { labBackendsUp, planned, scratchDir, upLab } from "./lab-support";
 
 const skip = skipUnlessBackend(
   labBackendsUp,
@@ -29,9 +28,7 @@ describe.skipIf(skip)(
     const runId = (label: string) => `contention-${label}-${process.pid}-${++serial}`;
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      d = up.value;
+      d = await upLab();
     }, 300_000);
 
     beforeEach(async () => {

@@ -6,8 +6,7 @@ import type { LabDrivers } from "../src/lab-drivers";
 import { LAB_RELEASES } from "../src/lab-releases";
 import { resetLab } from "../src/lab-reset";
 import { LAB_APP, labApps } from "../src/lab-settings";
-import { labUp } from "../src/lab-up";
-import { ensureLabContainers, labBackendsUp, planned, runOnLab, scratchDir } from "./lab-support";
+import { ensureLabContainers, labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
 
 const skip = skipUnlessBackend(
   labBackendsUp,
@@ -46,9 +45,7 @@ describe.skipIf(skip)(
     };
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      d = up.value;
+      d = await upLab();
     }, 300_000);
 
     beforeEach(async () => {

@@ -87,6 +87,13 @@ export async function ensureLabContainers(d: LabDrivers): Promise<void> {
   await up.value.host.close();
 }
 
+/** `pnpm lab up`, and the lab's drivers; a lab that cannot come up fails the test file, saying why. */
+export async function upLab(): Promise<LabDrivers> {
+  const up = await labUp();
+  if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
+  return up.value;
+}
+
 /** `pnpm lab up` (its own Incus client closed), then the lab's drivers with Path 3's. */
 export async function upWithPath3Drivers(): Promise<LabPath3Drivers> {
   const up = await labUp();

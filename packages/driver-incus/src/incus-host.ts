@@ -431,11 +431,7 @@ export class IncusHost implements ContainerHost {
 
   /** Renames a file over another in the instance, atomically (same filesystem). */
   renameFile(name: string, from: string, to: string): ResultAsync<void, DriverError> {
-    const checked = this.#name("renameFile", name).andThen((n) =>
-      parseInput(filePathSchema, from, { driver: DRIVER, op: "renameFile" }).andThen((f) =>
-        parseInput(filePathSchema, to, { driver: DRIVER, op: "renameFile" }).map((t) => ({ n, f, t })),
-      ),
-    );
+    const checked = this.#twoPaths("renameFile", name, from, to);
     if (checked.isErr()) return errAsync(checked.error);
     const { n, f, t } = checked.value;
     return this.#sftp.run("renameFile", n, `renaming ${f} over ${t}`, (sftp) => sftp.rename(f, t));
@@ -446,11 +442,7 @@ export class IncusHost implements ContainerHost {
    * atomically: the file kept as it is, without a rewrite; one SFTP round trip.
    */
   linkFile(name: string, from: string, to: string): ResultAsync<void, DriverError> {
-    const checked = this.#name("linkFile", name).andThen((n) =>
-      parseInput(filePathSchema, from, { driver: DRIVER, op: "linkFile" }).andThen((f) =>
-        parseInput(filePathSchema, to, { driver: DRIVER, op: "linkFile" }).map((t) => ({ n, f, t })),
-      ),
-    );
+    const checked = this.#twoPaths("linkFile", name, from, to);
     if (checked.isErr()) return errAsync(checked.error);
     const { n, f, t } = checked.value;
     const temp = posix.join(
@@ -644,6 +636,15 @@ export class IncusHost implements ContainerHost {
 
   #name(op: string, name: string): Result<string, DriverError> {
     return parseInput(instanceNameSchema, name, { driver: DRIVER, op });
+  }
+
+  /** The instance name and two file paths of `op`, validated. */
+  #twoPaths(op: string, name: string, from: string, to: string) {
+    return this.#name(op, name).andThen((n) =>
+      parseInput(filePathSchema, from, { driver: DRIVER, op }).andThen((f) =>
+        parseInput(filePathSchema, to, { driver: DRIVER, op }).map((t) => ({ n, f, t })),
+      ),
+    );
   }
 
   #snapshotArgs(op: string, name: string, snapshot: string): Result<{ n: string; s: string }, DriverError> {
