@@ -21,7 +21,7 @@ import {
 } from "./journal-keys";
 
 /** Finished runs one archive instance holds before the next generation starts. */
-export const DEFAULT_ARCHIVE_RUNS = 50;
+const DEFAULT_ARCHIVE_RUNS = 50;
 
 /** The anchor key naming the archive generation finished runs go to now. */
 const GENERATION_KEY = "user.backflip.archive-generation";
