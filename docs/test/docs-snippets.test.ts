@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { cliCalls } from "./cli-calls";
 import { allCommandSpans, allDocBlocks, type DocBlock, fencedBlocks } from "./doc-blocks";
 import { checkScriptCalls, helpProblems } from "./run-help";
 import { type Manifest, scriptCalls } from "./script-calls";
@@ -38,6 +39,32 @@ describe("the docs' code cannot drift", () => {
     expect(calls.length).toBeGreaterThan(5);
     expect(await checkScriptCalls(ROOT, calls, { parallel: 2, timeoutMs: 120_000 })).toEqual([]);
   }, 600_000);
+
+  it("every backflip line parses as the CLI parses it: its command, flags and arguments exist", async () => {
+    const { lines, problems } = await cliCalls(blocks);
+    expect(problems).toEqual([]);
+    expect(lines).toBeGreaterThan(20);
+    const broken = await cliCalls(
+      block(
+        [
+          "```bash",
+          "backflip rollbak --mode fast",
+          "backflip rollback --mode fast --no-such-flag",
+          "backflip runs extra",
+          "backflip resume <run-id> --revert --coordination",
+          'backflip lease break --env prod --reason "done by hand" --coordination incus',
+          "```",
+        ].join("\n"),
+      ),
+    );
+    expect(broken.lines).toBe(5);
+    expect(broken.problems.map((p) => `${p.where} ${p.message.split("'").slice(0, 2).join("'")}`)).toEqual([
+      'broken.md:2 "rollbak" is no backflip command',
+      "broken.md:3 Unknown option '--no-such-flag",
+      "broken.md:4 Unexpected argument 'extra",
+      "broken.md:5 Option '--coordination <value>",
+    ]);
+  });
 
   it("every inline command span naming pnpm or scripts/ is written as it runs (read, not run)", () => {
     const { calls, problems } = scriptCalls(ROOT, allCommandSpans(ROOT), MANIFEST);
