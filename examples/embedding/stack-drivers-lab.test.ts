@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LabDrivers, labHaproxySettings } from "../../lab/src/lab-drivers";
 import { readRegistryState } from "../../lab/src/lab-registry";
 import { LAB_HAPROXY, labTopology } from "../../lab/src/lab-settings";
-import { labUp } from "../../lab/src/lab-up";
-import { labBackendsUp } from "../../lab/test/lab-support";
+import { labBackendsUp, upLab } from "../../lab/test/lab-support";
 import { type StackDrivers, stackDrivers } from "./stack-drivers";
 
 const skip = skipUnlessBackend(
@@ -23,9 +22,7 @@ describe.skipIf(skip)(
     const topology = labTopology();
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      lab = up.value;
+      lab = await upLab();
       const registry = readRegistryState();
       if (!registry) throw new Error("the lab's registry state is missing: run `pnpm lab up`");
       stack = stackDrivers({

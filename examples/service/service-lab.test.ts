@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabDrivers } from "../../lab/src/lab-drivers";
 import { resetLab } from "../../lab/src/lab-reset";
 import { LAB_ENV } from "../../lab/src/lab-settings";
-import { labUp } from "../../lab/src/lab-up";
-import { ensureLabContainers, labBackendsUp } from "../../lab/test/lab-support";
+import { ensureLabContainers, labBackendsUp, upLab } from "../../lab/test/lab-support";
 import { deployFailedWebhook } from "./alert-fixture";
 import { approveOnPage, chromiumPath, launchChromium, postWebhook } from "./browser";
 import { type RunningService, startService } from "./start-service";
@@ -35,10 +34,7 @@ describe.skipIf(skip)(
     };
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      d = up.value;
-      await ensureLabContainers(d);
+      d = await upLab();
       (await resetLab(d))._unsafeUnwrap();
       dir = await mkdtemp(join(tmpdir(), "backflip-service-lab-"));
       const lock = new FileLeaseLock({ dir: join(dir, "locks") });

@@ -8,9 +8,8 @@ import { type LabDrivers, labTrafficSwitch } from "../src/lab-drivers";
 import { LAB_RELEASES } from "../src/lab-releases";
 import { resetLab } from "../src/lab-reset";
 import { LAB_APP, LAB_HAPROXY, labApps } from "../src/lab-settings";
-import { labUp } from "../src/lab-up";
 import { haproxyCheck, publicAnswer } from "./lab-converged";
-import { labBackendsUp, planned, runOnLab, scratchDir } from "./lab-support";
+import { labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
 
 const skip = skipUnlessBackend(
   labBackendsUp,
@@ -36,9 +35,7 @@ describe.skipIf(skip)(
     const { container, configPath } = LAB_HAPROXY;
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      d = up.value;
+      d = await upLab();
       const traffic = labTrafficSwitch(d.host, d.topology, { template: BROKEN_TEMPLATE })._unsafeUnwrap();
       broken = { ...d, traffic };
     }, 300_000);

@@ -5,10 +5,9 @@ import { createIncusCoordination, type IncusCoordination } from "@backflip/drive
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabDrivers } from "../src/lab-drivers";
 import { resetLab } from "../src/lab-reset";
-import { labUp } from "../src/lab-up";
 import { type ChildExit, LabChild } from "./lab-child";
 import { expectConverged, resumeOnLab } from "./lab-converged";
-import { labBackendsUp, scratchDir } from "./lab-support";
+import { labBackendsUp, scratchDir, upLab } from "./lab-support";
 
 const skip = skipUnlessBackend(
   labBackendsUp,
@@ -48,9 +47,7 @@ describe.skipIf(skip)(
     const runId = (label: string) => `team-${label}-${++serial}`;
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      d = up.value;
+      d = await upLab();
       (await resetLab(d))._unsafeUnwrap();
       laptopB = createIncusCoordination({ prefix, actor: "laptop-b" })._unsafeUnwrap();
     }, 300_000);

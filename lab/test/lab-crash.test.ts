@@ -3,10 +3,9 @@ import { skipUnlessBackend } from "@backflip/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabDrivers } from "../src/lab-drivers";
 import { resetLab } from "../src/lab-reset";
-import { labUp } from "../src/lab-up";
 import { type ChildExit, LabChild } from "./lab-child";
 import { expectConverged, lockAhead, resumeOnLab } from "./lab-converged";
-import { labBackendsUp, scratchDir } from "./lab-support";
+import { labBackendsUp, scratchDir, upLab } from "./lab-support";
 
 const skip = skipUnlessBackend(
   labBackendsUp,
@@ -76,9 +75,7 @@ describe.skipIf(skip)(
     const lock = () => lockAhead(locks, CHILD_TTL_MS + 1_000);
 
     beforeAll(async () => {
-      const up = await labUp();
-      if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-      d = up.value;
+      d = await upLab();
       (await resetLab(d))._unsafeUnwrap();
     }, 300_000);
 

@@ -82,9 +82,7 @@ export async function ensureLabContainers(d: LabDrivers): Promise<void> {
   const listed = await d.host.list({ pattern: "veza-lab-*" });
   const have = listed.isOk() ? listed.value.map((i) => i.name) : [];
   if (wanted.every((n) => have.includes(n))) return;
-  const up = await labUp();
-  if (up.isErr()) throw new Error(`lab up failed: ${up.error.message}`);
-  await up.value.host.close();
+  await (await upLab()).host.close();
 }
 
 /** `pnpm lab up`, and the lab's drivers; a lab that cannot come up fails the test file, saying why. */
@@ -96,8 +94,6 @@ export async function upLab(): Promise<LabDrivers> {
 
 /** `pnpm lab up` (its own Incus client closed), then the lab's drivers with Path 3's. */
 export async function upWithPath3Drivers(): Promise<LabPath3Drivers> {
-  const up = await labUp();
-  if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-  await up.value.host.close();
+  await (await upLab()).host.close();
   return (await labPath3Drivers())._unsafeUnwrap();
 }
