@@ -4,7 +4,7 @@ import { zodEnglishOnly } from "../core/tsup.config";
 
 /**
  * One ESM bundle with everything in it — core, the drivers, zod, neverthrow — so the
- * packed tarball installs with `npm i -g` and no dependency to fetch, and a cold
+ * packed tarball installs with `npm i -g` and one dependency to fetch (jiti, below), and a cold
  * `backflip --help` loads one file. The workspace packages are bundled from their
  * TypeScript sources (the root tsconfig's paths): no other package needs building first.
  * Code splitting keeps what only some commands need (Incus, etcd, the real drivers) in
@@ -60,7 +60,10 @@ export default defineConfig({
   splitting: true,
   clean: true,
   tsconfig: "tsconfig.build.json",
-  noExternal: [/.*/],
+  // everything but jiti, which loads a backflip.config.ts: it reads its own files (its
+  // Babel chunk) at run time, so it stays a real dependency, imported only for a .ts config
+  noExternal: [/^(?!jiti(\/|$))/],
+  external: ["jiti"],
   // smaller to parse on every cold start; zod with only the English messages the schemas use
   minify: true,
   esbuildPlugins: [mockUsesIncusHelpersOnly, undiciNamedExports, zodEnglishOnly],

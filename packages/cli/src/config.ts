@@ -1,12 +1,18 @@
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { envNameSchema, httpUrlSchema, instanceNameSchema, localPathSchema } from "@backflip/core/driver-kit";
-import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { coordinationPrefixSchema } from "./coordination";
 
-/** The file `backflip` reads in the working directory when `--config` is not given. */
+/** The JSON file `backflip` reads in the working directory when `--config` is not given. */
 export const CONFIG_FILE = "backflip.config.json";
+
+/** The TypeScript file `backflip` reads in the working directory when `--config` is not given and there is no {@link CONFIG_FILE}. */
+export const CONFIG_FILE_TS = "backflip.config.ts";
+
+/** True when `path` names a TypeScript config (`.ts` or `.mts`): its default export is the config. */
+export const isTsConfigPath = (path: string): boolean => /\.m?ts$/i.test(path);
 
 /** An environment variable's name: where a secret (a token) is read from, never the secret itself. */
 const envVarSchema = z
@@ -114,6 +120,18 @@ export const configSchema = z.strictObject({
 /** A validated config file. */
 export type Config = z.output<typeof configSchema>;
 
+/**
+ * A config as written: what a `backflip.config.ts` exports by default (every key is
+ * optional). Check it with `satisfies` — a type-only import, erased when the file loads:
+ *
+ * ```ts
+ * import type { BackflipConfig } from "@backflip/cli";
+ *
+ * export default { env: "prod", coordination: { kind: "incus", prefix: "team-a" } } satisfies BackflipConfig;
+ * ```
+ */
+export type BackflipConfig = z.input<typeof configSchema>;
+
 /** The `stack` target's part of a config. */
 export type StackConfig = z.output<typeof stackSchema>;
 
@@ -134,15 +152,9 @@ function withoutComments(value: unknown): unknown {
   );
 }
 
-/** Validates a config's JSON text; the error names the file, each bad key and what is expected there. */
-export function parseConfig(path: string, text: string): Result<Config, string> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    return err(`${path}: not JSON (${(cause as Error).message})`);
-  }
-  const parsed = configSchema.safeParse(withoutComments(json));
+/** Validates a config's value (a JSON file's, a TypeScript file's default export); the error names the file, each bad key and what is expected there. */
+export function validateConfig(path: string, value: unknown): Result<Config, string> {
+  const parsed = configSchema.safeParse(withoutComments(value));
   if (parsed.success) return ok(parsed.data);
   return err(
     parsed.error.issues
@@ -151,25 +163,72 @@ export function parseConfig(path: string, text: string): Result<Config, string> 
   );
 }
 
+/** Validates a config's JSON text; the error names the file, each bad key and what is expected there. */
+export function parseConfig(path: string, text: string): Result<Config, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    return err(`${path}: not JSON (${(cause as Error).message})`);
+  }
+  return validateConfig(path, json);
+}
+
+/** The error for a config file that cannot be read: its path and the system's code. */
+const cannotRead =
+  (path: string) =>
+  (cause: unknown): string =>
+    `${path}: cannot read it (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`;
+
+/** The config at `path`: a TypeScript file's default export (jiti loaded only then), or a JSON file's text, validated. */
+function readConfigFile(path: string): ResultAsync<LoadedConfig, string> {
+  const config = isTsConfigPath(path)
+    ? ResultAsync.fromPromise(access(path), cannotRead(path))
+        .andThen(() => ResultAsync.fromSafePromise(import("./load-ts-config")))
+        .andThen(({ loadTsConfig }) =>
+          loadTsConfig(path).mapErr((e) =>
+            e.reason === "no-default-export"
+              ? `${path}: no default export (it exports ${e.exports.length ? e.exports.join(", ") : "nothing"}): write \`export default { ... } satisfies BackflipConfig\``
+              : `${path}: cannot load it: ${e.message}`,
+          ),
+        )
+        .andThen((value) => validateConfig(path, value))
+    : ResultAsync.fromPromise(readFile(path, "utf8"), cannotRead(path)).andThen((text) =>
+        parseConfig(path, text),
+      );
+  return config.map((c) => ({ path, config: c }));
+}
+
+/** Whether `path` exists (a file `backflip` would read). */
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 /**
- * Reads the config: `explicit` (from `--config`; it must exist), else `backflip.config.json`
- * in `cwd` if there is one, else `null` (the built-in defaults: the simulated fleet).
+ * Reads the config: `explicit` (from `--config`; it must exist; `.ts`/`.mts` is
+ * TypeScript, any other name JSON), else `backflip.config.json` or `backflip.config.ts`
+ * in `cwd` — both there is an error naming both — else `null` (the built-in defaults:
+ * the simulated fleet).
  */
 export function loadConfig(
   explicit: string | undefined,
   cwd: string,
 ): ResultAsync<LoadedConfig | null, string> {
-  const path = explicit ?? resolve(cwd, CONFIG_FILE);
-  return ResultAsync.fromPromise(readFile(path, "utf8"), (cause) => cause as NodeJS.ErrnoException)
-    .map((text): string | null => text)
-    .orElse((cause) =>
-      cause.code === "ENOENT" && explicit === undefined
-        ? ok<string | null, string>(null)
-        : err(`${path}: cannot read it (${cause.code ?? cause.message})`),
-    )
-    .andThen((text) =>
-      text === null ? ok(null) : parseConfig(path, text).map((config) => ({ path, config })),
-    );
+  if (explicit !== undefined) return readConfigFile(explicit);
+  const json = resolve(cwd, CONFIG_FILE);
+  const ts = resolve(cwd, CONFIG_FILE_TS);
+  return ResultAsync.fromSafePromise(Promise.all([exists(json), exists(ts)])).andThen(
+    ([hasJson, hasTs]): ResultAsync<LoadedConfig | null, string> => {
+      if (hasJson && hasTs)
+        return errAsync(
+          `${json} and ${ts} both exist: keep one (backflip will not guess which describes the stack), or pass --config`,
+        );
+      if (hasJson || hasTs) return readConfigFile(hasJson ? json : ts);
+      return okAsync(null);
+    },
+  );
 }
 
 /**
