@@ -12,12 +12,14 @@ import { freedKeys, leaseOf } from "./anchor-lease";
 import type { CoordinationAnchors, ListedAnchor } from "./coordination-anchors";
 import { DRIVER } from "./incus-error";
 import {
+  anchorRun,
+  anchorRunIds,
   anchorRuns,
   archivedRuns,
   archiveKey,
-  decodeArchived,
-  encodeArchived,
-  recordKey,
+  decodeRun,
+  encodeRun,
+  liveKey,
 } from "./journal-keys";
 
 /** Finished runs one archive instance holds before the next generation starts. */
@@ -43,13 +45,17 @@ interface Pending {
  * A {@link Journal} kept on the environment's Incus anchor instance, next to its lease,
  * so any operator's machine can read, resume or revert any run.
  *
- * Layout (see the driver README): a run in flight is one `user.backflip.run.<run>.<seq>`
- * key per record on `<prefix>-anchor-<env>`; once a run has finished, it is moved
- * (gzip'd JSON, one key) to `<prefix>-archive-<env>` in the background, so lease reads
- * stay small. An archive holds at most `archiveRuns` runs: then the anchor names the next
- * generation (`user.backflip.archive-generation`), `<prefix>-archive<n>-<env>`, so no
- * write ever rewrites more than that many keys. The environment of a run is its fence's key, else its `plan.started`
- * intent's `env`, else found by listing the anchors.
+ * Layout (see the driver README): a run in flight is one key on `<prefix>-anchor-<env>`,
+ * `user.backflip.live.<run>` (its records' events, gzip'd JSON), rewritten whole by each
+ * append — a PATCH costs by the keys the instance holds, not the bytes it changes; once a
+ * run has finished, the same value is moved to `<prefix>-archive-<env>` in the
+ * background, so the anchor stays small. Runs written by the previous layout (one
+ * `user.backflip.run.<run>.<seq>` key per record) are still read, and move to the one key
+ * with their next append. An archive holds at most `archiveRuns` runs: then the anchor
+ * names the next generation (`user.backflip.archive-generation`),
+ * `<prefix>-archive<n>-<env>`, so no write ever rewrites more than that many keys. The
+ * environment of a run is its fence's key, else its `plan.started` intent's `env`, else
+ * found by listing the anchors.
  *
  * Every append is an `If-Match` PATCH of the anchor on the ETag of the state it checked:
  * the seq must be the run's next one (an already-used seq is `conflict`), and with a
@@ -104,8 +110,7 @@ export class IncusJournal implements Journal {
     return this.#anchors.listAll("list").map((listed) => {
       const ids = new Set<string>(this.#pending.keys());
       for (const anchor of listed) {
-        const runs =
-          anchor.kind === "anchor" ? anchorRuns(anchor.config).keys() : archivedRuns(anchor.config);
+        const runs = anchor.kind === "anchor" ? anchorRunIds(anchor.config) : archivedRuns(anchor.config);
         for (const id of runs) ids.add(id);
       }
       return [...ids].sort();
@@ -156,10 +161,15 @@ export class IncusJournal implements Journal {
         const held = leaseOf(fence.key, config);
         if (held?.token !== fence.token) return err(fencedError(runId, fence, held?.token));
       }
-      const stored = anchorRuns(config).get(runId) ?? [];
+      const run = anchorRun(config, runId);
+      const stored = run?.records ?? [];
+      const gap = stored.findIndex((r, i) => r.seq !== i);
+      if (gap >= 0) return err(gapError("append", runId, gap));
       if (first !== stored.length) return err(seqError(runId, first, stored.length));
       const write: Record<string, string> = fence && finished ? freedKeys() : {};
-      for (const r of records) write[recordKey(runId, r.seq)] = JSON.stringify(r.event);
+      // A run of the previous layout (one key per record) moves to its one key here.
+      for (const key of run?.keys ?? []) write[key] = "";
+      write[liveKey(runId)] = encodeRun([...stored, ...records]);
       return ok({ write, value: stored.length + records.length });
     });
     if (written.isErr()) return err(written.error);
@@ -211,17 +221,7 @@ export class IncusJournal implements Journal {
       );
     }
     const gap = records.findIndex((r, i) => r.seq !== i);
-    if (gap >= 0) {
-      return err(
-        driverError({
-          driver: DRIVER,
-          op: "read",
-          reason: "failed",
-          message: `the journal of run ${runId} misses record ${gap} on its anchor`,
-          hint: "keep the anchor for the postmortem (incus config show) and check the environment by hand",
-        }),
-      );
-    }
+    if (gap >= 0) return err(gapError("read", runId, gap));
     if (!this.#pending.has(runId)) this.#stored.set(runId, stored.value.length);
     return ok(records);
   }
@@ -286,19 +286,18 @@ export class IncusJournal implements Journal {
     if (anchor.isErr()) return;
     const state = await this.#anchors.read("archive", anchor.value);
     if (state.isErr() || !state.value) return;
-    const finished = [...anchorRuns(state.value.config)].filter(([, records]) =>
-      records.some((r) => r.event.type === "plan.finished"),
+    const finished = [...anchorRuns(state.value.config)].filter(([, run]) =>
+      run.records.some((r) => r.event.type === "plan.finished"),
     );
     if (finished.length === 0) return;
     const values: Record<string, string> = {};
-    for (const [runId, records] of finished) values[archiveKey(runId)] = encodeArchived(records);
+    for (const [runId, run] of finished) values[archiveKey(runId)] = encodeRun(run.records);
     const generation = await this.#store(env, generationOf(state.value.config), values);
     if (generation === undefined) return;
     await this.#anchors.update("archive", anchor.value, "anchor", false, (current) => {
-      const runs = anchorRuns(current?.config ?? {});
       const write: Record<string, string> = {};
       for (const [runId] of finished) {
-        for (const r of runs.get(runId) ?? []) write[recordKey(runId, r.seq)] = "";
+        for (const key of anchorRun(current?.config ?? {}, runId)?.keys ?? []) write[key] = "";
       }
       if (generation > generationOf(current?.config)) write[GENERATION_KEY] = String(generation);
       return ok(Object.keys(write).length > 0 ? { write, value: undefined } : { value: undefined });
@@ -330,9 +329,9 @@ export class IncusJournal implements Journal {
 
 /** A run's records in an anchor's or archive's config. */
 function runIn(kind: "anchor" | "archive", config: Readonly<Record<string, string>>, runId: string) {
-  if (kind === "anchor") return anchorRuns(config).get(runId) ?? [];
+  if (kind === "anchor") return anchorRun(config, runId)?.records ?? [];
   const value = config[archiveKey(runId)];
-  return value ? decodeArchived(value) : [];
+  return value ? decodeRun(value) : [];
 }
 
 function checkRecord(runId: string, record: JournalRecord): Result<void, DriverError> {
@@ -361,6 +360,17 @@ function seqError(runId: string, seq: number, expected: number): DriverError {
         : `run ${runId}: expected record ${expected}, got ${seq}`,
     hint: "stop: only the lease holder writes a run's journal; read it again before resuming",
     details: { seq, expected },
+  });
+}
+
+/** A run whose stored records skip `seq` (only a previous-layout anchor can hold one). */
+function gapError(op: string, runId: string, seq: number): DriverError {
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason: "failed",
+    message: `the journal of run ${runId} misses record ${seq} on its anchor`,
+    hint: "keep the anchor for the postmortem (incus config show) and check the environment by hand",
   });
 }
 

@@ -1,50 +1,84 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { JournalRecord, RunEvent } from "@backflip/core";
 
-/** Prefix of every journal key, on the anchor (`<prefix><run>.<seq>`) and the archive (`<prefix><run>`). */
+/** Prefix of a finished run's key on an archive (`<prefix><run>`). */
 export const RUN_KEY_PREFIX = "user.backflip.run.";
 
+/** Prefix of a run in flight's one key on the anchor (`<prefix><run>`). */
+export const LIVE_KEY_PREFIX = "user.backflip.live.";
+
+/**
+ * A record key of the previous layout, one key per record on the anchor
+ * (`user.backflip.run.<run>.<seq, 6 digits>`, the event's JSON): still read, never written.
+ */
 const RECORD_KEY = /^user\.backflip\.run\.(.+)\.(\d{6,})$/;
 
-/** The anchor key of record `seq` of `runId` (seq zero-padded to 6 digits, so keys sort). */
-export function recordKey(runId: string, seq: number): string {
-  return `${RUN_KEY_PREFIX}${runId}.${String(seq).padStart(6, "0")}`;
+/** A run in flight as an anchor holds it. */
+export interface AnchorRun {
+  /** Its records by seq (a previous-layout run keeps its gaps for the reader to see). */
+  readonly records: JournalRecord[];
+  /** The anchor keys holding it: what moving it to the archive deletes. */
+  readonly keys: string[];
 }
 
-/** The run and seq of an anchor record key, or `undefined` for any other key. */
-export function parseRecordKey(key: string): { runId: string; seq: number } | undefined {
-  const match = RECORD_KEY.exec(key);
-  return match ? { runId: match[1]!, seq: Number(match[2]) } : undefined;
+/** The anchor key of a run in flight: all its stored records, {@link encodeRun}'d. */
+export function liveKey(runId: string): string {
+  return `${LIVE_KEY_PREFIX}${runId}`;
 }
 
-/** Every run's records on an anchor, by run id, each sorted by seq (gaps are kept for the reader to see). */
-export function anchorRuns(config: Readonly<Record<string, string>>): Map<string, JournalRecord[]> {
-  const runs = new Map<string, JournalRecord[]>();
-  for (const [key, value] of Object.entries(config)) {
-    const parsed = parseRecordKey(key);
-    if (!parsed || value === "") continue;
-    const records = runs.get(parsed.runId) ?? [];
-    records.push({ seq: parsed.seq, event: JSON.parse(value) as RunEvent });
-    runs.set(parsed.runId, records);
-  }
-  for (const records of runs.values()) records.sort((a, b) => a.seq - b.seq);
-  return runs;
-}
-
-/** The archive key of a finished run. */
+/** The archive key of a finished run (the same value as its anchor key had). */
 export function archiveKey(runId: string): string {
   return `${RUN_KEY_PREFIX}${runId}`;
 }
 
-/** A finished run's events as one archive value: gzip'd JSON, base64. */
-export function encodeArchived(records: readonly JournalRecord[]): string {
+/** A run's records 0…n-1 as one config value: its events' JSON array, gzip'd, base64. */
+export function encodeRun(records: readonly JournalRecord[]): string {
   return gzipSync(JSON.stringify(records.map((r) => r.event))).toString("base64");
 }
 
-/** The records of an archive value. */
-export function decodeArchived(value: string): JournalRecord[] {
+/** The records of an {@link encodeRun} value (seq = position). */
+export function decodeRun(value: string): JournalRecord[] {
   const events = JSON.parse(gunzipSync(Buffer.from(value, "base64")).toString("utf8")) as RunEvent[];
   return events.map((event, seq) => ({ seq, event }));
+}
+
+/** Ids of the runs in flight on an anchor, in either layout. */
+export function anchorRunIds(config: Readonly<Record<string, string>>): string[] {
+  const ids = new Set<string>();
+  for (const [key, value] of Object.entries(config)) {
+    if (value === "") continue;
+    if (key.startsWith(LIVE_KEY_PREFIX)) ids.add(key.slice(LIVE_KEY_PREFIX.length));
+    else {
+      const old = RECORD_KEY.exec(key);
+      if (old) ids.add(old[1]!);
+    }
+  }
+  return [...ids];
+}
+
+/**
+ * Run `runId` on an anchor, or `undefined` when it holds none of it: its one key, else
+ * (a run written by the previous layout) its per-record keys sorted by seq.
+ */
+export function anchorRun(config: Readonly<Record<string, string>>, runId: string): AnchorRun | undefined {
+  const live = config[liveKey(runId)];
+  if (live) return { records: decodeRun(live), keys: [liveKey(runId)] };
+  const records: JournalRecord[] = [];
+  const keys: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    const old = RECORD_KEY.exec(key);
+    if (!old || old[1] !== runId || value === "") continue;
+    records.push({ seq: Number(old[2]), event: JSON.parse(value) as RunEvent });
+    keys.push(key);
+  }
+  if (records.length === 0) return undefined;
+  records.sort((a, b) => a.seq - b.seq);
+  return { records, keys };
+}
+
+/** Every run in flight on an anchor, by run id. */
+export function anchorRuns(config: Readonly<Record<string, string>>): Map<string, AnchorRun> {
+  return new Map(anchorRunIds(config).map((id) => [id, anchorRun(config, id)!]));
 }
 
 /** The run ids archived in an archive's config. */

@@ -155,7 +155,7 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     await a!.journal.settle();
     const prefix = prefixes[prefixes.length - 1]!;
     const anchor = await configOf(`${prefix}-anchor-staging`);
-    expect(Object.keys(anchor).filter((k) => k.startsWith("user.backflip.run."))).toEqual([]);
+    expect(Object.keys(anchor).filter((k) => /^user\.backflip\.(run|live)\./.test(k))).toEqual([]);
     const archive = await configOf(`${prefix}-archive-staging`);
     expect(Object.keys(archive).filter((k) => k.startsWith("user.backflip.run."))).toEqual([
       `user.backflip.run.${run}`,
@@ -200,7 +200,7 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     const prefix = prefixes[prefixes.length - 1]!;
     const runKeys = async () =>
       Object.keys(await configOf(`${prefix}-anchor-staging`)).filter((k) =>
-        k.startsWith("user.backflip.run."),
+        /^user\.backflip\.(run|live)\./.test(k),
       );
     // Not synced (the runner's plan.started and check steps): only the lease shows the run yet.
     expect(
@@ -209,7 +209,12 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     expect(await runKeys()).toEqual([]);
     expect((await b!.lock.inspect("staging"))._unsafeUnwrap()?.lease.owner).toBe(`alice run ${run}`);
     expect((await a!.journal.append(run, record(run, 1, "step.log"), { fence })).isOk()).toBe(true);
-    expect(await runKeys()).toHaveLength(2);
+    // Both records in the run's one key: the anchor grows by one key per run, not per record.
+    expect(await runKeys()).toEqual([`user.backflip.live.${run}`]);
+    expect((await b!.journal.read(run))._unsafeUnwrap()).toEqual([
+      record(run, 0, "plan.started"),
+      record(run, 1, "step.log"),
+    ]);
     // The finished record frees the lease in the same write; the release then has nothing to do.
     expect((await a!.journal.append(run, record(run, 2, "plan.finished"), { fence })).isOk()).toBe(true);
     expect((await b!.lock.inspect("staging"))._unsafeUnwrap()).toBeNull();
@@ -224,6 +229,40 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
       record(run, 1, "step.log"),
       record(run, 2, "plan.finished"),
     ]);
+  });
+
+  it("reads a run the previous layout left on an anchor (one key per record), gaps included, and moves it to one key on its next append", async () => {
+    const [a, b] = stores(2);
+    const prefix = prefixes[prefixes.length - 1]!;
+    const anchor = `${prefix}-anchor-staging`;
+    // The anchor exists (a lease taken and given back), then gets two old-layout runs.
+    const lease = (await a!.lock.acquire("staging", { owner: "alice", ttlMs: LONG }))._unsafeUnwrap();
+    (await a!.lock.release(lease))._unsafeUnwrap();
+    const [run, holed] = ["20261207T040300Z-dddddd", "20261207T040400Z-eeeeee"];
+    const old = (r: JournalRecord) => [
+      `user.backflip.run.${r.event.runId}.${String(r.seq).padStart(6, "0")}=${JSON.stringify(r.event)}`,
+    ];
+    const written = [record(run, 0, "plan.started"), record(run, 1, "step.log")];
+    await incus(
+      "config",
+      "set",
+      anchor,
+      ...written.flatMap(old),
+      ...[record(holed, 0, "plan.started"), record(holed, 2, "step.log")].flatMap(old),
+    );
+    expect((await b!.journal.read(run))._unsafeUnwrap()).toEqual(written);
+    expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run, holed]);
+    const gap = (await b!.journal.read(holed))._unsafeUnwrapErr();
+    expect(gap.reason).toBe("failed");
+    expect(gap.message).toContain("misses record 1");
+    // Appending to the holed run is refused too; the other one moves to its one key.
+    expect((await b!.journal.append(holed, record(holed, 3, "step.log")))._unsafeUnwrapErr().reason).toBe(
+      "failed",
+    );
+    expect((await b!.journal.append(run, record(run, 2, "step.log"))).isOk()).toBe(true);
+    const keys = Object.keys(await configOf(anchor)).filter((k) => k.includes(run));
+    expect(keys).toEqual([`user.backflip.live.${run}`]);
+    expect((await a!.journal.read(run))._unsafeUnwrap()).toEqual([...written, record(run, 2, "step.log")]);
   });
 
   it("sends a write after its own on the ETag it predicted, without a read; a foreign write in between still wins", async () => {
