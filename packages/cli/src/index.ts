@@ -10,6 +10,7 @@ export type { Command, Globals } from "./command";
 export { Session } from "./command";
 export type { CommandEntry, CommandName } from "./commands";
 export { COMMAND_TABLE, COMMANDS } from "./commands";
+export type { BackflipConfig } from "./config";
 export type { Coordination, CoordinationKind, CoordinationOptions } from "./coordination";
 export { COORDINATION_KINDS, openCoordination } from "./coordination";
 export type { ExitCode } from "./exit-codes";
