@@ -3,7 +3,15 @@ import { simpleNameSchema } from "@backflip/core/driver-kit";
 import { fastFlip, redeploy, redeployViaPipeline, requireDrivers } from "@backflip/core/recipes";
 import { okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import { globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
+import {
+  GLOBAL_OPTIONS,
+  globalSchema,
+  type OptionSpec,
+  optional,
+  type RawArgs,
+  RUN_OPTIONS,
+  runSchema,
+} from "../cli-args";
 import {
   type Command,
   GLOBAL_HELP,
@@ -15,9 +23,11 @@ import {
 } from "../command";
 import { showPlan } from "../execute-plan";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
+import { fail } from "../output";
 import { printPlan } from "../progress";
 import { resolveSha, shaPrefixSchema } from "../resolve-sha";
 import type { Target } from "../target";
+import { EMERGENCY_HELP, EMERGENCY_OPTIONS, runEmergency } from "./emergency";
 import { described } from "./table";
 
 const planOptions = {
@@ -30,10 +40,14 @@ const planOptions = {
 
 const rollbackOptions = { ...planOptions, "dry-run": { type: "boolean" }, yes: { type: "boolean" } } as const;
 
+/** A flag given that only `--mode emergency` takes (refused with fast and full), or `undefined`. */
+const emergencyOnly = (values: RawArgs["values"], own: OptionSpec) =>
+  Object.keys(values).find((key) => values[key] !== undefined && !(key in GLOBAL_OPTIONS) && !(key in own));
+
 const schema = globalSchema
   .extend(runSchema.shape)
   .extend({
-    mode: z.enum(["fast", "full"], { error: "expected fast or full" }),
+    mode: z.enum(["fast", "full"], { error: "expected fast, full or emergency" }),
     "target-color": optional(simpleNameSchema),
     "release-sha": optional(shaPrefixSchema),
     via: z.enum(["native", "pipeline"], { error: "expected native or pipeline" }).default("native"),
@@ -110,15 +124,16 @@ const MODES_HELP = `Mode options (the rollback.yml workflow inputs):
                       e.g. the 12 characters status shows, is resolved against
                       the history and the registry)
   --via native|pipeline
-                      full only: deploy natively (default), or dispatch rollback.yml`;
+                      full only: deploy natively (default), or dispatch rollback.yml
+${EMERGENCY_HELP}`;
 
 function makeCommand(name: "rollback" | "plan"): Command {
   const running = name === "rollback";
   return {
     ...described(name),
     positionals: 0,
-    options: running ? rollbackOptions : planOptions,
-    help: `Usage: %prog ${name} --mode fast|full [options]
+    options: { ...(running ? rollbackOptions : planOptions), ...EMERGENCY_OPTIONS },
+    help: `Usage: %prog ${name} --mode fast|full|emergency [options]
 
 ${running ? "Runs the rollback the workflow inputs ask for: checks first (nothing changes when one\nfails), then the changes, then the verifications; a failed verification reverts.\nProgress shows each step and the elapsed time. On a terminal it shows the plan and asks\nfirst (--yes skips that), and warns before flipping onto the color the last run rolled\naway from." : "Plans the rollback the workflow inputs ask for and prints it — every step with the exact\ncommands it would make. Reads the target; changes nothing."}
 
@@ -132,9 +147,18 @@ Examples:
   %prog ${name} --mode fast --reason "green 500s"${running ? "" : " --json"}
   %prog ${name} --mode fast --target-color blue --actor alice --reason "green 500s"
   %prog ${name} --mode full --release-sha 0123456789abcdef0123456789abcdef01234567 --reason "back to Monday's release"
+  %prog ${name} --mode emergency --action inverse-sql --file /tmp/inverse.sql --reason "migration 42 dropped users.email"
 
 ${EXIT_CODES_HELP}`,
     async run(raw, out, session) {
+      if (raw.values.mode === "emergency") return runEmergency(name, raw, out, session);
+      const stray = emergencyOnly(raw.values, running ? rollbackOptions : planOptions);
+      if (stray)
+        return fail(out, EXIT.usage, {
+          message: `--${stray}: only with --mode emergency (and an --action that takes it)`,
+          hint: `see: ${out.program.name} ${name} --help`,
+          reason: "usage",
+        });
       const args = validateOrFail(out, name, schema, raw.values);
       if (!args) return EXIT.usage;
       const dryRun = !running || args["dry-run"];
