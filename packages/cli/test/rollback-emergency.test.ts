@@ -46,6 +46,7 @@ describe("rollback --mode emergency: Path 3, one action per run, on the simulate
         ["rollback", "--mode", "emergency", "--action", "reboot"],
         '--action: expected one of push-artifact, inverse-sql, restore-snapshot, not "reboot"',
       ],
+      [["plan", "--mode", "emergency", "--action", "toString"], 'not "toString"'],
       [
         ["rollback", "--mode", "emergency", "--action", "inverse-sql", "--file", "x.sql", "--snapshot", "s"],
         "--snapshot: not an option of --mode emergency --action inverse-sql",

@@ -44,7 +44,7 @@ export function runEmergency(
   const usage = (message: string, hint: string) =>
     Promise.resolve(fail(out, EXIT.usage, { message, hint, reason: "usage" }));
   const { mode: _mode, action, ...values } = raw.values;
-  const command = typeof action === "string" ? ACTIONS[action] : undefined;
+  const command = typeof action === "string" && Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
   if (!command)
     return usage(
       action === undefined
