@@ -8,8 +8,10 @@ import { BACKFLIP, type Program, withProgram } from "./program";
 
 /** The help text's shared part: the global options. */
 export const GLOBAL_HELP = `Global options:
-  --config FILE       the stack's config (default ./backflip.config.json if there is one;
-                      %prog init writes a starting one); a flag given here wins over it
+  --config FILE       the stack's config: JSON, or TypeScript if FILE ends in .ts/.mts
+                      (default ./backflip.config.json, else ./backflip.config.ts; both
+                      there is an error; %prog init [--ts] writes a starting one); a flag
+                      given here wins over it
   --env NAME          environment (default staging; lab with --target lab)
   --target KIND       simulated (default: the simulated fleet), or a target the CLI adds
   --state-dir DIR     the file store's journal and locks, the simulated world (default ./.backflip)

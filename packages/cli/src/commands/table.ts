@@ -84,7 +84,8 @@ export const COMMAND_TABLE = [
   },
   {
     name: "init",
-    summary: "write a commented starting backflip.config.json (simulated fleet, or --stack for real drivers)",
+    summary:
+      "write a commented starting backflip.config.json, or .ts with --ts (simulated fleet, or --stack for real drivers)",
     load: () => import("./init").then((m) => m.initCommand),
   },
 ] as const satisfies readonly CommandEntry[];
