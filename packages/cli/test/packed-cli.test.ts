@@ -95,6 +95,21 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
       expect(runs).toMatch(new RegExp(`staging {2}${path} {2}by tester .* succeeded`));
   });
 
+  it("reads a backflip.config.ts in the working directory: jiti resolves in the installed CLI, the type import is erased", async () => {
+    const cwd = await mkdtemp(join(cli.dir, "operator-"));
+    const init = await backflip(cli, cwd, "init", "--ts", "--env", "prod");
+    expect(init.code, init.stderr).toBe(0);
+    const status = await backflip(cli, cwd, "status", "--json");
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).facts.env).toBe("prod");
+    await writeFile(join(cwd, "backflip.config.ts"), 'export default { env: "prod", colour: "blue" };\n');
+    const bad = await backflip(cli, cwd, "status");
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      expect.stringContaining('backflip.config.ts: Unrecognized key: "colour"'),
+    ]);
+  });
+
   it("exits 2 on bad usage, naming the flag", async () => {
     const bad = await backflip(cli, cli.dir, "rollback", "--mode", "sideways");
     expect(bad.code).toBe(2);

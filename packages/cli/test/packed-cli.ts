@@ -18,8 +18,8 @@ export interface PackedCli {
 
 /**
  * Packs `@backflip/cli` (its `prepack` builds the bundle) with the pinned pnpm, then
- * `npm i -g --prefix <tmp>` of the tarball: no workspace, no registry fetch (the bundle
- * has no dependency).
+ * `npm i -g --prefix <tmp>` of the tarball: no workspace; its one dependency (jiti, which
+ * loads a `backflip.config.ts`) comes from the registry, everything else is in the bundle.
  */
 export async function installPackedCli(): Promise<PackedCli> {
   const dir = await mkdtemp(join(tmpdir(), "backflip-packed-"));
