@@ -95,13 +95,22 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
       expect(runs).toMatch(new RegExp(`staging {2}${path} {2}by tester .* succeeded`));
   });
 
-  it("reads a backflip.config.ts in the working directory: jiti resolves in the installed CLI, the type import is erased", async () => {
+  it("reads a backflip.config.ts in the working directory: jiti resolves in the installed CLI, loaded only for a .ts config", async () => {
     const cwd = await mkdtemp(join(cli.dir, "operator-"));
+    // Node names on stderr each CommonJS file it loads: jiti's own among them once it loads
+    const debug = { NODE_DEBUG: "module" };
+    const help = await runInstalled(cli, cwd, ["--help"], debug);
+    await writeFile(join(cwd, "backflip.config.json"), '{ "env": "qa" }\n');
+    const json = await runInstalled(cli, cwd, ["status", "--json"], debug);
+    expect([help.code, json.code, JSON.parse(json.stdout).facts.env]).toEqual([0, 0, "qa"]);
+    expect(`${help.stderr}${json.stderr}`).not.toContain("jiti");
+    await rm(join(cwd, "backflip.config.json"));
     const init = await backflip(cli, cwd, "init", "--ts", "--env", "prod");
     expect(init.code, init.stderr).toBe(0);
-    const status = await backflip(cli, cwd, "status", "--json");
+    const status = await runInstalled(cli, cwd, ["status", "--json"], debug);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).facts.env).toBe("prod");
+    expect(status.stderr).toMatch(/node_modules\/jiti\//);
     await writeFile(join(cwd, "backflip.config.ts"), 'export default { env: "prod", colour: "blue" };\n');
     const bad = await backflip(cli, cwd, "status");
     expect([bad.code, bad.stderr]).toEqual([
