@@ -7,7 +7,7 @@ import { type ColorMap, parseMapFile, renderMapFile } from "./map-file";
 import { mapColor, prepareMapVersion, pushColorMap } from "./push-color-map";
 import { MAP_REVISION_KEY } from "./revision";
 import { type RuntimeApiPlace, runtimeAction } from "./runtime-action";
-import type { RuntimeApi } from "./runtime-api";
+import { inSession, openSession, type RuntimeApi } from "./runtime-api";
 
 /** What runtime-map mode needs: the map file, the runtime API, the colors and components. */
 export interface MapBackendInput {
@@ -35,7 +35,7 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
 
   /** The running HAProxy has every backend of the map and loaded the map file. */
   const checkMapLive = (map: ColorMap): ResultAsync<void, DriverError> =>
-    api.send("show backend;show map").andThen((reply) => {
+    inSession(api, (session) => session.send("show backend;show map")).andThen((reply) => {
       // Both replies in one: backend names one per line, then the maps with their files in parentheses.
       const have = new Set(reply.split("\n").map((l) => l.trim()));
       const missing = map.entries.map((e) => e.value).filter((b) => !have.has(b));
@@ -64,11 +64,16 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
   /**
    * The map file read while HAProxy prepares the new, empty version (one round trip, not
    * two; a fenced reload's fence is admitted meanwhile): nothing the proxy serves changes
-   * until the push it answers adds the entries and commits them.
+   * until the push it answers adds the entries and commits them. Prepare, add and commit
+   * share one session (one connection where the transport can): a reload of HAProxy
+   * meanwhile leaves the push with the old worker, and the new one loads the map file,
+   * installed before. The session is closed once the push ends (or, when the push is
+   * never run, by its idle timeout).
    */
-  const prepareActivate = () =>
-    ResultAsync.combine([files.read(mapFile, "reload"), prepareMapVersion(api, mapFile)] as const).andThen(
-      ([content, version]) =>
+  const prepareActivate = () => {
+    const session = openSession(api);
+    return ResultAsync.combine([files.read(mapFile, "reload"), prepareMapVersion(session, mapFile)] as const)
+      .andThen(([content, version]) =>
         content === null
           ? errAsync(
               haproxyError("reload", "not_found", `the map file ${mapFile} does not exist`, {
@@ -78,16 +83,26 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
           : parseMapFile(content, "reload").map(
               (map) => () =>
                 pushColorMap({
-                  api,
+                  api: session,
                   mapFile,
                   map,
                   version,
                   components: input.components,
                   colors: input.colors,
                   drain: input.drain,
-                }),
+                })
+                  .map(() => session.close())
+                  .mapErr((e) => {
+                    session.close();
+                    return e;
+                  }),
             ),
-    );
+      )
+      .mapErr((e) => {
+        session.close();
+        return e;
+      });
+  };
 
   return {
     name: DRIVER,
@@ -124,7 +139,7 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
     prepareActivate,
 
     liveRevision: () =>
-      api.send(`show map ${mapFile}`).andThen((reply) => {
+      inSession(api, (session) => session.send(`show map ${mapFile}`)).andThen((reply) => {
         if (/Unknown map identifier/i.test(reply)) {
           return errAsync(
             haproxyError("liveRevision", "failed", `the running HAProxy does not use the map ${mapFile}`, {

@@ -4,11 +4,12 @@ import { backendName } from "./config-template";
 import { haproxyError } from "./haproxy-error";
 import type { ColorMap } from "./map-file";
 import { MAP_REVISION_KEY } from "./revision";
-import type { RuntimeApi } from "./runtime-api";
+import type { RuntimeSession } from "./runtime-api";
 
 /** What a runtime-map push needs to know. */
 export interface PushMapInput {
-  readonly api: RuntimeApi;
+  /** The session {@link prepareMapVersion} ran on (its requests share one connection where the transport can). */
+  readonly api: Pick<RuntimeSession, "send">;
   readonly mapFile: string;
   readonly map: ColorMap;
   /** The empty version {@link prepareMapVersion} created for this push. */
@@ -45,7 +46,10 @@ function expectSilence(reply: string, what: string, mapFile: string): ResultAsyn
  * `prepare map`: a new, empty version of the running map, its number. A version never
  * committed changes nothing (the next commit drops it).
  */
-export function prepareMapVersion(api: RuntimeApi, mapFile: string): ResultAsync<string, DriverError> {
+export function prepareMapVersion(
+  api: Pick<RuntimeSession, "send">,
+  mapFile: string,
+): ResultAsync<string, DriverError> {
   return api.send(`prepare map ${mapFile}`).andThen((reply) => {
     const version = /New version created:\s*(\d+)/.exec(reply)?.[1];
     return version === undefined
@@ -115,7 +119,9 @@ export function pushColorMap(input: PushMapInput): ResultAsync<void, DriverError
 }
 
 /** Server names per backend, from `show servers state` (fields located by the header line). */
-function serversByBackend(api: RuntimeApi): ResultAsync<Map<string, string[]>, DriverError> {
+function serversByBackend(
+  api: Pick<RuntimeSession, "send">,
+): ResultAsync<Map<string, string[]>, DriverError> {
   return api.send("show servers state").andThen((reply) => {
     const lines = reply.split("\n");
     const header =
