@@ -207,8 +207,8 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 /**
- * Reads the config: `explicit` (from `--config`; it must exist; `.ts`/`.mts` is
- * TypeScript, any other name JSON), else `backflip.config.json` or `backflip.config.ts`
+ * Reads the config: `explicit` (from `--config`, relative to `cwd`; it must exist;
+ * `.ts`/`.mts` is TypeScript, any other name JSON), else `backflip.config.json` or `backflip.config.ts`
  * in `cwd` — both there is an error naming both — else `null` (the built-in defaults:
  * the simulated fleet).
  */
@@ -216,7 +216,8 @@ export function loadConfig(
   explicit: string | undefined,
   cwd: string,
 ): ResultAsync<LoadedConfig | null, string> {
-  if (explicit !== undefined) return readConfigFile(explicit);
+  // resolved here, not by jiti: it would take a relative path from this module's folder
+  if (explicit !== undefined) return readConfigFile(resolve(cwd, explicit));
   const json = resolve(cwd, CONFIG_FILE);
   const ts = resolve(cwd, CONFIG_FILE_TS);
   return ResultAsync.fromSafePromise(Promise.all([exists(json), exists(ts)])).andThen(

@@ -130,6 +130,8 @@ describe("backflip.config.ts", () => {
       config: { env: "prod" },
     });
     await writeFile(join(dir, "backflip.config.json"), JSON.stringify({ env: "qa" }));
+    // --config names one of them, relative to the working directory
+    expect((await loadConfig("backflip.config.ts", dir))._unsafeUnwrap()?.config.env).toBe("prod");
     const both = (await loadConfig(undefined, dir))._unsafeUnwrapErr();
     expect(both).toContain(
       `${join(dir, "backflip.config.json")} and ${join(dir, "backflip.config.ts")} both exist`,
