@@ -199,8 +199,8 @@ function readConfigFile(path: string): ResultAsync<LoadedConfig, string> {
   return config.map((c) => ({ path, config: c }));
 }
 
-/** Whether `path` exists (a file `backflip` would read). */
-const exists = (path: string): Promise<boolean> =>
+/** Whether `path` exists (a config file `backflip` would read, or `init` would write beside). */
+export const fileExists = (path: string): Promise<boolean> =>
   access(path).then(
     () => true,
     () => false,
@@ -220,7 +220,7 @@ export function loadConfig(
   if (explicit !== undefined) return readConfigFile(resolve(cwd, explicit));
   const json = resolve(cwd, CONFIG_FILE);
   const ts = resolve(cwd, CONFIG_FILE_TS);
-  return ResultAsync.fromSafePromise(Promise.all([exists(json), exists(ts)])).andThen(
+  return ResultAsync.fromSafePromise(Promise.all([fileExists(json), fileExists(ts)])).andThen(
     ([hasJson, hasTs]): ResultAsync<LoadedConfig | null, string> => {
       if (hasJson && hasTs)
         return errAsync(

@@ -1,10 +1,10 @@
-import { access, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
 import { z } from "zod";
 import { globalSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
-import { CONFIG_FILE, CONFIG_FILE_TS, isTsConfigPath } from "../config";
+import { CONFIG_FILE, CONFIG_FILE_TS, fileExists, isTsConfigPath } from "../config";
 import { EXIT, EXIT_CODES_HELP } from "../exit-codes";
 import { fail } from "../output";
 import { tsConfigText } from "../ts-config-text";
@@ -96,13 +96,6 @@ export function starterConfig(env: string, stack: boolean, format: "json" | "ts"
   };
 }
 
-/** Whether `path` exists. */
-const exists = (path: string): Promise<boolean> =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * `backflip init`: writes a commented starting `backflip.config.json`, or with `--ts` (or a
  * `.ts`/`.mts` `--config`) the same config as `backflip.config.ts` — never over an existing
@@ -147,7 +140,7 @@ ${EXIT_CODES_HELP}`,
     const ts = args.ts || (args.config !== undefined && isTsConfigPath(args.config));
     const path = args.config ?? resolve(ts ? CONFIG_FILE_TS : CONFIG_FILE);
     const other = resolve(ts ? CONFIG_FILE : CONFIG_FILE_TS);
-    if (args.config === undefined && (await exists(other)))
+    if (args.config === undefined && (await fileExists(other)))
       return fail(out, EXIT.usage, {
         message: `${other} exists: with both, every command refuses to guess which one to read`,
         hint: "remove it first, or --config another file",
