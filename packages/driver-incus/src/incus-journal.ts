@@ -162,6 +162,7 @@ export class IncusJournal implements Journal {
         if (held?.token !== fence.token) return err(fencedError(runId, fence, held?.token));
       }
       const run = anchorRun(config, runId);
+      if (run && !run.records) return err(unreadableError("append", runId, name.value));
       const stored = run?.records ?? [];
       const gap = stored.findIndex((r, i) => r.seq !== i);
       if (gap >= 0) return err(gapError("append", runId, gap));
@@ -237,16 +238,16 @@ export class IncusJournal implements Journal {
     if (anchor.isErr()) return err(anchor.error);
     const state = await this.#anchors.read("read", anchor.value);
     if (state.isErr()) return err(state.error);
-    const onAnchor = state.value ? runIn("anchor", state.value.config, runId) : [];
-    if (onAnchor.length > 0) return ok(onAnchor);
+    const onAnchor = state.value ? runIn("anchor", state.value, runId) : ok([]);
+    if (onAnchor.isErr() || onAnchor.value.length > 0) return onAnchor;
     // Newest archive first: the runs read most are the recent ones.
     for (let generation = generationOf(state.value?.config); generation >= 0; generation--) {
       const name = this.#anchors.archiveName(env, generation);
       if (name === undefined) continue;
       const archive = await this.#anchors.read("read", name);
       if (archive.isErr()) return err(archive.error);
-      const records = archive.value ? runIn("archive", archive.value.config, runId) : [];
-      if (records.length > 0) return ok(records);
+      const records = archive.value ? runIn("archive", archive.value, runId) : ok([]);
+      if (records.isErr() || records.value.length > 0) return records;
     }
     return ok([]);
   }
@@ -260,10 +261,11 @@ export class IncusJournal implements Journal {
     if (listed.isErr()) return err(listed.error);
     const order = (a: ListedAnchor) => (a.kind === "anchor" ? 0 : 1);
     for (const anchor of [...listed.value].sort((a, b) => order(a) - order(b))) {
-      const records = runIn(anchor.kind, anchor.config, runId);
-      if (records.length > 0) {
+      const records = runIn(anchor.kind, anchor, runId);
+      if (records.isErr()) return err(records.error);
+      if (records.value.length > 0) {
         this.#envOf.set(runId, anchor.env);
-        return ok({ env: anchor.env, records });
+        return ok({ env: anchor.env, records: records.value });
       }
     }
     return ok(undefined);
@@ -286,17 +288,17 @@ export class IncusJournal implements Journal {
     if (anchor.isErr()) return;
     const state = await this.#anchors.read("archive", anchor.value);
     if (state.isErr() || !state.value) return;
-    const finished = [...anchorRuns(state.value.config)].filter(([, run]) =>
-      run.records.some((r) => r.event.type === "plan.finished"),
+    const finished = [...anchorRuns(state.value.config)].flatMap(([runId, run]) =>
+      run.records?.some((r) => r.event.type === "plan.finished") ? [{ runId, records: run.records }] : [],
     );
     if (finished.length === 0) return;
     const values: Record<string, string> = {};
-    for (const [runId, run] of finished) values[archiveKey(runId)] = encodeRun(run.records);
+    for (const { runId, records } of finished) values[archiveKey(runId)] = encodeRun(records);
     const generation = await this.#store(env, generationOf(state.value.config), values);
     if (generation === undefined) return;
     await this.#anchors.update("archive", anchor.value, "anchor", false, (current) => {
       const write: Record<string, string> = {};
-      for (const [runId] of finished) {
+      for (const { runId } of finished) {
         for (const key of anchorRun(current?.config ?? {}, runId)?.keys ?? []) write[key] = "";
       }
       if (generation > generationOf(current?.config)) write[GENERATION_KEY] = String(generation);
@@ -328,10 +330,19 @@ export class IncusJournal implements Journal {
 }
 
 /** A run's records in an anchor's or archive's config. */
-function runIn(kind: "anchor" | "archive", config: Readonly<Record<string, string>>, runId: string) {
-  if (kind === "anchor") return anchorRun(config, runId)?.records ?? [];
-  const value = config[archiveKey(runId)];
-  return value ? decodeRun(value) : [];
+function runIn(
+  kind: "anchor" | "archive",
+  instance: { readonly name: string; readonly config: Readonly<Record<string, string>> },
+  runId: string,
+): Result<JournalRecord[], DriverError> {
+  const archived = instance.config[archiveKey(runId)];
+  const records =
+    kind === "anchor"
+      ? (anchorRun(instance.config, runId) ?? { records: [] }).records
+      : archived
+        ? decodeRun(archived)
+        : [];
+  return records ? ok(records) : err(unreadableError("read", runId, instance.name));
 }
 
 function checkRecord(runId: string, record: JournalRecord): Result<void, DriverError> {
@@ -360,6 +371,17 @@ function seqError(runId: string, seq: number, expected: number): DriverError {
         : `run ${runId}: expected record ${expected}, got ${seq}`,
     hint: "stop: only the lease holder writes a run's journal; read it again before resuming",
     details: { seq, expected },
+  });
+}
+
+/** A run whose key on `instance` holds no journal value. */
+function unreadableError(op: string, runId: string, instance: string): DriverError {
+  return driverError({
+    driver: DRIVER,
+    op,
+    reason: "failed",
+    message: `the journal of run ${runId} on ${instance} is not readable (not the gzip'd JSON events Backflip writes)`,
+    hint: "keep the instance for the postmortem (incus config show) and check the environment by hand",
   });
 }
 

@@ -15,8 +15,11 @@ const RECORD_KEY = /^user\.backflip\.run\.(.+)\.(\d{6,})$/;
 
 /** A run in flight as an anchor holds it. */
 export interface AnchorRun {
-  /** Its records by seq (a previous-layout run keeps its gaps for the reader to see). */
-  readonly records: JournalRecord[];
+  /**
+   * Its records by seq (a previous-layout run keeps its gaps for the reader to see);
+   * `undefined` when a key holding it is not a journal value (edited by hand, corrupted).
+   */
+  readonly records: JournalRecord[] | undefined;
   /** The anchor keys holding it: what moving it to the archive deletes. */
   readonly keys: string[];
 }
@@ -36,10 +39,19 @@ export function encodeRun(records: readonly JournalRecord[]): string {
   return gzipSync(JSON.stringify(records.map((r) => r.event))).toString("base64");
 }
 
-/** The records of an {@link encodeRun} value (seq = position). */
-export function decodeRun(value: string): JournalRecord[] {
-  const events = JSON.parse(gunzipSync(Buffer.from(value, "base64")).toString("utf8")) as RunEvent[];
-  return events.map((event, seq) => ({ seq, event }));
+/** The records of an {@link encodeRun} value (seq = position); `undefined` when it is not one. */
+export function decodeRun(value: string): JournalRecord[] | undefined {
+  const events = parsed(() => gunzipSync(Buffer.from(value, "base64")).toString("utf8"));
+  return Array.isArray(events) ? events.map((event: RunEvent, seq) => ({ seq, event })) : undefined;
+}
+
+/** The JSON `text()` returns, or `undefined` when it throws or is not JSON. */
+function parsed(text: () => string): unknown {
+  try {
+    return JSON.parse(text());
+  } catch {
+    return undefined;
+  }
 }
 
 /** Ids of the runs in flight on an anchor, in either layout. */
@@ -65,15 +77,18 @@ export function anchorRun(config: Readonly<Record<string, string>>, runId: strin
   if (live) return { records: decodeRun(live), keys: [liveKey(runId)] };
   const records: JournalRecord[] = [];
   const keys: string[] = [];
+  let readable = true;
   for (const [key, value] of Object.entries(config)) {
     const old = RECORD_KEY.exec(key);
     if (!old || old[1] !== runId || value === "") continue;
-    records.push({ seq: Number(old[2]), event: JSON.parse(value) as RunEvent });
+    const event = parsed(() => value) as RunEvent | undefined;
+    if (typeof event?.type !== "string") readable = false;
+    else records.push({ seq: Number(old[2]), event });
     keys.push(key);
   }
-  if (records.length === 0) return undefined;
+  if (keys.length === 0) return undefined;
   records.sort((a, b) => a.seq - b.seq);
-  return { records, keys };
+  return { records: readable ? records : undefined, keys };
 }
 
 /** Every run in flight on an anchor, by run id. */

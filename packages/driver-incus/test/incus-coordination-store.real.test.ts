@@ -231,14 +231,18 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     ]);
   });
 
-  it("reads a run the previous layout left on an anchor (one key per record), gaps included, and moves it to one key on its next append", async () => {
+  it("reads a run the previous layout left on an anchor (one key per record), gaps included, moves it to one key on its next append, and reports a value it cannot read", async () => {
     const [a, b] = stores(2);
     const prefix = prefixes[prefixes.length - 1]!;
     const anchor = `${prefix}-anchor-staging`;
     // The anchor exists (a lease taken and given back), then gets two old-layout runs.
     const lease = (await a!.lock.acquire("staging", { owner: "alice", ttlMs: LONG }))._unsafeUnwrap();
     (await a!.lock.release(lease))._unsafeUnwrap();
-    const [run, holed] = ["20261207T040300Z-dddddd", "20261207T040400Z-eeeeee"];
+    const [run, holed, garbled] = [
+      "20261207T040300Z-dddddd",
+      "20261207T040400Z-eeeeee",
+      "20261207T040500Z-ffffff",
+    ];
     const old = (r: JournalRecord) => [
       `user.backflip.run.${r.event.runId}.${String(r.seq).padStart(6, "0")}=${JSON.stringify(r.event)}`,
     ];
@@ -249,9 +253,18 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
       anchor,
       ...written.flatMap(old),
       ...[record(holed, 0, "plan.started"), record(holed, 2, "step.log")].flatMap(old),
+      `user.backflip.live.${garbled}=edited by hand`,
     );
     expect((await b!.journal.read(run))._unsafeUnwrap()).toEqual(written);
-    expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run, holed]);
+    expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run, holed, garbled]);
+    const unreadable = (await b!.journal.read(garbled))._unsafeUnwrapErr();
+    expect([unreadable.reason, unreadable.message]).toEqual([
+      "failed",
+      expect.stringContaining(`run ${garbled} on ${anchor} is not readable`),
+    ]);
+    expect(
+      (await b!.journal.append(garbled, record(garbled, 0, "plan.started")))._unsafeUnwrapErr().reason,
+    ).toBe("failed");
     const gap = (await b!.journal.read(holed))._unsafeUnwrapErr();
     expect(gap.reason).toBe("failed");
     expect(gap.message).toContain("misses record 1");
