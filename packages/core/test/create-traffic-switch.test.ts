@@ -112,10 +112,14 @@ describe("createTrafficSwitch", () => {
       op: "validate",
       reason: "invalid_input",
     });
-    expect(checked[0]).toMatch(/^\/etc\/proxy\/\.live\.conf\.backflip-[0-9a-f]{16}\.new$/);
+    expect(checked[0]).toMatch(/^\/etc\/proxy\/\.live\.conf\.backflip-[0-9a-f]{16}-[0-9a-f]{8}\.new$/);
     expect(others()).toEqual([LIVE]);
     (await sw.validate(config))._unsafeUnwrap();
     expect(others()).toEqual([checked[1], LIVE].sort());
+    // Validated again: a candidate of its own, the one it replaces removed.
+    (await sw.validate(config))._unsafeUnwrap();
+    expect(checked[2]).not.toBe(checked[1]);
+    expect(others()).toEqual([checked[2], LIVE].sort());
     expect(shell.text(LIVE)).toBe("route blue\nrev blue:-:boot\n");
   });
 

@@ -236,6 +236,23 @@ describe("LocalShellFiles", () => {
     expect((await stat(plain)).mode & 0o777).toBe(0o644);
   });
 
+  it("writes a new file in place with mode 0644; refuses one that exists, leaving it as it was", async () => {
+    const path = join(dir, ".candidate.new");
+    (await files.writeNewFile(path, "candidate\n"))._unsafeUnwrap();
+    expect(await readFile(path, "utf8")).toBe("candidate\n");
+    expect((await stat(path)).mode & 0o777).toBe(0o644);
+    const error = (await files.writeNewFile(path, "other\n"))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ op: "writeNewFile", reason: "failed", details: { code: "EEXIST" } });
+    expect(await readFile(path, "utf8")).toBe("candidate\n");
+    const missing = (await files.writeNewFile(join(dir, "missing", "f"), "x"))._unsafeUnwrapErr();
+    expect(missing).toMatchObject({
+      reason: "not_found",
+      message: `the directory of ${dir}/missing/f does not exist`,
+    });
+    const { readdir } = await import("node:fs/promises");
+    expect(await readdir(dir)).toEqual([".candidate.new"]);
+  });
+
   it("returns not_found when the directory is missing", async () => {
     const error = (await files.writeFileAtomic(join(dir, "missing", "f"), "x"))._unsafeUnwrapErr();
     expect(error.reason).toBe("not_found");

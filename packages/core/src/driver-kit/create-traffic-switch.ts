@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
@@ -157,23 +157,40 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
     return files.sweepTemps(livePath, STALE_TEMP_MS, keep);
   };
 
-  /** Writes `content` as its candidate beside the live file and checks it (removed again when rejected). */
+  /**
+   * Writes `content` as a candidate beside the live file and checks it (removed again when
+   * rejected). Each staging writes a new file of its own (the content's hash and a random
+   * tag): no other run or switch writes it, so it is written in place, its data fsync'd;
+   * its name needs no fsync of the directory, as only install's rename (which fsyncs the
+   * directory) publishes it, and a run that dies before stages again. The candidate it
+   * replaces for the same content is removed.
+   */
   const stage = (content: string, op: string): ResultAsync<string, DriverError> => {
     const hash = sha256(content);
-    const candidate = files.tempPath(livePath, hash.slice(0, 16), "new");
+    const candidate = files.tempPath(
+      livePath,
+      `${hash.slice(0, 16)}-${randomBytes(4).toString("hex")}`,
+      "new",
+    );
     return files
-      .writeFile(candidate, content, op)
+      .writeNew(candidate, content, op)
       .andThen(() =>
         ResultAsync.combine([
           backend.check(candidate, content).mapErr((e) => ({ ...e, op })),
           sweepStaleTemps(candidate),
         ]),
       )
-      .map(() => {
+      .orElse((e) => files.remove(candidate, op).andThen(() => errAsync(e)))
+      .andThen(() => {
+        const replaced = validated.get(hash);
         validated.set(hash, candidate);
-        return candidate;
-      })
-      .orElse((e) => files.remove(candidate, op).andThen(() => errAsync(e)));
+        // One that cannot be removed now is swept later.
+        const drop =
+          replaced === undefined
+            ? okAsync(undefined)
+            : files.remove(replaced, op).orElse(() => okAsync(undefined));
+        return drop.map(() => candidate);
+      });
   };
 
   /** Renames the candidate of `content` over the live file, staging it (again) when it is not there. */

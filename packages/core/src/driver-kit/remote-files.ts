@@ -139,6 +139,19 @@ export class RemoteFiles {
   }
 
   /**
+   * Writes a new file nobody reads until a rename in its directory publishes it (a
+   * candidate): with the Shell's `writeNewFile` when it has one (the data fsync'd, not the
+   * directory: the rename's fsync makes the name durable), else as {@link writeFile}.
+   */
+  writeNew(path: string, content: string, op: string): ResultAsync<void, DriverError> {
+    const files = this.#shell.files;
+    if (!files?.writeNewFile) return this.writeFile(path, content, op);
+    return files
+      .writeNewFile(path, content)
+      .mapErr((e) => ({ ...e, op, message: `writing ${path}: ${e.message}` }));
+  }
+
+  /**
    * Renames `from` over `to` (same directory: atomic): through the Shell's `files` when it
    * can rename (one round trip, no exec), else `mv` then an fsync of the directory.
    */
