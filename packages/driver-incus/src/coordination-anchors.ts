@@ -287,7 +287,7 @@ export class CoordinationAnchors {
         if (decision.isErr()) return err(decision.error);
         const { write, value } = decision.value;
         if (!write || !state.value) return ok(value);
-        const written = await this.#patch(op, name, state.value.etag, write);
+        const written = await this.#patch(op, name, kind, state.value.etag, write);
         const current = this.#known.get(name);
         this.#known.delete(name);
         if (written.isErr()) {
@@ -340,15 +340,18 @@ export class CoordinationAnchors {
     );
   }
 
-  /** `true` when the write landed, `false` on 412 (the instance changed since `etag`). */
-  #patch(op: string, name: string, etag: string, config: Readonly<Record<string, string>>) {
+  /**
+   * `true` when the write landed, `false` on 412 (the instance changed since `etag`). The
+   * description goes with it: Incus 6.0's PATCH sets the one of its body, empty when absent.
+   */
+  #patch(op: string, name: string, kind: AnchorKind, etag: string, config: Readonly<Record<string, string>>) {
     const sentAt = monotonicNow();
     return this.#timed(op, `PATCH ${instancePath(name)}`, (signal) =>
       this.#client
         .send(op, {
           method: "PATCH",
           path: instancePath(name),
-          json: { config },
+          json: { config, description: descriptionOf(kind) },
           headers: { "if-match": etag },
           signal,
         })
@@ -362,7 +365,6 @@ export class CoordinationAnchors {
   }
 
   #create(op: string, name: string, kind: AnchorKind): ResultAsync<void, DriverError> {
-    const what = kind === "anchor" ? "lease and journal of runs in flight" : "journal of finished runs";
     return this.#timed(op, "POST /1.0/instances", (signal) =>
       this.#client.operation(
         op,
@@ -373,7 +375,7 @@ export class CoordinationAnchors {
             name,
             type: "container",
             source: { type: "none" },
-            description: `Backflip coordination (${what}): never start it`,
+            description: descriptionOf(kind),
             config: { [MARKER_KEY]: kind },
           },
           signal,
@@ -417,6 +419,12 @@ export class CoordinationAnchors {
     });
     return new ResultAsync(next);
   }
+}
+
+/** What an anchor of `kind` says it is, in `incus list`. */
+function descriptionOf(kind: AnchorKind): string {
+  const what = kind === "anchor" ? "lease and journal of runs in flight" : "journal of finished runs";
+  return `Backflip coordination (${what}): never start it`;
 }
 
 function instancePath(name: string): string {

@@ -162,6 +162,11 @@ describe.skipIf(skip)("incus coordination store (real)", () => {
     ]);
     expect((await b!.journal.read(run))._unsafeUnwrap()).toEqual(written);
     expect((await b!.journal.list())._unsafeUnwrap()).toEqual([run]);
+    // Written several times each, both still say what they are (a PATCH sets the description).
+    for (const name of [`${prefix}-anchor-staging`, `${prefix}-archive-staging`])
+      expect(JSON.parse(await incus("query", `/1.0/instances/${name}`)).description).toMatch(
+        /^Backflip coordination \(.+\): never start it$/,
+      );
   });
 
   it("keeps at most archiveRuns finished runs per archive: later ones go to the next generation, all readable", async () => {
