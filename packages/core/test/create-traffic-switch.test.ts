@@ -116,11 +116,35 @@ describe("createTrafficSwitch", () => {
     expect(others()).toEqual([LIVE]);
     (await sw.validate(config))._unsafeUnwrap();
     expect(others()).toEqual([checked[1], LIVE].sort());
-    // Validated again: a candidate of its own, the one it replaces removed.
+    // Validated again: the same candidate, written again.
     (await sw.validate(config))._unsafeUnwrap();
-    expect(checked[2]).not.toBe(checked[1]);
-    expect(others()).toEqual([checked[2], LIVE].sort());
+    expect(checked[2]).toBe(checked[1]);
+    expect(others()).toEqual([checked[1], LIVE].sort());
     expect(shell.text(LIVE)).toBe("route blue\nrev blue:-:boot\n");
+  });
+
+  it("a backend whose check reads only the content is checked while the candidate is written; a rejected one leaves no file", async () => {
+    const { sw, shell, backend, others } = setup();
+    const written: boolean[] = [];
+    Object.assign(backend, {
+      checksContentOnly: true,
+      check: (path: string, content: string) => {
+        written.push(shell.text(path) !== undefined);
+        return content.includes("bad")
+          ? errAsync(fail("validate", "invalid_input", "bad line"))
+          : okAsync(undefined);
+      },
+    });
+    const config = await render(sw);
+    const bad = { ...config, content: `${config.content}bad\n` };
+    expect((await sw.validate(bad))._unsafeUnwrapErr().reason).toBe("invalid_input");
+    expect(others()).toEqual([LIVE]);
+    (await sw.validate(config))._unsafeUnwrap();
+    expect(written).toEqual([false, false]);
+    expect(others()).toHaveLength(2);
+    (await sw.install(config))._unsafeUnwrap();
+    expect(shell.text(LIVE)).toBe(config.content);
+    expect(others()).toEqual([LIVE, `${LIVE}.prev`]);
   });
 
   it("install moves the validated candidate into place without checking it again, keeping .prev; again is a no-op", async () => {

@@ -7,7 +7,7 @@ import { type ColorMap, parseMapFile, renderMapFile } from "./map-file";
 import { mapColor, prepareMapVersion, pushColorMap } from "./push-color-map";
 import { MAP_REVISION_KEY } from "./revision";
 import { type RuntimeApiPlace, runtimeAction } from "./runtime-action";
-import { inSession, openSession, type RuntimeApi } from "./runtime-api";
+import { inSession, openSession, type RuntimeApi, type RuntimeSession } from "./runtime-api";
 
 /** What runtime-map mode needs: the map file, the runtime API, the colors and components. */
 export interface MapBackendInput {
@@ -62,16 +62,32 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
     });
 
   /**
+   * The session of the last push, kept for the confirm that follows (until its idle
+   * timeout, or the next push): it was opened after install, so if HAProxy reloads
+   * meanwhile, the worker it reaches either took the push or is replaced by one that
+   * loaded the installed map file. Validate's check never uses it (it asks the HAProxy
+   * running now, before install).
+   */
+  let pushed: RuntimeSession | null = null;
+  const forget = (session: RuntimeSession) => {
+    session.close();
+    if (pushed === session) pushed = null;
+  };
+
+  /**
    * The map file read while HAProxy prepares the new, empty version (one round trip, not
    * two; a fenced reload's fence is admitted meanwhile): nothing the proxy serves changes
    * until the push it answers adds the entries and commits them. Prepare, add and commit
-   * share one session (one connection where the transport can): a reload of HAProxy
-   * meanwhile leaves the push with the old worker, and the new one loads the map file,
-   * installed before. The session is closed once the push ends (or, when the push is
-   * never run, by its idle timeout).
+   * share a session opened now (one connection where the transport can), kept for confirm.
    */
   const prepareActivate = () => {
+    if (pushed) forget(pushed);
     const session = openSession(api);
+    pushed = session;
+    const failed = (e: DriverError) => {
+      forget(session);
+      return e;
+    };
     return ResultAsync.combine([files.read(mapFile, "reload"), prepareMapVersion(session, mapFile)] as const)
       .andThen(([content, version]) =>
         content === null
@@ -90,18 +106,10 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
                   components: input.components,
                   colors: input.colors,
                   drain: input.drain,
-                })
-                  .map(() => session.close())
-                  .mapErr((e) => {
-                    session.close();
-                    return e;
-                  }),
+                }).mapErr(failed),
             ),
       )
-      .mapErr((e) => {
-        session.close();
-        return e;
-      });
+      .mapErr(failed);
   };
 
   return {
@@ -121,6 +129,7 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
     },
     confirmHint: `the map did not take: check it with \`show map ${mapFile}\` on the stats socket; undo restores the previous map`,
 
+    checksContentOnly: true,
     check: (_path, content) =>
       parseMapFile(content, "validate").asyncAndThen((map) =>
         mapColor(map, input.components, input.colors) === null
@@ -139,7 +148,10 @@ export function mapBackend(input: MapBackendInput): TrafficBackend {
     prepareActivate,
 
     liveRevision: () =>
-      inSession(api, (session) => session.send(`show map ${mapFile}`)).andThen((reply) => {
+      (pushed
+        ? pushed.send(`show map ${mapFile}`)
+        : inSession(api, (one) => one.send(`show map ${mapFile}`))
+      ).andThen((reply) => {
         if (/Unknown map identifier/i.test(reply)) {
           return errAsync(
             haproxyError("liveRevision", "failed", `the running HAProxy does not use the map ${mapFile}`, {

@@ -97,7 +97,7 @@ function unixSocketSession(socketPath: string, timeoutMs: number): RuntimeSessio
     });
     socket.on("error", fail);
     socket.on("close", () =>
-      fail(Object.assign(new Error("HAProxy closed the connection"), { code: "EPIPE" })),
+      fail(Object.assign(new Error("HAProxy closed the connection before replying"), { code: "ECONNRESET" })),
     );
     return conn;
   };
@@ -170,6 +170,13 @@ function socketError(socketPath: string, error: unknown): DriverError {
         cause: error,
       },
     );
+  }
+  if (code === "ECONNRESET" || code === "EPIPE") {
+    return haproxyError("runtime-api", "unavailable", `HAProxy socket ${socketPath}: ${message}`, {
+      hint: "HAProxy closed the connection (a worker stopping on reload?): ask again",
+      details: { socket: socketPath, code },
+      cause: error,
+    });
   }
   if (code === "EACCES" || code === "EPERM") {
     return haproxyError(

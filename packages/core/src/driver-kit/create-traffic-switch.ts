@@ -157,40 +157,42 @@ function trafficSwitch(options: TrafficSwitchOptions, colors: readonly string[],
     return files.sweepTemps(livePath, STALE_TEMP_MS, keep);
   };
 
+  /** Names this switch's candidates apart from any other switch's or run's. */
+  const ownTag = randomBytes(4).toString("hex");
+
   /**
-   * Writes `content` as a candidate beside the live file and checks it (removed again when
-   * rejected). Each staging writes a new file of its own (the content's hash and a random
-   * tag): no other run or switch writes it, so it is written in place, its data fsync'd;
-   * its name needs no fsync of the directory, as only install's rename (which fsyncs the
-   * directory) publishes it, and a run that dies before stages again. The candidate it
-   * replaces for the same content is removed.
+   * Writes `content` as its candidate beside the live file and checks it (removed again
+   * when rejected). The candidate is this switch's own (named by the content's hash and
+   * {@link ownTag}): no other run or switch writes it, so it is created in place with its
+   * data fsync'd, and its name needs no fsync of the directory: only install's rename,
+   * which fsyncs the directory, publishes it (a run that dies before stages again). Staged
+   * again (the same content validated twice), it is replaced atomically. A backend whose
+   * check reads only the content is checked while the candidate is written.
    */
   const stage = (content: string, op: string): ResultAsync<string, DriverError> => {
     const hash = sha256(content);
-    const candidate = files.tempPath(
-      livePath,
-      `${hash.slice(0, 16)}-${randomBytes(4).toString("hex")}`,
-      "new",
-    );
-    return files
-      .writeNew(candidate, content, op)
-      .andThen(() =>
-        ResultAsync.combine([
-          backend.check(candidate, content).mapErr((e) => ({ ...e, op })),
-          sweepStaleTemps(candidate),
-        ]),
-      )
-      .orElse((e) => files.remove(candidate, op).andThen(() => errAsync(e)))
-      .andThen(() => {
-        const replaced = validated.get(hash);
+    const candidate = files.tempPath(livePath, `${hash.slice(0, 16)}-${ownTag}`, "new");
+    const write = () =>
+      files
+        .writeNew(candidate, content, op)
+        .orElse((e) =>
+          e.details?.code === "EEXIST" ? files.writeFile(candidate, content, op) : errAsync(e),
+        );
+    const check = () =>
+      ResultAsync.combine([
+        backend.check(candidate, content).mapErr((e) => ({ ...e, op })),
+        sweepStaleTemps(candidate),
+      ]).map(() => undefined);
+    // Written and checked together: both settle before a failure removes the candidate.
+    const staged = backend.checksContentOnly
+      ? ResultAsync.combine([check(), write()]).map(() => undefined)
+      : write().andThen(check);
+    return staged
+      .map(() => {
         validated.set(hash, candidate);
-        // One that cannot be removed now is swept later.
-        const drop =
-          replaced === undefined
-            ? okAsync(undefined)
-            : files.remove(replaced, op).orElse(() => okAsync(undefined));
-        return drop.map(() => candidate);
-      });
+        return candidate;
+      })
+      .orElse((e) => files.remove(candidate, op).andThen(() => errAsync(e)));
   };
 
   /** Renames the candidate of `content` over the live file, staging it (again) when it is not there. */

@@ -24,6 +24,11 @@ export interface TrafficBackend {
   revisionOf(content: string): string | null;
   /** Checks a candidate written at `path` (beside livePath) without touching the live file. */
   check(path: string, content: string): ResultAsync<void, DriverError>;
+  /**
+   * True when `check` reads only `content`, not the file at `path` (e.g. it asks the
+   * running proxy): core then writes the candidate while it checks. Default false.
+   */
+  readonly checksContentOnly?: boolean;
   /** Makes the installed live file take effect (reload, or push a runtime map). */
   activate(): ResultAsync<void, DriverError>;
   /**

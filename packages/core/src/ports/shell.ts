@@ -59,9 +59,10 @@ export interface ShellFiles {
     options?: { mode?: number },
   ): ResultAsync<void, DriverError>;
   /**
-   * Creates `path` (failing when it exists) holding `data`, fsync'd; its directory is not:
-   * for a file nobody reads until a rename in that directory, fsync'd then, publishes it
-   * (a candidate config). Optional: drivers write such files with `writeFileAtomic`.
+   * Creates `path` holding `data`, fsync'd (an error with `details.code` `EEXIST` when it
+   * exists); its directory is not: for a file nobody reads until a rename in that
+   * directory, fsync'd then, publishes it (a candidate config). Optional: drivers write
+   * such files with `writeFileAtomic`.
    */
   writeNewFile?(path: string, data: string | Uint8Array): ResultAsync<void, DriverError>;
   /** Renames `from` over `to` atomically (same directory). Optional: drivers fall back to `mv`. */
