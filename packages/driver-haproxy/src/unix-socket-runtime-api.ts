@@ -95,6 +95,10 @@ function unixSocketSession(socketPath: string, timeoutMs: number): RuntimeSessio
           .join(""),
       );
     });
+    // HAProxy ended it: the next request opens another (this one's close fails any waiting).
+    socket.on("end", () => {
+      if (open === conn) open = null;
+    });
     socket.on("error", fail);
     socket.on("close", () =>
       fail(Object.assign(new Error("HAProxy closed the connection before replying"), { code: "ECONNRESET" })),
