@@ -18,7 +18,7 @@ export type { ProcessSignals } from "./process-signals";
 export { localProcessSignals } from "./process-signals";
 export type { ReloadMethod } from "./reload-method";
 export { DEFAULT_RELOAD, reloadMethodSchema } from "./reload-method";
-export type { RuntimeApi, RuntimeApiFactory } from "./runtime-api";
+export type { RuntimeApi, RuntimeApiFactory, RuntimeSession } from "./runtime-api";
 export type { ShellRuntimeApiOptions } from "./shell-runtime-api";
 export { shellRuntimeApi } from "./shell-runtime-api";
 export type { UnixSocketRuntimeApiOptions } from "./unix-socket-runtime-api";

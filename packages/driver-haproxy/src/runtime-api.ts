@@ -13,7 +13,7 @@ export interface RuntimeApi {
   send(line: string): ResultAsync<string, DriverError>;
   /**
    * Optional, stats socket only: a {@link RuntimeSession}, several requests on one
-   * connection. Without it, {@link openSession} sends each request with `send`.
+   * connection. Without it, the driver sends each request of a sequence with `send`.
    */
   session?(): RuntimeSession;
 }
