@@ -14,6 +14,21 @@ export const LEASE_KEYS = {
 /** Prefix of the keys recording who broke which stale lease. */
 export const BREAK_KEY_PREFIX = "user.backflip.break.";
 
+/** How many break records an anchor keeps: every key slows each PATCH of it a little. */
+export const KEPT_BREAKS = 20;
+
+/**
+ * The oldest break records of `config` to delete (as `""`) so that, with the one being
+ * recorded, at most {@link KEPT_BREAKS} stay on the anchor.
+ */
+export function droppedBreaks(config: Readonly<Record<string, string>>): Record<string, string> {
+  const tokenOf = (k: string) => Number(k.slice(BREAK_KEY_PREFIX.length));
+  const recorded = Object.keys(config)
+    .filter((k) => k.startsWith(BREAK_KEY_PREFIX) && config[k] !== "")
+    .sort((a, b) => tokenOf(a) - tokenOf(b));
+  return Object.fromEntries(recorded.slice(0, recorded.length - (KEPT_BREAKS - 1)).map((k) => [k, ""]));
+}
+
 /** The lease recorded on an anchor's config, or `undefined` when it is free. */
 export function leaseOf(key: string, config: Readonly<Record<string, string>>): Lease | undefined {
   const owner = config[LEASE_KEYS.owner];

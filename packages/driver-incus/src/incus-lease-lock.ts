@@ -12,7 +12,7 @@ import {
   parseRenew,
 } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
-import { BREAK_KEY_PREFIX, epochOf, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
+import { BREAK_KEY_PREFIX, droppedBreaks, epochOf, freedKeys, leaseKeys, leaseOf } from "./anchor-lease";
 import type { CoordinationAnchors } from "./coordination-anchors";
 import { DRIVER } from "./incus-error";
 
@@ -115,7 +115,8 @@ export class IncusLeaseLock implements LeaseLock {
 
   /**
    * Frees an expired lease and returns it, recording in the same write who broke it
-   * (`user.backflip.break.<token>`); `conflict` while it is live, `not_found` when free.
+   * (`user.backflip.break.<token>`; the newest 20 are kept); `conflict`
+   * while it is live, `not_found` when free.
    */
   breakStale(key: string): ResultAsync<Lease, DriverError> {
     const op = "breakStale";
@@ -131,7 +132,11 @@ export class IncusLeaseLock implements LeaseLock {
         brokenAt: new Date(state.now).toISOString(),
       };
       return ok({
-        write: { ...freedKeys(), [`${BREAK_KEY_PREFIX}${held.token}`]: JSON.stringify(record) },
+        write: {
+          ...droppedBreaks(state.config),
+          ...freedKeys(),
+          [`${BREAK_KEY_PREFIX}${held.token}`]: JSON.stringify(record),
+        },
         value: held,
       });
     });
