@@ -11,10 +11,10 @@ import { IncusInstances } from "../src/incus-instances";
 import { labTrafficSwitch } from "../src/lab-drivers";
 import { type LabFleetDrivers, labFleetDrivers, resetLabFleet } from "../src/lab-fleet";
 import { LAB_EDGES, LAB_HAPROXY, type LabEdge, labEdgeHealthUrl } from "../src/lab-settings";
-import { labUp, provisionLabEdge } from "../src/lab-up";
+import { provisionLabEdge } from "../src/lab-up";
 import { type ChildExit, LabChild } from "./lab-child";
 import { haproxyCheck, lockAhead, resumeOnLab } from "./lab-converged";
-import { labBackendsUp, planned, runOnLab, scratchDir } from "./lab-support";
+import { labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
 
 const wrkInstalled = spawnSync("wrk", ["--version"]).error === undefined;
 const skip = skipUnlessBackend(
@@ -51,9 +51,7 @@ describe.skipIf(skip)("the lab's fleet of 3 HAProxy edges flips all-or-nothing",
   const sw = (edge: LabEdge) => d.edges[edge.name] as TrafficSwitch;
 
   beforeAll(async () => {
-    const up = await labUp();
-    if (up.isErr()) throw new Error(`lab up failed: ${up.error.message} (${up.error.hint ?? "-"})`);
-    await up.value.host.close();
+    await (await upLab()).host.close();
     d = labFleetDrivers({ markerPath: join(dir, "fleet.degraded") })._unsafeUnwrap();
     (await resetLabFleet(d))._unsafeUnwrap();
   }, 300_000);
