@@ -54,6 +54,7 @@ const FLAG_KINDS: Readonly<Record<string, FieldSpec>> = {
   "bad-sha": "name",
   "target-sha": "name",
   mode: "enum",
+  action: "enum",
   "target-color": "name",
   "release-sha": "name",
   via: "enum",
