@@ -58,7 +58,11 @@ describe.concurrent("rollback CLI: bad usage exits 2 and writes nothing", () => 
   const cases: [string, string[], RegExp][] = [
     ["an unknown command", ["flip"], /unknown command "flip"/],
     ["an unknown option", ["status", "--colour", "blue"], /--colour/],
-    ["a bad mode", ["rollback", "--mode", "quick", "--reason", "x"], /--mode: expected fast or full/],
+    [
+      "a bad mode",
+      ["rollback", "--mode", "quick", "--reason", "x"],
+      /--mode: expected fast, full or emergency/,
+    ],
     [
       "a SHA shorter than 7",
       ["rollback", "--mode", "full", "--release-sha", "abc123", "--reason", "x"],
