@@ -95,6 +95,13 @@ export interface RawArgs {
   readonly positionals: string[];
 }
 
+/** The first flag given in `values` that is neither a global option nor one of `own`, or `undefined`. */
+export function flagNotIn(values: RawArgs["values"], own: OptionSpec): string | undefined {
+  return Object.keys(values).find(
+    (key) => values[key] !== undefined && !(key in GLOBAL_OPTIONS) && !(key in own),
+  );
+}
+
 /** Parses argv strictly with `parseArgs`: an unknown option or a missing value is a usage error. */
 export function parseRaw(
   argv: readonly string[],

@@ -115,7 +115,7 @@ export class IncusLeaseLock implements LeaseLock {
 
   /**
    * Frees an expired lease and returns it, recording in the same write who broke it
-   * (`user.backflip.break.<token>`; the newest 20 are kept); `conflict`
+   * (`user.backflip.break.<token>`; the newest `KEPT_BREAKS` are kept); `conflict`
    * while it is live, `not_found` when free.
    */
   breakStale(key: string): ResultAsync<Lease, DriverError> {

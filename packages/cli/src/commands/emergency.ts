@@ -1,4 +1,4 @@
-import { GLOBAL_OPTIONS, type RawArgs } from "../cli-args";
+import { flagNotIn, type RawArgs } from "../cli-args";
 import type { Command, Session } from "../command";
 import { EXIT, type ExitCode } from "../exit-codes";
 import { fail, type Output } from "../output";
@@ -52,9 +52,7 @@ export function runEmergency(
         : `--action: expected one of ${ACTION_NAMES}, not "${String(action)}"`,
       `Path 3 is one action at a time: ${ACTION_NAMES} (${out.program.name} decide says which applies)`,
     );
-  const foreign = Object.keys(values).find(
-    (key) => values[key] !== undefined && !(key in GLOBAL_OPTIONS) && !(key in command.options),
-  );
+  const foreign = flagNotIn(values, command.options);
   if (foreign)
     return usage(
       `--${foreign}: not an option of --mode emergency --action ${command.name}`,

@@ -3,15 +3,7 @@ import { simpleNameSchema } from "@backflip/core/driver-kit";
 import { fastFlip, redeploy, redeployViaPipeline, requireDrivers } from "@backflip/core/recipes";
 import { okAsync, type ResultAsync } from "neverthrow";
 import { z } from "zod";
-import {
-  GLOBAL_OPTIONS,
-  globalSchema,
-  type OptionSpec,
-  optional,
-  type RawArgs,
-  RUN_OPTIONS,
-  runSchema,
-} from "../cli-args";
+import { flagNotIn, globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
 import {
   type Command,
   GLOBAL_HELP,
@@ -39,10 +31,6 @@ const planOptions = {
 } as const;
 
 const rollbackOptions = { ...planOptions, "dry-run": { type: "boolean" }, yes: { type: "boolean" } } as const;
-
-/** A flag given that only `--mode emergency` takes (refused with fast and full), or `undefined`. */
-const emergencyOnly = (values: RawArgs["values"], own: OptionSpec) =>
-  Object.keys(values).find((key) => values[key] !== undefined && !(key in GLOBAL_OPTIONS) && !(key in own));
 
 const schema = globalSchema
   .extend(runSchema.shape)
@@ -152,7 +140,8 @@ Examples:
 ${EXIT_CODES_HELP}`,
     async run(raw, out, session) {
       if (raw.values.mode === "emergency") return runEmergency(name, raw, out, session);
-      const stray = emergencyOnly(raw.values, running ? rollbackOptions : planOptions);
+      // a flag only --mode emergency takes
+      const stray = flagNotIn(raw.values, running ? rollbackOptions : planOptions);
       if (stray)
         return fail(out, EXIT.usage, {
           message: `--${stray}: only with --mode emergency (and an --action that takes it)`,
