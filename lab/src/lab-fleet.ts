@@ -29,22 +29,29 @@ export function labFleetMarkerPath(): string {
 /**
  * Everything a fleet flip needs on the lab (after `pnpm lab up`): {@link labDrivers} on
  * {@link labFleetTopology}, `edges` with a switch per edge (each HAProxy in its own
- * container, through its own sockets; edge 1 is `traffic`), and `fleetMarker` in a file
- * (`options.markerPath`, default {@link labFleetMarkerPath}).
+ * container, through its own sockets; `traffic` is edge 1's), and `fleetMarker` in a file
+ * (`options.markerPath`, default {@link labFleetMarkerPath}). `options.mode` is every
+ * edge's switch mode, `traffic`'s included (default `reload`); `map` needs every edge in
+ * runtime-map mode first (`labFleetToMapMode`).
  */
 export function labFleetDrivers(
-  options: { readonly markerPath?: string } = {},
+  options: { readonly markerPath?: string; readonly mode?: "reload" | "map" } = {},
 ): Result<LabFleetDrivers, DriverError> {
   const topology = labFleetTopology();
+  const mode = options.mode ?? "reload";
   return labDrivers(topology).andThen((d) => {
     const edges: Record<string, HaproxySwitch> = {};
     for (const edge of LAB_EDGES) {
-      const sw = edge === LAB_EDGES[0] ? ok(d.traffic) : labTrafficSwitch(d.host, topology, { edge });
+      const sw =
+        edge === LAB_EDGES[0] && mode === "reload"
+          ? ok(d.traffic)
+          : labTrafficSwitch(d.host, topology, { edge, mode });
       if (sw.isErr()) return err(sw.error);
       edges[edge.name] = sw.value;
     }
     return ok({
       ...d,
+      traffic: edges[LAB_EDGES[0].name] as HaproxySwitch,
       edges,
       fleetMarker: fileDegradedMarker(options.markerPath ?? labFleetMarkerPath()),
     });
