@@ -76,8 +76,12 @@ ${past.unreadable.map((u) => html`<p class="unreadable">run ${u.runId} could not
 </section>`;
 }
 
-/** The offer page: the alert, the decision, the plan's dry run, the approval form, the live run, the past runs. */
-export function offerPage(offer: Offer, description: string, past: Markup): Markup {
+/**
+ * The offer page: the alert, the decision, the plan's dry run, the approval form, the live
+ * run, the past runs. `approver`, when the service takes approvers from its sign-on proxy,
+ * fills the form's name, read-only.
+ */
+export function offerPage(offer: Offer, description: string, past: Markup, approver?: string): Markup {
   const { decision, offered, alert } = offer;
   const plan = offered.plan?.describe();
   const what =
@@ -104,7 +108,11 @@ ${
   plan && !offer.approval
     ? html`<section id="approve"><h2>Approve</h2>
 <form id="approve-form" method="post" action="/offers/${offer.id}/approve">
-<label>Approver <input name="approver" id="approver" required autocomplete="username"></label>
+<label>Approver ${
+        approver === undefined
+          ? html`<input name="approver" id="approver" required autocomplete="username">`
+          : html`<input name="approver" id="approver" value="${approver}" readonly>`
+      }</label>
 <button type="submit">Approve and run</button></form>
 <p id="approve-error" role="alert"></p></section>`
     : ""

@@ -7,6 +7,7 @@ import { notJsonError, readDeployFailedWebhook } from "./alert-webhook";
 import { feedItemView } from "./feed-item-view";
 import { homePage, offerPage, pastRunsFragment, runPage } from "./pages";
 import type { Offer, RollbackDesk } from "./rollback-desk";
+import { bearerMatches, type ServiceAccess, unauthorized } from "./service-access";
 
 /** The largest request body accepted (Alertmanager's webhook for a large group fits well within). */
 const MAX_BODY = 1 << 20;
@@ -71,8 +72,12 @@ async function readJson(req: Request): Promise<{ ok: true; body: unknown } | { o
  *   started under the lease; 400 for a bad name, 404, 409 (approved already, no plan, lease held).
  * - `GET /runs/:id` — a run's page; `GET /runs/:id/events` — its events (server-sent), live or from the journal.
  * - `GET /` — offers and past runs; `GET /fragments/past-runs` — the past runs alone.
+ *
+ * With `access.alertToken`, `POST /alerts` without that bearer token gets 401; with
+ * `access.approverHeader`, an approval without that header gets 401 and the header names
+ * the approver (see {@link ServiceAccess}). A 401 changes nothing.
  */
-export function serviceApp(desk: RollbackDesk): Hono {
+export function serviceApp(desk: RollbackDesk, access: ServiceAccess = {}): Hono {
   const app = new Hono();
   const limit = bodyLimit({
     maxSize: MAX_BODY,
@@ -84,6 +89,22 @@ export function serviceApp(desk: RollbackDesk): Hono {
   });
   app.post("/alerts", limit);
   app.post("/offers/:id/approve", limit);
+  const { alertToken, approverHeader } = access;
+  if (alertToken !== undefined)
+    app.post("/alerts", async (c, next) => {
+      if (bearerMatches(c.req.header("authorization"), alertToken)) return next();
+      c.header("WWW-Authenticate", 'Bearer realm="backflip"');
+      return c.json(
+        unauthorized(
+          "POST /alerts needs the service's bearer token",
+          "set Alertmanager's http_config.authorization.credentials_file to the service's token file",
+        ),
+        401,
+      );
+    });
+  /** The user the single-sign-on proxy names, when the service takes approvers from it. */
+  const proxiedUser = (req: { header(name: string): string | undefined }) =>
+    approverHeader === undefined ? undefined : (req.header(approverHeader) ?? "");
   const { description } = desk.target;
   const past = async () => pastRunsFragment(await desk.pastRuns());
 
@@ -106,7 +127,7 @@ export function serviceApp(desk: RollbackDesk): Hono {
   app.get("/offers/:id", async (c) => {
     const offer = withOffer(c.req.param("id"));
     if (!offer) return c.json(noOffer(c.req.param("id")), 404);
-    return c.html(offerPage(offer, description, await past()));
+    return c.html(offerPage(offer, description, await past(), proxiedUser(c.req)));
   });
   app.get("/offers/:id/plan.txt", (c) => {
     const offer = withOffer(c.req.param("id"));
@@ -123,6 +144,15 @@ export function serviceApp(desk: RollbackDesk): Hono {
   });
 
   app.post("/offers/:id/approve", async (c) => {
+    const user = proxiedUser(c.req);
+    if (user === "")
+      return c.json(
+        unauthorized(
+          `an approval needs the ${approverHeader} header naming the approver`,
+          "approve through the single-sign-on proxy that sets it",
+        ),
+        401,
+      );
     const json = await readJson(c.req.raw);
     if (!json.ok)
       return c.json(
@@ -137,7 +167,7 @@ export function serviceApp(desk: RollbackDesk): Hono {
       );
     const body = json.body;
     const approver =
-      typeof body === "object" && body !== null && "approver" in body ? body.approver : undefined;
+      user ?? (typeof body === "object" && body !== null && "approver" in body ? body.approver : undefined);
     const approved = await desk.approve(c.req.param("id"), approver);
     if (approved.isErr()) return c.json(errorBody(approved.error), statusOf(approved.error));
     const { runId } = approved.value;

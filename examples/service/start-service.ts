@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { RollbackDesk } from "./rollback-desk";
+import type { ServiceAccess } from "./service-access";
 import { serviceApp } from "./service-app";
 import type { ServiceTarget } from "./service-target";
 
@@ -11,16 +12,16 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Serves the rollback desk of `target` on `hostname:port` (port 0: any free one). */
+/** Serves the rollback desk of `target` on `hostname:port` (port 0: any free one), behind `options.access`. */
 export function startService(
   target: ServiceTarget,
-  options: { hostname?: string; port?: number } = {},
+  options: { hostname?: string; port?: number; access?: ServiceAccess } = {},
 ): Promise<RunningService> {
   const desk = new RollbackDesk(target);
   const hostname = options.hostname ?? "127.0.0.1";
   return new Promise((listening) => {
     const server = serve(
-      { fetch: serviceApp(desk).fetch, hostname, port: options.port ?? 0 },
+      { fetch: serviceApp(desk, options.access).fetch, hostname, port: options.port ?? 0 },
       (info: AddressInfo) =>
         listening({
           url: `http://${hostname}:${info.port}`,
