@@ -10,7 +10,7 @@
  * - interleaved with those, the same Path 1 with the team's coordination store
  *   (`createIncusCoordination`: the Incus lease and journal) instead of the local files;
  * - Path 1 ≥ 20 times in runtime-map mode (`labTrafficSwitch(…, { mode: "map" })` after
- *   the map-mode `haproxy.cfg` is installed and reloaded once): no `haproxy -c`, no
+ *   `labEdgeToMapMode` installed and reloaded the map-mode `haproxy.cfg` once): no `haproxy -c`, no
  *   reload — the map pushed over the stats socket, confirmed with `show map`, recorded,
  *   and the public probe; the map file on disk follows, so a later reload keeps the flip;
  * - Path 1 over the lab's fleet of three HAProxy edges (`fleetFlip`: every edge prepared,
@@ -18,6 +18,12 @@
  *   the single-edge flips and under the same wrk load: its 4 paced connections spread over
  *   the edges (2+1+1), so every edge is under load; after every other one, edge 1 alone
  *   flips there and back (the fast flip) under that same load, as a same-conditions reference;
+ * - then the same over the fleet in runtime-map mode (`labFleetToMapMode`, `labFleetDrivers({
+ *   mode: "map" })`): prepare-edges writes each candidate map and checks it against its running
+ *   HAProxy (`show backend;show map`), commit-edges renames it and pushes it (`prepare map`,
+ *   `add map`, `commit map`) on every edge at once, then `show map` on each; edge 1 alone
+ *   flips in map mode between them, under new loads spread the same way; then back to
+ *   reload mode (`labFleetToReloadMode`);
  * - Path 2 native redeploy of an older SHA once (`redeploy` planning + `runPlan`).
  *
  * Interleaved with the flips, the floor under them is measured without the SDK's switch
@@ -29,11 +35,16 @@
  * their steps and one `incus exec` round trip say where the rest goes. Last line:
  * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>
  * fast_flip_floor_ms=<n> fast_flip_floor_ratio=<n> map_flip_p50_ms=<n> map_flip_floor_ms=<n>
- * map_flip_floor_ratio=<n> fast_flip_team_p50_ms=<n> fleet_flip_p50_ms=<n> edges=<n> fleet_failed=<n>`
- * (failed: wrk socket errors plus non-2xx responses; fleet_failed: the same over every
- * edge's load during the fleet flips; the two loads' requests per second are printed). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms, floor ratio ≤ 1.5;
- * map flip p50 ≤ 40 ms; team p50 ≤ 1.5 × fast flip p50; fleet flip p50 ≤ 1.3 × fast flip
- * p50 (the edges flip in parallel, not in turn); redeploy ≤ 15 s; failed = fleet_failed = 0.
+ * map_flip_floor_ratio=<n> fast_flip_team_p50_ms=<n> fleet_flip_p50_ms=<n> edges=<n> fleet_failed=<n>
+ * fleet_map_flip_p50_ms=<n> fleet_map_ratio=<n>` (failed: wrk socket errors plus non-2xx
+ * responses; fleet_failed: the same over every edge's load during the fleet flips of both
+ * modes; the loads' requests per second are printed; fleet_flip_p50_ms is the reload-mode
+ * fleet's, fleet_map_flip_p50_ms the map-mode fleet's and fleet_map_ratio it over edge 1
+ * alone's map flip under the same fleet load). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms,
+ * floor ratio ≤ 1.5; map flip p50 ≤ 40 ms; team p50 ≤ 1.5 × fast flip p50; fleet flip p50 ≤
+ * 1.3 × fast flip p50 (the edges flip in parallel, not in turn); fleet map flip p50 ≤ 1.3 ×
+ * edge 1 alone's map flip (fleet_map_ratio); redeploy ≤ 15 s; failed = fleet_failed = 0.
+ * Both modes' fleet ratios are printed, against the single flip of their own mode.
  * Needs `scripts/backends up incus haproxy` and wrk (`apt-get install wrk`); brings the lab
  * up itself and leaves it reset (routing through the reload-mode config).
  */
@@ -45,6 +56,7 @@ import { performance } from "node:perf_hooks";
 import {
   FileJournal,
   FileLeaseLock,
+  type FullTopology,
   formatDriverError,
   type RollbackPlan,
   type RunEvent,
@@ -53,7 +65,13 @@ import {
 import { fastFlip, fleetFlip, redeploy } from "@backflip/core/recipes";
 import { createIncusCoordination } from "@backflip/driver-incus";
 import { type LabDrivers, labHostSocket, labTrafficSwitch } from "../lab/src/lab-drivers";
-import { labFleetDrivers, resetLabFleet } from "../lab/src/lab-fleet";
+import { type LabFleetDrivers, labFleetDrivers, resetLabFleet } from "../lab/src/lab-fleet";
+import {
+  labEdgeToMapMode,
+  labEdgeToReloadMode,
+  labFleetToMapMode,
+  labFleetToReloadMode,
+} from "../lab/src/lab-haproxy-mode";
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
 import { LAB_EDGES, LAB_HAPROXY, labEdgeHealthUrl } from "../lab/src/lab-settings";
@@ -68,7 +86,7 @@ import {
   labMapFloor,
   labReloadFloor,
 } from "./lab-flip-floor";
-import { startWrkLoad, WRK_CONNECTIONS } from "./wrk-load";
+import { startWrkLoad, WRK_CONNECTIONS, type WrkLoad } from "./wrk-load";
 
 const FLIPS = 24;
 const WRK_MAX_S = 600;
@@ -151,18 +169,64 @@ async function timed(
   return { ms, planMs, events };
 }
 
-/** Installs and reloads the reload-mode config routing to the recorded color (after runtime-map mode). */
-function backToReloadConfig(d: LabDrivers) {
-  return d.traffic.readState().andThen((state) =>
-    d.traffic
-      .render({ color: state.activeColor, runId: `bench-map-back-${Date.now()}`, actor: "bench" })
-      .andThen((config) =>
-        d.traffic
-          .install(config)
-          .andThen(() => d.traffic.reload())
-          .andThen(() => d.traffic.confirm(config.revision)),
-      ),
+/**
+ * wrk on every edge's public URL of the fleet, `connections[i]` on edge i (its pacing
+ * script under `<dir>/<phase>-<edge>`); each child is pushed on `children` for cleanup.
+ */
+async function startFleetLoads(
+  topology: FullTopology,
+  dir: string,
+  phase: string,
+  connections: readonly number[],
+  children: ChildProcess[],
+): Promise<WrkLoad[]> {
+  return Promise.all(
+    LAB_EDGES.map(async (edge, i) => {
+      const edgeDir = join(dir, `${phase}-${edge.name}`);
+      await mkdir(edgeDir);
+      const load = await startWrkLoad({
+        bin: "wrk",
+        url: labEdgeHealthUrl(edge, topology),
+        maxS: WRK_MAX_S,
+        dir: edgeDir,
+        connections: connections[i] ?? 1,
+      });
+      children.push(load.child);
+      return load;
+    }),
   );
+}
+
+/**
+ * {@link FLIPS} fleet flips over `fleet`; after every other one, edge 1 alone flips there
+ * and back (the fast flip's plan on `edge1`'s switch) under the same load: the fleet's
+ * cost beside the single-edge flip's, the machine's load being the same for both.
+ */
+async function fleetRounds(
+  coordination: Coordination,
+  fleet: LabFleetDrivers,
+  edge1: LabDrivers,
+  what: string,
+): Promise<{ fleet: Timed[]; edge: Timed[] }> {
+  const fleetFlips: Timed[] = [];
+  const edgeFlips: Timed[] = [];
+  for (let i = 0; i < FLIPS; i++) {
+    fleetFlips.push(
+      await timed(coordination, () => fleetFlip(fleet.topology, fleet, who), `${what}fleet flip ${i + 1}`),
+    );
+    await sleep(100);
+    for (const way of i % 2 === 0 ? ["there", "back"] : []) {
+      edgeFlips.push(
+        await timed(
+          coordination,
+          () => fastFlip(edge1.topology, edge1, who),
+          `${what}edge 1 flip ${way} ${i + 1}`,
+        ),
+      );
+      await sleep(100);
+    }
+  }
+  return { fleet: fleetFlips, edge: edgeFlips };
 }
 
 async function main(): Promise<void> {
@@ -174,6 +238,7 @@ async function main(): Promise<void> {
   let wrkChild: ChildProcess | undefined;
   const fleetWrk: ChildProcess[] = [];
   const dFleet = labFleetDrivers({ markerPath: join(dir, "fleet.degraded") })._unsafeUnwrap();
+  let dFleetMap: LabFleetDrivers | undefined;
   try {
     (await resetLab(d))._unsafeUnwrap();
 
@@ -220,13 +285,7 @@ async function main(): Promise<void> {
     }
 
     // Runtime-map mode: the map-mode haproxy.cfg and its map installed and reloaded once.
-    const seed = { color: await activeColor(), runId: `bench-map-seed-${Date.now()}`, actor: "bench" };
-    const seedMap = (await mapSw.render(seed))._unsafeUnwrap();
-    (await shell.files!.writeFileAtomic(mapSw.livePath, seedMap.content))._unsafeUnwrap();
-    const mapConfig = (await mapSw.renderConfigFile(seed))._unsafeUnwrap();
-    (await d.traffic.install(mapConfig))._unsafeUnwrap();
-    (await d.traffic.reload())._unsafeUnwrap();
-    (await d.traffic.confirm(mapConfig.revision))._unsafeUnwrap();
+    (await labEdgeToMapMode(d.host, d.topology))._unsafeUnwrap();
     const dMap: LabDrivers = { ...d, traffic: mapSw };
     const mapFlips: Timed[] = [];
     for (let i = 0; i < FLIPS; i++) {
@@ -251,7 +310,7 @@ async function main(): Promise<void> {
     // Not at once: a master-CLI `reload` sent right after this one's worker answered was
     // refused (EPIPE / ECONNRESET through the proxy device) in two runs out of two.
     await sleep(1000);
-    (await backToReloadConfig(d))._unsafeUnwrap();
+    (await labEdgeToReloadMode(d.host, d.topology))._unsafeUnwrap();
     await sleep(500);
     const { report, requests, failed } = await wrk.stop();
     (await team.close())._unsafeUnwrap();
@@ -265,38 +324,26 @@ async function main(): Promise<void> {
         Math.floor(WRK_CONNECTIONS / LAB_EDGES.length) + (i < WRK_CONNECTIONS % LAB_EDGES.length ? 1 : 0),
       ),
     );
-    const fleetLoads = await Promise.all(
-      LAB_EDGES.map(async (edge, i) => {
-        await mkdir(join(dir, edge.name));
-        const url = labEdgeHealthUrl(edge, dFleet.topology);
-        const load = await startWrkLoad({
-          bin: "wrk",
-          url,
-          maxS: WRK_MAX_S,
-          dir: join(dir, edge.name),
-          connections: fleetConnections[i] ?? 1,
-        });
-        fleetWrk.push(load.child);
-        return load;
-      }),
-    );
-    // After every other fleet flip, edge 1 alone flips there and back (the fast flip's
-    // plan on edge 1's switch), under the same load: the fleet's cost beside the
-    // single-edge flip's, the machine's load being the same for both.
-    const fleetFlips: Timed[] = [];
-    const edgeFlips: Timed[] = [];
-    for (let i = 0; i < FLIPS; i++) {
-      fleetFlips.push(
-        await timed(local, () => fleetFlip(dFleet.topology, dFleet, who), `fleet flip ${i + 1}`),
-      );
-      await sleep(100);
-      for (const way of i % 2 === 0 ? ["there", "back"] : []) {
-        edgeFlips.push(await timed(local, () => fastFlip(d.topology, d, who), `edge 1 flip ${way} ${i + 1}`));
-        await sleep(100);
-      }
-    }
+    const fleetLoads = await startFleetLoads(dFleet.topology, dir, "reload", fleetConnections, fleetWrk);
+    const reloadRounds = await fleetRounds(local, dFleet, d, "");
+    const fleetFlips = reloadRounds.fleet;
+    const edgeFlips = reloadRounds.edge;
     const fleetWrkResults = await Promise.all(fleetLoads.map((l) => l.stop()));
-    const fleetFailed = fleetWrkResults.reduce((n, r) => n + r.failed, 0);
+
+    // The fleet in runtime-map mode: every edge's map-mode haproxy.cfg and map installed and
+    // reloaded once (after a pause: see above), then the same rounds under the same load,
+    // edge 1 alone flipping in map mode too.
+    await sleep(1000);
+    (await labFleetToMapMode(dFleet.host, dFleet.topology))._unsafeUnwrap();
+    dFleetMap = labFleetDrivers({ markerPath: join(dir, "fleet.degraded"), mode: "map" })._unsafeUnwrap();
+    const fleetMapLoads = await startFleetLoads(dFleet.topology, dir, "map", fleetConnections, fleetWrk);
+    const mapRounds = await fleetRounds(local, dFleetMap, dMap, "map ");
+    const fleetMapWrkResults = await Promise.all(fleetMapLoads.map((l) => l.stop()));
+    await sleep(1000);
+    (await labFleetToReloadMode(dFleet.host, dFleet.topology))._unsafeUnwrap();
+    const fleetFailedReload = fleetWrkResults.reduce((n, r) => n + r.failed, 0);
+    const fleetFailedMap = fleetMapWrkResults.reduce((n, r) => n + r.failed, 0);
+    const fleetFailed = fleetFailedReload + fleetFailedMap;
 
     (await resetLab(d))._unsafeUnwrap();
     const probe = { attempts: 60, deadlineMs: 30_000, intervalMs: 100 };
@@ -367,9 +414,11 @@ async function main(): Promise<void> {
     const perSecond = (r: { report: string }) => Number(/Requests\/sec:\s+([\d.]+)/.exec(r.report)?.[1] ?? 0);
     console.log(
       `load: single-edge flips ${WRK_CONNECTIONS} wrk connections on edge 1 (${perSecond({ report }).toFixed(0)} req/s); ` +
-        `fleet flips ${fleetWrkResults.length} loads of ${fleetConnections.join("+")} connections (${fleetWrkResults
-          .map((r) => perSecond(r).toFixed(0))
-          .join(" + ")} req/s), ${fleetWrkResults.reduce((n, r) => n + r.requests, 0)} requests`,
+        `fleet flips ${fleetWrkResults.length} loads of ${fleetConnections.join("+")} connections, in reload mode ` +
+        `(${fleetWrkResults.map((r) => perSecond(r).toFixed(0)).join(" + ")} req/s, ` +
+        `${fleetWrkResults.reduce((n, r) => n + r.requests, 0)} requests, ${fleetFailedReload} failed) and in map mode ` +
+        `(${fleetMapWrkResults.map((r) => perSecond(r).toFixed(0)).join(" + ")} req/s, ` +
+        `${fleetMapWrkResults.reduce((n, r) => n + r.requests, 0)} requests, ${fleetFailedMap} failed)`,
     );
     console.log(
       `fleet flip x${FLIPS} over ${LAB_EDGES.length} edges (reload mode, like the fast flips): p50 ${fleetP50.toFixed(1)} ms, p95 ${percentile(
@@ -389,6 +438,39 @@ async function main(): Promise<void> {
           edgeFlips.map((f) => f.events),
         )}`,
     );
+    const fleetMapP50 = percentile(
+      mapRounds.fleet.map((f) => f.ms),
+      50,
+    );
+    const edgeMapP50 = percentile(
+      mapRounds.edge.map((f) => f.ms),
+      50,
+    );
+    const fleetMapRatio = fleetMapP50 / edgeMapP50;
+    console.log(
+      `fleet map flip x${FLIPS} over ${LAB_EDGES.length} edges (runtime-map mode, like the map flips): p50 ${fleetMapP50.toFixed(1)} ms, ` +
+        `p95 ${percentile(
+          mapRounds.fleet.map((f) => f.ms),
+          95,
+        ).toFixed(
+          1,
+        )} ms (${(fleetMapP50 / mapP50).toFixed(2)} × map flip p50); step medians (ms): ${stepProfile(
+          mapRounds.fleet.map((f) => f.events),
+        )}`,
+    );
+    console.log(
+      `edge 1 alone in map mode x${mapRounds.edge.length}, between the fleet map flips under the fleet's load: ` +
+        `p50 ${edgeMapP50.toFixed(1)} ms — the fleet map flip is ${fleetMapRatio.toFixed(2)} × it; step medians (ms): ${stepProfile(
+          mapRounds.edge.map((f) => f.events),
+        )}`,
+    );
+    const held = (ratio: number) =>
+      `${ratio.toFixed(2)} ×: ${ratio <= TARGETS.fleetFactor ? "holds" : "does not hold"}`;
+    console.log(
+      `fleet ≤ ${TARGETS.fleetFactor} × one edge: reload mode ${held(fleetP50 / p50)} against the fast flip ` +
+        `(${held(fleetP50 / edgeP50)} against edge 1 alone under the fleet's load); map mode ${held(fleetMapRatio)} ` +
+        `against edge 1 alone in map mode under the fleet's load (${held(fleetMapP50 / mapP50)} against the map flip)`,
+    );
     console.log(
       `redeploy: ${redeployS.toFixed(2)} s (planning ${path2.planMs.toFixed(0)} ms); steps (ms): ${stepProfile([path2.events])}`,
     );
@@ -405,6 +487,9 @@ async function main(): Promise<void> {
       fleetP50 > TARGETS.fleetFactor * p50
         ? `fleet flip p50 ${fleetP50.toFixed(0)} ms > ${TARGETS.fleetFactor} × fast flip p50`
         : "",
+      fleetMapRatio > TARGETS.fleetFactor
+        ? `fleet map flip p50 ${fleetMapP50.toFixed(0)} ms > ${TARGETS.fleetFactor} × edge 1 alone in map mode`
+        : "",
       fleetFailed > 0 ? `${fleetFailed} failed requests on the fleet's edges` : "",
       redeployS > TARGETS.redeployS ? `redeploy ${redeployS.toFixed(1)} s > ${TARGETS.redeployS} s` : "",
       failed > 0 ? `${failed} failed requests` : "",
@@ -418,16 +503,18 @@ async function main(): Promise<void> {
         `fast_flip_floor_ratio=${floorRatio.toFixed(2)} map_flip_p50_ms=${Math.round(mapP50)} ` +
         `map_flip_floor_ms=${Math.round(mapFloorMs)} map_flip_floor_ratio=${(mapP50 / mapFloorMs).toFixed(2)} ` +
         `fast_flip_team_p50_ms=${Math.round(teamP50)} fleet_flip_p50_ms=${Math.round(fleetP50)} ` +
-        `edges=${LAB_EDGES.length} fleet_failed=${fleetFailed}`,
+        `edges=${LAB_EDGES.length} fleet_failed=${fleetFailed} fleet_map_flip_p50_ms=${Math.round(fleetMapP50)} ` +
+        `fleet_map_ratio=${fleetMapRatio.toFixed(2)}`,
     );
   } finally {
     // A failed run must not leave wrk loading the lab (and this process alive) for WRK_MAX_S.
     for (const child of [wrkChild, ...fleetWrk])
       if (child?.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    await backToReloadConfig(d);
+    await labFleetToReloadMode(dFleet.host, dFleet.topology);
     await resetLab(d);
     await d.host.close();
     await dFleet.host.close();
+    await dFleetMap?.host.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
