@@ -6,6 +6,7 @@ import {
   envNameSchema,
   freeTextSchema,
   hasUnsafeChars,
+  lazySchema,
 } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
@@ -19,12 +20,14 @@ export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
  * no control, bidi or line-separator character (they would hide what the path is),
  * resolved against the working directory into a normalised absolute path.
  */
-export const cliPathSchema = z
-  .string()
-  .min(1, "must not be empty")
-  .refine((p) => !hasUnsafeChars(p), "expected a path without control, bidi or line-separator characters")
-  .transform((p) => resolve(p))
-  .pipe(absolutePathSchema);
+export const cliPathSchema = lazySchema(() =>
+  z
+    .string()
+    .min(1, "must not be empty")
+    .refine((p) => !hasUnsafeChars(p), "expected a path without control, bidi or line-separator characters")
+    .transform((p) => resolve(p))
+    .pipe(absolutePathSchema),
+);
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -48,46 +51,52 @@ export const RUN_OPTIONS = {
 } as const satisfies OptionSpec;
 
 /** The validated global options. */
-export const globalSchema = z.object({
-  /** Read by `main` before the command runs (see config.ts). */
-  config: cliPathSchema.optional(),
-  /** Default: `staging` on the simulated fleet, `lab` on the lab. */
-  env: envNameSchema.optional(),
-  target: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a target name: simulated, or one the CLI adds")
-    .default("simulated"),
-  "state-dir": z.string().default("./.backflip").pipe(cliPathSchema),
-  coordination: coordinationKindSchema,
-  "etcd-endpoints": etcdEndpointsSchema.optional(),
-  "coordination-prefix": coordinationPrefixSchema,
-  json: z.boolean().default(false),
-  help: z.boolean().default(false),
-});
+export const globalSchema = lazySchema(() =>
+  z.object({
+    /** Read by `main` before the command runs (see config.ts). */
+    config: cliPathSchema.optional(),
+    /** Default: `staging` on the simulated fleet, `lab` on the lab. */
+    env: envNameSchema.optional(),
+    target: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a target name: simulated, or one the CLI adds")
+      .default("simulated"),
+    "state-dir": z.string().default("./.backflip").pipe(cliPathSchema),
+    coordination: coordinationKindSchema,
+    "etcd-endpoints": etcdEndpointsSchema.optional(),
+    "coordination-prefix": coordinationPrefixSchema,
+    json: z.boolean().default(false),
+    help: z.boolean().default(false),
+  }),
+);
 
 /** An empty string (a workflow's empty input) counts as absent. */
 export const optional = <S extends z.ZodType>(schema: S) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
 /** A whole number of seconds given as text. */
-export const secondsSchema = z
-  .string()
-  .regex(/^[1-9][0-9]{0,5}$/, "expected a whole number of seconds ≥ 1")
-  .transform(Number);
+export const secondsSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,5}$/, "expected a whole number of seconds ≥ 1")
+    .transform(Number),
+);
 
 /** Who acts: the shared login-like name (it is written into history lines and the lock's owner). */
 export const actorSchema = actorNameSchema;
 
 /** Why, in the operator's words: one line of printable text (the shared free-text rule). */
-export const reasonSchema = freeTextSchema(500);
+export const reasonSchema = lazySchema(() => freeTextSchema(500));
 
 /** The validated run options: who, why, where metrics go, the lock's time-to-live. */
-export const runSchema = z.object({
-  actor: actorSchema.optional(),
-  reason: reasonSchema.optional(),
-  "metrics-file": optional(cliPathSchema),
-  "lock-ttl": optional(secondsSchema),
-});
+export const runSchema = lazySchema(() =>
+  z.object({
+    actor: actorSchema.optional(),
+    reason: reasonSchema.optional(),
+    "metrics-file": optional(cliPathSchema),
+    "lock-ttl": optional(secondsSchema),
+  }),
+);
 
 /** Raw parsed arguments. */
 export interface RawArgs {

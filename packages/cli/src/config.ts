@@ -1,6 +1,12 @@
 import { access, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { envNameSchema, httpUrlSchema, instanceNameSchema, localPathSchema } from "@backflip/core/driver-kit";
+import {
+  envNameSchema,
+  httpUrlSchema,
+  instanceNameSchema,
+  lazySchema,
+  localPathSchema,
+} from "@backflip/core/driver-kit";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { coordinationPrefixSchema } from "./coordination";
@@ -15,25 +21,27 @@ export const CONFIG_FILE_TS = "backflip.config.ts";
 export const isTsConfigPath = (path: string): boolean => /\.m?ts$/i.test(path);
 
 /** An environment variable's name: where a secret (a token) is read from, never the secret itself. */
-const envVarSchema = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]{0,63}$/, "expected an environment variable name, e.g. FORGEJO_TOKEN");
+const envVarSchema = lazySchema(() =>
+  z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, "expected an environment variable name, e.g. FORGEJO_TOKEN"),
+);
 
-const coordinationSchema = z.discriminatedUnion(
-  "kind",
-  [
-    z.strictObject({ kind: z.literal("file") }),
-    z.strictObject({ kind: z.literal("incus"), prefix: coordinationPrefixSchema }),
-    z.strictObject({
-      kind: z.literal("etcd"),
-      endpoints: z
-        .array(z.url({ protocol: /^https?$/, error: "expected a client URL like http://10.0.0.5:2379" }))
-        .min(1, "expected at least one client URL")
-        .max(16),
-      prefix: coordinationPrefixSchema,
-    }),
-  ],
-  { error: "expected kind file, incus or etcd" },
+const coordinationSchema = lazySchema(() =>
+  z.discriminatedUnion(
+    "kind",
+    [
+      z.strictObject({ kind: z.literal("file") }),
+      z.strictObject({ kind: z.literal("incus"), prefix: coordinationPrefixSchema }),
+      z.strictObject({
+        kind: z.literal("etcd"),
+        endpoints: z
+          .array(z.url({ protocol: /^https?$/, error: "expected a client URL like http://10.0.0.5:2379" }))
+          .min(1, "expected at least one client URL")
+          .max(16),
+        prefix: coordinationPrefixSchema,
+      }),
+    ],
+    { error: "expected kind file, incus or etcd" },
+  ),
 );
 
 /**
@@ -41,81 +49,89 @@ const coordinationSchema = z.discriminatedUnion(
  * against a known_hosts file): the files are named, never inlined; a key's passphrase is
  * read from the variable `passphraseEnv` names. Relative paths are from the config's folder.
  */
-const hostShellSchema = z.strictObject({
-  host: z.string().min(1, "expected a host name or an IP address"),
-  port: z.number().int().min(1).max(65_535).optional(),
-  user: z.string().min(1, "expected a user name"),
-  privateKeyPath: localPathSchema,
-  passphraseEnv: envVarSchema.optional(),
-  knownHostsFile: localPathSchema,
-});
+const hostShellSchema = lazySchema(() =>
+  z.strictObject({
+    host: z.string().min(1, "expected a host name or an IP address"),
+    port: z.number().int().min(1).max(65_535).optional(),
+    user: z.string().min(1, "expected a user name"),
+    privateKeyPath: localPathSchema,
+    passphraseEnv: envVarSchema.optional(),
+    knownHostsFile: localPathSchema,
+  }),
+);
 
 /** The database, for Path 2's migration caveat and Path 3's inverse SQL: psql inside its container (`incus exec`). */
-const databaseSchema = z.strictObject({
-  /** Default: the topology's `database.container`. */
-  container: instanceNameSchema.optional(),
-  /** psql's `-h`: a host or, inside the container, its socket directory. */
-  host: z.string().min(1).optional(),
-  port: z.number().int().min(1).max(65_535).optional(),
-  /** The psql command as an argv (default `["psql"]`). */
-  psqlCommand: z.array(z.string().min(1)).min(1).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-});
+const databaseSchema = lazySchema(() =>
+  z.strictObject({
+    /** Default: the topology's `database.container`. */
+    container: instanceNameSchema.optional(),
+    /** psql's `-h`: a host or, inside the container, its socket directory. */
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65_535).optional(),
+    /** The psql command as an argv (default `["psql"]`). */
+    psqlCommand: z.array(z.string().min(1)).min(1).optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+);
 
 /** The datasets' snapshots (Path 3's restore): `zfs` run on the container host over `hostShell`. */
-const snapshotsSchema = z.strictObject({
-  /** The zfs command as an argv (default `["zfs"]`; e.g. `["sudo", "-n", "zfs"]`). */
-  zfsCommand: z.array(z.string().min(1)).min(1).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-});
+const snapshotsSchema = lazySchema(() =>
+  z.strictObject({
+    /** The zfs command as an argv (default `["zfs"]`; e.g. `["sudo", "-n", "zfs"]`). */
+    zfsCommand: z.array(z.string().min(1)).min(1).optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+);
 
 /** The real stack's drivers: Incus for containers, HAProxy in a container, HTTP probes, Forgejo's registry. */
-const stackSchema = z
-  .strictObject({
-    kind: z.literal("stack"),
-    /** Overrides of the Veza preset topology for the environment (any topology field). */
-    topology: z.record(z.string(), z.unknown()).default({}),
-    incus: z
-      .strictObject({
-        socketPath: localPathSchema.optional(),
-        endpoint: httpUrlSchema.optional(),
-        project: z.string().optional(),
-      })
-      .default({}),
-    /** HAProxy's switch options (driver-haproxy's), run inside `container`; env, colors, components and state come from the topology. */
-    haproxy: z.looseObject({ container: instanceNameSchema }),
-    forgejo: z
-      .strictObject({
-        baseUrl: httpUrlSchema,
-        tokenEnv: envVarSchema,
-        owner: z.string().optional(),
-        repo: z.string().optional(),
-      })
-      .optional(),
-    database: databaseSchema.optional(),
-    snapshots: snapshotsSchema.optional(),
-    hostShell: hostShellSchema.optional(),
-  })
-  .refine((stack) => stack.snapshots === undefined || stack.hostShell !== undefined, {
-    path: ["snapshots"],
-    message: "needs target.hostShell: zfs runs on the container host over SSH",
-  });
+const stackSchema = lazySchema(() =>
+  z
+    .strictObject({
+      kind: z.literal("stack"),
+      /** Overrides of the Veza preset topology for the environment (any topology field). */
+      topology: z.record(z.string(), z.unknown()).default({}),
+      incus: z
+        .strictObject({
+          socketPath: localPathSchema.optional(),
+          endpoint: httpUrlSchema.optional(),
+          project: z.string().optional(),
+        })
+        .default({}),
+      /** HAProxy's switch options (driver-haproxy's), run inside `container`; env, colors, components and state come from the topology. */
+      haproxy: z.looseObject({ container: instanceNameSchema }),
+      forgejo: z
+        .strictObject({
+          baseUrl: httpUrlSchema,
+          tokenEnv: envVarSchema,
+          owner: z.string().optional(),
+          repo: z.string().optional(),
+        })
+        .optional(),
+      database: databaseSchema.optional(),
+      snapshots: snapshotsSchema.optional(),
+      hostShell: hostShellSchema.optional(),
+    })
+    .refine((stack) => stack.snapshots === undefined || stack.hostShell !== undefined, {
+      path: ["snapshots"],
+      message: "needs target.hostShell: zfs runs on the container host over SSH",
+    }),
+);
 
-const targetSchema = z.discriminatedUnion(
-  "kind",
-  [z.strictObject({ kind: z.literal("simulated") }), stackSchema],
-  {
+const targetSchema = lazySchema(() =>
+  z.discriminatedUnion("kind", [z.strictObject({ kind: z.literal("simulated") }), stackSchema], {
     error: "expected kind simulated or stack",
-  },
+  }),
 );
 
 /** `backflip.config.json`: the stack a team runs the runbook on. Every key is optional. */
-export const configSchema = z.strictObject({
-  env: envNameSchema.optional(),
-  stateDir: localPathSchema.optional(),
-  target: targetSchema.default({ kind: "simulated" }),
-  coordination: coordinationSchema.default({ kind: "file" }),
-});
+export const configSchema = lazySchema(() =>
+  z.strictObject({
+    env: envNameSchema.optional(),
+    stateDir: localPathSchema.optional(),
+    target: targetSchema.default({ kind: "simulated" }),
+    coordination: coordinationSchema.default({ kind: "file" }),
+  }),
+);
 
 /** A validated config file. */
 export type Config = z.output<typeof configSchema>;

@@ -8,6 +8,7 @@ import {
   type LeaseLock,
 } from "@backflip/core";
 import type { LeaseBreak } from "@backflip/core/driver-kit";
+import { lazySchema } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { z } from "zod";
 
@@ -18,32 +19,36 @@ export const COORDINATION_KINDS = ["file", "incus", "etcd"] as const;
 export type CoordinationKind = (typeof COORDINATION_KINDS)[number];
 
 /** `--coordination`: where the lease and the journal live (default: local files). */
-export const coordinationKindSchema = z
-  .enum(COORDINATION_KINDS, { error: `expected one of ${COORDINATION_KINDS.join(", ")}` })
-  .default("file");
+export const coordinationKindSchema = lazySchema(() =>
+  z.enum(COORDINATION_KINDS, { error: `expected one of ${COORDINATION_KINDS.join(", ")}` }).default("file"),
+);
 
 /** `--etcd-endpoints`: the cluster members' client URLs, comma-separated. */
-export const etcdEndpointsSchema = z
-  .string()
-  .transform((s) => s.split(",").map((e) => e.trim()))
-  .pipe(
-    z
-      .array(
-        z.url({
-          protocol: /^https?$/,
-          error: "expected client URLs like http://10.0.0.5:2379, comma-separated",
-        }),
-      )
-      .min(1)
-      .max(16),
-  );
+export const etcdEndpointsSchema = lazySchema(() =>
+  z
+    .string()
+    .transform((s) => s.split(",").map((e) => e.trim()))
+    .pipe(
+      z
+        .array(
+          z.url({
+            protocol: /^https?$/,
+            error: "expected client URLs like http://10.0.0.5:2379, comma-separated",
+          }),
+        )
+        .min(1)
+        .max(16),
+    ),
+);
 
 /** `--coordination-prefix`: the namespace of a shared store (Incus anchor names, etcd keys), e.g. one per team. */
-export const coordinationPrefixSchema = z
-  .string()
-  .max(24)
-  .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, "expected lowercase letters, digits and inner '-', e.g. team-a")
-  .default("backflip");
+export const coordinationPrefixSchema = lazySchema(() =>
+  z
+    .string()
+    .max(24)
+    .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, "expected lowercase letters, digits and inner '-', e.g. team-a")
+    .default("backflip"),
+);
 
 /** The lease lock and the journal every run of one store goes through, and how to let go of them. */
 export interface Coordination {

@@ -16,7 +16,13 @@ import {
   type Topology,
   type TrafficSwitch,
 } from "@backflip/core";
-import { absolutePathSchema, instanceNameSchema, invalidInput, parseInput } from "@backflip/core/driver-kit";
+import {
+  absolutePathSchema,
+  instanceNameSchema,
+  invalidInput,
+  lazySchema,
+  parseInput,
+} from "@backflip/core/driver-kit";
 import { type Drivers, vezaTopology } from "@backflip/core/recipes";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
@@ -93,7 +99,9 @@ export interface Fleet<T extends Topology = Topology> {
 }
 
 /** The simulated proxy's place: an Incus container name and a normalised absolute path. */
-const proxySchema = z.object({ container: instanceNameSchema, configPath: absolutePathSchema }).strict();
+const proxySchema = lazySchema(() =>
+  z.object({ container: instanceNameSchema, configPath: absolutePathSchema }).strict(),
+);
 
 /** Builds a fleet, or `invalid_input` naming what is wrong with the options. */
 export function tryCreateFleet<T extends Topology = FullTopology>(

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { DriverError, HistoryEntry, Topology } from "@backflip/core";
-import { invalidInput, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import { invalidInput, lazySchema, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 
@@ -49,33 +49,37 @@ export function defaultScenario(topology: Topology): FleetScenario {
   };
 }
 
-const historySchema = z.object({
-  at: z.iso.datetime({ offset: true }),
-  color: simpleNameSchema,
-  sha: shaSchema.optional(),
-  runId: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+$/)
-    .optional(),
-  actor: z.string().regex(/^\S+$/, "expected no whitespace").optional(),
-});
+const historySchema = lazySchema(() =>
+  z.object({
+    at: z.iso.datetime({ offset: true }),
+    color: simpleNameSchema,
+    sha: shaSchema.optional(),
+    runId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .optional(),
+    actor: z.string().regex(/^\S+$/, "expected no whitespace").optional(),
+  }),
+);
 
-const scenarioSchema = z.object({
-  active: simpleNameSchema,
-  colors: z.record(
-    simpleNameSchema,
-    z.object({ sha: shaSchema, running: z.boolean(), healthy: z.boolean() }).nullable(),
-  ),
-  history: z.array(historySchema).optional(),
-  artifacts: z.array(shaSchema).optional(),
-  retention: z.number().int().min(1).optional(),
-  migration: z
-    .union([
-      z.literal("unmanaged"),
-      z.object({ version: z.number().int().min(0).nullable(), dirty: z.boolean() }),
-    ])
-    .optional(),
-});
+const scenarioSchema = lazySchema(() =>
+  z.object({
+    active: simpleNameSchema,
+    colors: z.record(
+      simpleNameSchema,
+      z.object({ sha: shaSchema, running: z.boolean(), healthy: z.boolean() }).nullable(),
+    ),
+    history: z.array(historySchema).optional(),
+    artifacts: z.array(shaSchema).optional(),
+    retention: z.number().int().min(1).optional(),
+    migration: z
+      .union([
+        z.literal("unmanaged"),
+        z.object({ version: z.number().int().min(0).nullable(), dirty: z.boolean() }),
+      ])
+      .optional(),
+  }),
+);
 
 /** Validates a scenario against the topology: colors must be the topology's. */
 export function parseScenario(topology: Topology, scenario: unknown): Result<FleetScenario, DriverError> {

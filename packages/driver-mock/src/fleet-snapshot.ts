@@ -1,5 +1,5 @@
 import { type DriverError, type HealthProbe, RUN_STATUSES, topologySchema } from "@backflip/core";
-import { invalidInput, parseInput } from "@backflip/core/driver-kit";
+import { invalidInput, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { assembleFleet, worldOf } from "./assemble-fleet";
@@ -20,94 +20,104 @@ export const FLEET_SNAPSHOT_FORMAT = { format: "backflip-fleet-snapshot", versio
 
 const DRIVER = "mock-fleet";
 
-const dbValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const tableSchema = z.object({
-  name: z.string().min(1),
-  columns: z.array(z.string()),
-  rows: z.array(z.record(z.string(), dbValueSchema)),
-});
-const metaSchema = z
-  .object({
-    mode: z.number().int().optional(),
-    uid: z.number().int().optional(),
-    gid: z.number().int().optional(),
-  })
-  .strict();
-const base64Schema = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "expected base64");
-const imageSchema = z.object({
-  files: z.array(z.object({ path: z.string().min(1), data: base64Schema })),
-  meta: z.array(z.object({ path: z.string().min(1), meta: metaSchema })),
-  db: z.array(tableSchema).nullable(),
-});
-const isoSchema = z.iso.datetime();
-const savedSnapshotSchema = z.object({ name: z.string().min(1), createdAt: isoSchema, image: imageSchema });
-const runStatusSchema = z.enum(RUN_STATUSES);
+const dbValueSchema = lazySchema(() => z.union([z.string(), z.number(), z.boolean(), z.null()]));
+const tableSchema = lazySchema(() =>
+  z.object({
+    name: z.string().min(1),
+    columns: z.array(z.string()),
+    rows: z.array(z.record(z.string(), dbValueSchema)),
+  }),
+);
+const metaSchema = lazySchema(() =>
+  z
+    .object({
+      mode: z.number().int().optional(),
+      uid: z.number().int().optional(),
+      gid: z.number().int().optional(),
+    })
+    .strict(),
+);
+const base64Schema = lazySchema(() => z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "expected base64"));
+const imageSchema = lazySchema(() =>
+  z.object({
+    files: z.array(z.object({ path: z.string().min(1), data: base64Schema })),
+    meta: z.array(z.object({ path: z.string().min(1), meta: metaSchema })),
+    db: z.array(tableSchema).nullable(),
+  }),
+);
+const isoSchema = lazySchema(() => z.iso.datetime());
+const savedSnapshotSchema = lazySchema(() =>
+  z.object({ name: z.string().min(1), createdAt: isoSchema, image: imageSchema }),
+);
+const runStatusSchema = lazySchema(() => z.enum(RUN_STATUSES));
 
 /** The JSON schema of a {@link FleetSnapshot} (validated by {@link restoreFleet}). */
-const fleetSnapshotSchema = z
-  .object({
-    format: z.literal(FLEET_SNAPSHOT_FORMAT.format),
-    version: z.literal(FLEET_SNAPSHOT_FORMAT.version),
-    savedAt: isoSchema,
-    topology: topologySchema,
-    proxy: z.object({ container: z.string().min(1), configPath: z.string().min(1) }),
-    retention: z.number().int().min(1),
-    loadedConfig: z.string().nullable(),
-    lastDeployFailureAt: isoSchema.nullable(),
-    lastDeploySuccessAt: isoSchema.nullable(),
-    artifactSeq: z.number().int().min(0),
-    nextRunId: z.number().int().min(1),
-    host: imageSchema,
-    containers: z.array(
-      z.object({
-        name: z.string().min(1),
-        role: z.enum(["app", "haproxy", "postgres", "extra"]),
-        component: z.string().optional(),
-        color: z.string().optional(),
-        status: z.enum(["Running", "Stopped"]),
-        healthy: z.boolean(),
-        image: imageSchema,
-        snapshots: z.array(savedSnapshotSchema),
-      }),
-    ),
-    datasets: z.array(
-      z.object({
-        name: z.string().min(1),
-        container: z.string().nullable(),
-        /** Only for a standalone dataset: a container's dataset shares the container's image. */
-        image: imageSchema.optional(),
-        snapshots: z.array(savedSnapshotSchema),
-      }),
-    ),
-    artifacts: z.array(
-      z.object({
-        component: z.string().min(1),
-        sha: z.string().min(1),
-        bytes: base64Schema,
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-        createdAt: isoSchema,
-        seq: z.number().int().min(0),
-      }),
-    ),
-    runs: z.array(
-      z.object({
-        id: z.number().int().min(1),
-        runNumber: z.number().int().min(1),
-        workflow: z.string().min(1),
-        ref: z.string(),
-        inputs: z.record(z.string(), z.string()),
-        status: runStatusSchema,
-        createdAt: isoSchema,
-        log: z.array(z.string()),
-      }),
-    ),
-    workflows: z.array(
-      z.object({ file: z.string().min(1), outcome: z.enum(["success", "failure", "never"]) }),
-    ),
-    badReleases: z.array(z.string()),
-    firingAlerts: z.array(z.string()),
-  })
-  .strict();
+const fleetSnapshotSchema = lazySchema(() =>
+  z
+    .object({
+      format: z.literal(FLEET_SNAPSHOT_FORMAT.format),
+      version: z.literal(FLEET_SNAPSHOT_FORMAT.version),
+      savedAt: isoSchema,
+      topology: topologySchema,
+      proxy: z.object({ container: z.string().min(1), configPath: z.string().min(1) }),
+      retention: z.number().int().min(1),
+      loadedConfig: z.string().nullable(),
+      lastDeployFailureAt: isoSchema.nullable(),
+      lastDeploySuccessAt: isoSchema.nullable(),
+      artifactSeq: z.number().int().min(0),
+      nextRunId: z.number().int().min(1),
+      host: imageSchema,
+      containers: z.array(
+        z.object({
+          name: z.string().min(1),
+          role: z.enum(["app", "haproxy", "postgres", "extra"]),
+          component: z.string().optional(),
+          color: z.string().optional(),
+          status: z.enum(["Running", "Stopped"]),
+          healthy: z.boolean(),
+          image: imageSchema,
+          snapshots: z.array(savedSnapshotSchema),
+        }),
+      ),
+      datasets: z.array(
+        z.object({
+          name: z.string().min(1),
+          container: z.string().nullable(),
+          /** Only for a standalone dataset: a container's dataset shares the container's image. */
+          image: imageSchema.optional(),
+          snapshots: z.array(savedSnapshotSchema),
+        }),
+      ),
+      artifacts: z.array(
+        z.object({
+          component: z.string().min(1),
+          sha: z.string().min(1),
+          bytes: base64Schema,
+          sha256: z.string().regex(/^[0-9a-f]{64}$/),
+          createdAt: isoSchema,
+          seq: z.number().int().min(0),
+        }),
+      ),
+      runs: z.array(
+        z.object({
+          id: z.number().int().min(1),
+          runNumber: z.number().int().min(1),
+          workflow: z.string().min(1),
+          ref: z.string(),
+          inputs: z.record(z.string(), z.string()),
+          status: runStatusSchema,
+          createdAt: isoSchema,
+          log: z.array(z.string()),
+        }),
+      ),
+      workflows: z.array(
+        z.object({ file: z.string().min(1), outcome: z.enum(["success", "failure", "never"]) }),
+      ),
+      badReleases: z.array(z.string()),
+      firingAlerts: z.array(z.string()),
+    })
+    .strict(),
+);
 
 /**
  * Everything a simulated fleet's world holds, as plain JSON (bytes in base64): write it to

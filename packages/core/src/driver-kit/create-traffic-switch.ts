@@ -5,6 +5,7 @@ import type { DriverError } from "../errors/driver-error";
 import type { Action } from "../plan/action";
 import type { Fence } from "../ports/lease-lock";
 import type { RenderedConfig, SwitchRequest, TrafficState, TrafficSwitch } from "../ports/traffic-switch";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema, simpleNameSchema } from "../validate/schemas";
 import { timerMsSchema } from "../validate/timer-ms-schema";
@@ -31,15 +32,17 @@ export interface TrafficSwitchOptions {
   readonly now?: () => Date;
 }
 
-const optionsSchema = z.object({
-  colors: z.array(simpleNameSchema).min(2),
-  state: z.object({
-    stateFile: absolutePathSchema,
-    historyFile: absolutePathSchema,
-    historyLimit: z.number().int().min(1).max(100_000),
+const optionsSchema = lazySchema(() =>
+  z.object({
+    colors: z.array(simpleNameSchema).min(2),
+    state: z.object({
+      stateFile: absolutePathSchema,
+      historyFile: absolutePathSchema,
+      historyLimit: z.number().int().min(1).max(100_000),
+    }),
+    confirmTimeoutMs: timerMsSchema.optional(),
   }),
-  confirmTimeoutMs: timerMsSchema.optional(),
-});
+);
 
 /** A candidate older than this was left by a run that has ended; also how often a switch sweeps them. */
 const STALE_TEMP_MS = 10 * 60_000;

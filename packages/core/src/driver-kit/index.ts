@@ -5,7 +5,7 @@
  * `newLease`, `isStale` and the `held`/`lost`/`not locked` errors), a `poll` helper, and {@link createTrafficSwitch}, which builds a
  * whole TrafficSwitch from a small proxy-specific {@link TrafficBackend}. It also carries
  * what core's main entry keeps to itself but drivers share: input validation
- * (`parseInput`, `invalidInput`, the name schemas) and the plumbing of a Shell
+ * (`parseInput`, `invalidInput`, the name schemas, `lazySchema` for a module's own) and the plumbing of a Shell
  * implementation (`parseShellRun`, `startShellRun`, `CappedOutput`, `stoppedRunError`,
  * `runChecked`, `quoteArgv`).
  * @module \@backflip/core/driver-kit
@@ -38,6 +38,7 @@ export { runChecked } from "../shell/run-checked";
 export type { StoppedRun } from "../shell/stopped-run-error";
 export { stoppedRunError } from "../shell/stopped-run-error";
 export { abortSignalSchema } from "../validate/abort-signal-schema";
+export { lazySchema } from "../validate/lazy-schema";
 export { parseInput } from "../validate/parse-input";
 export {
   actorNameSchema,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "../validate/lazy-schema";
 import { freeTextSchema } from "../validate/schemas";
 import { actorSchema, colorIn, runIdSchema, shortShaSchema } from "./kit-schemas";
 
@@ -12,16 +13,18 @@ export function switchRequestSchema(colors: readonly string[]) {
   });
 }
 
-const token = z.string().regex(/^\S+$/, "expected one word without blanks");
+const token = lazySchema(() => z.string().regex(/^\S+$/, "expected one word without blanks"));
 
 /** A history entry as written back by `writeState` (lenient: lines other tools wrote are kept). */
-export const historyEntrySchema = z.object({
-  at: token,
-  color: token,
-  sha: token.optional(),
-  runId: token.optional(),
-  actor: actorSchema.optional(),
-});
+export const historyEntrySchema = lazySchema(() =>
+  z.object({
+    at: token,
+    color: token,
+    sha: token.optional(),
+    runId: token.optional(),
+    actor: actorSchema.optional(),
+  }),
+);
 
 /** A whole {@link @backflip/core!TrafficState} whose active color is one of `colors`. */
 export function trafficStateSchema(colors: readonly string[]) {
@@ -29,15 +32,17 @@ export function trafficStateSchema(colors: readonly string[]) {
 }
 
 /** The lease fence (`Fence`) a write is made under: a lease key of one word, a non-negative safe-integer token, the issuer's name. */
-export const fenceSchema = z.object({
-  key: z
-    .string()
-    .regex(
-      /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/,
-      "expected a lease key of letters, digits, '.', '_', ':', '/', '@' or '-'",
-    ),
-  token: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  issuer: freeTextSchema(512)
-    .refine((s) => s.trim() === s, "expected no blanks at the ends")
-    .optional(),
-});
+export const fenceSchema = lazySchema(() =>
+  z.object({
+    key: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/,
+        "expected a lease key of letters, digits, '.', '_', ':', '/', '@' or '-'",
+      ),
+    token: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    issuer: freeTextSchema(512)
+      .refine((s) => s.trim() === s, "expected no blanks at the ends")
+      .optional(),
+  }),
+);

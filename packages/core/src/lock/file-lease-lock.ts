@@ -9,6 +9,7 @@ import { fsyncDirSync } from "../fs/fsync-dir";
 import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from "../fs/private-dir";
 import { writeSynced } from "../fs/write-synced";
 import type { Lease, LeaseLock, LeaseStatus } from "../ports/lease-lock";
+import { lazySchema } from "../validate/lazy-schema";
 import {
   heldError,
   isStale,
@@ -25,7 +26,7 @@ import {
 const DRIVER = "file-lock";
 
 /** What a renewal writes into its token's fence marker. */
-const renewalSchema = z.object({ expiresAt: z.string() });
+const renewalSchema = lazySchema(() => z.object({ expiresAt: z.string() }));
 
 /** Options for {@link FileLeaseLock}. */
 export interface FileLeaseLockOptions {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Lease } from "../ports/lease-lock";
+import { lazySchema } from "../validate/lazy-schema";
 import { leaseSchema } from "./lease-input";
 
 /** A stale lease someone broke, as a shared coordination store records it. */
@@ -12,7 +13,9 @@ export interface LeaseBreak {
   readonly brokenAt: string;
 }
 
-const leaseBreakSchema = z.object({ lease: leaseSchema, brokenBy: z.string(), brokenAt: z.string() });
+const leaseBreakSchema = lazySchema(() =>
+  z.object({ lease: leaseSchema, brokenBy: z.string(), brokenAt: z.string() }),
+);
 
 /** A stored {@link LeaseBreak} read back, or `undefined` when the text is not one. */
 export function parseLeaseBreak(text: string): LeaseBreak | undefined {

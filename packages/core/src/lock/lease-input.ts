@@ -2,38 +2,45 @@ import type { Result } from "neverthrow";
 import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { Lease } from "../ports/lease-lock";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { freeTextSchema } from "../validate/schemas";
 
 /** A lock key (usually an environment name): safe as a file name or one path segment. */
-export const lockKeySchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
-    "expected a key of letters, digits, '.', '_' or '-', starting with a letter or digit",
-  );
+export const lockKeySchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+      "expected a key of letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ),
+);
 
 /** `acquire` options: an owner for people to read, a time-to-live in milliseconds. */
-const acquireOptionsSchema = z.object({
-  owner: freeTextSchema(256),
-  ttlMs: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 3600 * 1000),
-});
+const acquireOptionsSchema = lazySchema(() =>
+  z.object({
+    owner: freeTextSchema(256),
+    ttlMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600 * 1000),
+  }),
+);
 
 /** A lease as passed back to `renew`/`release`. */
-export const leaseSchema = z.object({
-  key: lockKeySchema,
-  owner: z.string(),
-  token: z.number().int().positive(),
-  acquiredAt: z.string(),
-  expiresAt: z.string(),
-});
+export const leaseSchema = lazySchema(() =>
+  z.object({
+    key: lockKeySchema,
+    owner: z.string(),
+    token: z.number().int().positive(),
+    acquiredAt: z.string(),
+    expiresAt: z.string(),
+  }),
+);
 
 /** A time-to-live for `renew`. */
-const ttlSchema = acquireOptionsSchema.shape.ttlMs;
+const ttlSchema = lazySchema(() => acquireOptionsSchema.shape.ttlMs);
 
 /** Validates the key passed to `op` (`invalid_input` from `driver` otherwise). */
 export function parseLockKey(driver: string, op: string, key: string): Result<string, DriverError> {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { poll } from "../driver-kit/poll";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { HealthProbe, ProbeRequest, ProbeResult } from "../ports/health-probe";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { displayUrl } from "./display-url";
 import { probeRequestSchema } from "./probe-request-schema";
@@ -25,17 +26,19 @@ export interface HttpHealthProbeOptions {
   readonly ca?: string | readonly string[];
 }
 
-const optionsSchema = z.object({
-  name: z.string().min(1).optional(),
-  ca: z
-    .union(
-      [z.string().includes("BEGIN CERTIFICATE"), z.array(z.string().includes("BEGIN CERTIFICATE")).min(1)],
-      {
-        error: "ca must be PEM certificate text (or a list of them)",
-      },
-    )
-    .optional(),
-});
+const optionsSchema = lazySchema(() =>
+  z.object({
+    name: z.string().min(1).optional(),
+    ca: z
+      .union(
+        [z.string().includes("BEGIN CERTIFICATE"), z.array(z.string().includes("BEGIN CERTIFICATE")).min(1)],
+        {
+          error: "ca must be PEM certificate text (or a list of them)",
+        },
+      )
+      .optional(),
+  }),
+);
 
 /** How one attempt failed. */
 type Failure =

@@ -10,6 +10,7 @@ import { defineStep, type Step } from "../plan/step";
 import type { MigrationState } from "../ports/database";
 import type { Topology } from "../topology/topology";
 import type { TopologyWith } from "../topology/topology-with";
+import { lazySchema } from "../validate/lazy-schema";
 import { absolutePathSchema } from "../validate/schemas";
 import { definedFields } from "./defined-fields";
 import type { DriversFor } from "./drivers";
@@ -26,11 +27,13 @@ import {
 /** The largest inverse SQL accepted, inline (characters) or as a file (bytes). */
 const MAX_SQL = 1_000_000;
 
-const sqlSchema = z
-  .string()
-  .max(MAX_SQL)
-  .refine((s) => s.trim().length > 0, "the SQL is empty")
-  .refine((s) => !s.includes("\0"), "the SQL contains a NUL byte");
+const sqlSchema = lazySchema(() =>
+  z
+    .string()
+    .max(MAX_SQL)
+    .refine((s) => s.trim().length > 0, "the SQL is empty")
+    .refine((s) => !s.includes("\0"), "the SQL contains a NUL byte"),
+);
 
 /** Input of {@link applyInverseSql}: exactly one of `sql` and `sqlFile`. */
 export interface ApplyInverseSqlInput extends RecipeBaseInput {
@@ -72,14 +75,16 @@ const inverseSqlInput = (): z.ZodType<ApplyInverseSqlInput> =>
  * What the intent (and so the journal) holds of the SQL: its SHA-256 and line count, and
  * the file it came from — never the text, which may hold secrets (`ALTER ROLE … PASSWORD`).
  */
-const inverseSqlParams = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected the SQL's SHA-256 in hex"),
-  lines: z.number().int().min(1),
-  sqlFile: absolutePathSchema.optional(),
-  expectedVersionAfter: z.number().int().min(0).optional(),
-  statementTimeoutMs: z.number().int().min(1).optional(),
-  lockTimeoutMs: z.number().int().min(1).optional(),
-});
+const inverseSqlParams = lazySchema(() =>
+  z.object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected the SQL's SHA-256 in hex"),
+    lines: z.number().int().min(1),
+    sqlFile: absolutePathSchema.optional(),
+    expectedVersionAfter: z.number().int().min(0).optional(),
+    statementTimeoutMs: z.number().int().min(1).optional(),
+    lockTimeoutMs: z.number().int().min(1).optional(),
+  }),
+);
 
 const BEFORE_STEP_ID = "migration-state-before";
 const APPLY_STEP_ID = "apply-inverse-sql";

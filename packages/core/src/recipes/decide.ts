@@ -2,6 +2,7 @@ import type { Result } from "neverthrow";
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { RUNBOOK } from "../presets/veza-runbook";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { shaSchema } from "../validate/schemas";
 import { migrationWarnings } from "./migration-caveat";
@@ -53,18 +54,20 @@ export const SYMPTOMS = [
 ] as const satisfies readonly Symptom[];
 
 /** The zod schema of a {@link DecideContext}: a known symptom, booleans, full SHAs; nothing else. */
-const decideContextSchema: z.ZodType<DecideContext> = z
-  .object({
-    symptom: z.enum(SYMPTOMS),
-    onCall: z.boolean(),
-    paged: z.boolean(),
-    newColorCameUp: z.boolean().optional(),
-    badSha: shaSchema.optional(),
-    targetSha: shaSchema.optional(),
-    schemaPoisoned: z.boolean().optional(),
-    hostBroken: z.boolean().optional(),
-  })
-  .strict();
+const decideContextSchema: z.ZodType<DecideContext> = lazySchema(() =>
+  z
+    .object({
+      symptom: z.enum(SYMPTOMS),
+      onCall: z.boolean(),
+      paged: z.boolean(),
+      newColorCameUp: z.boolean().optional(),
+      badSha: shaSchema.optional(),
+      targetSha: shaSchema.optional(),
+      schemaPoisoned: z.boolean().optional(),
+      hostBroken: z.boolean().optional(),
+    })
+    .strict(),
+);
 
 /** The recipe a decision points to. */
 export type DecidedRecipe =

@@ -4,6 +4,7 @@ import type { DriverError } from "../errors/driver-error";
 import { defineStep, type Step } from "../plan/step";
 import type { Database, MigrationState } from "../ports/database";
 import { HINTS, RUNBOOK } from "../presets/veza-runbook";
+import { lazySchema } from "../validate/lazy-schema";
 import { databaseActions } from "./port-actions";
 
 /** The step id of {@link migrationCaveatStep}. */
@@ -72,10 +73,12 @@ export function migrationCaveatSteps(
 }
 
 /** The zod schema of a {@link MigrationWarning} (intent params carry them). */
-export const migrationWarningSchema = z.object({
-  code: z.enum(["not_rolled_back", "schema_changed", "dirty", "unreadable"]),
-  message: z.string(),
-});
+export const migrationWarningSchema = lazySchema(() =>
+  z.object({
+    code: z.enum(["not_rolled_back", "schema_changed", "dirty", "unreadable"]),
+    message: z.string(),
+  }),
+);
 
 /**
  * A check that reads the migration state when the run starts and reports the caveat as

@@ -6,6 +6,7 @@ import type { MigrationState } from "../ports/database";
 import type { HistoryEntry } from "../ports/traffic-switch";
 import { containerName, parseTopology, type Topology } from "../topology/topology";
 import { abortSignalSchema } from "../validate/abort-signal-schema";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { shaSchema } from "../validate/schemas";
 import type { DriversFor } from "./drivers";
@@ -98,13 +99,15 @@ export interface ObserveOptions {
 }
 
 /** The zod schema of {@link ObserveOptions}: the probe's numbers bounded as a recipe's probe options are, full SHAs. */
-const observeOptionsSchema = z.object({
-  probeAttempts: probeOptionsSchema.shape.attempts,
-  probeDeadlineMs: probeOptionsSchema.shape.deadlineMs,
-  shas: z.array(shaSchema).optional(),
-  signal: abortSignalSchema.optional(),
-  now: z.custom<() => Date>((v) => typeof v === "function", "expected a function").optional(),
-});
+const observeOptionsSchema = lazySchema(() =>
+  z.object({
+    probeAttempts: probeOptionsSchema.shape.attempts,
+    probeDeadlineMs: probeOptionsSchema.shape.deadlineMs,
+    shas: z.array(shaSchema).optional(),
+    signal: abortSignalSchema.optional(),
+    now: z.custom<() => Date>((v) => typeof v === "function", "expected a function").optional(),
+  }),
+);
 
 const decoder = new TextDecoder();
 

@@ -11,6 +11,7 @@ import type { ContainerHost, InstanceInfo } from "../ports/container-host";
 import type { RunEvent } from "../runner/run-event";
 import type { RunState } from "../runner/run-state";
 import { colorContainers, type Topology } from "../topology/topology";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { localPathSchema } from "../validate/schemas";
 import { timerMsSchema } from "../validate/timer-ms-schema";
@@ -78,14 +79,16 @@ const OUTCOME: Record<RunState, string> = {
 };
 
 /** The inputs {@link postIncident} checks before it reads or writes anything (`alertWaitMs` 0 asks once). */
-const postIncidentSchema = z.object({
-  path: localPathSchema.optional(),
-  alertWaitMs: z
-    .union([z.literal(0), timerMsSchema], {
-      error: "expected 0 (ask once) or a whole number of milliseconds a timer can honour",
-    })
-    .optional(),
-});
+const postIncidentSchema = lazySchema(() =>
+  z.object({
+    path: localPathSchema.optional(),
+    alertWaitMs: z
+      .union([z.literal(0), timerMsSchema], {
+        error: "expected 0 (ask once) or a whole number of milliseconds a timer can honour",
+      })
+      .optional(),
+  }),
+);
 const ms = (n: number | undefined) =>
   n === undefined ? "—" : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`;
 

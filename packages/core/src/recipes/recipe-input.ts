@@ -4,6 +4,7 @@ import { type DriverError, driverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { parseTopology, type Topology } from "../topology/topology";
 import { type TopologySection, type TopologyWith, topologyWith } from "../topology/topology-with";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { actorNameSchema, freeTextSchema } from "../validate/schemas";
 
@@ -24,17 +25,19 @@ export function recipeError(
 export const actorSchema = actorNameSchema;
 
 /** Why, in the operator's words: one line of printable text (the shared {@link freeTextSchema}). */
-export const reasonSchema = freeTextSchema(500);
+export const reasonSchema = lazySchema(() => freeTextSchema(500));
 
 /** How the public health probe is run after a switch. */
-export const probeOptionsSchema = z
-  .object({
-    attempts: z.number().int().min(1).max(100).optional(),
-    deadlineMs: z.number().int().min(1).max(600_000).optional(),
-    intervalMs: z.number().int().min(0).max(60_000).optional(),
-    attemptTimeoutMs: z.number().int().min(1).max(60_000).optional(),
-  })
-  .strict();
+export const probeOptionsSchema = lazySchema(() =>
+  z
+    .object({
+      attempts: z.number().int().min(1).max(100).optional(),
+      deadlineMs: z.number().int().min(1).max(600_000).optional(),
+      intervalMs: z.number().int().min(0).max(60_000).optional(),
+      attemptTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+    })
+    .strict(),
+);
 
 /** The fields every recipe takes: who and why. */
 export interface RecipeBaseInput {
@@ -53,7 +56,7 @@ export interface ProbeOptionsInput {
 }
 
 /** The zod schema of {@link RecipeBaseInput}. */
-export const recipeBaseSchema = z.object({ actor: actorSchema, reason: reasonSchema });
+export const recipeBaseSchema = lazySchema(() => z.object({ actor: actorSchema, reason: reasonSchema }));
 
 /** A color of the topology. */
 export function colorSchema(topology: Topology): z.ZodType<string> {

@@ -8,6 +8,7 @@ import { defineStep, type Step } from "../plan/step";
 import type { TrafficState } from "../ports/traffic-switch";
 import type { Topology } from "../topology/topology";
 import type { TopologyWith } from "../topology/topology-with";
+import { lazySchema } from "../validate/lazy-schema";
 import { shaSchema } from "../validate/schemas";
 import { artifactsCheck, resolveArtifacts } from "./artifacts-check";
 import { definedFields } from "./defined-fields";
@@ -26,16 +27,18 @@ import {
   recipeBaseSchema,
 } from "./recipe-input";
 
-const followSchema = z.object({
-  /** Give up following the run after this many milliseconds (default 20 minutes). */
-  deadlineMs: z
-    .number()
-    .int()
-    .min(1)
-    .max(6 * 3_600_000)
-    .optional(),
-  pollMs: z.number().int().min(1).max(600_000).optional(),
-});
+const followSchema = lazySchema(() =>
+  z.object({
+    /** Give up following the run after this many milliseconds (default 20 minutes). */
+    deadlineMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(6 * 3_600_000)
+      .optional(),
+    pollMs: z.number().int().min(1).max(600_000).optional(),
+  }),
+);
 
 /** Input of {@link redeployViaPipeline}. */
 export interface RedeployViaPipelineInput extends RecipeBaseInput {
@@ -68,13 +71,15 @@ const viaPipelineInput = (): z.ZodType<RedeployViaPipelineInput> =>
     })
     .strict();
 
-const viaPipelineParams = z.object({
-  sha: shaSchema,
-  expectedSchemaVersion: z.number().int().min(0).optional(),
-  follow: followSchema.optional(),
-  probe: probeOptionsSchema.optional(),
-  warnings: z.array(migrationWarningSchema).optional(),
-});
+const viaPipelineParams = lazySchema(() =>
+  z.object({
+    sha: shaSchema,
+    expectedSchemaVersion: z.number().int().min(0).optional(),
+    follow: followSchema.optional(),
+    probe: probeOptionsSchema.optional(),
+    warnings: z.array(migrationWarningSchema).optional(),
+  }),
+);
 
 /** The step id of the "release is live" verification. */
 const RELEASE_LIVE_STEP_ID = "release-live";

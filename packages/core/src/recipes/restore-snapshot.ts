@@ -8,6 +8,7 @@ import { defineStep } from "../plan/step";
 import type { DataLossReport } from "../ports/snapshot-store";
 import { RUNBOOK } from "../presets/veza-runbook";
 import { datasetName, type Topology } from "../topology/topology";
+import { lazySchema } from "../validate/lazy-schema";
 import { datasetNameSchema, instanceNameSchema, shaSchema, snapshotNameSchema } from "../validate/schemas";
 import { describeDataLoss } from "./describe-data-loss";
 import type { DriversFor } from "./drivers";
@@ -60,23 +61,27 @@ export interface RestoreSnapshotPreview {
   readonly summary: string;
 }
 
-const snapshotRefSchema = z.object({
-  dataset: z.string(),
-  name: z.string(),
-  createdAt: z.string(),
-});
-
-const restoreParams = z.object({
-  container: instanceNameSchema,
-  dataset: datasetNameSchema,
-  snapshot: snapshotNameSchema,
-  report: z.object({
-    target: snapshotRefSchema,
-    destroyedSnapshots: z.array(snapshotRefSchema),
-    sinceMs: z.number(),
-    bytesWritten: z.number().nullable(),
+const snapshotRefSchema = lazySchema(() =>
+  z.object({
+    dataset: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
   }),
-});
+);
+
+const restoreParams = lazySchema(() =>
+  z.object({
+    container: instanceNameSchema,
+    dataset: datasetNameSchema,
+    snapshot: snapshotNameSchema,
+    report: z.object({
+      target: snapshotRefSchema,
+      destroyedSnapshots: z.array(snapshotRefSchema),
+      sinceMs: z.number(),
+      bytesWritten: z.number().nullable(),
+    }),
+  }),
+);
 
 const REPORT_STEP_ID = "data-loss-report";
 const STOP_STEP_ID = "stop-container";

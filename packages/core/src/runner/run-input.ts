@@ -5,6 +5,7 @@ import { invalidInput } from "../errors/invalid-input";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";
 import type { Journal } from "../ports/journal";
 import type { LeaseLock } from "../ports/lease-lock";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import {
   actorNameSchema,
@@ -27,16 +28,20 @@ const hasMethods = (v: unknown, names: readonly string[]) =>
   v !== null &&
   names.every((n) => typeof (v as Record<string, unknown>)[n] === "function");
 
-const journalSchema = z.custom<Journal>((v) => hasMethods(v, ["append", "read", "list"]), {
-  message: "expected a Journal (append, read, list)",
-});
-
-const lockSchema = z.custom<LeaseLock>(
-  (v) => hasMethods(v, ["acquire", "renew", "release", "inspect", "breakStale"]),
-  { message: "expected a LeaseLock (acquire, renew, release, inspect, breakStale)" },
+const journalSchema = lazySchema(() =>
+  z.custom<Journal>((v) => hasMethods(v, ["append", "read", "list"]), {
+    message: "expected a Journal (append, read, list)",
+  }),
 );
 
-const runOptionsShape = {
+const lockSchema = lazySchema(() =>
+  z.custom<LeaseLock>((v) => hasMethods(v, ["acquire", "renew", "release", "inspect", "breakStale"]), {
+    message: "expected a LeaseLock (acquire, renew, release, inspect, breakStale)",
+  }),
+);
+
+/** The options `runPlan` and `resumeRun` share (built by whichever schema is used first). */
+const runOptionsShape = () => ({
   journal: journalSchema,
   lock: lockSchema,
   owner: freeTextSchema(200).optional(),
@@ -50,44 +55,52 @@ const runOptionsShape = {
     .max(24 * 3600 * 1000)
     .optional(),
   now: fn("now").optional(),
-};
+});
 
 /** `runPlan` options ({@link RunOptions}). */
-export const runOptionsSchema = z.object({ ...runOptionsShape, runId: runIdSchema.optional() });
+export const runOptionsSchema = lazySchema(() =>
+  z.object({ ...runOptionsShape(), runId: runIdSchema.optional() }),
+);
 
 /** `resumeRun` options ({@link ResumeOptions}). */
-export const resumeOptionsSchema = z.object({
-  ...runOptionsShape,
-  rebuild: fn("rebuild"),
-  mode: z.enum(["continue", "revert"]).optional(),
-  breakStaleLock: z.boolean().optional(),
-});
-
-const stepSchema = z.object({
-  id: z.string().min(1).max(128),
-  title: z.string().min(1),
-  kind: z.enum(["check", "change", "verify"]),
-  timeoutMs: z.number().int().positive().optional(),
-  destructive: z.boolean().optional(),
-  idempotent: z.boolean().optional(),
-  describe: fn("describe"),
-  run: fn("run"),
-  undo: fn("undo").optional(),
-  reconcile: fn("reconcile").optional(),
-});
-
-const planSchema = z.object({
-  intent: z.object({
-    path: recipePathSchema,
-    env: envNameSchema,
-    from: simpleNameSchema.optional(),
-    to: simpleNameSchema.optional(),
-    sha: shaSchema.optional(),
-    actor: actorNameSchema,
-    reason: freeTextSchema(500),
+export const resumeOptionsSchema = lazySchema(() =>
+  z.object({
+    ...runOptionsShape(),
+    rebuild: fn("rebuild"),
+    mode: z.enum(["continue", "revert"]).optional(),
+    breakStaleLock: z.boolean().optional(),
   }),
-  steps: z.array(stepSchema),
-});
+);
+
+const stepSchema = lazySchema(() =>
+  z.object({
+    id: z.string().min(1).max(128),
+    title: z.string().min(1),
+    kind: z.enum(["check", "change", "verify"]),
+    timeoutMs: z.number().int().positive().optional(),
+    destructive: z.boolean().optional(),
+    idempotent: z.boolean().optional(),
+    describe: fn("describe"),
+    run: fn("run"),
+    undo: fn("undo").optional(),
+    reconcile: fn("reconcile").optional(),
+  }),
+);
+
+const planSchema = lazySchema(() =>
+  z.object({
+    intent: z.object({
+      path: recipePathSchema,
+      env: envNameSchema,
+      from: simpleNameSchema.optional(),
+      to: simpleNameSchema.optional(),
+      sha: shaSchema.optional(),
+      actor: actorNameSchema,
+      reason: freeTextSchema(500),
+    }),
+    steps: z.array(stepSchema),
+  }),
+);
 
 /**
  * Checks a plan at the runner's edge: shape, steps, an env usable as a lock key, an

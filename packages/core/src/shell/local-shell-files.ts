@@ -17,18 +17,21 @@ import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDir, fsyncFd } from "../fs/fsync-dir";
 import { replaceFileAtomically } from "../fs/write-file-atomic";
 import type { FileEntry, ShellFiles } from "../ports/shell";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema } from "../validate/schemas";
 
 const DRIVER = "local-shell";
 
-const writeSchema = z.object({
-  path: absolutePathSchema,
-  data: z.union([z.string(), z.instanceof(Uint8Array)], { error: "data must be a string or bytes" }),
-  options: z
-    .object({ mode: z.number().int().min(0).max(0o7777, "mode must be at most 0o7777").optional() })
-    .optional(),
-});
+const writeSchema = lazySchema(() =>
+  z.object({
+    path: absolutePathSchema,
+    data: z.union([z.string(), z.instanceof(Uint8Array)], { error: "data must be a string or bytes" }),
+    options: z
+      .object({ mode: z.number().int().min(0).max(0o7777, "mode must be at most 0o7777").optional() })
+      .optional(),
+  }),
+);
 
 /**
  * {@link ShellFiles} on this machine: whole-file reads, and atomic writes (a temp file in

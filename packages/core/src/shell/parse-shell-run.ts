@@ -3,32 +3,37 @@ import { z } from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { ShellRunOptions } from "../ports/shell";
 import { abortSignalSchema } from "../validate/abort-signal-schema";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { timerMsSchema } from "../validate/timer-ms-schema";
 
 const noNul = (what: string) => z.string().refine((s) => !s.includes("\0"), `${what} contains a NUL byte`);
 
 /** An argv: a non-empty array of strings, the program name non-empty, no NUL byte anywhere. */
-export const shellArgvSchema = z
-  .array(noNul("argument"), { error: "argv must be an array of strings" })
-  .min(1, "argv is empty: give the program and its arguments as an array")
-  .refine((argv) => argv[0] !== "", "argv[0] (the program) is empty");
+export const shellArgvSchema = lazySchema(() =>
+  z
+    .array(noNul("argument"), { error: "argv must be an array of strings" })
+    .min(1, "argv is empty: give the program and its arguments as an array")
+    .refine((argv) => argv[0] !== "", "argv[0] (the program) is empty"),
+);
 
 /** The options of {@link Shell.run}, checked the same way by every Shell. */
-export const shellRunOptionsSchema = z
-  .object({
-    stdin: z.union([z.string(), z.instanceof(Uint8Array)], { error: "stdin must be a string or bytes" }),
-    timeoutMs: timerMsSchema,
-    signal: abortSignalSchema,
-    maxOutputBytes: z.number().int().nonnegative(),
-    cwd: noNul("cwd").min(1, "cwd is empty"),
-    env: z.record(
-      z.string().regex(/^[^=\0]+$/, "an environment variable name must be non-empty, without '=' or NUL"),
-      noNul("an environment value"),
-    ),
-    outputOnlyOnFailure: z.boolean({ error: "outputOnlyOnFailure must be true or false" }),
-  })
-  .partial();
+export const shellRunOptionsSchema = lazySchema(() =>
+  z
+    .object({
+      stdin: z.union([z.string(), z.instanceof(Uint8Array)], { error: "stdin must be a string or bytes" }),
+      timeoutMs: timerMsSchema,
+      signal: abortSignalSchema,
+      maxOutputBytes: z.number().int().nonnegative(),
+      cwd: noNul("cwd").min(1, "cwd is empty"),
+      env: z.record(
+        z.string().regex(/^[^=\0]+$/, "an environment variable name must be non-empty, without '=' or NUL"),
+        noNul("an environment value"),
+      ),
+      outputOnlyOnFailure: z.boolean({ error: "outputOnlyOnFailure must be true or false" }),
+    })
+    .partial(),
+);
 
 /** A validated argv plus its options. */
 export interface ShellRun {

@@ -1,6 +1,7 @@
 import type { Result } from "neverthrow";
 import { z } from "zod";
 import type { DriverError } from "../errors/driver-error";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import {
   absolutePathSchema,
@@ -15,9 +16,9 @@ import {
   snapshotNameSchema,
 } from "../validate/schemas";
 
-const workflowFileSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "expected a workflow file name like rollback.yml");
+const workflowFileSchema = lazySchema(() =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "expected a workflow file name like rollback.yml"),
+);
 
 /** Fills `{name}` placeholders of a topology pattern. */
 export const fillPattern = (pattern: string, values: Record<string, string>): string =>
@@ -54,125 +55,141 @@ const patternWith = (names: readonly string[], result: z.ZodType<string>, what: 
   );
 
 /** Checks a {@link TrafficSection}. */
-const trafficSchema = z
-  .object({
-    stateFile: absolutePathSchema,
-    historyFile: absolutePathSchema,
-    historyLimit: z.number().int().min(2).max(10_000),
-    edges: z
-      .array(simpleNameSchema)
-      .min(2)
-      .max(64)
-      .refine((names) => new Set(names).size === names.length, "edge names must be unique")
-      .optional(),
-  })
-  .strict();
+const trafficSchema = lazySchema(() =>
+  z
+    .object({
+      stateFile: absolutePathSchema,
+      historyFile: absolutePathSchema,
+      historyLimit: z.number().int().min(2).max(10_000),
+      edges: z
+        .array(simpleNameSchema)
+        .min(2)
+        .max(64)
+        .refine((names) => new Set(names).size === names.length, "edge names must be unique")
+        .optional(),
+    })
+    .strict(),
+);
 
 /** Checks a {@link AppSection}. */
-const appSchema = z
-  .object({
-    releaseFile: absolutePathSchema,
-    stageDir: absolutePathSchema,
-    localHealthUrl: patternWith(
-      ["container", "component", "color"],
-      httpUrlSchema,
-      "an http(s) URL",
-    ).optional(),
-  })
-  .strict();
+const appSchema = lazySchema(() =>
+  z
+    .object({
+      releaseFile: absolutePathSchema,
+      stageDir: absolutePathSchema,
+      localHealthUrl: patternWith(
+        ["container", "component", "color"],
+        httpUrlSchema,
+        "an http(s) URL",
+      ).optional(),
+    })
+    .strict(),
+);
 
 /** Checks a {@link ContainersSection}. */
-const containersSchema = z
-  .object({
-    components: z.array(simpleNameSchema).min(1),
-    pattern: patternOf(["component", "color"]).refine(
-      (p) => p.includes("{component}") && p.includes("{color}"),
-      "the pattern must contain {component} and {color}",
-    ),
-    healthPath: absolutePathSchema,
-    app: appSchema.optional(),
-  })
-  .strict();
+const containersSchema = lazySchema(() =>
+  z
+    .object({
+      components: z.array(simpleNameSchema).min(1),
+      pattern: patternOf(["component", "color"]).refine(
+        (p) => p.includes("{component}") && p.includes("{color}"),
+        "the pattern must contain {component} and {color}",
+      ),
+      healthPath: absolutePathSchema,
+      app: appSchema.optional(),
+    })
+    .strict(),
+);
 
 /** Checks a {@link DatabaseSection}. */
-const databaseSchema = z
-  .object({
-    container: instanceNameSchema,
-    name: simpleNameSchema,
-    user: simpleNameSchema,
-  })
-  .strict();
+const databaseSchema = lazySchema(() =>
+  z
+    .object({
+      container: instanceNameSchema,
+      name: simpleNameSchema,
+      user: simpleNameSchema,
+    })
+    .strict(),
+);
 
 /** Checks a {@link SnapshotsSection}. */
-const snapshotsSchema = z
-  .object({
-    datasetPattern: patternWith(["container"], datasetNameSchema, "a ZFS dataset name"),
-    prefix: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "expected a snapshot name prefix")
-      .refine(
-        (p) => snapshotNameSchema.safeParse(`${p}${SAMPLE.sha}`).success,
-        "the prefix and a SHA must make a snapshot name (at most 201 characters)",
-      ),
-  })
-  .strict();
+const snapshotsSchema = lazySchema(() =>
+  z
+    .object({
+      datasetPattern: patternWith(["container"], datasetNameSchema, "a ZFS dataset name"),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "expected a snapshot name prefix")
+        .refine(
+          (p) => snapshotNameSchema.safeParse(`${p}${SAMPLE.sha}`).success,
+          "the prefix and a SHA must make a snapshot name (at most 201 characters)",
+        ),
+    })
+    .strict(),
+);
 
 /** Checks a {@link RegistrySection}. */
-const registrySchema = z
-  .object({
-    owner: z
-      .string()
-      .max(255, "expected at most 255 characters")
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Forgejo owner name"),
-    packagePattern: patternWith(["component"], fileNameSchema, "a package name of portable characters"),
-    filePattern: patternWith(["component", "sha"], fileNameSchema, "one file name (no '/', '.' or '..')"),
-    retention: z.number().int().min(1),
-  })
-  .strict();
+const registrySchema = lazySchema(() =>
+  z
+    .object({
+      owner: z
+        .string()
+        .max(255, "expected at most 255 characters")
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Forgejo owner name"),
+      packagePattern: patternWith(["component"], fileNameSchema, "a package name of portable characters"),
+      filePattern: patternWith(["component", "sha"], fileNameSchema, "one file name (no '/', '.' or '..')"),
+      retention: z.number().int().min(1),
+    })
+    .strict(),
+);
 
 /** Checks a {@link PipelineSection}. */
-const pipelineSchema = z
-  .object({
-    rollback: workflowFileSchema,
-    cleanup: workflowFileSchema,
-    ref: gitRefSchema,
-  })
-  .strict();
+const pipelineSchema = lazySchema(() =>
+  z
+    .object({
+      rollback: workflowFileSchema,
+      cleanup: workflowFileSchema,
+      ref: gitRefSchema,
+    })
+    .strict(),
+);
 
 /**
  * The zod schema of a {@link Topology}: where everything of one environment lives, keyed
  * by role. `env`, `colors`, `traffic` and `containers` are always there; every other
  * section only where the stack has it.
  */
-export const topologySchema: z.ZodType<Topology> = z
-  .object({
-    env: envNameSchema,
-    colors: z
-      .tuple([simpleNameSchema, simpleNameSchema])
-      .refine(([a, b]) => a !== b, "the two colors must differ"),
-    traffic: trafficSchema,
-    containers: containersSchema,
-    publicHealthUrl: httpUrlSchema.optional(),
-    database: databaseSchema.optional(),
-    snapshots: snapshotsSchema.optional(),
-    registry: registrySchema.optional(),
-    pipeline: pipelineSchema.optional(),
-  })
-  .strict()
-  .refine(
-    (t) =>
-      t.containers.components.every((component) =>
-        t.colors.every(
-          (color) =>
-            instanceNameSchema.safeParse(fillPattern(t.containers.pattern, { component, color })).success,
+export const topologySchema: z.ZodType<Topology> = lazySchema(() =>
+  z
+    .object({
+      env: envNameSchema,
+      colors: z
+        .tuple([simpleNameSchema, simpleNameSchema])
+        .refine(([a, b]) => a !== b, "the two colors must differ"),
+      traffic: trafficSchema,
+      containers: containersSchema,
+      publicHealthUrl: httpUrlSchema.optional(),
+      database: databaseSchema.optional(),
+      snapshots: snapshotsSchema.optional(),
+      registry: registrySchema.optional(),
+      pipeline: pipelineSchema.optional(),
+    })
+    .strict()
+    .refine(
+      (t) =>
+        t.containers.components.every((component) =>
+          t.colors.every(
+            (color) =>
+              instanceNameSchema.safeParse(fillPattern(t.containers.pattern, { component, color })).success,
+          ),
         ),
-      ),
-    {
-      message:
-        "containers.pattern gives container names Incus rejects (1-63 letters, digits or '-', starting with a letter)",
-      path: ["containers", "pattern"],
-    },
-  );
+      {
+        message:
+          "containers.pattern gives container names Incus rejects (1-63 letters, digits or '-', starting with a letter)",
+        path: ["containers", "pattern"],
+      },
+    ),
+);
 
 /** The traffic section: the state file and history every traffic switch keeps. */
 export interface TrafficSection {

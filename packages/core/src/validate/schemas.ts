@@ -1,54 +1,67 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema";
 
 /** A full 40-hex git SHA, lower case. */
-export const shaSchema = z
-  .string()
-  .regex(
-    /^[0-9a-f]{40}$/,
-    "expected a 40-character lower-case hex SHA (resolve short SHAs against the history first)",
-  );
+export const shaSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[0-9a-f]{40}$/,
+      "expected a 40-character lower-case hex SHA (resolve short SHAs against the history first)",
+    ),
+);
 
 /** A short or full hex SHA (7–40), only for lookups resolved against history. */
-export const shortShaSchema = z
-  .string()
-  .regex(/^[0-9a-f]{7,40}$/, "expected 7 to 40 lower-case hex characters");
+export const shortShaSchema = lazySchema(() =>
+  z.string().regex(/^[0-9a-f]{7,40}$/, "expected 7 to 40 lower-case hex characters"),
+);
 
 /** An environment name like `staging`, `prod`, `lab`. */
-export const envNameSchema = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}$/,
-    "expected a lower-case name: letters, digits and '-', starting with a letter",
-  );
+export const envNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{0,30}$/,
+      "expected a lower-case name: letters, digits and '-', starting with a letter",
+    ),
+);
 
 /** A color or component name: lower-case letters, digits, '-'. */
-export const simpleNameSchema = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}$/,
-    "expected a lower-case name: letters, digits and '-', starting with a letter",
-  );
+export const simpleNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{0,30}$/,
+      "expected a lower-case name: letters, digits and '-', starting with a letter",
+    ),
+);
 
 /** Who acts (a plan intent's actor, a history line's, the CLI's `--actor`): a login-like name such as `alice` or `alice@host`. */
-export const actorNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/, "expected a name like alice or alice@host (no spaces)");
+export const actorNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/, "expected a name like alice or alice@host (no spaces)"),
+);
 
 /** A plan's recipe path (`fast-flip`, `custom`, a registered recipe's): letters, digits, '.', '_', ':' or '-', at most 100. */
-export const recipePathSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/,
-    "expected a recipe path like fast-flip: letters, digits, '.', '_', ':' or '-' (at most 100)",
-  );
+export const recipePathSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/,
+      "expected a recipe path like fast-flip: letters, digits, '.', '_', ':' or '-' (at most 100)",
+    ),
+);
 
 /** An instance name Incus accepts: 1–63 of letters, digits, '-', not starting with a digit or '-', not ending with '-'. */
-export const instanceNameSchema = z
-  .string()
-  .regex(
-    /^[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/,
-    "expected 1-63 letters, digits or '-', starting with a letter and not ending with '-'",
-  );
+export const instanceNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/,
+      "expected 1-63 letters, digits or '-', starting with a letter and not ending with '-'",
+    ),
+);
 
 /**
  * The characters no name, path or operator text may hold, because they change how the
@@ -91,38 +104,42 @@ const MAX_PATH = 4096;
  * HAProxy's runtime API and of shells), at most 4096 characters. A value that passes is
  * the file it names and can only be one line and one argument wherever it is written.
  */
-export const absolutePathSchema = z
-  .string()
-  .max(MAX_PATH, `expected at most ${MAX_PATH} characters`)
-  .refine((p) => p.startsWith("/"), "expected an absolute path")
-  .refine(
-    (p) => !hasUnsafeChars(p),
-    "path contains a control, bidi or line-separator character (or a NUL byte)",
-  )
-  .refine((p) => !p.includes(";"), "path contains ';'")
-  .refine((p) => !p.split("/").includes(".."), "path contains a '..' segment")
-  .refine(
-    (p) =>
-      p === "/" ||
-      p
-        .slice(1)
-        .split("/")
-        .every((s) => s !== "" && s !== "." && s !== ".."),
-    "expected a normalised path: no '//', '.' segment or trailing '/'",
-  );
+export const absolutePathSchema = lazySchema(() =>
+  z
+    .string()
+    .max(MAX_PATH, `expected at most ${MAX_PATH} characters`)
+    .refine((p) => p.startsWith("/"), "expected an absolute path")
+    .refine(
+      (p) => !hasUnsafeChars(p),
+      "path contains a control, bidi or line-separator character (or a NUL byte)",
+    )
+    .refine((p) => !p.includes(";"), "path contains ';'")
+    .refine((p) => !p.split("/").includes(".."), "path contains a '..' segment")
+    .refine(
+      (p) =>
+        p === "/" ||
+        p
+          .slice(1)
+          .split("/")
+          .every((s) => s !== "" && s !== "." && s !== ".."),
+      "expected a normalised path: no '//', '.' segment or trailing '/'",
+    ),
+);
 
 /**
  * One file name (a single path segment) of portable characters — letters, digits, `_`,
  * `.`, `+`, `-` — not starting with `-`, not `.` or `..`, at most 255 characters: it
  * cannot leave the directory it is joined to, nor read as an option where it is an argument.
  */
-export const fileNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9_.+][A-Za-z0-9_.+-]{0,254}$/,
-    "expected a file name of letters, digits, '_', '.', '+' or '-' (not starting with '-')",
-  )
-  .refine((n) => n !== "." && n !== "..", "expected a file name, not '.' or '..'");
+export const fileNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.+][A-Za-z0-9_.+-]{0,254}$/,
+      "expected a file name of letters, digits, '_', '.', '+' or '-' (not starting with '-')",
+    )
+    .refine((n) => n !== "." && n !== "..", "expected a file name, not '.' or '..'"),
+);
 
 /**
  * A git ref a workflow runs at (`main`, `refs/heads/release-1.2`), the part of
@@ -130,46 +147,57 @@ export const fileNameSchema = z
  * then letters, digits, `.`, `_` or `-` (no blank, control character, `~^:?*[\`, leading
  * `-` or empty segment); no `..`; no segment ending in `.` or `.lock`; at most 255 characters.
  */
-export const gitRefSchema = z
-  .string()
-  .max(255, "expected at most 255 characters")
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/,
-    "expected a git ref like main or refs/heads/main: '/'-separated names of letters, digits, '.', '_' or '-'",
-  )
-  .refine((r) => !r.includes(".."), "a git ref has no '..'")
-  .refine(
-    (r) => r.split("/").every((s) => !s.endsWith(".") && !s.endsWith(".lock")),
-    "no segment of a git ref ends in '.' or '.lock'",
-  );
+export const gitRefSchema = lazySchema(() =>
+  z
+    .string()
+    .max(255, "expected at most 255 characters")
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/,
+      "expected a git ref like main or refs/heads/main: '/'-separated names of letters, digits, '.', '_' or '-'",
+    )
+    .refine((r) => !r.includes(".."), "a git ref has no '..'")
+    .refine(
+      (r) => r.split("/").every((s) => !s.endsWith(".") && !s.endsWith(".lock")),
+      "no segment of a git ref ends in '.' or '.lock'",
+    ),
+);
 
 /** A ZFS dataset name like `rpool/incus/containers/veza-staging-postgres` (no `.` or `..` component). */
-export const datasetNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*(?:\/[A-Za-z0-9_.:-]+)*$/, "expected a ZFS dataset name like pool/a/b")
-  .refine((d) => d.split("/").every((s) => s !== "." && s !== ".."), "expected no '.' or '..' component");
+export const datasetNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.:-]*(?:\/[A-Za-z0-9_.:-]+)*$/,
+      "expected a ZFS dataset name like pool/a/b",
+    )
+    .refine((d) => d.split("/").every((s) => s !== "." && s !== ".."), "expected no '.' or '..' component"),
+);
 
 /** A ZFS snapshot name (the part after `@`). */
-export const snapshotNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,200}$/,
-    "expected a snapshot name of letters, digits, '_', '.', ':' or '-'",
-  );
+export const snapshotNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,200}$/,
+      "expected a snapshot name of letters, digits, '_', '.', ':' or '-'",
+    ),
+);
 
 /**
  * A program to run as argv[0] (`haproxy`, `/usr/sbin/nginx`): a bare name of letters,
  * digits, `_`, `.`, `+` or `-` starting with a letter, digit or `_` (never read as an option), or an
  * absolute path of {@link absolutePathSchema} without blanks.
  */
-export const commandNameSchema = z
-  .string()
-  .refine(
-    (c) =>
-      /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,254}$/.test(c) ||
-      (absolutePathSchema.safeParse(c).success && !/\s/u.test(c)),
-    "expected a program: a bare name of letters, digits, '_', '.', '+' or '-' (starting with a letter, digit or '_'), or an absolute path without blanks",
-  );
+export const commandNameSchema = lazySchema(() =>
+  z
+    .string()
+    .refine(
+      (c) =>
+        /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,254}$/.test(c) ||
+        (absolutePathSchema.safeParse(c).success && !/\s/u.test(c)),
+      "expected a program: a bare name of letters, digits, '_', '.', '+' or '-' (starting with a letter, digit or '_'), or an absolute path without blanks",
+    ),
+);
 
 /**
  * A base URL of an HTTP API: `http://` or `https://`, as typed one token of printable text
@@ -177,19 +205,21 @@ export const commandNameSchema = z
  * it), no credentials (`@`), no query string or fragment. A driver adds its own rule on
  * `http://` where a secret travels.
  */
-export const httpUrlSchema = z
-  .string()
-  .max(2048, "expected at most 2048 characters")
-  .refine(
-    (u) => !hasUnsafeChars(u) && !/\s/u.test(u),
-    "expected a URL of printable characters without blanks",
-  )
-  .refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), "expected an http:// or https:// URL")
-  .refine(
-    (u) => !u.includes("@"),
-    "put no credentials in the URL: give them as the driver's auth or token option",
-  )
-  .refine((u) => !u.includes("?") && !u.includes("#"), "expected a URL without a query string or fragment");
+export const httpUrlSchema = lazySchema(() =>
+  z
+    .string()
+    .max(2048, "expected at most 2048 characters")
+    .refine(
+      (u) => !hasUnsafeChars(u) && !/\s/u.test(u),
+      "expected a URL of printable characters without blanks",
+    )
+    .refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), "expected an http:// or https:// URL")
+    .refine(
+      (u) => !u.includes("@"),
+      "put no credentials in the URL: give them as the driver's auth or token option",
+    )
+    .refine((u) => !u.includes("?") && !u.includes("#"), "expected a URL without a query string or fragment"),
+);
 
 /**
  * A file or socket on this machine the operator names (an SSH key, an agent or Incus
@@ -197,11 +227,13 @@ export const httpUrlSchema = z
  * line of 1–4096 characters, nothing of {@link UNSAFE_CHARS}. Opened by the SDK, never
  * passed through a shell.
  */
-export const localPathSchema = z
-  .string()
-  .min(1, "expected a path")
-  .max(MAX_PATH, `expected at most ${MAX_PATH} characters`)
-  .refine(
-    (p) => !hasUnsafeChars(p),
-    "path contains a control, bidi or line-separator character (or a NUL byte)",
-  );
+export const localPathSchema = lazySchema(() =>
+  z
+    .string()
+    .min(1, "expected a path")
+    .max(MAX_PATH, `expected at most ${MAX_PATH} characters`)
+    .refine(
+      (p) => !hasUnsafeChars(p),
+      "path contains a control, bidi or line-separator character (or a NUL byte)",
+    ),
+);

@@ -1,5 +1,5 @@
 import type { AlertQuery, AlertSource, DriverError } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { DEPLOY_FAILED_ALERT } from "@backflip/core/recipes";
 import { err, ok, type ResultAsync } from "neverthrow";
 import { z } from "zod";
@@ -8,15 +8,19 @@ import { abortedError, type FleetRuntime, opError, operation, realWait } from ".
 
 const DRIVER = "mock-alerts";
 
-const querySchema = z.object({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an alert name"),
-  labels: z.record(z.string(), z.string()).optional(),
-});
-const waitSchema = z.object({
-  deadlineMs: z.number().int().positive(),
-  pollMs: z.number().int().positive().optional(),
-  signal: z.instanceof(AbortSignal).optional(),
-});
+const querySchema = lazySchema(() =>
+  z.object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an alert name"),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+);
+const waitSchema = lazySchema(() =>
+  z.object({
+    deadlineMs: z.number().int().positive(),
+    pollMs: z.number().int().positive().optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  }),
+);
 
 /**
  * The simulated alert source. `VezaDeployFailed` fires while the world's last deploy

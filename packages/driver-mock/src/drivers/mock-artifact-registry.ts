@@ -13,7 +13,7 @@ import {
   type DriverError,
   packageName,
 } from "@backflip/core";
-import { invalidInput, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
+import { invalidInput, lazySchema, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { sha256Hex } from "../world/seed-world";
@@ -22,11 +22,13 @@ import { MOCK_FORGEJO_URL } from "./mock-forgejo-url";
 import { type FleetRuntime, opError, operation } from "./operation";
 
 const DRIVER = "mock-registry";
-const refSchema = z.object({ component: simpleNameSchema, sha: shaSchema });
-const destSchema = z
-  .string()
-  .refine((p) => isAbsolute(p), "expected an absolute path")
-  .refine((p) => !p.includes("\0"), "path contains a NUL byte");
+const refSchema = lazySchema(() => z.object({ component: simpleNameSchema, sha: shaSchema }));
+const destSchema = lazySchema(() =>
+  z
+    .string()
+    .refine((p) => isAbsolute(p), "expected an absolute path")
+    .refine((p) => !p.includes("\0"), "path contains a NUL byte"),
+);
 
 /**
  * The simulated package registry: artifacts per component and SHA with their bytes and

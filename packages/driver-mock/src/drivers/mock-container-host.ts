@@ -12,6 +12,7 @@ import type {
 import {
   absolutePathSchema,
   instanceNameSchema,
+  lazySchema,
   parseInput,
   snapshotNameSchema,
 } from "@backflip/core/driver-kit";
@@ -26,28 +27,32 @@ import { type FleetRuntime, opError, operation } from "./operation";
 
 const DRIVER = "mock-host";
 
-const filterSchema = z
-  .object({
-    names: z.array(instanceNameSchema).optional(),
-    pattern: z
-      .string()
-      .regex(/^[A-Za-z0-9*{},-]+$/, "expected letters, digits, '-', '*' and {a,b} alternatives")
-      .refine((p) => /^(?:[^{}]|\{[^{}]*\})*$/.test(p), "unbalanced or nested { } in the pattern")
-      .optional(),
-  })
-  .optional();
+const filterSchema = lazySchema(() =>
+  z
+    .object({
+      names: z.array(instanceNameSchema).optional(),
+      pattern: z
+        .string()
+        .regex(/^[A-Za-z0-9*{},-]+$/, "expected letters, digits, '-', '*' and {a,b} alternatives")
+        .refine((p) => /^(?:[^{}]|\{[^{}]*\})*$/.test(p), "unbalanced or nested { } in the pattern")
+        .optional(),
+    })
+    .optional(),
+);
 
-const metaSchema = z
-  .object({
-    mode: z.number().int().min(0).max(0o7777).optional(),
-    uid: z.number().int().min(0).optional(),
-    gid: z.number().int().min(0).optional(),
-  })
-  .optional();
+const metaSchema = lazySchema(() =>
+  z
+    .object({
+      mode: z.number().int().min(0).max(0o7777).optional(),
+      uid: z.number().int().min(0).optional(),
+      gid: z.number().int().min(0).optional(),
+    })
+    .optional(),
+);
 
-const timeoutSchema = z
-  .object({ timeoutS: z.number().int().positive().optional(), force: z.boolean().optional() })
-  .optional();
+const timeoutSchema = lazySchema(() =>
+  z.object({ timeoutS: z.number().int().positive().optional(), force: z.boolean().optional() }).optional(),
+);
 
 /** Expands `{a,b}` alternatives and `*` wildcards into one anchored regex. */
 function patternRegex(pattern: string): RegExp {

@@ -6,7 +6,7 @@ import type {
   DriverError,
   MigrationState,
 } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { incusLocation } from "@backflip/driver-incus";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
@@ -16,13 +16,15 @@ import { type FleetRuntime, opError, operation } from "./operation";
 
 const DRIVER = "mock-database";
 
-const optionsSchema = z
-  .object({
-    statementTimeoutMs: z.number().int().positive().optional(),
-    lockTimeoutMs: z.number().int().positive().optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-  })
-  .optional();
+const optionsSchema = lazySchema(() =>
+  z
+    .object({
+      statementTimeoutMs: z.number().int().positive().optional(),
+      lockTimeoutMs: z.number().int().positive().optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+    })
+    .optional(),
+);
 
 /**
  * The simulated Postgres: the postgres container's tables as in-memory rows. `applySql`

@@ -10,7 +10,7 @@ import {
   type PipelineOperation,
   type PipelineRun,
 } from "@backflip/core";
-import { invalidInput, parseInput } from "@backflip/core/driver-kit";
+import { invalidInput, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import {
@@ -29,20 +29,24 @@ import { abortedError, type FleetRuntime, opError, operation, realWait } from ".
 const DRIVER = "mock-pipeline";
 const ACTOR = "forgejo-actions";
 
-const requestSchema = z.object({
-  workflow: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "expected a workflow file name like rollback.yml"),
-  ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9/_.-]*$/, "expected a git ref like main"),
-  inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "expected an input name"), z.string()),
-});
-const idSchema = z.number().int().positive();
-const followSchema = z.object({
-  deadlineMs: z.number().int().positive(),
-  pollMs: z.number().int().positive().optional(),
-  signal: z.instanceof(AbortSignal).optional(),
-  onStatus: z.function().optional(),
-});
+const requestSchema = lazySchema(() =>
+  z.object({
+    workflow: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "expected a workflow file name like rollback.yml"),
+    ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9/_.-]*$/, "expected a git ref like main"),
+    inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "expected an input name"), z.string()),
+  }),
+);
+const idSchema = lazySchema(() => z.number().int().positive());
+const followSchema = lazySchema(() =>
+  z.object({
+    deadlineMs: z.number().int().positive(),
+    pollMs: z.number().int().positive().optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+    onStatus: z.function().optional(),
+  }),
+);
 
 const isFinal = (r: RunRecord) => FINAL_RUN_STATUSES.includes(r.status);
 
