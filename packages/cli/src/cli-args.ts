@@ -9,7 +9,7 @@ import {
   lazySchema,
 } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { coordinationKindSchema, coordinationPrefixSchema, etcdEndpointsSchema } from "./coordination";
 
 /** The `options` of a `node:util` `parseArgs` config. */

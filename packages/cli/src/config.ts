@@ -8,7 +8,7 @@ import {
   localPathSchema,
 } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { coordinationPrefixSchema } from "./coordination";
 
 /** The JSON file `backflip` reads in the working directory when `--config` is not given. */

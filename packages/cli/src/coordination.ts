@@ -10,7 +10,7 @@ import {
 import type { LeaseBreak } from "@backflip/core/driver-kit";
 import { lazySchema } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The coordination stores the CLI can keep the lease and the journal in. */
 export const COORDINATION_KINDS = ["file", "incus", "etcd"] as const;

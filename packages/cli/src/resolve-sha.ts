@@ -1,7 +1,7 @@
 import { type DriverError, driverError } from "@backflip/core";
 import type { Drivers } from "@backflip/core/recipes";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 
 /** `--release-sha`: a full SHA or a prefix of one (what `status` shows is 12 characters). */
 export const shaPrefixSchema = z

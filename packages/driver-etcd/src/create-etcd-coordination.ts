@@ -1,7 +1,7 @@
 import { type DriverError, defaultOwner } from "@backflip/core";
 import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
 import type { Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { EtcdClient } from "./etcd-client";
 import { DRIVER } from "./etcd-error";
 import { EtcdJournal } from "./etcd-journal";

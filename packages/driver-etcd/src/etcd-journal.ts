@@ -8,7 +8,7 @@ import {
 } from "@backflip/core";
 import { leaseSchema, parseInput } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { Compare, EtcdClient, TxnOp } from "./etcd-client";
 import { DRIVER, etcdError } from "./etcd-error";
 import { b64, prefixEnd, unb64 } from "./etcd-keys";

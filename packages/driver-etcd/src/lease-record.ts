@@ -1,7 +1,7 @@
 import type { DriverError, Lease } from "@backflip/core";
 import { parseInput } from "@backflip/core/driver-kit";
 import type { Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { EtcdKv } from "./etcd-client";
 import { DRIVER } from "./etcd-error";
 import { unb64 } from "./etcd-keys";

@@ -1,5 +1,5 @@
 import { type PipelineRun, RUN_STATUSES, type RunStatus } from "@backflip/core";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The fields the driver reads from Forgejo's `ActionRun` JSON. */
 export interface ActionRunEntry {

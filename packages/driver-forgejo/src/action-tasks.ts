@@ -1,5 +1,5 @@
 import { FINAL_RUN_STATUSES, type RunStatus } from "@backflip/core";
-import { z } from "zod";
+import * as z from "zod";
 import { type ActionRunEntry, runStatus } from "./action-run";
 
 /** One `ActionTask` (a job a runner picked up) as the driver reads it. */

@@ -2,7 +2,7 @@ import type { DriverError, Topology } from "@backflip/core";
 import { httpUrlSchema, invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { Agent, type Dispatcher } from "undici";
-import { z } from "zod";
+import * as z from "zod";
 import { type ArtifactNaming, namingFromTopology } from "./artifact-naming";
 import type { ForgejoEvent } from "./forgejo-event";
 import { fileNameSchema, ownerNameSchema, packageNameSchema, repoNameSchema } from "./forgejo-names";

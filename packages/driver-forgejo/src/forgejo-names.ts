@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Forgejo user/org names: letters, digits, `-`, `_`, `.`; starting and ending with a

@@ -12,7 +12,7 @@ import {
 } from "@backflip/core";
 import { invalidInput, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { afterFailedDispatch, type DispatchLookup, findDispatchedRun } from "./dispatched-run";
 import { httpAction, noteAction, refusedAction } from "./dry-run";
 import { type ForgejoConfig, type ResolvedForgejoConfig, resolveForgejoConfig } from "./forgejo-config";

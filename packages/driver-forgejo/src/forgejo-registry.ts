@@ -18,7 +18,7 @@ import {
   simpleNameSchema,
 } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type ArtifactNaming, fileFor, packageFor } from "./artifact-naming";
 import { downloadToFile } from "./download-to-file";
 import { httpAction, noteAction, refusedAction } from "./dry-run";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** One entry of `GET /api/v1/packages/{owner}`: Forgejo lists one entry per version. */
 export interface PackageEntry {

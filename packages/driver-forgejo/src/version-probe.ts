@@ -1,6 +1,6 @@
 import type { DriverError } from "@backflip/core";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { ForgejoHttp } from "./forgejo-http";
 import { parseServerVersion, type ServerVersion } from "./forgejo-version";
 

@@ -6,7 +6,7 @@ import {
   freeTextSchema,
   simpleNameSchema,
 } from "@backflip/core/driver-kit";
-import { z } from "zod";
+import * as z from "zod";
 import type { ProcessSignals } from "./process-signals";
 import { type ReloadMethod, reloadMethodSchema } from "./reload-method";
 import type { RuntimeApiFactory } from "./runtime-api";

@@ -2,7 +2,7 @@ import type { DriverError } from "@backflip/core";
 import type { RemoteFiles } from "@backflip/core/driver-kit";
 import { absolutePathSchema, poll } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { haproxyError } from "./haproxy-error";
 import type { ProcessSignals } from "./process-signals";
 import type { RuntimeApiFactory } from "./runtime-api";

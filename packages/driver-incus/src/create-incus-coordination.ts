@@ -1,7 +1,7 @@
 import { type DriverError, defaultOwner } from "@backflip/core";
 import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
 import { type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { CoordinationAnchors } from "./coordination-anchors";
 import { type IncusHostOptions, incusConnection, incusConnectionSchema } from "./create-incus-host";
 import { IncusClient } from "./incus-client";

@@ -2,7 +2,7 @@ import type { DriverError } from "@backflip/core";
 import { invalidInput, localPathSchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { Agent, type Dispatcher } from "undici";
-import { z } from "zod";
+import * as z from "zod";
 import { IncusClient } from "./incus-client";
 import { DRIVER } from "./incus-error";
 import { IncusHost } from "./incus-host";

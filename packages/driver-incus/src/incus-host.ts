@@ -21,7 +21,7 @@ import {
   snapshotNameSchema,
 } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { incusCliActions } from "./incus-cli-actions";
 import type { IncusClient, IncusResponse } from "./incus-client";
 import { DRIVER } from "./incus-error";

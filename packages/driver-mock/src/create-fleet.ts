@@ -25,7 +25,7 @@ import {
 } from "@backflip/core/driver-kit";
 import { type Drivers, vezaTopology } from "@backflip/core/recipes";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { assembleFleet } from "./assemble-fleet";
 import type { FleetRuntime } from "./drivers/operation";
 import { type FaultInjector, FaultTable } from "./fault-injector";

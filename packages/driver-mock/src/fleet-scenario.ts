@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { DriverError, HistoryEntry, Topology } from "@backflip/core";
 import { invalidInput, lazySchema, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 
 /** One color's app containers in a {@link FleetScenario}. */
 export interface ColorScenario {

@@ -1,7 +1,7 @@
 import { type DriverError, type HealthProbe, RUN_STATUSES, topologySchema } from "@backflip/core";
 import { invalidInput, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { assembleFleet, worldOf } from "./assemble-fleet";
 import type { Fleet } from "./create-fleet";
 import { FaultTable } from "./fault-injector";

@@ -18,7 +18,8 @@ import {
   simpleNameSchema,
 } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
+import { byName } from "./world/by-name";
 import { parseHaproxyConfig } from "./world/haproxy-files";
 import { artifactBytes, sha256Hex } from "./world/seed-world";
 import {
@@ -148,9 +149,7 @@ export class FleetWorld {
 
   /** Every container, by name. */
   containers(): ContainerView[] {
-    return [...this.#w.containers.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((c) => view(this.#w, c));
+    return [...this.#w.containers.values()].sort(byName).map((c) => view(this.#w, c));
   }
 
   /** The app containers of a color that exist, in component order. */
@@ -242,17 +241,15 @@ export class FleetWorld {
 
   /** Every dataset with its snapshots. */
   datasets(): DatasetView[] {
-    return [...this.#w.datasets.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((d) => ({
-        name: d.name,
-        container: d.container,
-        snapshots: d.snapshots.map((s) => ({
-          dataset: d.name,
-          name: s.name,
-          createdAt: s.createdAt.toISOString(),
-        })),
-      }));
+    return [...this.#w.datasets.values()].sort(byName).map((d) => ({
+      name: d.name,
+      container: d.container,
+      snapshots: d.snapshots.map((s) => ({
+        dataset: d.name,
+        name: s.name,
+        createdAt: s.createdAt.toISOString(),
+      })),
+    }));
   }
 
   /** The alert facts. */

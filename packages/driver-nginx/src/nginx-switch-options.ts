@@ -5,7 +5,7 @@ import {
   simpleNameSchema,
   timerMsSchema,
 } from "@backflip/core/driver-kit";
-import { z } from "zod";
+import * as z from "zod";
 import { defaultNginxTemplate, type NginxTemplate } from "./default-nginx-template";
 
 /** A path nginx reads unquoted in `include` and on a command line: no blanks, quotes or `;`. */

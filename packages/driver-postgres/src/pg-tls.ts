@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import type { DriverError } from "@backflip/core";
 import { absolutePathSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { pgError } from "./postgres-error";
 
 /**

@@ -10,7 +10,7 @@ import type {
 } from "@backflip/core";
 import { abortSignalSchema, parseInput, timerMsSchema } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type PgSslOption, pgSslSchema, resolvePgTls } from "./pg-tls";
 import { PgTransport } from "./pg-transport";
 import { DRIVER, pgError } from "./postgres-error";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A role or database name as this driver accepts it: letters, digits, `_`, `.`, `-`, not

@@ -2,7 +2,7 @@ import { type AlertQuery, type AlertSource, type DriverError, driverError } from
 import { freeTextSchema, hasUnsafeChars, httpUrlSchema, parseInput } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { Agent, type Dispatcher, request } from "undici";
-import { z } from "zod";
+import * as z from "zod";
 
 const DRIVER = "prometheus";
 

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { freeTextSchema, localPathSchema } from "@backflip/core/driver-kit";
-import { z } from "zod";
+import * as z from "zod";
 
 /** How the server's host key is verified. There is no way to skip verification. */
 export type HostKeyPolicy =

@@ -19,7 +19,7 @@ import {
 } from "@backflip/core/driver-kit";
 import { describeDataLoss } from "@backflip/core/recipes";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { parseBytes, parseSnapshots } from "./parse-snapshots";
 import { DRIVER, zfsError, zfsFailure } from "./zfs-error";
 

@@ -1,6 +1,6 @@
 import { simpleNameSchema } from "@backflip/core/driver-kit";
 import { cleanupColor } from "@backflip/core/recipes";
-import { z } from "zod";
+import * as z from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import {
   type Command,

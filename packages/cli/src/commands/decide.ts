@@ -8,7 +8,7 @@ import {
   observe,
   SYMPTOMS,
 } from "@backflip/core/recipes";
-import { z } from "zod";
+import * as z from "zod";
 import { globalSchema, optional } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { EXIT, EXIT_CODES_HELP, exitForDriverError } from "../exit-codes";

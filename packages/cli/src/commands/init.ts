@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { vezaHaproxy, vezaTopology } from "@backflip/core/recipes";
-import { z } from "zod";
+import * as z from "zod";
 import { globalSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, validateOrFail } from "../command";
 import { CONFIG_FILE, CONFIG_FILE_TS, fileExists, isTsConfigPath } from "../config";

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { applyInverseSql, requireDrivers } from "@backflip/core/recipes";
-import { z } from "zod";
+import * as z from "zod";
 import { cliPathSchema, globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
 import { showPlan } from "../execute-plan";

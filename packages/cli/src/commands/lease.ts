@@ -1,6 +1,6 @@
 import type { LeaseStatus } from "@backflip/core";
 import { envNameSchema, freeTextSchema } from "@backflip/core/driver-kit";
-import { z } from "zod";
+import * as z from "zod";
 import { actorSchema, globalSchema } from "../cli-args";
 import { type Command, defaultActor, GLOBAL_HELP, validateOrFail } from "../command";
 import type { Coordination } from "../coordination";

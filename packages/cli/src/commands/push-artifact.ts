@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { shaSchema } from "@backflip/core/driver-kit";
 import { rebuildAndPush, requireDrivers } from "@backflip/core/recipes";
-import { z } from "zod";
+import * as z from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import { type Command, GLOBAL_HELP, planOnTarget, RUN_HELP, runPlanned, validateOrFail } from "../command";
 import { showPlan } from "../execute-plan";

@@ -1,6 +1,6 @@
 import { instanceNameSchema, snapshotNameSchema } from "@backflip/core/driver-kit";
 import { planRestoreSnapshot, requireDrivers, restoreSnapshot } from "@backflip/core/recipes";
-import { z } from "zod";
+import * as z from "zod";
 import { globalSchema, RUN_OPTIONS, runSchema } from "../cli-args";
 import {
   type Command,

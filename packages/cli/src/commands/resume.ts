@@ -1,6 +1,6 @@
 import { loadRun, resumeRun, runIdSchema } from "@backflip/core";
 import { planForIntent } from "@backflip/core/recipes";
-import { z } from "zod";
+import * as z from "zod";
 import { actorSchema, cliPathSchema, globalSchema, optional, secondsSchema } from "../cli-args";
 import { type Command, defaultActor, GLOBAL_HELP } from "../command";
 import { cliOwner, eventSink, finishRun } from "../execute-plan";

@@ -2,7 +2,7 @@ import type { DriverError, RollbackPlan } from "@backflip/core";
 import { simpleNameSchema } from "@backflip/core/driver-kit";
 import { fastFlip, redeploy, redeployViaPipeline, requireDrivers } from "@backflip/core/recipes";
 import { okAsync, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { flagNotIn, globalSchema, optional, RUN_OPTIONS, runSchema } from "../cli-args";
 import {
   type Command,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import type { Action } from "../plan/action";
 import type { Fence } from "../ports/lease-lock";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { lazySchema } from "../validate/lazy-schema";
 import { freeTextSchema, simpleNameSchema } from "../validate/schemas";
 

@@ -1,5 +1,5 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { actorSchema, runIdSchema } from "../driver-kit/kit-schemas";
 import type { DriverError } from "../errors/driver-error";
 import { driverError } from "../errors/driver-error";

@@ -3,7 +3,7 @@ import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, u
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDirSync } from "../fs/fsync-dir";
 import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from "../fs/private-dir";

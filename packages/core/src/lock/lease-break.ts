@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Lease } from "../ports/lease-lock";
 import { lazySchema } from "../validate/lazy-schema";
 import { leaseSchema } from "./lease-input";

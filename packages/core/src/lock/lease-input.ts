@@ -1,5 +1,5 @@
 import type { Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { Lease } from "../ports/lease-lock";
 import { lazySchema } from "../validate/lazy-schema";

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import type { Dispatcher } from "undici";
-import { z } from "zod";
+import * as z from "zod";
 import { poll } from "../driver-kit/poll";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { HealthProbe, ProbeRequest, ProbeResult } from "../ports/health-probe";

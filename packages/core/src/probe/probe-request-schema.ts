@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { abortSignalSchema } from "../validate/abort-signal-schema";
 import { lazySchema } from "../validate/lazy-schema";
 import { timerMsSchema } from "../validate/timer-ms-schema";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fromDriverError, type StepError, stepError } from "../errors/step-error";
 import { readRegularFile } from "../fs/read-regular-file";

@@ -1,5 +1,5 @@
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { fromDriverError, stepError } from "../errors/step-error";
 import type { PlanIntent } from "../plan/plan-intent";

@@ -1,5 +1,5 @@
 import type { Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { RUNBOOK } from "../presets/veza-runbook";
 import { lazySchema } from "../validate/lazy-schema";

@@ -1,6 +1,6 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema, envNameSchema } from "../validate/schemas";

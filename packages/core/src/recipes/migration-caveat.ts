@@ -1,5 +1,5 @@
 import { okAsync, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { defineStep, type Step } from "../plan/step";
 import type { Database, MigrationState } from "../ports/database";

@@ -1,5 +1,5 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { type FleetFacts, observeFleet } from "../fleet/fleet-facts";
 import type { MigrationState } from "../ports/database";

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { type DeployAlertStatus, deployAlertStatus } from "../metrics/deploy-alert-status";

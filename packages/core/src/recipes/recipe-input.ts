@@ -1,5 +1,5 @@
 import type { Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { PlanIntent } from "../plan/plan-intent";
 import { parseTopology, type Topology } from "../topology/topology";

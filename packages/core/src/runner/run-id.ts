@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { lazySchema } from "../validate/lazy-schema";
 
 /** A run id: safe as a file name (letters, digits, `.`, `_`, `-`; starts with a letter or digit). */

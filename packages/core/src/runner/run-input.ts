@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
 import { invalidInput } from "../errors/invalid-input";
 import { createPlan, type RollbackPlan } from "../plan/rollback-plan";

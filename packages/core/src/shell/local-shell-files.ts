@@ -12,7 +12,7 @@ import {
 import { readdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import { fsyncDir, fsyncFd } from "../fs/fsync-dir";
 import { replaceFileAtomically } from "../fs/write-file-atomic";

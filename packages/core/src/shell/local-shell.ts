@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { ExecLocation } from "../plan/action";
 import type { Shell, ShellFiles, ShellResult, ShellRunOptions } from "../ports/shell";

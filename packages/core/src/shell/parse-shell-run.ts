@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { ShellRunOptions } from "../ports/shell";
 import { abortSignalSchema } from "../validate/abort-signal-schema";

@@ -1,5 +1,5 @@
 import { err, errAsync, ok, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { Shell, ShellResult, ShellRunOptions } from "../ports/shell";
 import { parseInput } from "../validate/parse-input";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { lazySchema } from "./lazy-schema";
 
 /** An `AbortSignal` (checked by shape, so a signal from another realm passes too). */

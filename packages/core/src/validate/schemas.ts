@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { lazySchema } from "./lazy-schema";
 
 /** A full 40-hex git SHA, lower case. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { lazySchema } from "./lazy-schema";
 
 /** The longest delay a Node timer honours (about 24.8 days); a longer one would fire at once. */

@@ -2,7 +2,7 @@ import type { AlertQuery, AlertSource, DriverError } from "@backflip/core";
 import { lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { DEPLOY_FAILED_ALERT } from "@backflip/core/recipes";
 import { err, ok, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { WorldState } from "../world/world-state";
 import { abortedError, type FleetRuntime, opError, operation, realWait } from "./operation";
 

@@ -15,7 +15,7 @@ import {
 } from "@backflip/core";
 import { invalidInput, lazySchema, parseInput, shaSchema, simpleNameSchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { sha256Hex } from "../world/seed-world";
 import type { ArtifactState, WorldState } from "../world/world-state";
 import { MOCK_FORGEJO_URL } from "./mock-forgejo-url";

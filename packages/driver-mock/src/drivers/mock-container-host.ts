@@ -18,8 +18,9 @@ import {
 } from "@backflip/core/driver-kit";
 import { incusCliActions, incusLocation } from "@backflip/driver-incus";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { FleetOp } from "../fleet-ops";
+import { byName } from "../world/by-name";
 import { removeContainer } from "../world/world-actions";
 import { type ContainerState, cloneImage, replaceImage, utf8, type WorldState } from "../world/world-state";
 import { MockShell } from "./mock-shell";
@@ -118,7 +119,7 @@ export class MockContainerHost implements ContainerHost {
             (c) =>
               (f?.names === undefined || f.names.includes(c.name)) && (regex === null || regex.test(c.name)),
           )
-          .sort((a, b) => a.name.localeCompare(b.name))
+          .sort(byName)
           .map(info);
         return ok(rows);
       },

@@ -9,7 +9,7 @@ import type {
 import { lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { incusLocation } from "@backflip/driver-incus";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import { applyScript } from "../world/sql-engine";
 import type { ContainerState, WorldState } from "../world/world-state";
 import { type FleetRuntime, opError, operation } from "./operation";

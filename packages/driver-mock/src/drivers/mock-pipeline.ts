@@ -12,7 +12,7 @@ import {
 } from "@backflip/core";
 import { invalidInput, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import {
   answerHealth,
   deployColor,

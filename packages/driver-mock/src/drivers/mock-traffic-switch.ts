@@ -21,7 +21,7 @@ import {
   simpleNameSchema,
 } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
-import { z } from "zod";
+import * as z from "zod";
 import type { FleetOp } from "../fleet-ops";
 import {
   checkHaproxyConfig,
