@@ -1,5 +1,5 @@
 import { type DriverError, defaultOwner } from "@backflip/core";
-import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
+import { freeTextSchema, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { type Result, ResultAsync } from "neverthrow";
 import * as z from "zod";
 import { CoordinationAnchors } from "./coordination-anchors";
@@ -36,21 +36,23 @@ export interface IncusCoordination {
   close(): ResultAsync<void, DriverError>;
 }
 
-const optionsSchema = incusConnectionSchema
-  .extend({
-    prefix: z
-      .string()
-      .max(24)
-      .regex(
-        /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/,
-        "expected lowercase letters, digits and inner '-', e.g. backflip",
-      )
-      .optional(),
-    actor: freeTextSchema(256).optional(),
-    requestTimeoutMs: z.number().int().positive().max(300_000).optional(),
-    archiveRuns: z.number().int().positive().max(1000).optional(),
-  })
-  .strict();
+const optionsSchema = lazySchema(() =>
+  incusConnectionSchema
+    .extend({
+      prefix: z
+        .string()
+        .max(24)
+        .regex(
+          /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/,
+          "expected lowercase letters, digits and inner '-', e.g. backflip",
+        )
+        .optional(),
+      actor: freeTextSchema(256).optional(),
+      requestTimeoutMs: z.number().int().positive().max(300_000).optional(),
+      archiveRuns: z.number().int().positive().max(1000).optional(),
+    })
+    .strict(),
+);
 
 /**
  * The team's coordination store on Incus: an {@link IncusLeaseLock} and an

@@ -1,5 +1,5 @@
 import type { DriverError } from "@backflip/core";
-import { invalidInput, localPathSchema, parseInput } from "@backflip/core/driver-kit";
+import { invalidInput, lazySchema, localPathSchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { Agent, type Dispatcher } from "undici";
 import * as z from "zod";
@@ -32,44 +32,48 @@ export interface IncusHostOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-const optionsSchema = z
-  .object({
-    socketPath: localPathSchema.optional(),
-    endpoint: z
-      .url({
-        protocol: /^https$/,
-        error: "endpoint must be an https:// URL, e.g. https://incus.example.net:8443",
-      })
-      .optional(),
-    tls: z
-      .object({
-        cert: z.string(),
-        key: z.string(),
-        serverCert: z.string().optional(),
-        ca: z.string().optional(),
-      })
-      .optional(),
-    project: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "expected an Incus project name like default or veza")
-      .optional(),
-    timeoutS: z.number().int().positive().max(86_400).optional(),
-    stopTimeoutS: z.number().int().positive().max(86_400).optional(),
-    killGraceMs: z.number().int().nonnegative().max(60_000).optional(),
-    dispatcher: z
-      .custom<Dispatcher>((v) => typeof v === "object" && v !== null && "dispatch" in v)
-      .optional(),
-  })
-  .strict();
+const optionsSchema = lazySchema(() =>
+  z
+    .object({
+      socketPath: localPathSchema.optional(),
+      endpoint: z
+        .url({
+          protocol: /^https$/,
+          error: "endpoint must be an https:// URL, e.g. https://incus.example.net:8443",
+        })
+        .optional(),
+      tls: z
+        .object({
+          cert: z.string(),
+          key: z.string(),
+          serverCert: z.string().optional(),
+          ca: z.string().optional(),
+        })
+        .optional(),
+      project: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "expected an Incus project name like default or veza")
+        .optional(),
+      timeoutS: z.number().int().positive().max(86_400).optional(),
+      stopTimeoutS: z.number().int().positive().max(86_400).optional(),
+      killGraceMs: z.number().int().nonnegative().max(60_000).optional(),
+      dispatcher: z
+        .custom<Dispatcher>((v) => typeof v === "object" && v !== null && "dispatch" in v)
+        .optional(),
+    })
+    .strict(),
+);
 
 /** The options that say how to reach Incus (socket or endpoint, TLS, project, dispatcher). */
-export const incusConnectionSchema = optionsSchema.pick({
-  socketPath: true,
-  endpoint: true,
-  tls: true,
-  project: true,
-  dispatcher: true,
-});
+export const incusConnectionSchema = lazySchema(() =>
+  optionsSchema.pick({
+    socketPath: true,
+    endpoint: true,
+    tls: true,
+    project: true,
+    dispatcher: true,
+  }),
+);
 
 /**
  * Builds an {@link IncusHost}: over the local unix socket by default, or over HTTPS to

@@ -17,6 +17,7 @@ import {
   absolutePathSchema,
   instanceNameSchema,
   invalidInput,
+  lazySchema,
   parseInput,
   snapshotNameSchema,
 } from "@backflip/core/driver-kit";
@@ -86,44 +87,51 @@ export interface CreateInstanceOptions {
   readonly target?: string;
 }
 
-const filterSchema = z
-  .object({
-    names: z.array(instanceNameSchema).optional(),
-    pattern: z.string().optional(),
-  })
-  .strict();
-
-const fileMetaSchema = z
-  .object({
-    mode: z.number().int().min(0).max(0o7777).optional(),
-    uid: z.number().int().min(0).max(0xfffffffe).optional(),
-    gid: z.number().int().min(0).max(0xfffffffe).optional(),
-  })
-  .strict();
-
-/** A cluster member name (Incus server names follow the same rule as instance names). */
-const targetSchema = instanceNameSchema.optional();
-
-const createSchema = z
-  .object({
-    image: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, "expected an image alias like busybox")
-      .optional(),
-    target: targetSchema,
-  })
-  .strict();
-
-const timeoutSchema = z.number().int().positive().max(86_400).optional();
-
-const configSchema = z.record(
-  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a config key like user.note or limits.cpu"),
-  z.string(),
+const filterSchema = lazySchema(() =>
+  z
+    .object({
+      names: z.array(instanceNameSchema).optional(),
+      pattern: z.string().optional(),
+    })
+    .strict(),
 );
 
-const filePathSchema = absolutePathSchema.refine(
-  (p) => p !== "/" && !p.endsWith("/"),
-  "expected a file path, not a directory",
+const fileMetaSchema = lazySchema(() =>
+  z
+    .object({
+      mode: z.number().int().min(0).max(0o7777).optional(),
+      uid: z.number().int().min(0).max(0xfffffffe).optional(),
+      gid: z.number().int().min(0).max(0xfffffffe).optional(),
+    })
+    .strict(),
+);
+
+/** A cluster member name (Incus server names follow the same rule as instance names). */
+const targetSchema = lazySchema(() => instanceNameSchema.optional());
+
+const createSchema = lazySchema(() =>
+  z
+    .object({
+      image: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, "expected an image alias like busybox")
+        .optional(),
+      target: targetSchema,
+    })
+    .strict(),
+);
+
+const timeoutSchema = lazySchema(() => z.number().int().positive().max(86_400).optional());
+
+const configSchema = lazySchema(() =>
+  z.record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a config key like user.note or limits.cpu"),
+    z.string(),
+  ),
+);
+
+const filePathSchema = lazySchema(() =>
+  absolutePathSchema.refine((p) => p !== "/" && !p.endsWith("/"), "expected a file path, not a directory"),
 );
 
 /**

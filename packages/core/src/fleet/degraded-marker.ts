@@ -5,6 +5,7 @@ import type { DriverError } from "../errors/driver-error";
 import { driverError } from "../errors/driver-error";
 import { readRegularFile } from "../fs/read-regular-file";
 import { writeFileAtomic } from "../fs/write-file-atomic";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { simpleNameSchema } from "../validate/schemas";
 
@@ -34,15 +35,17 @@ export interface DegradedMarker {
 }
 
 /** The zod schema of a {@link DegradedMarker}. */
-export const degradedMarkerSchema: z.ZodType<DegradedMarker> = z
-  .object({
-    runId: runIdSchema,
-    at: z.iso.datetime({ offset: true }),
-    color: simpleNameSchema,
-    lagging: z.array(z.object({ edge: simpleNameSchema, why: z.string().max(2000) }).strict()).min(1),
-    actor: actorSchema,
-  })
-  .strict();
+export const degradedMarkerSchema: z.ZodType<DegradedMarker> = lazySchema(() =>
+  z
+    .object({
+      runId: runIdSchema,
+      at: z.iso.datetime({ offset: true }),
+      color: simpleNameSchema,
+      lagging: z.array(z.object({ edge: simpleNameSchema, why: z.string().max(2000) }).strict()).min(1),
+      actor: actorSchema,
+    })
+    .strict(),
+);
 
 /** Where a fleet keeps its {@link DegradedMarker}: one marker at most. */
 export interface DegradedMarkerStore {

@@ -2,6 +2,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { err, ok, type Result } from "neverthrow";
 import * as z from "zod";
 import type { DriverError } from "../errors/driver-error";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { absolutePathSchema, envNameSchema } from "../validate/schemas";
 import { RECIPE_DRIVER, recipeError } from "./recipe-input";
@@ -9,20 +10,22 @@ import { RECIPE_DRIVER, recipeError } from "./recipe-input";
 /** The folder under the repository root that holds one file per incident. */
 const INCIDENTS_DIR = join("docs", "runbooks", "incidents");
 
-const incidentFileInput = z.object({
-  root: absolutePathSchema,
-  env: envNameSchema,
-  at: z.union([
-    z.date().refine((d) => !Number.isNaN(d.getTime()), "expected a valid date"),
-    z
-      .string()
-      .regex(
-        /^\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/,
-        "expected an ISO date like 2026-11-26",
-      )
-      .refine((s) => !Number.isNaN(Date.parse(s.slice(0, 10))), "expected a valid date"),
-  ]),
-});
+const incidentFileInput = lazySchema(() =>
+  z.object({
+    root: absolutePathSchema,
+    env: envNameSchema,
+    at: z.union([
+      z.date().refine((d) => !Number.isNaN(d.getTime()), "expected a valid date"),
+      z
+        .string()
+        .regex(
+          /^\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/,
+          "expected an ISO date like 2026-11-26",
+        )
+        .refine((s) => !Number.isNaN(Date.parse(s.slice(0, 10))), "expected a valid date"),
+    ]),
+  }),
+);
 
 /**
  * Where the runbook keeps an incident's own file: `docs/runbooks/incidents/<date>-<env>.md`

@@ -6,6 +6,7 @@ import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { ExecLocation } from "../plan/action";
 import type { Shell, ShellFiles, ShellResult, ShellRunOptions } from "../ports/shell";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 import { CappedOutput } from "./capped-output";
 import { LocalShellFiles } from "./local-shell-files";
@@ -24,10 +25,12 @@ export interface LocalShellOptions {
   readonly killGraceMs?: number;
 }
 
-const localShellOptionsSchema = z.object({
-  name: z.string().min(1).optional(),
-  killGraceMs: z.number().int().nonnegative().max(60_000).optional(),
-});
+const localShellOptionsSchema = lazySchema(() =>
+  z.object({
+    name: z.string().min(1).optional(),
+    killGraceMs: z.number().int().nonnegative().max(60_000).optional(),
+  }),
+);
 
 /** Why a run was cut short by us. */
 type Stop = "timeout" | "aborted";

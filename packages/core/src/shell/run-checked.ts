@@ -2,6 +2,7 @@ import { err, errAsync, ok, type ResultAsync } from "neverthrow";
 import * as z from "zod";
 import { type DriverError, driverError } from "../errors/driver-error";
 import type { Shell, ShellResult, ShellRunOptions } from "../ports/shell";
+import { lazySchema } from "../validate/lazy-schema";
 import { parseInput } from "../validate/parse-input";
 
 /** Options of {@link runChecked}: the shell's own, plus how to name a failure. */
@@ -18,13 +19,15 @@ export interface RunCheckedOptions extends ShellRunOptions {
   readonly okExitCodes?: readonly number[];
 }
 
-const checkedSchema = z.object({
-  driver: z.string().min(1).optional(),
-  op: z.string().min(1).optional(),
-  label: z.string().min(1).optional(),
-  hint: z.string().min(1).optional(),
-  okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
-});
+const checkedSchema = lazySchema(() =>
+  z.object({
+    driver: z.string().min(1).optional(),
+    op: z.string().min(1).optional(),
+    label: z.string().min(1).optional(),
+    hint: z.string().min(1).optional(),
+    okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
+  }),
+);
 
 /** How much of the output a `failed` message carries. */
 const EXCERPT_CHARS = 2000;
