@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline/promises";
 import { EXIT } from "./exit-codes";
 import { type MainOptions, main } from "./main";
 import { printLines, terminalWriter } from "./output";
@@ -18,8 +17,9 @@ function lineWriter(stream: NodeJS.WriteStream): Out {
   };
 }
 
-/** Asks on the terminal; only `y` or `yes` is a yes. */
+/** Asks on the terminal; only `y` or `yes` is a yes. (readline loads only when something is asked.) */
 async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
