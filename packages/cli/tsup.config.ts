@@ -47,18 +47,12 @@ const undiciNamedExports: Plugin = {
   },
 };
 
-export default defineConfig({
-  entry: {
-    backflip: "src/bin.ts",
-    index: "src/index.ts",
-    progress: "src/progress.ts",
-    "simulated-fleet": "src/simulated-fleet.ts",
-  },
+/** What both builds share: one ESM bundle of everything but jiti, split into chunks. */
+const shared = {
   format: ["esm"],
   platform: "node",
   target: "node20",
   splitting: true,
-  clean: true,
   tsconfig: "tsconfig.build.json",
   // everything but jiti, which loads a backflip.config.ts: it reads its own files (its
   // Babel chunk) at run time, so it stays a real dependency, imported only for a .ts config
@@ -73,4 +67,26 @@ export default defineConfig({
   banner: {
     js: 'import { createRequire as __cliRequire } from "node:module"; const require = __cliRequire(import.meta.url);',
   },
-});
+} satisfies Options;
+
+/**
+ * Two builds. The `backflip` command (`dist/bin/`) is split only where it imports on
+ * demand (each command, each target), so a cold `status` loads 13 files, not the 18 it
+ * loaded when the library's entries split the same graph further (each file costs the
+ * loader about 1 ms, and the whole start was ~30 ms slower). The library (`dist/`:
+ * `@backflip/cli`, `/progress`, `/simulated-fleet`) is built beside it; its clean keeps
+ * `bin/`, which the other build writes at the same time.
+ */
+export default defineConfig([
+  { ...shared, entry: { backflip: "src/bin.ts" }, outDir: "dist/bin", clean: true },
+  {
+    ...shared,
+    entry: {
+      index: "src/index.ts",
+      progress: "src/progress.ts",
+      "simulated-fleet": "src/simulated-fleet.ts",
+    },
+    outDir: "dist",
+    clean: ["!bin/**"],
+  },
+]);
