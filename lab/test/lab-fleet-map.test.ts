@@ -1,12 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { driverError, type TrafficSwitch } from "@backflip/core";
 import { fleetFlip } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { errAsync, ResultAsync } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWrkLoad } from "../../bench/wrk-load";
 import { canonicalTrafficState } from "../src/lab-canonical";
 import { labTrafficSwitch } from "../src/lab-drivers";
 import { type LabFleetDrivers, labFleetDrivers, resetLabFleet } from "../src/lab-fleet";
@@ -14,6 +12,7 @@ import { labFleetToMapMode, labFleetToReloadMode } from "../src/lab-haproxy-mode
 import { resetLabTraffic } from "../src/lab-reset";
 import { LAB_EDGES, type LabEdge, labEdgeHealthUrl } from "../src/lab-settings";
 import { labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
+import { underLoadOnEveryEdge } from "./under-load-on-every-edge";
 
 const wrkInstalled = spawnSync("wrk", ["--version"]).error === undefined;
 const skip = skipUnlessBackend(
@@ -93,14 +92,7 @@ describe.skipIf(skip)(
 
     it("a fleet flip under wrk load on every edge drops no request, and every edge's show map and probe agree", async () => {
       await resetMapFleet();
-      const loads = await Promise.all(
-        LAB_EDGES.map((edge) => {
-          const wrkDir = join(dir, `wrk-${edge.name}`);
-          mkdirSync(wrkDir, { recursive: true });
-          return startWrkLoad({ bin: "wrk", url: labEdgeHealthUrl(edge, d.topology), maxS: 60, dir: wrkDir });
-        }),
-      );
-      try {
+      await underLoadOnEveryEdge(d.topology, dir, 60, async () => {
         for (const color of ["green", "blue"]) {
           const plan = await planned(fleetFlip(d.topology, d, who));
           expect(plan.intent.to).toBe(color);
@@ -108,13 +100,7 @@ describe.skipIf(skip)(
           expect(run.result.isOk() && run.result.value.state, run.postmortem).toBe("succeeded");
           await expectEveryEdgeOn(color);
         }
-      } finally {
-        const results = await Promise.all(loads.map((l) => l.stop()));
-        for (const [i, r] of results.entries()) {
-          expect(r.requests, `${LAB_EDGES[i]?.name}: ${r.report}`).toBeGreaterThan(0);
-          expect(r.failed, `${LAB_EDGES[i]?.name}: ${r.report}`).toBe(0);
-        }
-      }
+      });
     });
 
     it("one edge whose map names a backend its running HAProxy lacks: refused at prepare, no edge changed", async () => {

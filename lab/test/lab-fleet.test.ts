@@ -1,12 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LeaseLock, TrafficSwitch } from "@backflip/core";
 import { clearDegraded, decide, fleetFlip, observe } from "@backflip/core/recipes";
 import { skipUnlessBackend } from "@backflip/core/testing";
 import { DEFAULT_HAPROXY_TEMPLATE } from "@backflip/driver-haproxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWrkLoad } from "../../bench/wrk-load";
 import { IncusInstances } from "../src/incus-instances";
 import { labTrafficSwitch } from "../src/lab-drivers";
 import { type LabFleetDrivers, labFleetDrivers, resetLabFleet } from "../src/lab-fleet";
@@ -15,6 +13,7 @@ import { provisionLabEdge } from "../src/lab-up";
 import { type ChildExit, LabChild } from "./lab-child";
 import { haproxyCheck, lockAhead, resumeOnLab } from "./lab-converged";
 import { labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
+import { underLoadOnEveryEdge } from "./under-load-on-every-edge";
 
 const wrkInstalled = spawnSync("wrk", ["--version"]).error === undefined;
 const skip = skipUnlessBackend(
@@ -134,14 +133,7 @@ describe.skipIf(skip)("the lab's fleet of 3 HAProxy edges flips all-or-nothing",
 
   it("a fleet flip under wrk load on every edge drops no request on any edge", async () => {
     (await resetLabFleet(d))._unsafeUnwrap();
-    const loads = await Promise.all(
-      LAB_EDGES.map((edge) => {
-        const wrkDir = join(dir, `wrk-${edge.name}`);
-        mkdirSync(wrkDir, { recursive: true });
-        return startWrkLoad({ bin: "wrk", url: labEdgeHealthUrl(edge, d.topology), maxS: 100, dir: wrkDir });
-      }),
-    );
-    try {
+    await underLoadOnEveryEdge(d.topology, dir, 100, async () => {
       for (const color of ["green", "blue"]) {
         const plan = await planned(fleetFlip(d.topology, d, who));
         expect(plan.intent.to).toBe(color);
@@ -149,13 +141,7 @@ describe.skipIf(skip)("the lab's fleet of 3 HAProxy edges flips all-or-nothing",
         expect(run.result.isOk() && run.result.value.state, run.postmortem).toBe("succeeded");
         expect(await expectFleetConverged(lock())).toBe(color);
       }
-    } finally {
-      const results = await Promise.all(loads.map((l) => l.stop()));
-      for (const [i, r] of results.entries()) {
-        expect(r.requests, `${LAB_EDGES[i]?.name}: ${r.report}`).toBeGreaterThan(0);
-        expect(r.failed, `${LAB_EDGES[i]?.name}: ${r.report}`).toBe(0);
-      }
-    }
+    });
   });
 
   it("one edge whose candidate fails haproxy -c: refused, no edge changed", async () => {
