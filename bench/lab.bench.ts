@@ -49,14 +49,13 @@
  * up itself and leaves it reset (routing through the reload-mode config).
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import {
   FileJournal,
   FileLeaseLock,
-  type FullTopology,
   formatDriverError,
   type RollbackPlan,
   type RunEvent,
@@ -74,9 +73,10 @@ import {
 } from "../lab/src/lab-haproxy-mode";
 import { LAB_RELEASES } from "../lab/src/lab-releases";
 import { resetLab } from "../lab/src/lab-reset";
-import { LAB_EDGES, LAB_HAPROXY, labEdgeHealthUrl } from "../lab/src/lab-settings";
+import { LAB_EDGES, LAB_HAPROXY } from "../lab/src/lab-settings";
 import { labUp, waitHealthy } from "../lab/src/lab-up";
 import { type Coordination, CoordinationTimes } from "./coordination-times";
+import { startEdgeLoads } from "./edge-loads";
 import { FloorSamples } from "./floor-samples";
 import {
   LAB_MAP_FLOOR_OPS,
@@ -86,7 +86,7 @@ import {
   labMapFloor,
   labReloadFloor,
 } from "./lab-flip-floor";
-import { startWrkLoad, WRK_CONNECTIONS, type WrkLoad } from "./wrk-load";
+import { startWrkLoad, WRK_CONNECTIONS } from "./wrk-load";
 
 const FLIPS = 24;
 const WRK_MAX_S = 600;
@@ -167,34 +167,6 @@ async function timed(
   const ms = performance.now() - t0;
   if (r.isErr()) throw new Error(`${what}: ${r.error.kind}: ${r.error.message}`);
   return { ms, planMs, events };
-}
-
-/**
- * wrk on every edge's public URL of the fleet, `connections[i]` on edge i (its pacing
- * script under `<dir>/<phase>-<edge>`); each child is pushed on `children` for cleanup.
- */
-async function startFleetLoads(
-  topology: FullTopology,
-  dir: string,
-  phase: string,
-  connections: readonly number[],
-  children: ChildProcess[],
-): Promise<WrkLoad[]> {
-  return Promise.all(
-    LAB_EDGES.map(async (edge, i) => {
-      const edgeDir = join(dir, `${phase}-${edge.name}`);
-      await mkdir(edgeDir);
-      const load = await startWrkLoad({
-        bin: "wrk",
-        url: labEdgeHealthUrl(edge, topology),
-        maxS: WRK_MAX_S,
-        dir: edgeDir,
-        connections: connections[i] ?? 1,
-      });
-      children.push(load.child);
-      return load;
-    }),
-  );
 }
 
 /**
@@ -324,7 +296,8 @@ async function main(): Promise<void> {
         Math.floor(WRK_CONNECTIONS / LAB_EDGES.length) + (i < WRK_CONNECTIONS % LAB_EDGES.length ? 1 : 0),
       ),
     );
-    const fleetLoads = await startFleetLoads(dFleet.topology, dir, "reload", fleetConnections, fleetWrk);
+    const fleetLoads = await startEdgeLoads(dFleet.topology, dir, "reload", WRK_MAX_S, fleetConnections);
+    fleetWrk.push(...fleetLoads.map((l) => l.child));
     const reloadRounds = await fleetRounds(local, dFleet, d, "");
     const fleetFlips = reloadRounds.fleet;
     const edgeFlips = reloadRounds.edge;
@@ -336,7 +309,8 @@ async function main(): Promise<void> {
     await sleep(1000);
     (await labFleetToMapMode(dFleet.host, dFleet.topology))._unsafeUnwrap();
     dFleetMap = labFleetDrivers({ markerPath: join(dir, "fleet.degraded"), mode: "map" })._unsafeUnwrap();
-    const fleetMapLoads = await startFleetLoads(dFleet.topology, dir, "map", fleetConnections, fleetWrk);
+    const fleetMapLoads = await startEdgeLoads(dFleet.topology, dir, "map", WRK_MAX_S, fleetConnections);
+    fleetWrk.push(...fleetMapLoads.map((l) => l.child));
     const mapRounds = await fleetRounds(local, dFleetMap, dMap, "map ");
     const fleetMapWrkResults = await Promise.all(fleetMapLoads.map((l) => l.stop()));
     await sleep(1000);

@@ -1,8 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { driverError, type TrafficSwitch } from "@backflip/core";
 import { fleetFlip } from "@backflip/core/recipes";
-import { skipUnlessBackend } from "@backflip/core/testing";
 import { errAsync, ResultAsync } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalTrafficState } from "../src/lab-canonical";
@@ -11,15 +9,9 @@ import { type LabFleetDrivers, labFleetDrivers, resetLabFleet } from "../src/lab
 import { labFleetToMapMode, labFleetToReloadMode } from "../src/lab-haproxy-mode";
 import { resetLabTraffic } from "../src/lab-reset";
 import { LAB_EDGES, type LabEdge, labEdgeHealthUrl } from "../src/lab-settings";
-import { labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
-import { underLoadOnEveryEdge } from "./under-load-on-every-edge";
+import { planned, runOnLab, scratchDir, upLab } from "./lab-support";
+import { skipUnlessLabAndWrk as skip, underLoadOnEveryEdge } from "./under-load-on-every-edge";
 
-const wrkInstalled = spawnSync("wrk", ["--version"]).error === undefined;
-const skip = skipUnlessBackend(
-  labBackendsUp && wrkInstalled,
-  "incus + haproxy (the lab) and wrk",
-  "scripts/backends up incus haproxy (and apt-get install wrk)",
-);
 const who = { actor: "lab-fleet-map", reason: "the lab's runtime-map fleet tests" };
 const colorOf = (revision: string | null) => revision?.split(":")[0] ?? null;
 

@@ -1,8 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { LeaseLock, TrafficSwitch } from "@backflip/core";
 import { clearDegraded, decide, fleetFlip, observe } from "@backflip/core/recipes";
-import { skipUnlessBackend } from "@backflip/core/testing";
 import { DEFAULT_HAPROXY_TEMPLATE } from "@backflip/driver-haproxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IncusInstances } from "../src/incus-instances";
@@ -12,15 +10,9 @@ import { LAB_EDGES, LAB_HAPROXY, type LabEdge, labEdgeHealthUrl } from "../src/l
 import { provisionLabEdge } from "../src/lab-up";
 import { type ChildExit, LabChild } from "./lab-child";
 import { haproxyCheck, lockAhead, resumeOnLab } from "./lab-converged";
-import { labBackendsUp, planned, runOnLab, scratchDir, upLab } from "./lab-support";
-import { underLoadOnEveryEdge } from "./under-load-on-every-edge";
+import { planned, runOnLab, scratchDir, upLab } from "./lab-support";
+import { skipUnlessLabAndWrk as skip, underLoadOnEveryEdge } from "./under-load-on-every-edge";
 
-const wrkInstalled = spawnSync("wrk", ["--version"]).error === undefined;
-const skip = skipUnlessBackend(
-  labBackendsUp && wrkInstalled,
-  "incus + haproxy (the lab) and wrk",
-  "scripts/backends up incus haproxy (and apt-get install wrk)",
-);
 const who = { actor: "lab-fleet", reason: "the lab's fleet tests" };
 const decoder = new TextDecoder();
 

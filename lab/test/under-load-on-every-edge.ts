@@ -1,9 +1,17 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import type { Topology } from "@backflip/core";
+import { skipUnlessBackend } from "@backflip/core/testing";
 import { expect } from "vitest";
-import { startWrkLoad } from "../../bench/wrk-load";
-import { LAB_EDGES, labEdgeHealthUrl } from "../src/lab-settings";
+import { startEdgeLoads } from "../../bench/edge-loads";
+import { LAB_EDGES } from "../src/lab-settings";
+import { labBackendsUp } from "./lab-support";
+
+/** Skip (with the reason) unless the lab's backends are up and `wrk` is installed: what the fleet tests under load need. */
+export const skipUnlessLabAndWrk = skipUnlessBackend(
+  labBackendsUp && spawnSync("wrk", ["--version"]).error === undefined,
+  "incus + haproxy (the lab) and wrk",
+  "scripts/backends up incus haproxy (and apt-get install wrk)",
+);
 
 /**
  * Runs `body` while wrk loads every edge's public URL (its output under `dir`, at most
@@ -16,13 +24,7 @@ export async function underLoadOnEveryEdge(
   maxS: number,
   body: () => Promise<void>,
 ): Promise<void> {
-  const loads = await Promise.all(
-    LAB_EDGES.map((edge) => {
-      const wrkDir = join(dir, `wrk-${edge.name}`);
-      mkdirSync(wrkDir, { recursive: true });
-      return startWrkLoad({ bin: "wrk", url: labEdgeHealthUrl(edge, topology), maxS, dir: wrkDir });
-    }),
-  );
+  const loads = await startEdgeLoads(topology, dir, "wrk", maxS);
   try {
     await body();
   } finally {
