@@ -35,8 +35,10 @@
  * move, the ratio much less.
  *
  * Last line: `flip reload_p50_ms=<n> map_p50_ms=<n> requests=<n> failed=<n>
- * reload_floor_ms=<n> reload_floor_ratio=<n> map_floor_ms=<n> map_floor_ratio=<n>` (failed:
- * wrk socket errors plus non-2xx responses). Targets: failed=0, reload p50 ≤ 100 ms,
+ * reload_floor_ms=<n> reload_floor_ratio=<n> map_floor_ms=<n> map_floor_ratio=<n>
+ * machine_busy_pct=<n> spawn_ms=<n>` (failed: wrk socket errors plus non-2xx responses;
+ * machine_busy_pct and spawn_ms: bench/machine-baseline.ts, sampled before anything
+ * starts). Targets: failed=0, reload p50 ≤ 100 ms,
  * reload floor ratio ≤ 1.5, map p50 ≤ 10 ms. Needs `scripts/backends up haproxy`. Ports 18480-18482.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -55,6 +57,7 @@ import {
 } from "@backflip/driver-haproxy";
 import { FloorSamples } from "./floor-samples";
 import { MAP_FLOOR_OPS, mapFloor, RELOAD_FLOOR_OPS, reloadFloor } from "./local-flip-floor";
+import { describeBaseline, machineBaseline } from "./machine-baseline";
 import { runNginxFlips } from "./nginx-flips";
 import { waitUntil } from "./wait-until";
 import { startWrkLoad } from "./wrk-load";
@@ -146,6 +149,8 @@ async function main(): Promise<void> {
     console.error("haproxy is not available: run `scripts/backends up haproxy` first");
     process.exit(2);
   }
+  const machine = await machineBaseline();
+  console.log(describeBaseline(machine));
   const dir = await mkdtemp(join(tmpdir(), "backflip-bench-flip-"));
   const caFile = CA_CANDIDATES.find((f) => existsSync(f));
   const children: ChildProcess[] = [];
@@ -364,7 +369,8 @@ async function main(): Promise<void> {
     console.log(
       `flip reload_p50_ms=${ms(reloadP50)} map_p50_ms=${ms(mapP50)} requests=${requests} failed=${failed} ` +
         `reload_floor_ms=${ms(reloadFloors.floorMs())} reload_floor_ratio=${ratio(reloadP50, reloadFloors.floorMs())} ` +
-        `map_floor_ms=${ms(mapFloors.floorMs())} map_floor_ratio=${ratio(mapP50, mapFloors.floorMs())}`,
+        `map_floor_ms=${ms(mapFloors.floorMs())} map_floor_ratio=${ratio(mapP50, mapFloors.floorMs())} ` +
+        `machine_busy_pct=${Math.round(machine.busyShare * 100)} spawn_ms=${machine.spawnMs.toFixed(1)}`,
     );
   } finally {
     await cleanup();

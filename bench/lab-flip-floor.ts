@@ -1,5 +1,8 @@
-import type { DriverError, Shell } from "@backflip/core";
-import type { ResultAsync } from "neverthrow";
+import type { DriverError, Shell, Topology } from "@backflip/core";
+import type { IncusHost } from "@backflip/driver-incus";
+import type { Result, ResultAsync } from "neverthrow";
+import { labHostSocket, labTrafficSwitch } from "../lab/src/lab-drivers";
+import { type LabEdge, labEdgeHealthUrl } from "../lab/src/lab-settings";
 import type { FloorSamples } from "./floor-samples";
 import { haproxySocket, mapValue, waitCfgRev, withCfgRev } from "./haproxy-socket";
 
@@ -18,6 +21,28 @@ export interface LabHaproxy {
   readonly adminSocket: string;
   readonly masterSocket: string;
   readonly publicUrl: string;
+}
+
+/**
+ * One edge of the lab's fleet (edge 1 is the lab's one HAProxy) as the floor reaches it:
+ * a Shell into its container on `host`, the config and map paths of its reload- and
+ * map-mode switches, its sockets' host ends and its public health URL.
+ */
+export function labEdgeHaproxy(
+  host: IncusHost,
+  topology: Topology,
+  edge: LabEdge,
+): Result<LabHaproxy, DriverError> {
+  return labTrafficSwitch(host, topology, { edge }).andThen((reload) =>
+    labTrafficSwitch(host, topology, { edge, mode: "map" }).map((map) => ({
+      shell: host.shell(edge.container),
+      configPath: reload.livePath,
+      mapFile: map.livePath,
+      adminSocket: labHostSocket("admin", edge),
+      masterSocket: labHostSocket("master", edge),
+      publicUrl: labEdgeHealthUrl(edge, topology),
+    })),
+  );
 }
 
 const files = (h: LabHaproxy) => {
@@ -46,6 +71,45 @@ export async function labExecRoundTrip(h: LabHaproxy): Promise<void> {
   if (r.exitCode !== 0) throw new Error(`true exited ${r.exitCode}`);
 }
 
+/** One HAProxy's reload-mode floor operations, to run in this order. */
+export interface LabReloadOps {
+  /** The live config re-stamped with the revision, written beside it over SFTP. */
+  readonly write: () => Promise<void>;
+  /** `haproxy -c` of that candidate in the container (one exec). */
+  readonly check: () => Promise<void>;
+  /** The candidate renamed over the live file. */
+  readonly rename: () => Promise<void>;
+  /** `reload` on the master CLI. */
+  readonly reload: () => Promise<void>;
+  /** `get var proc.cfg_rev` until the new worker answers the revision. */
+  readonly confirm: () => Promise<void>;
+  /** The public probe showing the color. */
+  readonly probe: () => Promise<void>;
+}
+
+/**
+ * {@link LabReloadOps} on `h` for `revision` (new to it), its live config read first
+ * (untimed). They re-stamp the live config only: `h` routes to `color` before and after.
+ */
+export async function labReloadOps(h: LabHaproxy, revision: string, color: string): Promise<LabReloadOps> {
+  const f = files(h);
+  const live = new TextDecoder().decode(await must(f.readFile(h.configPath), "read config"));
+  const candidate = `${h.configPath}.floor`;
+  return {
+    write: () => must(f.writeFileAtomic(candidate, withCfgRev(live, revision)), "write"),
+    check: async () => {
+      const r = await must(h.shell.run(["haproxy", "-c", "-q", "-f", candidate]), "haproxy -c");
+      if (r.exitCode !== 0) throw new Error(`haproxy -c exited ${r.exitCode}: ${r.stderr}`);
+    },
+    rename: () => must(f.rename(candidate, h.configPath), "rename"),
+    reload: async () => {
+      await haproxySocket(h.masterSocket, "reload");
+    },
+    confirm: () => waitCfgRev(h.adminSocket, revision),
+    probe: () => probe(h.publicUrl, color),
+  };
+}
+
 /**
  * One reload-mode floor on the lab, without the SDK's switch: the live config re-stamped
  * with a new revision written beside it over SFTP, `haproxy -c` of it in the container
@@ -59,21 +123,44 @@ export async function labReloadFloor(
   color: string,
   n: number,
 ): Promise<void> {
-  const f = files(h);
-  const revision = `floor-${process.pid}-${n}`;
-  const live = new TextDecoder().decode(await must(f.readFile(h.configPath), "read config"));
-  const candidate = `${h.configPath}.floor`;
-  await floor.time("write", () => must(f.writeFileAtomic(candidate, withCfgRev(live, revision)), "write"));
-  await floor.time("check", async () => {
-    const r = await must(h.shell.run(["haproxy", "-c", "-q", "-f", candidate]), "haproxy -c");
-    if (r.exitCode !== 0) throw new Error(`haproxy -c exited ${r.exitCode}: ${r.stderr}`);
-  });
-  await floor.time("rename", () => must(f.rename(candidate, h.configPath), "rename"));
+  const op = await labReloadOps(h, `floor-${process.pid}-${n}`, color);
+  await floor.time("write", op.write);
+  await floor.time("check", op.check);
+  await floor.time("rename", op.rename);
   await floor.time("reload", async () => {
-    await haproxySocket(h.masterSocket, "reload");
-    await waitCfgRev(h.adminSocket, revision);
+    await op.reload();
+    await op.confirm();
   });
-  await floor.time("probe", () => probe(h.publicUrl, color));
+  await floor.time("probe", op.probe);
+}
+
+/** One HAProxy's runtime-map floor operations, to run in this order. */
+export interface LabMapOps {
+  /** The map file written over SFTP (same content). */
+  readonly write: () => Promise<void>;
+  /** One `set map`/`show map` round trip on the stats socket (the key set to the value it has), checked. */
+  readonly setShowMap: () => Promise<void>;
+  /** The public probe showing the color. */
+  readonly probe: () => Promise<void>;
+}
+
+/** {@link LabMapOps} on `h` for `key`, its map file and `key`'s running value read first (untimed). */
+export async function labMapOps(h: LabHaproxy, key: string, color: string): Promise<LabMapOps> {
+  const f = files(h);
+  const content = await must(f.readFile(h.mapFile), "read map");
+  const value = mapValue(await haproxySocket(h.adminSocket, `show map ${h.mapFile}`), key);
+  if (value === undefined) throw new Error(`the running map has no ${key}`);
+  return {
+    write: () => must(f.writeFileAtomic(h.mapFile, content), "write map"),
+    setShowMap: async () => {
+      const reply = await haproxySocket(
+        h.adminSocket,
+        `set map ${h.mapFile} ${key} ${value};show map ${h.mapFile}`,
+      );
+      if (mapValue(reply, key) !== value) throw new Error(`set map ${key} did not take: ${reply.trim()}`);
+    },
+    probe: () => probe(h.publicUrl, color),
+  };
 }
 
 /**
@@ -87,14 +174,8 @@ export async function labMapFloor(
   key: string,
   color: string,
 ): Promise<void> {
-  const f = files(h);
-  const content = await must(f.readFile(h.mapFile), "read map");
-  const value = mapValue(await haproxySocket(h.adminSocket, `show map ${h.mapFile}`), key);
-  if (value === undefined) throw new Error(`the running map has no ${key}`);
-  await floor.time("write", () => must(f.writeFileAtomic(h.mapFile, content), "write map"));
-  const reply = await floor.time("set-show-map", () =>
-    haproxySocket(h.adminSocket, `set map ${h.mapFile} ${key} ${value};show map ${h.mapFile}`),
-  );
-  if (mapValue(reply, key) !== value) throw new Error(`set map ${key} did not take: ${reply.trim()}`);
-  await floor.time("probe", () => probe(h.publicUrl, color));
+  const op = await labMapOps(h, key, color);
+  await floor.time("write", op.write);
+  await floor.time("set-show-map", op.setShowMap);
+  await floor.time("probe", op.probe);
 }
