@@ -32,15 +32,29 @@
  * the rename, a reload until the new worker answers, the public probe (map mode: the
  * write, one `set map`/`show map` round trip, the probe). `floor_ms` sums their medians
  * and `floor_ratio = p50 / floor_ms`. The per-step medians, the time runs spend outside
- * their steps and one `incus exec` round trip say where the rest goes. Last line:
+ * their steps and one `incus exec` round trip say where the rest goes. In the fleet's
+ * rounds (both modes) the same operations are measured on every edge at once after each
+ * fleet flip (the **fleet floor**, bench/fleet-flip-floor.ts) and on edge 1 alone in each
+ * round (its floor under the fleet's load), both timed in the fleet flip's phases:
+ * prepare (each edge's write then `haproxy -c`, the edges in parallel; map mode: every map
+ * written at once), commit (each edge's rename then master-CLI `reload` in parallel, then
+ * each new worker awaited in turn; map mode: one `set map`/`show map` on every edge at
+ * once), then the public probe (edge 1's URL, as the fleet flip's). The floor scale (fleet floor over edge
+ * 1's) is what three edges' raw operations at once cost against one edge's on this
+ * machine, printed beside the fleet flip's ratio, with the fleet p50 over the fleet
+ * floor. Last line:
  * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>
  * fast_flip_floor_ms=<n> fast_flip_floor_ratio=<n> map_flip_p50_ms=<n> map_flip_floor_ms=<n>
  * map_flip_floor_ratio=<n> fast_flip_team_p50_ms=<n> fleet_flip_p50_ms=<n> edges=<n> fleet_failed=<n>
- * fleet_map_flip_p50_ms=<n> fleet_map_ratio=<n>` (failed: wrk socket errors plus non-2xx
- * responses; fleet_failed: the same over every edge's load during the fleet flips of both
+ * fleet_map_flip_p50_ms=<n> fleet_map_ratio=<n> fleet_floor_ms=<n> fleet_floor_scale=<n>
+ * fleet_map_floor_ms=<n> fleet_map_floor_scale=<n> machine_busy_pct=<n> spawn_ms=<n>`
+ * (failed: wrk socket errors plus non-2xx responses; fleet_failed: the same over every edge's load during the fleet flips of both
  * modes; the loads' requests per second are printed; fleet_flip_p50_ms is the reload-mode
  * fleet's, fleet_map_flip_p50_ms the map-mode fleet's and fleet_map_ratio it over edge 1
- * alone's map flip under the same fleet load). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms,
+ * alone's map flip under the same fleet load; fleet_floor_ms and fleet_map_floor_ms are the
+ * fleet floors of each mode, fleet_floor_scale and fleet_map_floor_scale each over edge 1's
+ * floor in the same rounds; machine_busy_pct and spawn_ms: bench/machine-baseline.ts, sampled
+ * once the lab is up, before any load). Targets: fast flip p50 ≤ 150 ms, p95 ≤ 250 ms,
  * floor ratio ≤ 1.5; map flip p50 ≤ 40 ms; team p50 ≤ 1.5 × fast flip p50; fleet flip p50 ≤
  * 1.3 × fast flip p50 (the edges flip in parallel, not in turn); fleet map flip p50 ≤ 1.3 ×
  * edge 1 alone's map flip (fleet_map_ratio); redeploy ≤ 15 s; failed = fleet_failed = 0.
@@ -63,7 +77,7 @@ import {
 } from "@backflip/core";
 import { fastFlip, fleetFlip, redeploy } from "@backflip/core/recipes";
 import { createIncusCoordination } from "@backflip/driver-incus";
-import { type LabDrivers, labHostSocket, labTrafficSwitch } from "../lab/src/lab-drivers";
+import { type LabDrivers, labTrafficSwitch } from "../lab/src/lab-drivers";
 import { type LabFleetDrivers, labFleetDrivers, resetLabFleet } from "../lab/src/lab-fleet";
 import {
   labEdgeToMapMode,
@@ -77,15 +91,18 @@ import { LAB_EDGES, LAB_HAPROXY } from "../lab/src/lab-settings";
 import { labUp, waitHealthy } from "../lab/src/lab-up";
 import { type Coordination, CoordinationTimes } from "./coordination-times";
 import { startEdgeLoads } from "./edge-loads";
+import { FLEET_FLOOR_OPS, type FleetFloorOp, fleetMapFloor, fleetReloadFloor } from "./fleet-flip-floor";
 import { FloorSamples } from "./floor-samples";
 import {
   LAB_MAP_FLOOR_OPS,
   LAB_RELOAD_FLOOR_OPS,
   type LabHaproxy,
+  labEdgeHaproxy,
   labExecRoundTrip,
   labMapFloor,
   labReloadFloor,
 } from "./lab-flip-floor";
+import { describeBaseline, machineBaseline } from "./machine-baseline";
 import { startWrkLoad, WRK_CONNECTIONS } from "./wrk-load";
 
 const FLIPS = 24;
@@ -169,23 +186,35 @@ async function timed(
   return { ms, planMs, events };
 }
 
+/** One round's floors beside the flips: on every edge at once, and on edge 1 alone (round `i`, the fleet's color). */
+interface RoundFloors {
+  fleet(i: number, color: string): Promise<void>;
+  edge(i: number, color: string): Promise<void>;
+}
+
 /**
- * {@link FLIPS} fleet flips over `fleet`; after every other one, edge 1 alone flips there
- * and back (the fast flip's plan on `edge1`'s switch) under the same load: the fleet's
- * cost beside the single-edge flip's, the machine's load being the same for both.
+ * {@link FLIPS} fleet flips over `fleet`, each followed by the fleet floor; after every
+ * other one, edge 1 alone flips there and back (the fast flip's plan on `edge1`'s switch)
+ * under the same load; then, every round, edge 1's floor: the fleet's cost beside the
+ * single-edge flip's, and the raw operations' likewise, the machine's load being the
+ * same for all.
  */
 async function fleetRounds(
   coordination: Coordination,
   fleet: LabFleetDrivers,
   edge1: LabDrivers,
+  floors: RoundFloors,
   what: string,
 ): Promise<{ fleet: Timed[]; edge: Timed[] }> {
   const fleetFlips: Timed[] = [];
   const edgeFlips: Timed[] = [];
+  const color = async () => (await fleet.traffic.readState())._unsafeUnwrap().activeColor;
   for (let i = 0; i < FLIPS; i++) {
     fleetFlips.push(
       await timed(coordination, () => fleetFlip(fleet.topology, fleet, who), `${what}fleet flip ${i + 1}`),
     );
+    await sleep(100);
+    await floors.fleet(i, await color());
     await sleep(100);
     for (const way of i % 2 === 0 ? ["there", "back"] : []) {
       edgeFlips.push(
@@ -197,8 +226,19 @@ async function fleetRounds(
       );
       await sleep(100);
     }
+    await floors.edge(i, await color());
+    await sleep(100);
   }
   return { fleet: fleetFlips, edge: edgeFlips };
+}
+
+/** `<fleet floor>; edge 1 alone: <its floor>; floor scale <n> × (per phase …)` for one mode's floors. */
+function describeFleetFloors(fleet: FloorSamples<FleetFloorOp>, edge: FloorSamples<FleetFloorOp>): string {
+  const phases = FLEET_FLOOR_OPS.map((op) => `${op} ${(fleet.median(op) / edge.median(op)).toFixed(2)}`);
+  return (
+    `${LAB_EDGES.length} edges at once: ${fleet.describe()}; edge 1 alone: ${edge.describe()}; ` +
+    `floor scale ${(fleet.floorMs() / edge.floorMs()).toFixed(2)} × (per phase: ${phases.join(", ")})`
+  );
 }
 
 async function main(): Promise<void> {
@@ -206,6 +246,9 @@ async function main(): Promise<void> {
   if (up.isErr())
     throw new Error(`lab up: ${formatDriverError(up.error)} (needs scripts/backends up incus haproxy)`);
   const d: LabDrivers = up.value;
+  // The lab up and idle: what the machine already does, and what one process costs on it.
+  const machine = await machineBaseline();
+  console.log(describeBaseline(machine));
   const dir = await mkdtemp(join(tmpdir(), "backflip-bench-lab-"));
   let wrkChild: ChildProcess | undefined;
   const fleetWrk: ChildProcess[] = [];
@@ -214,16 +257,8 @@ async function main(): Promise<void> {
   try {
     (await resetLab(d))._unsafeUnwrap();
 
-    const shell = d.host.shell(LAB_HAPROXY.container);
     const mapSw = labTrafficSwitch(d.host, d.topology, { mode: "map" })._unsafeUnwrap();
-    const haproxy: LabHaproxy = {
-      shell,
-      configPath: LAB_HAPROXY.configPath,
-      mapFile: mapSw.livePath,
-      adminSocket: labHostSocket("admin"),
-      masterSocket: labHostSocket("master"),
-      publicUrl: d.topology.publicHealthUrl,
-    };
+    const haproxy: LabHaproxy = labEdgeHaproxy(d.host, d.topology, LAB_EDGES[0])._unsafeUnwrap();
     const team = createIncusCoordination({ prefix: "benchlab", actor: "bench" })._unsafeUnwrap();
     const local = localCoordination(dir);
     // The runner's lease and journal calls, timed apart for the fast and the map flips.
@@ -298,7 +333,26 @@ async function main(): Promise<void> {
     );
     const fleetLoads = await startEdgeLoads(dFleet.topology, dir, "reload", WRK_MAX_S, fleetConnections);
     fleetWrk.push(...fleetLoads.map((l) => l.child));
-    const reloadRounds = await fleetRounds(local, dFleet, d, "");
+    // The floors beside the fleet flips: every edge's HAProxy reached as the floor reaches
+    // edge 1's, edge 1's alone through the same channel.
+    const edgeHaproxies = LAB_EDGES.map((edge) =>
+      labEdgeHaproxy(dFleet.host, dFleet.topology, edge)._unsafeUnwrap(),
+    );
+    const edge1Haproxy = edgeHaproxies.slice(0, 1);
+    const fleetFloors = new FloorSamples(FLEET_FLOOR_OPS);
+    const edge1Floors = new FloorSamples(FLEET_FLOOR_OPS);
+    const reloadRounds = await fleetRounds(
+      local,
+      dFleet,
+      d,
+      {
+        fleet: (i, color) =>
+          fleetReloadFloor(edgeHaproxies, fleetFloors, color, `fleet-floor-${process.pid}-${i}`),
+        edge: (i, color) =>
+          fleetReloadFloor(edge1Haproxy, edge1Floors, color, `edge-floor-${process.pid}-${i}`),
+      },
+      "",
+    );
     const fleetFlips = reloadRounds.fleet;
     const edgeFlips = reloadRounds.edge;
     const fleetWrkResults = await Promise.all(fleetLoads.map((l) => l.stop()));
@@ -311,7 +365,19 @@ async function main(): Promise<void> {
     dFleetMap = labFleetDrivers({ markerPath: join(dir, "fleet.degraded"), mode: "map" })._unsafeUnwrap();
     const fleetMapLoads = await startEdgeLoads(dFleet.topology, dir, "map", WRK_MAX_S, fleetConnections);
     fleetWrk.push(...fleetMapLoads.map((l) => l.child));
-    const mapRounds = await fleetRounds(local, dFleetMap, dMap, "map ");
+    const mapKey = d.topology.containers.components[0] as string;
+    const fleetMapFloors = new FloorSamples(FLEET_FLOOR_OPS);
+    const edge1MapFloors = new FloorSamples(FLEET_FLOOR_OPS);
+    const mapRounds = await fleetRounds(
+      local,
+      dFleetMap,
+      dMap,
+      {
+        fleet: (_, color) => fleetMapFloor(edgeHaproxies, fleetMapFloors, mapKey, color),
+        edge: (_, color) => fleetMapFloor(edge1Haproxy, edge1MapFloors, mapKey, color),
+      },
+      "map ",
+    );
     const fleetMapWrkResults = await Promise.all(fleetMapLoads.map((l) => l.stop()));
     await sleep(1000);
     (await labFleetToReloadMode(dFleet.host, dFleet.topology))._unsafeUnwrap();
@@ -412,6 +478,16 @@ async function main(): Promise<void> {
           edgeFlips.map((f) => f.events),
         )}`,
     );
+    const fleetFloorMs = fleetFloors.floorMs();
+    const fleetFloorScale = fleetFloorMs / edge1Floors.floorMs();
+    console.log(
+      `fleet floor (reload mode, no SDK, in the fleet flip's phases, under the fleet's load): ${describeFleetFloors(
+        fleetFloors,
+        edge1Floors,
+      )}; fleet flip p50 / fleet floor ${(fleetP50 / fleetFloorMs).toFixed(2)}, edge 1 alone's flip p50 / its floor ${(
+        edgeP50 / edge1Floors.floorMs()
+      ).toFixed(2)}`,
+    );
     const fleetMapP50 = percentile(
       mapRounds.fleet.map((f) => f.ms),
       50,
@@ -437,6 +513,16 @@ async function main(): Promise<void> {
         `p50 ${edgeMapP50.toFixed(1)} ms — the fleet map flip is ${fleetMapRatio.toFixed(2)} × it; step medians (ms): ${stepProfile(
           mapRounds.edge.map((f) => f.events),
         )}`,
+    );
+    const fleetMapFloorMs = fleetMapFloors.floorMs();
+    const fleetMapFloorScale = fleetMapFloorMs / edge1MapFloors.floorMs();
+    console.log(
+      `fleet map floor (runtime-map mode, no SDK, in the fleet map flip's phases, under the fleet's load): ${describeFleetFloors(
+        fleetMapFloors,
+        edge1MapFloors,
+      )}; fleet map flip p50 / fleet map floor ${(fleetMapP50 / fleetMapFloorMs).toFixed(2)}, edge 1 alone's map flip p50 / its floor ${(
+        edgeMapP50 / edge1MapFloors.floorMs()
+      ).toFixed(2)}`,
     );
     const held = (ratio: number) =>
       `${ratio.toFixed(2)} ×: ${ratio <= TARGETS.fleetFactor ? "holds" : "does not hold"}`;
@@ -478,7 +564,10 @@ async function main(): Promise<void> {
         `map_flip_floor_ms=${Math.round(mapFloorMs)} map_flip_floor_ratio=${(mapP50 / mapFloorMs).toFixed(2)} ` +
         `fast_flip_team_p50_ms=${Math.round(teamP50)} fleet_flip_p50_ms=${Math.round(fleetP50)} ` +
         `edges=${LAB_EDGES.length} fleet_failed=${fleetFailed} fleet_map_flip_p50_ms=${Math.round(fleetMapP50)} ` +
-        `fleet_map_ratio=${fleetMapRatio.toFixed(2)}`,
+        `fleet_map_ratio=${fleetMapRatio.toFixed(2)} fleet_floor_ms=${Math.round(fleetFloorMs)} ` +
+        `fleet_floor_scale=${fleetFloorScale.toFixed(2)} fleet_map_floor_ms=${Math.round(fleetMapFloorMs)} ` +
+        `fleet_map_floor_scale=${fleetMapFloorScale.toFixed(2)} machine_busy_pct=${Math.round(machine.busyShare * 100)} ` +
+        `spawn_ms=${machine.spawnMs.toFixed(1)}`,
     );
   } finally {
     // A failed run must not leave wrk loading the lab (and this process alive) for WRK_MAX_S.
