@@ -1,5 +1,5 @@
 import { type DriverError, defaultOwner } from "@backflip/core";
-import { freeTextSchema, parseInput } from "@backflip/core/driver-kit";
+import { freeTextSchema, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import type { Result } from "neverthrow";
 import * as z from "zod";
 import { EtcdClient } from "./etcd-client";
@@ -32,36 +32,40 @@ export interface EtcdCoordination {
   close(): Promise<void>;
 }
 
-const endpointSchema = z
-  .url({ protocol: /^https?$/ })
-  .refine(
-    (u) => !URL.canParse(u) || (new URL(u).pathname === "/" && !new URL(u).search && !new URL(u).hash),
-    {
-      message: "expected a client URL without path, query or fragment, e.g. http://127.0.0.1:2379",
-    },
-  )
-  .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), {
-    message: "put no credentials in the URL",
-  });
-
-const optionsSchema = z.object({
-  endpoints: z.array(endpointSchema).min(1).max(16),
-  prefix: z
-    .string()
-    .regex(
-      /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/,
-      "expected a key prefix like /backflip or /backflip/team-a: segments of letters, digits, '.', '_' or '-', none starting with '.', no trailing '/'",
+const endpointSchema = lazySchema(() =>
+  z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (u) => !URL.canParse(u) || (new URL(u).pathname === "/" && !new URL(u).search && !new URL(u).hash),
+      {
+        message: "expected a client URL without path, query or fragment, e.g. http://127.0.0.1:2379",
+      },
     )
-    .default("/backflip"),
-  requestTimeoutMs: z.number().int().min(50).max(120_000).default(2_000),
-  staleGraceMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 3600 * 1000)
-    .default(60_000),
-  actor: freeTextSchema(256).optional(),
-});
+    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), {
+      message: "put no credentials in the URL",
+    }),
+);
+
+const optionsSchema = lazySchema(() =>
+  z.object({
+    endpoints: z.array(endpointSchema).min(1).max(16),
+    prefix: z
+      .string()
+      .regex(
+        /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/,
+        "expected a key prefix like /backflip or /backflip/team-a: segments of letters, digits, '.', '_' or '-', none starting with '.', no trailing '/'",
+      )
+      .default("/backflip"),
+    requestTimeoutMs: z.number().int().min(50).max(120_000).default(2_000),
+    staleGraceMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600 * 1000)
+      .default(60_000),
+    actor: freeTextSchema(256).optional(),
+  }),
+);
 
 /**
  * The team's coordination store on etcd: an {@link EtcdLeaseLock} and the

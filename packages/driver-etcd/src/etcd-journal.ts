@@ -6,7 +6,7 @@ import {
   type JournalRecord,
   runIdSchema,
 } from "@backflip/core";
-import { leaseSchema, parseInput } from "@backflip/core/driver-kit";
+import { lazySchema, leaseSchema, parseInput } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import * as z from "zod";
 import type { Compare, EtcdClient, TxnOp } from "./etcd-client";
@@ -18,12 +18,14 @@ import { etcdLayout } from "./etcd-layout";
  * A fence here is a lease's key and token (positive: a create revision of 0 would match an
  * absent lease key), so the kit's wider `fenceSchema` (token 0, any issuer) does not fit.
  */
-const fenceSchema = leaseSchema.pick({ key: true, token: true });
+const fenceSchema = lazySchema(() => leaseSchema.pick({ key: true, token: true }));
 
-const recordSchema = z.object({
-  seq: z.number().int().min(0).max(9_999_999_999),
-  event: z.looseObject({ type: z.string() }),
-});
+const recordSchema = lazySchema(() =>
+  z.object({
+    seq: z.number().int().min(0).max(9_999_999_999),
+    event: z.looseObject({ type: z.string() }),
+  }),
+);
 
 /**
  * A {@link Journal} on etcd v3, next to the {@link EtcdLeaseLock} of the same prefix: one

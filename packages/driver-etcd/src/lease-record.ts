@@ -1,5 +1,5 @@
 import type { DriverError, Lease } from "@backflip/core";
-import { parseInput } from "@backflip/core/driver-kit";
+import { lazySchema, parseInput } from "@backflip/core/driver-kit";
 import type { Result } from "neverthrow";
 import * as z from "zod";
 import type { EtcdKv } from "./etcd-client";
@@ -7,13 +7,15 @@ import { DRIVER } from "./etcd-error";
 import { unb64 } from "./etcd-keys";
 
 /** What the lease key's value holds (JSON); the token is the key's create revision. */
-const storedLeaseSchema = z.object({
-  owner: z.string(),
-  acquiredAt: z.string(),
-  expiresAt: z.string(),
-  /** Random per grant: lets a retried acquire recognise its own earlier write. */
-  nonce: z.string(),
-});
+const storedLeaseSchema = lazySchema(() =>
+  z.object({
+    owner: z.string(),
+    acquiredAt: z.string(),
+    expiresAt: z.string(),
+    /** Random per grant: lets a retried acquire recognise its own earlier write. */
+    nonce: z.string(),
+  }),
+);
 
 /** A lease key's value as stored. */
 export type StoredLease = z.output<typeof storedLeaseSchema>;

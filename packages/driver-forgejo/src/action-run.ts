@@ -1,4 +1,5 @@
 import { type PipelineRun, RUN_STATUSES, type RunStatus } from "@backflip/core";
+import { lazySchema } from "@backflip/core/driver-kit";
 import * as z from "zod";
 
 /** The fields the driver reads from Forgejo's `ActionRun` JSON. */
@@ -11,18 +12,20 @@ export interface ActionRunEntry {
   readonly createdMs: number | undefined;
 }
 
-const runSchema = z.object({
-  id: z.number().int().positive(),
-  index_in_repo: z.number().int().optional(),
-  run_number: z.number().int().optional(),
-  status: z.string().optional(),
-  conclusion: z.string().nullable().optional(),
-  workflow_id: z.string().optional(),
-  event: z.string().optional(),
-  trigger_event: z.string().optional(),
-  created: z.string().optional(),
-  html_url: z.string().optional(),
-});
+const runSchema = lazySchema(() =>
+  z.object({
+    id: z.number().int().positive(),
+    index_in_repo: z.number().int().optional(),
+    run_number: z.number().int().optional(),
+    status: z.string().optional(),
+    conclusion: z.string().nullable().optional(),
+    workflow_id: z.string().optional(),
+    event: z.string().optional(),
+    trigger_event: z.string().optional(),
+    created: z.string().optional(),
+    html_url: z.string().optional(),
+  }),
+);
 
 /**
  * A run's status. Forgejo returns its raw status; Gitea-style `status` + `conclusion`

@@ -1,4 +1,5 @@
 import { FINAL_RUN_STATUSES, type RunStatus } from "@backflip/core";
+import { lazySchema } from "@backflip/core/driver-kit";
 import * as z from "zod";
 import { type ActionRunEntry, runStatus } from "./action-run";
 
@@ -17,16 +18,18 @@ export interface ActionTaskEntry {
   readonly url: string | undefined;
 }
 
-const taskSchema = z.object({
-  id: z.number().int(),
-  name: z.string().optional(),
-  run_number: z.number().int().positive(),
-  status: z.string().optional(),
-  workflow_id: z.string().optional(),
-  event: z.string().optional(),
-  url: z.string().optional(),
-  created_at: z.string().optional(),
-});
+const taskSchema = lazySchema(() =>
+  z.object({
+    id: z.number().int(),
+    name: z.string().optional(),
+    run_number: z.number().int().positive(),
+    status: z.string().optional(),
+    workflow_id: z.string().optional(),
+    event: z.string().optional(),
+    url: z.string().optional(),
+    created_at: z.string().optional(),
+  }),
+);
 
 /**
  * Parses `GET …/actions/tasks` (`{workflow_runs: [ActionTask], total_count}`, Forgejo ≥ 8,

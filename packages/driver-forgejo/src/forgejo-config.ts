@@ -1,5 +1,5 @@
 import type { DriverError, Topology } from "@backflip/core";
-import { httpUrlSchema, invalidInput, parseInput } from "@backflip/core/driver-kit";
+import { httpUrlSchema, invalidInput, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import { Agent, type Dispatcher } from "undici";
 import * as z from "zod";
@@ -95,50 +95,54 @@ const fillsTo = (schema: z.ZodType<string>) => (p: string) => {
   return /^[A-Za-z0-9]/.test(filled) && schema.safeParse(filled).success;
 };
 
-const namingSchema = z.object({
-  packagePattern: pattern("component")
-    .refine((p) => p.includes("{component}"), "must contain {component}")
-    .refine(
-      fillsTo(packageNameSchema),
-      "once filled, a package name: starts with a letter or digit, then letters, digits, '.', '_', '+' or '-'",
-    ),
-  filePattern: pattern("component", "sha")
-    .refine((p) => p.includes("{sha}"), "must contain {sha}")
-    .refine(
-      fillsTo(fileNameSchema),
-      "once filled, a file name: starts with a letter or digit, then letters, digits, '.', '_', '+' or '-'",
-    ),
-  retention: z.number().int().min(1),
-});
+const namingSchema = lazySchema(() =>
+  z.object({
+    packagePattern: pattern("component")
+      .refine((p) => p.includes("{component}"), "must contain {component}")
+      .refine(
+        fillsTo(packageNameSchema),
+        "once filled, a package name: starts with a letter or digit, then letters, digits, '.', '_', '+' or '-'",
+      ),
+    filePattern: pattern("component", "sha")
+      .refine((p) => p.includes("{sha}"), "must contain {sha}")
+      .refine(
+        fillsTo(fileNameSchema),
+        "once filled, a file name: starts with a letter or digit, then letters, digits, '.', '_', '+' or '-'",
+      ),
+    retention: z.number().int().min(1),
+  }),
+);
 
-const configSchema = z.object({
-  baseUrl: httpUrlSchema.refine(
-    (u) => !URL.canParse(u) || new URL(u).protocol === "https:" || isLoopback(new URL(u).hostname),
-    "http:// would send the token in clear: use https:// (http only for a loopback host: 127.0.0.0/8, ::1, localhost)",
-  ),
-  token: z
-    .string({ error: "expected a token string" })
-    .regex(/^[\x21-\x7e]{1,512}$/, "expected a non-empty token of printable characters without spaces"),
-  owner: ownerNameSchema.optional(),
-  repo: repoNameSchema.optional(),
-  repoOwner: ownerNameSchema.optional(),
-  naming: namingSchema.optional(),
-  retry: z
-    .object({
-      attempts: z.number().int().min(1).max(20),
-      baseDelayMs: z.number().int().min(0).max(60_000),
-      maxDelayMs: z.number().int().min(0).max(600_000),
-      deadlineMs: ms(3_600_000),
-    })
-    .partial()
-    .optional(),
-  headersTimeoutMs: ms(3_600_000).optional(),
-  bodyTimeoutMs: ms(3_600_000).optional(),
-  returnRunInfo: z.boolean().optional(),
-  runLookupTimeoutMs: ms(3_600_000).optional(),
-  runLookupPollMs: ms(600_000).optional(),
-  clockSkewMs: z.number().int().min(0).max(86_400_000).optional(),
-});
+const configSchema = lazySchema(() =>
+  z.object({
+    baseUrl: httpUrlSchema.refine(
+      (u) => !URL.canParse(u) || new URL(u).protocol === "https:" || isLoopback(new URL(u).hostname),
+      "http:// would send the token in clear: use https:// (http only for a loopback host: 127.0.0.0/8, ::1, localhost)",
+    ),
+    token: z
+      .string({ error: "expected a token string" })
+      .regex(/^[\x21-\x7e]{1,512}$/, "expected a non-empty token of printable characters without spaces"),
+    owner: ownerNameSchema.optional(),
+    repo: repoNameSchema.optional(),
+    repoOwner: ownerNameSchema.optional(),
+    naming: namingSchema.optional(),
+    retry: z
+      .object({
+        attempts: z.number().int().min(1).max(20),
+        baseDelayMs: z.number().int().min(0).max(60_000),
+        maxDelayMs: z.number().int().min(0).max(600_000),
+        deadlineMs: ms(3_600_000),
+      })
+      .partial()
+      .optional(),
+    headersTimeoutMs: ms(3_600_000).optional(),
+    bodyTimeoutMs: ms(3_600_000).optional(),
+    returnRunInfo: z.boolean().optional(),
+    runLookupTimeoutMs: ms(3_600_000).optional(),
+    runLookupPollMs: ms(600_000).optional(),
+    clockSkewMs: z.number().int().min(0).max(86_400_000).optional(),
+  }),
+);
 
 /** Validates a {@link ForgejoConfig} (without ever echoing the token) and applies defaults. */
 export function resolveForgejoConfig(

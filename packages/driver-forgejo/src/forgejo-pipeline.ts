@@ -10,7 +10,7 @@ import {
   type PipelineOperation,
   type PipelineRun,
 } from "@backflip/core";
-import { invalidInput, parseInput } from "@backflip/core/driver-kit";
+import { invalidInput, lazySchema, parseInput } from "@backflip/core/driver-kit";
 import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import * as z from "zod";
 import { afterFailedDispatch, type DispatchLookup, findDispatchedRun } from "./dispatched-run";
@@ -28,20 +28,26 @@ import { ApiRunSource, type RunSource } from "./run-source";
 import { TaskRunSource } from "./task-run-source";
 import { VersionProbe } from "./version-probe";
 
-const dispatchSchema = z.object({
-  workflow: workflowFileSchema,
-  ref: gitRefSchema,
-  inputs: workflowInputsSchema,
-});
-const followSchema = z.object({
-  deadlineMs: z.number().int().min(1).max(86_400_000),
-  pollMs: z.number().int().min(1).max(600_000).optional(),
-});
-const dispatchReplySchema = z.object({
-  id: z.number().int().positive(),
-  run_number: z.number().int().positive().optional(),
-  jobs: z.array(z.string()).nullable().optional(),
-});
+const dispatchSchema = lazySchema(() =>
+  z.object({
+    workflow: workflowFileSchema,
+    ref: gitRefSchema,
+    inputs: workflowInputsSchema,
+  }),
+);
+const followSchema = lazySchema(() =>
+  z.object({
+    deadlineMs: z.number().int().min(1).max(86_400_000),
+    pollMs: z.number().int().min(1).max(600_000).optional(),
+  }),
+);
+const dispatchReplySchema = lazySchema(() =>
+  z.object({
+    id: z.number().int().positive(),
+    run_number: z.number().int().positive().optional(),
+    jobs: z.array(z.string()).nullable().optional(),
+  }),
+);
 
 const isFinal = (run: PipelineRun) => FINAL_RUN_STATUSES.includes(run.status);
 

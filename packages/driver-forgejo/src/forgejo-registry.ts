@@ -12,6 +12,7 @@ import {
 } from "@backflip/core";
 import {
   invalidInput,
+  lazySchema,
   parseInput,
   quoteForShell,
   shaSchema,
@@ -45,32 +46,38 @@ interface Names {
   readonly file: string;
 }
 
-const refSchema = z.object({ component: simpleNameSchema, sha: shaSchema });
-const sourceSchema = z.union([
+const refSchema = lazySchema(() => z.object({ component: simpleNameSchema, sha: shaSchema }));
+const sourceSchema = lazySchema(() =>
+  z.union([
+    z.object({
+      path: z
+        .string()
+        .min(1, "expected a file path")
+        .refine((p) => !p.includes("\0"), "path contains a NUL byte"),
+    }),
+    z.object({
+      stream: z.custom<AsyncIterable<Uint8Array>>(
+        (v) => typeof v === "object" && v !== null && Symbol.asyncIterator in v,
+        "expected an AsyncIterable of bytes",
+      ),
+      size: z.number().int().min(0).optional(),
+    }),
+  ]),
+);
+const destSchema = lazySchema(() =>
+  z
+    .string()
+    .min(1, "expected a destination path")
+    .refine((p) => !p.includes("\0"), "path contains a NUL byte"),
+);
+const retentionSchema = lazySchema(() =>
   z.object({
-    path: z
-      .string()
-      .min(1, "expected a file path")
-      .refine((p) => !p.includes("\0"), "path contains a NUL byte"),
+    history: z.array(shaSchema).max(10_000),
+    components: z.array(simpleNameSchema).min(1),
+    keep: z.number().int().min(1).optional(),
+    warnWithin: z.number().int().min(0).optional(),
   }),
-  z.object({
-    stream: z.custom<AsyncIterable<Uint8Array>>(
-      (v) => typeof v === "object" && v !== null && Symbol.asyncIterator in v,
-      "expected an AsyncIterable of bytes",
-    ),
-    size: z.number().int().min(0).optional(),
-  }),
-]);
-const destSchema = z
-  .string()
-  .min(1, "expected a destination path")
-  .refine((p) => !p.includes("\0"), "path contains a NUL byte");
-const retentionSchema = z.object({
-  history: z.array(shaSchema).max(10_000),
-  components: z.array(simpleNameSchema).min(1),
-  keep: z.number().int().min(1).optional(),
-  warnWithin: z.number().int().min(0).optional(),
-});
+);
 
 const HINTS = {
   missing:

@@ -1,3 +1,4 @@
+import { lazySchema } from "@backflip/core/driver-kit";
 import * as z from "zod";
 
 /** One entry of `GET /api/v1/packages/{owner}`: Forgejo lists one entry per version. */
@@ -17,23 +18,27 @@ export interface PackageFileEntry {
   readonly sha256: string | undefined;
 }
 
-const entrySchema = z.object({
-  id: z.number(),
-  type: z.string(),
-  name: z.string(),
-  version: z.string(),
-  created_at: z.string(),
-});
+const entrySchema = lazySchema(() =>
+  z.object({
+    id: z.number(),
+    type: z.string(),
+    name: z.string(),
+    version: z.string(),
+    created_at: z.string(),
+  }),
+);
 
 // Current Gitea/Forgejo emit `size`; older Gitea left the field untagged, so `Size`.
-const fileSchema = z
-  .object({
-    name: z.string(),
-    size: z.number().int().min(0).optional(),
-    Size: z.number().int().min(0).optional(),
-    sha256: z.string().optional(),
-  })
-  .refine((f) => f.size !== undefined || f.Size !== undefined, "size or Size is required");
+const fileSchema = lazySchema(() =>
+  z
+    .object({
+      name: z.string(),
+      size: z.number().int().min(0).optional(),
+      Size: z.number().int().min(0).optional(),
+      sha256: z.string().optional(),
+    })
+    .refine((f) => f.size !== undefined || f.Size !== undefined, "size or Size is required"),
+);
 
 /** Parses the package listing; `null` when it is not the documented shape. */
 export function parsePackageList(data: unknown): PackageEntry[] | null {

@@ -1,10 +1,11 @@
 import type { DriverError } from "@backflip/core";
+import { lazySchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import * as z from "zod";
 import type { ForgejoHttp } from "./forgejo-http";
 import { parseServerVersion, type ServerVersion } from "./forgejo-version";
 
-const versionSchema = z.object({ version: z.string() });
+const versionSchema = lazySchema(() => z.object({ version: z.string() }));
 
 /**
  * Learns the server's version once per client, lazily (`GET /api/v1/version`). A server

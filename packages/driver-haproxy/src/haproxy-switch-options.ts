@@ -4,6 +4,7 @@ import {
   commandNameSchema,
   envNameSchema,
   freeTextSchema,
+  lazySchema,
   simpleNameSchema,
 } from "@backflip/core/driver-kit";
 import * as z from "zod";
@@ -82,116 +83,125 @@ export interface HaproxySwitchOptions {
 }
 
 /** A path HAProxy's config and runtime API read as one word: portable characters only. */
-export const haproxyPathSchema = absolutePathSchema.refine(
-  (p) => /^[A-Za-z0-9_./@-]+$/.test(p),
-  "expected a path of letters, digits, '_', '.', '/', '@' or '-'",
+export const haproxyPathSchema = lazySchema(() =>
+  absolutePathSchema.refine(
+    (p) => /^[A-Za-z0-9_./@-]+$/.test(p),
+    "expected a path of letters, digits, '_', '.', '/', '@' or '-'",
+  ),
 );
-const address = z
-  .string()
-  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):[0-9]{1,5}$/, "expected host:port");
+const address = lazySchema(() =>
+  z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):[0-9]{1,5}$/, "expected host:port"),
+);
 const fn = <T>(what: string) =>
   z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 
 /** The zod schema of {@link HaproxySwitchOptions}, servers and routes cross-checked against the colors and components. */
-export const haproxySwitchOptionsSchema = z
-  .object({
-    shell: z.custom<Shell>(
-      (v) => typeof v === "object" && v !== null && typeof (v as Shell).run === "function",
-      { message: "shell must be a Shell (an object with run)" },
-    ),
-    env: envNameSchema,
-    colors: z.array(simpleNameSchema).min(2),
-    components: z.array(simpleNameSchema).min(1),
-    configPath: haproxyPathSchema,
-    healthPath: absolutePathSchema,
-    state: z.object({
-      stateFile: absolutePathSchema,
-      historyFile: absolutePathSchema,
-      historyLimit: z.number().int().min(1).max(100_000),
-    }),
-    servers: z.record(
-      simpleNameSchema,
-      z.record(simpleNameSchema, z.union([address, z.array(address).min(1)])),
-    ),
-    mode: z.enum(["reload", "map"]).optional(),
-    binds: z.array(freeTextSchema(200)).min(1).optional(),
-    statsSocket: haproxyPathSchema.optional(),
-    mapFile: haproxyPathSchema.optional(),
-    reload: reloadMethodSchema.optional(),
-    routes: z
-      .record(
+export const haproxySwitchOptionsSchema = lazySchema(() =>
+  z
+    .object({
+      shell: z.custom<Shell>(
+        (v) => typeof v === "object" && v !== null && typeof (v as Shell).run === "function",
+        { message: "shell must be a Shell (an object with run)" },
+      ),
+      env: envNameSchema,
+      colors: z.array(simpleNameSchema).min(2),
+      components: z.array(simpleNameSchema).min(1),
+      configPath: haproxyPathSchema,
+      healthPath: absolutePathSchema,
+      state: z.object({
+        stateFile: absolutePathSchema,
+        historyFile: absolutePathSchema,
+        historyLimit: z.number().int().min(1).max(100_000),
+      }),
+      servers: z.record(
         simpleNameSchema,
-        z
-          .string()
-          .max(4096, "expected a path prefix of at most 4096 characters")
-          .regex(/^\/[A-Za-z0-9_./~-]*$/, "expected a path prefix like /api/")
-          .refine((p) => !p.split("/").includes(".."), "a path prefix has no '..' segment"),
-      )
-      .optional(),
-    defaultComponent: simpleNameSchema.optional(),
-    template: z.string().min(1).optional(),
-    vars: z.record(z.string(), z.unknown()).optional(),
-    httpClientCaFile: absolutePathSchema
-      .refine((p) => /^[A-Za-z0-9_./@+-]+$/.test(p), "expected a path without blanks or quotes")
-      .optional(),
-    haproxyBin: commandNameSchema.optional(),
-    socatBin: commandNameSchema.optional(),
-    runtimeApi: fn<RuntimeApiFactory>("runtimeApi").optional(),
-    processSignals: z
-      .custom<ProcessSignals>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          typeof (v as ProcessSignals).commandOf === "function" &&
-          typeof (v as ProcessSignals).send === "function",
-        { message: "processSignals must have commandOf and send functions" },
-      )
-      .optional(),
-    drain: z.boolean().optional(),
-    confirmTimeoutMs: z.number().int().min(1).max(600_000).optional(),
-    commandTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
-    now: fn<() => Date>("now").optional(),
-  })
-  .superRefine((o, ctx) => {
-    const { components, colors } = o;
-    for (const component of components) {
-      for (const color of colors) {
-        if (o.servers[component]?.[color] === undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["servers", component, color],
-            message: `no server address for ${component} in ${color}`,
-          });
+        z.record(simpleNameSchema, z.union([address, z.array(address).min(1)])),
+      ),
+      mode: z.enum(["reload", "map"]).optional(),
+      binds: z.array(freeTextSchema(200)).min(1).optional(),
+      statsSocket: haproxyPathSchema.optional(),
+      mapFile: haproxyPathSchema.optional(),
+      reload: reloadMethodSchema.optional(),
+      routes: z
+        .record(
+          simpleNameSchema,
+          z
+            .string()
+            .max(4096, "expected a path prefix of at most 4096 characters")
+            .regex(/^\/[A-Za-z0-9_./~-]*$/, "expected a path prefix like /api/")
+            .refine((p) => !p.split("/").includes(".."), "a path prefix has no '..' segment"),
+        )
+        .optional(),
+      defaultComponent: simpleNameSchema.optional(),
+      template: z.string().min(1).optional(),
+      vars: z.record(z.string(), z.unknown()).optional(),
+      httpClientCaFile: absolutePathSchema
+        .refine((p) => /^[A-Za-z0-9_./@+-]+$/.test(p), "expected a path without blanks or quotes")
+        .optional(),
+      haproxyBin: commandNameSchema.optional(),
+      socatBin: commandNameSchema.optional(),
+      runtimeApi: fn<RuntimeApiFactory>("runtimeApi").optional(),
+      processSignals: z
+        .custom<ProcessSignals>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as ProcessSignals).commandOf === "function" &&
+            typeof (v as ProcessSignals).send === "function",
+          { message: "processSignals must have commandOf and send functions" },
+        )
+        .optional(),
+      drain: z.boolean().optional(),
+      confirmTimeoutMs: z.number().int().min(1).max(600_000).optional(),
+      commandTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+      now: fn<() => Date>("now").optional(),
+    })
+    .superRefine((o, ctx) => {
+      const { components, colors } = o;
+      for (const component of components) {
+        for (const color of colors) {
+          if (o.servers[component]?.[color] === undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["servers", component, color],
+              message: `no server address for ${component} in ${color}`,
+            });
+          }
         }
       }
-    }
-    for (const [component, byColor] of Object.entries(o.servers)) {
-      if (!components.includes(component)) {
-        ctx.addIssue({ code: "custom", path: ["servers", component], message: "not one of the components" });
-      }
-      for (const color of Object.keys(byColor)) {
-        if (!colors.includes(color)) {
+      for (const [component, byColor] of Object.entries(o.servers)) {
+        if (!components.includes(component)) {
           ctx.addIssue({
             code: "custom",
-            path: ["servers", component, color],
-            message: "not one of the colors",
+            path: ["servers", component],
+            message: "not one of the components",
           });
         }
+        for (const color of Object.keys(byColor)) {
+          if (!colors.includes(color)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["servers", component, color],
+              message: "not one of the colors",
+            });
+          }
+        }
       }
-    }
-    for (const component of Object.keys(o.routes ?? {})) {
-      if (!components.includes(component)) {
-        ctx.addIssue({ code: "custom", path: ["routes", component], message: "not one of the components" });
+      for (const component of Object.keys(o.routes ?? {})) {
+        if (!components.includes(component)) {
+          ctx.addIssue({ code: "custom", path: ["routes", component], message: "not one of the components" });
+        }
       }
-    }
-    if (o.defaultComponent !== undefined && !components.includes(o.defaultComponent)) {
-      ctx.addIssue({ code: "custom", path: ["defaultComponent"], message: "not one of the components" });
-    }
-    if (o.drain && o.mode !== "map") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["drain"],
-        message: "drain applies to runtime-map mode only: a reload already drains the old workers gracefully",
-      });
-    }
-  });
+      if (o.defaultComponent !== undefined && !components.includes(o.defaultComponent)) {
+        ctx.addIssue({ code: "custom", path: ["defaultComponent"], message: "not one of the components" });
+      }
+      if (o.drain && o.mode !== "map") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["drain"],
+          message:
+            "drain applies to runtime-map mode only: a reload already drains the old workers gracefully",
+        });
+      }
+    }),
+);

@@ -1,6 +1,6 @@
 import type { DriverError } from "@backflip/core";
 import type { RemoteFiles } from "@backflip/core/driver-kit";
-import { absolutePathSchema, poll } from "@backflip/core/driver-kit";
+import { absolutePathSchema, lazySchema, poll } from "@backflip/core/driver-kit";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import * as z from "zod";
 import { haproxyError } from "./haproxy-error";
@@ -23,29 +23,31 @@ export type ReloadMethod =
   | { readonly method: "master-cli"; readonly socket: string };
 
 /** The zod schema of a {@link ReloadMethod}. */
-export const reloadMethodSchema = z.discriminatedUnion("method", [
-  z.object({
-    method: z.literal("signal"),
-    pidFile: absolutePathSchema,
-    signal: z.enum(["USR2", "HUP"]).optional(),
-  }),
-  z.object({
-    method: z.literal("systemctl"),
-    unit: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,254}$/,
-        "expected a systemd unit name like haproxy.service (starting with a letter or digit)",
+export const reloadMethodSchema = lazySchema(() =>
+  z.discriminatedUnion("method", [
+    z.object({
+      method: z.literal("signal"),
+      pidFile: absolutePathSchema,
+      signal: z.enum(["USR2", "HUP"]).optional(),
+    }),
+    z.object({
+      method: z.literal("systemctl"),
+      unit: z
+        .string()
+        .regex(
+          /^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,254}$/,
+          "expected a systemd unit name like haproxy.service (starting with a letter or digit)",
+        ),
+    }),
+    z.object({
+      method: z.literal("master-cli"),
+      socket: absolutePathSchema.refine(
+        (p) => /^[A-Za-z0-9_./@-]+$/.test(p),
+        "a socket path of letters, digits, '_', '.', '/', '@' or '-'",
       ),
-  }),
-  z.object({
-    method: z.literal("master-cli"),
-    socket: absolutePathSchema.refine(
-      (p) => /^[A-Za-z0-9_./@-]+$/.test(p),
-      "a socket path of letters, digits, '_', '.', '/', '@' or '-'",
-    ),
-  }),
-]);
+    }),
+  ]),
+);
 
 /** The default: USR2 to the master in `/run/haproxy.pid`, as Debian's packaged unit writes it. */
 export const DEFAULT_RELOAD: ReloadMethod = { method: "signal", pidFile: "/run/haproxy.pid", signal: "USR2" };

@@ -2,6 +2,7 @@ import type { Shell } from "@backflip/core";
 import {
   absolutePathSchema,
   commandNameSchema,
+  lazySchema,
   simpleNameSchema,
   timerMsSchema,
 } from "@backflip/core/driver-kit";
@@ -9,67 +10,75 @@ import * as z from "zod";
 import { defaultNginxTemplate, type NginxTemplate } from "./default-nginx-template";
 
 /** A path nginx reads unquoted in `include` and on a command line: no blanks, quotes or `;`. */
-const configPath = absolutePathSchema.refine(
-  (p) => /^[A-Za-z0-9_./@+-]+$/.test(p),
-  "expected a path of letters, digits, '_', '.', '/', '@', '+' or '-'",
+const configPath = lazySchema(() =>
+  absolutePathSchema.refine(
+    (p) => /^[A-Za-z0-9_./@+-]+$/.test(p),
+    "expected a path of letters, digits, '_', '.', '/', '@', '+' or '-'",
+  ),
 );
-const address = z
-  .string()
-  .regex(/^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/, "expected host:port");
+const address = lazySchema(() =>
+  z.string().regex(/^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/, "expected host:port"),
+);
 const program = (name: string) => commandNameSchema.default(name);
 const fn = <T>(what: string) =>
   z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 
 /** The zod schema of {@link NginxSwitchOptions}, defaults filled in: every upstream has servers in every color. */
-export const nginxSwitchOptionsSchema = z
-  .object({
-    shell: z.custom<Shell>((v) => typeof (v as Shell | null)?.run === "function", {
-      message: "shell must be a Shell (an object with run)",
-    }),
-    colors: z.array(simpleNameSchema).min(2).readonly(),
-    upstreams: z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, "expected an nginx upstream name"),
-        z.record(simpleNameSchema, z.union([address, z.array(address).min(1).readonly()])).readonly(),
-      )
-      .refine((u) => Object.keys(u).length > 0, "name at least one upstream")
-      .readonly(),
-    includeFile: configPath,
-    mainConfig: configPath,
-    prefix: configPath.optional(),
-    statusListen: z
-      .string()
-      .regex(
-        /^(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|\[::1\]):[0-9]{1,5}$/,
-        "expected a loopback address:port",
-      ),
-    state: z.object({
-      stateFile: absolutePathSchema,
-      historyFile: absolutePathSchema,
-      historyLimit: z.number().int().min(2).max(100_000).default(50),
-    }),
-    template: fn<NginxTemplate>("template").default(() => defaultNginxTemplate),
-    nginxBin: program("nginx"),
-    curlBin: program("curl"),
-    settleMs: z.number().int().min(0).max(60_000).default(300),
-    confirmTimeoutMs: timerMsSchema.default(10_000),
-    commandTimeoutMs: timerMsSchema.default(30_000),
-    now: fn<() => Date>("now").optional(),
-  })
-  .superRefine((o, ctx) => {
-    if (o.includeFile === o.mainConfig) {
-      ctx.addIssue({ code: "custom", path: ["includeFile"], message: "must not be the main config itself" });
-    }
-    for (const [name, byColor] of Object.entries(o.upstreams)) {
-      for (const color of o.colors.filter((c) => byColor[c] === undefined)) {
+export const nginxSwitchOptionsSchema = lazySchema(() =>
+  z
+    .object({
+      shell: z.custom<Shell>((v) => typeof (v as Shell | null)?.run === "function", {
+        message: "shell must be a Shell (an object with run)",
+      }),
+      colors: z.array(simpleNameSchema).min(2).readonly(),
+      upstreams: z
+        .record(
+          z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, "expected an nginx upstream name"),
+          z.record(simpleNameSchema, z.union([address, z.array(address).min(1).readonly()])).readonly(),
+        )
+        .refine((u) => Object.keys(u).length > 0, "name at least one upstream")
+        .readonly(),
+      includeFile: configPath,
+      mainConfig: configPath,
+      prefix: configPath.optional(),
+      statusListen: z
+        .string()
+        .regex(
+          /^(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|\[::1\]):[0-9]{1,5}$/,
+          "expected a loopback address:port",
+        ),
+      state: z.object({
+        stateFile: absolutePathSchema,
+        historyFile: absolutePathSchema,
+        historyLimit: z.number().int().min(2).max(100_000).default(50),
+      }),
+      template: fn<NginxTemplate>("template").default(() => defaultNginxTemplate),
+      nginxBin: program("nginx"),
+      curlBin: program("curl"),
+      settleMs: z.number().int().min(0).max(60_000).default(300),
+      confirmTimeoutMs: timerMsSchema.default(10_000),
+      commandTimeoutMs: timerMsSchema.default(30_000),
+      now: fn<() => Date>("now").optional(),
+    })
+    .superRefine((o, ctx) => {
+      if (o.includeFile === o.mainConfig) {
         ctx.addIssue({
           code: "custom",
-          path: ["upstreams", name, color],
-          message: `no servers for ${color}`,
+          path: ["includeFile"],
+          message: "must not be the main config itself",
         });
       }
-    }
-  });
+      for (const [name, byColor] of Object.entries(o.upstreams)) {
+        for (const color of o.colors.filter((c) => byColor[c] === undefined)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["upstreams", name, color],
+            message: `no servers for ${color}`,
+          });
+        }
+      }
+    }),
+);
 
 /** Options of {@link createNginxSwitch}. */
 export interface NginxSwitchOptions {

@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import type { DriverError } from "@backflip/core";
-import { absolutePathSchema } from "@backflip/core/driver-kit";
+import { absolutePathSchema, lazySchema } from "@backflip/core/driver-kit";
 import { err, ok, type Result } from "neverthrow";
 import * as z from "zod";
 import { pgError } from "./postgres-error";
@@ -17,18 +17,22 @@ export type PgSslOption = boolean | { readonly caFile?: string; readonly servern
 export type PgTls = false | { readonly ca?: string; readonly servername?: string };
 
 /** A DNS name a certificate can carry. */
-const serverNameSchema = z
-  .string()
-  .regex(
-    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
-    "expected a DNS name like db.example.org",
-  );
+const serverNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+      "expected a DNS name like db.example.org",
+    ),
+);
 
 /** The `ssl` option's schema (strict: no `rejectUnauthorized` or other `tls` options pass). */
-export const pgSslSchema = z.union([
-  z.boolean(),
-  z.object({ caFile: absolutePathSchema.optional(), servername: serverNameSchema.optional() }).strict(),
-]);
+export const pgSslSchema = lazySchema(() =>
+  z.union([
+    z.boolean(),
+    z.object({ caFile: absolutePathSchema.optional(), servername: serverNameSchema.optional() }).strict(),
+  ]),
+);
 
 /** The largest CA file read (a bundle of a few hundred certificates). */
 const MAX_CA_BYTES = 1_000_000;

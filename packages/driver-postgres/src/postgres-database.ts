@@ -8,7 +8,7 @@ import type {
   Shell,
   Topology,
 } from "@backflip/core";
-import { abortSignalSchema, parseInput, timerMsSchema } from "@backflip/core/driver-kit";
+import { abortSignalSchema, lazySchema, parseInput, timerMsSchema } from "@backflip/core/driver-kit";
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import * as z from "zod";
 import { type PgSslOption, pgSslSchema, resolvePgTls } from "./pg-tls";
@@ -24,28 +24,34 @@ const DEFAULT_STATEMENT_TIMEOUT_MS = 300_000;
 /** `lock_timeout` when the caller gives none: 10 s, so a blocked script fails instead of stalling the app. */
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
-const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case SQL identifier");
+const identifier = lazySchema(() =>
+  z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case SQL identifier"),
+);
 /** golang-migrate's table, optionally schema-qualified: `schema_migrations` or `app.schema_migrations`. */
-const migrationsTableSchema = z
-  .string()
-  .refine(
-    (t) => t.split(".").length <= 2 && t.split(".").every((part) => identifier.safeParse(part).success),
-    {
-      message: "expected `table` or `schema.table` of lower-case identifiers",
-    },
-  );
+const migrationsTableSchema = lazySchema(() =>
+  z
+    .string()
+    .refine(
+      (t) => t.split(".").length <= 2 && t.split(".").every((part) => identifier.safeParse(part).success),
+      {
+        message: "expected `table` or `schema.table` of lower-case identifiers",
+      },
+    ),
+);
 
 const timerMs = timerMsSchema;
-const applySqlSchema = z.object({
-  sql: z.string().refine((s) => s.trim() !== "", "the script is empty"),
-  options: z
-    .object({
-      statementTimeoutMs: timerMs.optional(),
-      lockTimeoutMs: timerMs.optional(),
-      signal: abortSignalSchema.optional(),
-    })
-    .optional(),
-});
+const applySqlSchema = lazySchema(() =>
+  z.object({
+    sql: z.string().refine((s) => s.trim() !== "", "the script is empty"),
+    options: z
+      .object({
+        statementTimeoutMs: timerMs.optional(),
+        lockTimeoutMs: timerMs.optional(),
+        signal: abortSignalSchema.optional(),
+      })
+      .optional(),
+  }),
+);
 
 /**
  * A {@link Database} over either transport: inverse SQL in one transaction that stops
@@ -179,16 +185,18 @@ export interface PgDatabaseOptions {
   readonly migrationsTable?: string;
 }
 
-const pgOptionsSchema = z.object({
-  host: hostSchema,
-  port: z.number().int().min(1).max(65_535).optional(),
-  user: roleNameSchema,
-  password: z.string().optional(),
-  database: databaseNameSchema,
-  ssl: pgSslSchema.optional(),
-  connectTimeoutMs: timerMs.optional(),
-  migrationsTable: migrationsTableSchema.optional(),
-});
+const pgOptionsSchema = lazySchema(() =>
+  z.object({
+    host: hostSchema,
+    port: z.number().int().min(1).max(65_535).optional(),
+    user: roleNameSchema,
+    password: z.string().optional(),
+    database: databaseNameSchema,
+    ssl: pgSslSchema.optional(),
+    connectTimeoutMs: timerMs.optional(),
+    migrationsTable: migrationsTableSchema.optional(),
+  }),
+);
 
 /**
  * A {@link Database} over the wire protocol (`pg`). Validates the options and reads the
@@ -236,28 +244,32 @@ export interface PsqlDatabaseOptions {
   readonly migrationsTable?: string;
 }
 
-const psqlOptionsSchema = z.object({
-  shell: z.custom<Shell>((s) => typeof (s as Shell | null)?.run === "function", "expected a Shell"),
-  user: roleNameSchema.optional(),
-  database: databaseNameSchema.optional(),
-  topology: z
-    .object({
-      database: z.object({ user: z.string(), name: z.string() }).optional(),
-    })
-    .passthrough()
-    .optional(),
-  host: hostSchema.optional(),
-  port: z.number().int().min(1).max(65_535).optional(),
-  psqlCommand: z.array(z.string().min(1)).min(1).optional(),
-  timeoutMs: timerMs.optional(),
-  migrationsTable: migrationsTableSchema.optional(),
-});
+const psqlOptionsSchema = lazySchema(() =>
+  z.object({
+    shell: z.custom<Shell>((s) => typeof (s as Shell | null)?.run === "function", "expected a Shell"),
+    user: roleNameSchema.optional(),
+    database: databaseNameSchema.optional(),
+    topology: z
+      .object({
+        database: z.object({ user: z.string(), name: z.string() }).optional(),
+      })
+      .passthrough()
+      .optional(),
+    host: hostSchema.optional(),
+    port: z.number().int().min(1).max(65_535).optional(),
+    psqlCommand: z.array(z.string().min(1)).min(1).optional(),
+    timeoutMs: timerMs.optional(),
+    migrationsTable: migrationsTableSchema.optional(),
+  }),
+);
 
 /** The role and database psql connects with, wherever they came from (options or topology). */
-const connectionNamesSchema = z.object({
-  user: roleNameSchema.optional(),
-  database: databaseNameSchema.optional(),
-});
+const connectionNamesSchema = lazySchema(() =>
+  z.object({
+    user: roleNameSchema.optional(),
+    database: databaseNameSchema.optional(),
+  }),
+);
 
 /**
  * A {@link Database} through psql on any {@link Shell} — the runbook's way:

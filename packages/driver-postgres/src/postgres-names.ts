@@ -1,3 +1,4 @@
+import { lazySchema } from "@backflip/core/driver-kit";
 import * as z from "zod";
 
 /**
@@ -9,19 +10,21 @@ const plainName = (what: string) =>
   z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/, `expected a ${what} name (letters, digits, _ . -)`);
 
 /** A role name (`-U`, the wire client's `user`). */
-export const roleNameSchema = plainName("role");
+export const roleNameSchema = lazySchema(() => plainName("role"));
 
 /** A database name (`-d`, the wire client's `database`). */
-export const databaseNameSchema = plainName("database");
+export const databaseNameSchema = lazySchema(() => plainName("database"));
 
 /**
  * A host name, an IPv4 or bracket-less IPv6 address, or a socket directory (an absolute
  * path without `.` or `..` segments: it names the directory it says).
  */
-export const hostSchema = z
-  .string()
-  .regex(
-    /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+)+)$/,
-    "expected a host name, an IP address or a socket directory",
-  )
-  .refine((h) => h.length <= 256, "expected at most 256 characters");
+export const hostSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+)+)$/,
+      "expected a host name, an IP address or a socket directory",
+    )
+    .refine((h) => h.length <= 256, "expected at most 256 characters"),
+);

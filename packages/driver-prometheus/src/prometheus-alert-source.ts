@@ -1,5 +1,11 @@
 import { type AlertQuery, type AlertSource, type DriverError, driverError } from "@backflip/core";
-import { freeTextSchema, hasUnsafeChars, httpUrlSchema, parseInput } from "@backflip/core/driver-kit";
+import {
+  freeTextSchema,
+  hasUnsafeChars,
+  httpUrlSchema,
+  lazySchema,
+  parseInput,
+} from "@backflip/core/driver-kit";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { Agent, type Dispatcher, request } from "undici";
 import * as z from "zod";
@@ -22,32 +28,40 @@ export interface PrometheusOptions {
 }
 
 /** A credential carried in a header: not empty, no control, bidi or line-separator character (never quoted). */
-const credential = z
-  .string()
-  .min(1, "expected a credential")
-  .refine((s) => !hasUnsafeChars(s), "holds a control, bidi or line-separator character");
+const credential = lazySchema(() =>
+  z
+    .string()
+    .min(1, "expected a credential")
+    .refine((s) => !hasUnsafeChars(s), "holds a control, bidi or line-separator character"),
+);
 
 /** `auth`: a bearer token, or basic credentials whose user name has no ':' (it ends the name in the header). */
-const authSchema = z.union([
-  z.object({ bearer: credential }).strict(),
-  z
-    .object({
-      username: freeTextSchema(256).refine((u) => !u.includes(":"), "a basic-auth user name has no ':'"),
-      password: credential,
-    })
-    .strict(),
-]);
+const authSchema = lazySchema(() =>
+  z.union([
+    z.object({ bearer: credential }).strict(),
+    z
+      .object({
+        username: freeTextSchema(256).refine((u) => !u.includes(":"), "a basic-auth user name has no ':'"),
+        password: credential,
+      })
+      .strict(),
+  ]),
+);
 
-const optionsSchema = z.object({
-  baseUrl: httpUrlSchema,
-  auth: authSchema.optional(),
-  requestTimeoutMs: z.number().int().positive().optional(),
-});
+const optionsSchema = lazySchema(() =>
+  z.object({
+    baseUrl: httpUrlSchema,
+    auth: authSchema.optional(),
+    requestTimeoutMs: z.number().int().positive().optional(),
+  }),
+);
 
-const querySchema = z.object({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an alert name"),
-  labels: z.record(z.string(), z.string()).optional(),
-});
+const querySchema = lazySchema(() =>
+  z.object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an alert name"),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+);
 
 /** One alert as `/api/v1/alerts` lists it. */
 export interface PrometheusAlert {
@@ -63,29 +77,33 @@ export interface Sample {
   readonly value: number;
 }
 
-const alertsBody = z.object({
-  status: z.literal("success"),
-  data: z.object({
-    alerts: z.array(
-      z.object({
-        labels: z.record(z.string(), z.string()),
-        state: z.enum(["firing", "pending", "inactive"]),
-        activeAt: z.string().optional(),
-        value: z.string().optional(),
-      }),
-    ),
+const alertsBody = lazySchema(() =>
+  z.object({
+    status: z.literal("success"),
+    data: z.object({
+      alerts: z.array(
+        z.object({
+          labels: z.record(z.string(), z.string()),
+          state: z.enum(["firing", "pending", "inactive"]),
+          activeAt: z.string().optional(),
+          value: z.string().optional(),
+        }),
+      ),
+    }),
   }),
-});
+);
 
-const queryBody = z.object({
-  status: z.literal("success"),
-  data: z.object({
-    resultType: z.string(),
-    result: z.array(
-      z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) }),
-    ),
+const queryBody = lazySchema(() =>
+  z.object({
+    status: z.literal("success"),
+    data: z.object({
+      resultType: z.string(),
+      result: z.array(
+        z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) }),
+      ),
+    }),
   }),
-});
+);
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {

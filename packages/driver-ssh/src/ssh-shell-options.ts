@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { freeTextSchema, localPathSchema } from "@backflip/core/driver-kit";
+import { freeTextSchema, lazySchema, localPathSchema } from "@backflip/core/driver-kit";
 import * as z from "zod";
 
 /** How the server's host key is verified. There is no way to skip verification. */
@@ -49,57 +49,68 @@ export interface SshShellOptions extends SshEndpoint {
   readonly maxChannels?: number;
 }
 
-const fingerprintSchema = z
-  .string()
-  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "expected an OpenSSH fingerprint like SHA256:<43 base64 characters>");
-
-const hostKeySchema = z.union(
-  [
-    z.object({ knownHostsFile: localPathSchema }).strict(),
-    z.object({ knownHosts: z.string().min(1) }).strict(),
-    z.object({ fingerprint: z.union([fingerprintSchema, z.array(fingerprintSchema).min(1)]) }).strict(),
-  ],
-  {
-    error:
-      "hostKey is required: { knownHostsFile }, { knownHosts } or { fingerprint: 'SHA256:…' } (host keys are always verified)",
-  },
+const fingerprintSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^SHA256:[A-Za-z0-9+/]{43}$/,
+      "expected an OpenSSH fingerprint like SHA256:<43 base64 characters>",
+    ),
 );
 
-const endpointSchema = z
-  .object({
-    host: z
-      .string()
-      .refine(
-        (h) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(h) || isIP(h) === 6,
-        "expected a host name or an IP address (starting with a letter or digit)",
-      ),
-    port: z.number().int().min(1).max(65_535).optional(),
-    username: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "expected a user name (starting with a letter or digit)"),
-    privateKey: z.union([z.string().min(1), z.instanceof(Uint8Array)]).optional(),
-    privateKeyPath: localPathSchema.optional(),
-    passphrase: z.string().optional(),
-    agent: localPathSchema.optional(),
-    hostKey: hostKeySchema,
-  })
-  .refine((e) => e.privateKey !== undefined || e.privateKeyPath !== undefined || e.agent !== undefined, {
-    message: "give a privateKey, a privateKeyPath or an agent socket: only key authentication is supported",
-  })
-  .refine((e) => !(e.privateKey !== undefined && e.privateKeyPath !== undefined), {
-    message: "give privateKey or privateKeyPath, not both",
-  });
+const hostKeySchema = lazySchema(() =>
+  z.union(
+    [
+      z.object({ knownHostsFile: localPathSchema }).strict(),
+      z.object({ knownHosts: z.string().min(1) }).strict(),
+      z.object({ fingerprint: z.union([fingerprintSchema, z.array(fingerprintSchema).min(1)]) }).strict(),
+    ],
+    {
+      error:
+        "hostKey is required: { knownHostsFile }, { knownHosts } or { fingerprint: 'SHA256:…' } (host keys are always verified)",
+    },
+  ),
+);
+
+const endpointSchema = lazySchema(() =>
+  z
+    .object({
+      host: z
+        .string()
+        .refine(
+          (h) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(h) || isIP(h) === 6,
+          "expected a host name or an IP address (starting with a letter or digit)",
+        ),
+      port: z.number().int().min(1).max(65_535).optional(),
+      username: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "expected a user name (starting with a letter or digit)"),
+      privateKey: z.union([z.string().min(1), z.instanceof(Uint8Array)]).optional(),
+      privateKeyPath: localPathSchema.optional(),
+      passphrase: z.string().optional(),
+      agent: localPathSchema.optional(),
+      hostKey: hostKeySchema,
+    })
+    .refine((e) => e.privateKey !== undefined || e.privateKeyPath !== undefined || e.agent !== undefined, {
+      message: "give a privateKey, a privateKeyPath or an agent socket: only key authentication is supported",
+    })
+    .refine((e) => !(e.privateKey !== undefined && e.privateKeyPath !== undefined), {
+      message: "give privateKey or privateKeyPath, not both",
+    }),
+);
 
 /** The zod schema of {@link SshShellOptions}; its messages never echo a key or passphrase. */
-export const sshShellOptionsSchema = z.intersection(
-  endpointSchema,
-  z.object({
-    name: freeTextSchema(200).optional(),
-    jump: endpointSchema.optional(),
-    keepaliveIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
-    keepaliveCountMax: z.number().int().min(1).max(100).optional(),
-    connectTimeoutMs: z.number().int().min(1).max(600_000).optional(),
-    killGraceMs: z.number().int().min(0).max(60_000).optional(),
-    maxChannels: z.number().int().min(1).max(64).optional(),
-  }),
+export const sshShellOptionsSchema = lazySchema(() =>
+  z.intersection(
+    endpointSchema,
+    z.object({
+      name: freeTextSchema(200).optional(),
+      jump: endpointSchema.optional(),
+      keepaliveIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
+      keepaliveCountMax: z.number().int().min(1).max(100).optional(),
+      connectTimeoutMs: z.number().int().min(1).max(600_000).optional(),
+      killGraceMs: z.number().int().min(0).max(60_000).optional(),
+      maxChannels: z.number().int().min(1).max(64).optional(),
+    }),
+  ),
 );

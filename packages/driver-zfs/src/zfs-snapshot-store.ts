@@ -12,6 +12,7 @@ import type {
 import {
   datasetNameSchema,
   freeTextSchema,
+  lazySchema,
   locationOf,
   parseInput,
   shortShaSchema,
@@ -41,20 +42,22 @@ export interface ZfsSnapshotStoreOptions {
   readonly name?: string;
 }
 
-const optionsSchema = z.object({
-  shell: z.custom<Shell>((s) => typeof (s as Shell | null)?.run === "function", "expected a Shell"),
-  zfsCommand: z.array(z.string().min(1)).min(1).optional(),
-  snapshotPrefix: snapshotNameSchema.optional(),
-  topology: z
-    .object({ snapshots: z.object({ prefix: z.string() }).optional() })
-    .passthrough()
-    .optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  now: z.function().optional(),
-  name: freeTextSchema(200).optional(),
-});
+const optionsSchema = lazySchema(() =>
+  z.object({
+    shell: z.custom<Shell>((s) => typeof (s as Shell | null)?.run === "function", "expected a Shell"),
+    zfsCommand: z.array(z.string().min(1)).min(1).optional(),
+    snapshotPrefix: snapshotNameSchema.optional(),
+    topology: z
+      .object({ snapshots: z.object({ prefix: z.string() }).optional() })
+      .passthrough()
+      .optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    now: z.function().optional(),
+    name: freeTextSchema(200).optional(),
+  }),
+);
 
-const targetSchema = z.object({ dataset: datasetNameSchema, name: snapshotNameSchema });
+const targetSchema = lazySchema(() => z.object({ dataset: datasetNameSchema, name: snapshotNameSchema }));
 
 /**
  * A {@link SnapshotStore} over `zfs` on any {@link Shell}: OpenZFS 2.x and zfs-fuse.
