@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import { parseArgs } from "node:util";
 import {
   absolutePathSchema,
   actorNameSchema,
@@ -12,8 +12,19 @@ import { err, ok, type Result } from "neverthrow";
 import * as z from "zod";
 import { coordinationKindSchema, coordinationPrefixSchema, etcdEndpointsSchema } from "./coordination";
 
-/** The `options` of a `node:util` `parseArgs` config. */
-export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+/**
+ * The `options` of a `node:util` `parseArgs` config, its shape written out (`parseRaw` passes
+ * it to `parseArgs`, which checks it) so the package's declarations need no `@types/node`.
+ */
+export type OptionSpec = Record<
+  string,
+  {
+    type: "string" | "boolean";
+    multiple?: boolean;
+    short?: string;
+    default?: string | boolean | string[] | boolean[];
+  }
+>;
 
 /**
  * A path given on the command line (`--state-dir`, `--metrics-file`, `--file`): not empty,

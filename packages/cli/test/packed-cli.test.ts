@@ -1,10 +1,26 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installPackedCli, type PackedCli, runInstalled } from "./packed-cli";
+import { installPackedCli, installPackedCliInto, type PackedCli, runInstalled } from "./packed-cli";
 
 /** Runs the installed `backflip` in `cwd`. */
 const backflip = (cli: PackedCli, cwd: string, ...args: string[]) => runInstalled(cli, cwd, args);
+
+/** How a user's strict Node project type-checks: no tsconfig, no `@types/node`. */
+const TSC_FLAGS = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext"];
+
+/** The repository's `tsc` run with {@link TSC_FLAGS} on `files` in `cwd`: its diagnostics, one a line. */
+async function typecheck(cwd: string, files: readonly string[]): Promise<string[]> {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  const output = await promisify(execFile)(process.execPath, [tsc, ...TSC_FLAGS, ...files], { cwd }).then(
+    ({ stdout }) => stdout,
+    (failed: { stdout: string }) => failed.stdout,
+  );
+  return output.split("\n").filter((line) => /error TS\d+/.test(line));
+}
 
 describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix", {
   timeout: 300_000,
@@ -116,6 +132,36 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
     expect([bad.code, bad.stderr]).toEqual([
       2,
       expect.stringContaining('backflip.config.ts: Unrecognized key: "colour"'),
+    ]);
+  });
+
+  it("ships declarations: with only the tarball installed, `init --ts`'s config and an embedding program type-check, a wrong key does not", async () => {
+    const project = await mkdtemp(join(cli.dir, "project-"));
+    await writeFile(join(project, "package.json"), '{ "private": true, "type": "module" }\n');
+    await installPackedCliInto(cli, project);
+    const init = await backflip(cli, project, "init", "--ts", "--env", "prod");
+    expect(init.code, init.stderr).toBe(0);
+    await writeFile(
+      join(project, "embed.ts"),
+      [
+        'import { EXIT, type ExitCode, main, runMain } from "@backflip/cli";',
+        'import { type Out, printFacts } from "@backflip/cli/progress";',
+        'import { simulatedTopology } from "@backflip/cli/simulated-fleet";',
+        "const lines: string[] = [];",
+        "const out: Out = (line) => lines.push(line);",
+        'const code: ExitCode = await main(["status"], out, out);',
+        "if (code !== EXIT.ok) runMain();",
+        'export const shown = [printFacts, simulatedTopology("prod").env, lines];',
+        "",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(project, "wrong-key.ts"),
+      'import type { BackflipConfig } from "@backflip/cli";\nexport default { env: "prod", colour: "blue" } satisfies BackflipConfig;\n',
+    );
+    const errors = await typecheck(project, ["backflip.config.ts", "embed.ts", "wrong-key.ts"]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^wrong-key\.ts\(2,\d+\): error TS2353: .*'colour' does not exist/),
     ]);
   });
 

@@ -14,6 +14,8 @@ export interface PackedCli {
   readonly bin: string;
   /** The temp folder holding the tarball and the prefix. */
   readonly dir: string;
+  /** The packed tarball, in `dir`. */
+  readonly tarball: string;
 }
 
 /**
@@ -28,9 +30,18 @@ export async function installPackedCli(): Promise<PackedCli> {
   });
   const tgz = (await readdir(dir)).find((f) => f.endsWith(".tgz"));
   if (!tgz) throw new Error(`no tarball in ${dir}`);
+  const tarball = join(dir, tgz);
   const prefix = join(dir, "prefix");
-  await run("npm", ["i", "-g", "--no-audit", "--no-fund", "--prefix", prefix, join(dir, tgz)], { cwd: dir });
-  return { bin: join(prefix, "bin", "backflip"), dir };
+  await run("npm", ["i", "-g", "--no-audit", "--no-fund", "--prefix", prefix, tarball], { cwd: dir });
+  return { bin: join(prefix, "bin", "backflip"), dir, tarball };
+}
+
+/**
+ * Installs the packed tarball into `project` (a folder with a package.json) with `npm i`,
+ * as a project that embeds the CLI, or type-checks its `backflip.config.ts`, would.
+ */
+export async function installPackedCliInto(cli: PackedCli, project: string): Promise<void> {
+  await run("npm", ["i", "--no-audit", "--no-fund", cli.tarball], { cwd: project });
 }
 
 /** What one `backflip` process answered: its exit code and output. */
