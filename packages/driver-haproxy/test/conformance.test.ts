@@ -8,6 +8,9 @@ import {
 } from "@backflip/core/testing";
 import { commandsOnly, haproxyReady, type LabOptions, startLab } from "./support/lab";
 
+/** A unix socket of the lab's HAProxy, or the temporary name HAProxy gives one while binding it. */
+const HAPROXY_SOCKET_FILE = /\.sock(\.\d+\.(tmp|bak))?$/;
+
 // Ports: frontends 18400-18403; server addresses 18410-18417 (never listened on here).
 const skip = skipUnlessBackend(haproxyReady, "haproxy", "scripts/backends up haproxy");
 
@@ -28,7 +31,10 @@ function target(name: string, options: LabOptions): ConformanceTarget<TrafficSwi
             actor: "conformance",
           },
           readLive: () => lab.read(lab.sw.livePath),
-          listBesideLive: () => lab.list(dirname(lab.sw.livePath)),
+          // The lab's sockets share the config's directory, and HAProxy binding one (at start,
+          // at a reload) leaves `<socket>.<pid>.tmp`/`.bak` there a moment: its files, not the switch's.
+          listBesideLive: async () =>
+            (await lab.list(dirname(lab.sw.livePath))).filter((name) => !HAPROXY_SOCKET_FILE.test(name)),
           writePrevious: (content) => lab.write(`${lab.sw.livePath}.prev`, content),
           historyLimit: lab.options.state.historyLimit,
         },
