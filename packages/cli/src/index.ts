@@ -26,3 +26,9 @@ export type { Out } from "./progress";
 export { runMain } from "./run-main";
 export { FLEET_FILE, freshIncidentFleet } from "./simulated-target";
 export type { Target, TargetKind, TargetOpener, TargetOpeners, TargetOptions } from "./target";
+// The types the exports above are made of, public here so that a program's own declarations
+// can name them (with only @backflip/cli installed, they live in no other package it can reach).
+export type { DriverError, Journal, Lease, LeaseLock, Topology } from "@backflip/core";
+export type { Drivers } from "@backflip/core/recipes";
+export type { Fleet } from "@backflip/driver-mock";
+export type { ResultAsync } from "neverthrow";

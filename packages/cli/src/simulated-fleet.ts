@@ -33,3 +33,8 @@ export function addLatencies(fleet: Fleet): Fleet {
   for (const [op, ms] of Object.entries(LATENCY)) fleet.faults.latency(op, ms);
   return fleet;
 }
+
+// The types the functions above are made of, public here so that a program's own
+// declarations can name them.
+export type { AppSection, ContainersSection, FullTopology, Topology } from "@backflip/core";
+export type { Fleet } from "@backflip/driver-mock";

@@ -12,10 +12,19 @@ const backflip = (cli: PackedCli, cwd: string, ...args: string[]) => runInstalle
 /** How a user's strict Node project type-checks: no tsconfig, no `@types/node`. */
 const TSC_FLAGS = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext"];
 
-/** The repository's `tsc` run with {@link TSC_FLAGS} on `files` in `cwd`: its diagnostics, one a line. */
-async function typecheck(cwd: string, files: readonly string[]): Promise<string[]> {
+/** The same project emitting its own declarations (into `types/`), as a library built on the CLI does. */
+const DECLARATION_FLAGS = [
+  ...TSC_FLAGS.filter((f) => f !== "--noEmit"),
+  "--declaration",
+  "--emitDeclarationOnly",
+  "--outDir",
+  "types",
+];
+
+/** The repository's `tsc` run with `flags` on `files` in `cwd`: its diagnostics, one a line. */
+async function typecheck(cwd: string, files: readonly string[], flags = TSC_FLAGS): Promise<string[]> {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  const output = await promisify(execFile)(process.execPath, [tsc, ...TSC_FLAGS, ...files], { cwd }).then(
+  const output = await promisify(execFile)(process.execPath, [tsc, ...flags, ...files], { cwd }).then(
     ({ stdout }) => stdout,
     (failed: { stdout: string }) => failed.stdout,
   );
@@ -163,6 +172,25 @@ describe("the packed @backflip/cli, installed with npm i -g into a fresh prefix"
     expect(errors).toEqual([
       expect.stringMatching(/^wrong-key\.ts\(2,\d+\): error TS2353: .*'colour' does not exist/),
     ]);
+  });
+
+  it("ships declarations a program's own declarations can name: inferred exports built on the CLI's types emit without TS2742", async () => {
+    const project = await mkdtemp(join(cli.dir, "library-"));
+    await writeFile(join(project, "package.json"), '{ "private": true, "type": "module" }\n');
+    await installPackedCliInto(cli, project);
+    await writeFile(
+      join(project, "library.ts"),
+      [
+        'import { openCoordination } from "@backflip/cli";',
+        'import { addLatencies, simulatedTopology } from "@backflip/cli/simulated-fleet";',
+        "// Each export's type is inferred: tsc must name the CLI's types (Topology, Fleet, ResultAsync, …) in types/library.d.ts.",
+        'export const topology = simulatedTopology("prod");',
+        "export const slowed = addLatencies;",
+        'export const coordination = () => openCoordination({ kind: "file", stateDir: "/tmp/x", prefix: "backflip", actor: "me" });',
+        "",
+      ].join("\n"),
+    );
+    expect(await typecheck(project, ["library.ts"], DECLARATION_FLAGS)).toEqual([]);
   });
 
   it("exits 2 on bad usage, naming the flag", async () => {
