@@ -1,4 +1,4 @@
-import type { DriverError, Shell, Topology } from "@backflip/core";
+import { colorContainers, type DriverError, type Shell, type Topology } from "@backflip/core";
 import type { IncusHost } from "@backflip/driver-incus";
 import type { Result, ResultAsync } from "neverthrow";
 import { labHostSocket, labTrafficSwitch } from "../lab/src/lab-drivers";
@@ -177,5 +177,62 @@ export async function labMapFloor(
   const op = await labMapOps(h, key, color);
   await floor.time("write", op.write);
   await floor.time("set-show-map", op.setShowMap);
+  await floor.time("probe", op.probe);
+}
+
+/**
+ * Path 1's operations in runtime-map mode, in the order it must do them: the runbook's
+ * pre-checks and the validation at once (the target color's containers from Incus; the
+ * active-color and history files; the running HAProxy's backends and maps), the map
+ * written with the previous one kept, `set map`/`show map`, the record (the active-color
+ * file, then the history), the public probe.
+ */
+export const LAB_MAP_PATH_OPS = ["checks", "write", "set-show-map", "record", "probe"] as const;
+
+/**
+ * One Path 1 in runtime-map mode on the lab done directly, without the SDK (no plan,
+ * lease, fence or journal): the map floor ({@link labMapFloor}) with what the runbook and
+ * "nothing is lost" add around it. The checks ask Incus for `target`'s containers
+ * (driver-incus's `list`, as Path 1's check does) while both state files are read over
+ * SFTP and the running HAProxy lists its backends and maps (`show backend;show map`, what
+ * validating a map checks); the write first links the live map to `.prev`, as an install
+ * keeps the previous one; the record writes both state files back as they were (the
+ * active color first). Routes and state stay as they were.
+ */
+export async function labMapPathFloor(
+  h: LabHaproxy,
+  host: IncusHost,
+  topology: Topology,
+  floor: FloorSamples<(typeof LAB_MAP_PATH_OPS)[number]>,
+  key: string,
+  target: string,
+): Promise<void> {
+  const f = files(h);
+  const { stateFile, historyFile } = topology.traffic;
+  const active = new TextDecoder().decode(await must(f.readFile(stateFile), "read active color")).trim();
+  const op = await labMapOps(h, key, active);
+  const names = colorContainers(topology, target);
+  const [, color, history] = await floor.time("checks", () =>
+    Promise.all([
+      must(host.list({ names }), "list containers").then((found) => {
+        const down = names.filter((n) => !found.some((i) => i.name === n && i.running));
+        if (down.length > 0) throw new Error(`not RUNNING: ${down.join(", ")}`);
+      }),
+      must(f.readFile(stateFile), "read active color"),
+      must(f.readFile(historyFile), "read history"),
+      haproxySocket(h.adminSocket, "show backend;show map").then((reply) => {
+        if (!reply.includes(`(${h.mapFile})`)) throw new Error(`HAProxy does not use ${h.mapFile}`);
+      }),
+    ]),
+  );
+  await floor.time("write", async () => {
+    await must(f.link(h.mapFile, `${h.mapFile}.prev`), "keep the previous map");
+    await op.write();
+  });
+  await floor.time("set-show-map", op.setShowMap);
+  await floor.time("record", async () => {
+    await must(f.writeFileAtomic(stateFile, color), "write active color");
+    await must(f.writeFileAtomic(historyFile, history), "write history");
+  });
   await floor.time("probe", op.probe);
 }
