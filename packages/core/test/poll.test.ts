@@ -1,5 +1,5 @@
 import { errAsync, okAsync } from "neverthrow";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { driverErrorFor } from "../src/driver-kit/driver-error-for";
 import { poll } from "../src/driver-kit/poll";
 import type { DriverError } from "../src/errors/driver-error";
@@ -161,5 +161,21 @@ describe("poll", () => {
     )._unsafeUnwrapErr();
     expect(stopped).toMatchObject({ kind: "timeout", attempts: 1, last: { value: 1 } });
     expect(stop.state.calls).toBe(1);
+  });
+
+  it("ends after the read a pause cut at the deadline allows, even when its timer fires before the clock reaches the deadline", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const again = reads(1);
+      const result = poll({ read: again.read, done: () => false, timeoutMs: 400, backoff: () => 60_000 });
+      await vi.advanceTimersByTimeAsync(0);
+      // The wall clock lags the timers by 1 ms (a timer may fire that early on a busy loop).
+      vi.setSystemTime(Date.now() - 1);
+      await vi.advanceTimersByTimeAsync(500);
+      expect((await result)._unsafeUnwrapErr()).toMatchObject({ kind: "timeout", attempts: 2 });
+      expect(again.state.calls).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

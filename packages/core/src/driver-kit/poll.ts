@@ -88,9 +88,12 @@ export function poll<T>(options: PollOptions<T>): ResultAsync<T, PollFailure<T>>
     const started = Date.now();
     const deadline = options.deadlineMs ?? started + (options.timeoutMs ?? 0);
     let last: { value: T } | { error: DriverError } | null = null;
+    // Set once a pause was cut at the deadline: the deadline has come even when the timer
+    // fired a millisecond before the wall clock reached it.
+    let deadlineReached = false;
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) return { failure: { kind: "aborted", attempts: attempt - 1 } };
-      if (attempt > 1 && options.readAtDeadline === false && Date.now() >= deadline) {
+      if (attempt > 1 && options.readAtDeadline === false && (deadlineReached || Date.now() >= deadline)) {
         const elapsedMs = Date.now() - started;
         return { failure: { kind: "timeout", elapsedMs, attempts: attempt - 1, last } };
       }
@@ -105,13 +108,15 @@ export function poll<T>(options: PollOptions<T>): ResultAsync<T, PollFailure<T>>
       }
       last = latest;
       const now = Date.now();
-      if (now >= deadline) {
+      if (deadlineReached || now >= deadline) {
         return { failure: { kind: "timeout", elapsedMs: now - started, attempts: attempt, last } };
       }
       if (attempt >= maxAttempts) {
         return { failure: { kind: "exhausted", elapsedMs: now - started, attempts: attempt, last: latest } };
       }
-      await sleep(Math.max(0, Math.min(backoff(attempt, now - started), deadline - now)), signal);
+      const pause = Math.max(0, Math.min(backoff(attempt, now - started), deadline - now));
+      deadlineReached = pause >= deadline - now;
+      await sleep(pause, signal);
     }
   };
   return ResultAsync.fromSafePromise(run()).andThen((outcome) =>
