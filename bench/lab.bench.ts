@@ -35,8 +35,9 @@
  * requires around those: the pre-checks and the validation at once (the target's
  * containers from Incus, the state files read, `show backend;show map`) before, the
  * previous map kept (`.prev`) with the write, the record (the active color, then the
- * history) after — Path 1 done directly, without plan, lease, fence or journal. The per-step medians, the time runs spend outside
- * their steps and one `incus exec` round trip say where the rest goes. In the fleet's
+ * history) after — Path 1 done directly, without plan, lease, fence or journal. The
+ * per-step medians, the time runs spend outside their steps and one `incus exec` round
+ * trip say where the rest goes. In the fleet's
  * rounds (both modes) the same operations are measured on every edge at once after each
  * fleet flip (the **fleet floor**, bench/fleet-flip-floor.ts) and on edge 1 alone in each
  * round (its floor under the fleet's load), both timed in the fleet flip's phases:
@@ -49,7 +50,8 @@
  * floor. Last line:
  * `lab fast_flip_p50_ms=<n> fast_flip_p95_ms=<n> redeploy_s=<n> requests=<n> failed=<n>
  * fast_flip_floor_ms=<n> fast_flip_floor_ratio=<n> map_flip_p50_ms=<n> map_flip_floor_ms=<n>
- * map_flip_floor_ratio=<n> map_path_floor_ms=<n> map_path_floor_ratio=<n> fast_flip_team_p50_ms=<n> fleet_flip_p50_ms=<n> edges=<n> fleet_failed=<n>
+ * map_flip_floor_ratio=<n> map_path_floor_ms=<n> map_path_floor_ratio=<n>
+ * fast_flip_team_p50_ms=<n> fleet_flip_p50_ms=<n> edges=<n> fleet_failed=<n>
  * fleet_map_flip_p50_ms=<n> fleet_map_ratio=<n> fleet_floor_ms=<n> fleet_floor_scale=<n>
  * fleet_map_floor_ms=<n> fleet_map_floor_scale=<n> machine_busy_pct=<n> spawn_ms=<n>`
  * (failed: wrk socket errors plus non-2xx responses; fleet_failed: the same over every edge's load during the fleet flips of both
