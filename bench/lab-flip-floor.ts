@@ -192,9 +192,9 @@ export const LAB_MAP_PATH_OPS = ["checks", "write", "set-show-map", "record", "p
 /**
  * One Path 1 in runtime-map mode on the lab done directly, without the SDK (no plan,
  * lease, fence or journal): the map floor ({@link labMapFloor}) with what the runbook and
- * "nothing is lost" add around it. The checks ask Incus for `target`'s containers
- * (driver-incus's `list`, as Path 1's check does) while both state files are read over
- * SFTP and the running HAProxy lists its backends and maps (`show backend;show map`, what
+ * "nothing is lost" add around it. The checks ask Incus for the containers of the color
+ * a flip would go to, the one not active (driver-incus's `list`, as Path 1's check does),
+ * while both state files are read over SFTP and the running HAProxy lists its backends and maps (`show backend;show map`, what
  * validating a map checks); the write first links the live map to `.prev`, as an install
  * keeps the previous one; the record writes both state files back as they were (the
  * active color first). Routes and state stay as they were.
@@ -205,13 +205,12 @@ export async function labMapPathFloor(
   topology: Topology,
   floor: FloorSamples<(typeof LAB_MAP_PATH_OPS)[number]>,
   key: string,
-  target: string,
 ): Promise<void> {
   const f = files(h);
   const { stateFile, historyFile } = topology.traffic;
   const active = new TextDecoder().decode(await must(f.readFile(stateFile), "read active color")).trim();
   const op = await labMapOps(h, key, active);
-  const names = colorContainers(topology, target);
+  const names = colorContainers(topology, topology.colors.find((c) => c !== active) ?? active);
   const [, color, history] = await floor.time("checks", () =>
     Promise.all([
       must(host.list({ names }), "list containers").then((found) => {

@@ -314,14 +314,12 @@ async function main(): Promise<void> {
         await activeColor(),
       );
       await sleep(100);
-      const live = await activeColor();
       await labMapPathFloor(
         haproxy,
         d.host,
         d.topology,
         mapPathFloors,
         d.topology.containers.components[0] as string,
-        d.topology.colors.find((c) => c !== live) as string,
       );
       await sleep(100);
     }
